@@ -1,0 +1,77 @@
+#pragma once
+
+// Byte streams: the seams through which objects, files and Parquet pages flow without being
+// held whole in memory. Implementations are single-threaded unless they say otherwise.
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "sluice/common/file_util.h"
+#include "sluice/common/status.h"
+
+namespace sluice::common {
+
+class InputStream {
+ public:
+  virtual ~InputStream() = default;
+  // Reads up to `size` bytes into `out`; returns how many, 0 only at the end of the stream.
+  virtual Result<size_t> Read(void* out, size_t size) = 0;
+};
+
+class OutputStream {
+ public:
+  virtual ~OutputStream() = default;
+  virtual Status Write(const void* data, size_t size) = 0;
+  Status Write(std::string_view data) { return Write(data.data(), data.size()); }
+  // Makes what was written durable or visible, as the implementation defines.
+  virtual Status Close() = 0;
+};
+
+// Reads from a string held by the stream.
+class StringInputStream final : public InputStream {
+ public:
+  explicit StringInputStream(std::string data) : data_(std::move(data)) {}
+  Result<size_t> Read(void* out, size_t size) override;
+
+ private:
+  std::string data_;
+  size_t pos_ = 0;
+};
+
+// Reads a file (or stdin when opened with FromFd(0)).
+class FileInputStream final : public InputStream {
+ public:
+  static Result<std::unique_ptr<FileInputStream>> Open(const std::string& path);
+  // Reads from `fd` without owning it.
+  static std::unique_ptr<FileInputStream> FromFd(int fd, std::string name);
+  Result<size_t> Read(void* out, size_t size) override;
+
+ private:
+  FileInputStream(FileDescriptor owned, int fd, std::string name)
+      : owned_(std::move(owned)), fd_(fd), name_(std::move(name)) {}
+  FileDescriptor owned_;
+  int fd_;
+  std::string name_;
+};
+
+// Appends to a string owned by the caller, which must outlive the stream.
+class StringOutputStream final : public OutputStream {
+ public:
+  explicit StringOutputStream(std::string* out) : out_(out) {}
+  Status Write(const void* data, size_t size) override {
+    out_->append(static_cast<const char*>(data), size);
+    return Status::OK();
+  }
+  Status Close() override { return Status::OK(); }
+
+ private:
+  std::string* out_;
+};
+
+// Copies `in` to `out` through a fixed buffer until the end of `in`; returns bytes copied.
+// Does not Close() `out`.
+Result<uint64_t> CopyStream(InputStream& in, OutputStream& out);
+
+}  // namespace sluice::common

@@ -1,0 +1,139 @@
+#include "sluice/common/json.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/stream_parser.hpp>
+
+namespace sluice::common {
+
+Result<json::value> ParseJson(std::string_view text, std::string_view source) {
+  json::stream_parser parser;
+  boost::system::error_code ec;
+  size_t consumed = parser.write_some(text.data(), text.size(), ec);
+  if (!ec && consumed < text.size()) {
+    ec = json::make_error_code(json::error::extra_data);
+  }
+  if (!ec) parser.finish(ec);
+  if (ec) {
+    // Position of the failure: where the parser stopped consuming.
+    size_t line = 1, column = 1;
+    for (size_t i = 0; i < consumed && i < text.size(); ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        column = 1;
+      } else {
+        ++column;
+      }
+    }
+    return Status::InvalidArgument(std::string(source) + ":" + std::to_string(line) + ":" +
+                                   std::to_string(column) + ": invalid JSON: " + ec.message());
+  }
+  return parser.release();
+}
+
+std::string SerializeJson(const json::value& value) { return json::serialize(value); }
+
+namespace {
+void Pretty(const json::value& v, std::string& out, int indent) {
+  auto pad = [&](int n) { out.append(static_cast<size_t>(n) * 2, ' '); };
+  switch (v.kind()) {
+    case json::kind::object: {
+      const auto& o = v.get_object();
+      if (o.empty()) {
+        out += "{}";
+        return;
+      }
+      out += "{\n";
+      bool first = true;
+      for (const auto& kv : o) {
+        if (!first) out += ",\n";
+        first = false;
+        pad(indent + 1);
+        out += json::serialize(json::string(kv.key()));
+        out += ": ";
+        Pretty(kv.value(), out, indent + 1);
+      }
+      out += "\n";
+      pad(indent);
+      out += "}";
+      return;
+    }
+    case json::kind::array: {
+      const auto& a = v.get_array();
+      if (a.empty()) {
+        out += "[]";
+        return;
+      }
+      out += "[\n";
+      for (size_t i = 0; i < a.size(); ++i) {
+        if (i) out += ",\n";
+        pad(indent + 1);
+        Pretty(a[i], out, indent + 1);
+      }
+      out += "\n";
+      pad(indent);
+      out += "]";
+      return;
+    }
+    default:
+      out += json::serialize(v);
+  }
+}
+}  // namespace
+
+std::string SerializeJsonPretty(const json::value& value) {
+  std::string out;
+  Pretty(value, out, 0);
+  return out;
+}
+
+std::string JsonQuote(std::string_view text) { return json::serialize(json::string(text)); }
+
+std::string_view JsonTypeName(const json::value& value) {
+  switch (value.kind()) {
+    case json::kind::object: return "object";
+    case json::kind::array: return "array";
+    case json::kind::string: return "string";
+    case json::kind::bool_: return "boolean";
+    case json::kind::null: return "null";
+    default: return "number";
+  }
+}
+
+Result<std::optional<std::string>> OptionalString(const json::object& object,
+                                                  std::string_view key, std::string_view path) {
+  auto it = object.find(key);
+  if (it == object.end()) return std::optional<std::string>();
+  if (!it->value().is_string()) {
+    return Status::InvalidArgument(std::string(path) + "." + std::string(key) +
+                                   ": expected a string, got " +
+                                   std::string(JsonTypeName(it->value())));
+  }
+  return std::optional<std::string>(std::string(it->value().get_string()));
+}
+
+Result<std::string> RequiredString(const json::object& object, std::string_view key,
+                                   std::string_view path) {
+  SLUICE_ASSIGN_OR_RETURN(auto v, OptionalString(object, key, path));
+  if (!v) {
+    return Status::NotFound(std::string(path) + ": missing required field '" +
+                            std::string(key) + "'");
+  }
+  return std::move(*v);
+}
+
+Result<std::optional<int64_t>> OptionalInt(const json::object& object, std::string_view key,
+                                           std::string_view path) {
+  auto it = object.find(key);
+  if (it == object.end()) return std::optional<int64_t>();
+  const json::value& v = it->value();
+  if (v.is_int64()) return std::optional<int64_t>(v.get_int64());
+  if (v.is_uint64() && v.get_uint64() <= static_cast<uint64_t>(INT64_MAX)) {
+    return std::optional<int64_t>(static_cast<int64_t>(v.get_uint64()));
+  }
+  return Status::InvalidArgument(std::string(path) + "." + std::string(key) +
+                                 ": expected an integer, got " +
+                                 std::string(JsonTypeName(v)));
+}
+
+}  // namespace sluice::common
