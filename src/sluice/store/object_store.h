@@ -58,8 +58,8 @@ struct ObjectInfo {
 };
 
 struct PutOptions {
-  std::string content_type;  // empty: kDefaultContentType
-  std::map<std::string, std::string> user_metadata;  // names as given; stored lowercased
+  std::string content_type{};                          // empty: kDefaultContentType
+  std::map<std::string, std::string> user_metadata{};  // names as given; stored lowercased
 };
 
 // An HTTP byte range (RFC 9110 `bytes=first-last`, `bytes=first-`, `bytes=-suffix`).
@@ -102,12 +102,14 @@ class StagedObject {
 };
 
 struct ListRequest {
-  std::string bucket;
-  std::string prefix;
-  std::string delimiter;  // empty: no grouping
-  std::string start_after;
-  std::string continuation_token;  // from a previous ListResult; wins over start_after
-  int max_keys = 1000;             // 0..1000; larger values are capped at 1000 as S3 does
+  // Default member initializers let callers use designated initializers under
+  // -Wmissing-field-initializers: List({.bucket = "b", .prefix = "p/"}).
+  std::string bucket{};
+  std::string prefix{};
+  std::string delimiter{};  // empty: no grouping
+  std::string start_after{};
+  std::string continuation_token{};  // from a previous ListResult; wins over start_after
+  int max_keys = 1000;               // 0..1000; larger values are capped at 1000 as S3 does
 };
 
 struct ListResult {
@@ -132,8 +134,7 @@ class ObjectStore {
   virtual Result<std::vector<BucketInfo>> ListBuckets() = 0;
 
   // Streams `content` to durable temporary storage, computing size and ETag.
-  virtual Result<std::unique_ptr<StagedObject>> Stage(std::string_view bucket,
-                                                      std::string_view key,
+  virtual Result<std::unique_ptr<StagedObject>> Stage(std::string_view bucket, std::string_view key,
                                                       common::InputStream& content,
                                                       const PutOptions& options) = 0;
   // Stages a copy of an existing object. With `replace` unset the source's Content-Type
@@ -143,8 +144,7 @@ class ObjectStore {
       std::string_view dst_key, const std::optional<PutOptions>& replace) = 0;
 
   virtual Result<ObjectInfo> Head(std::string_view bucket, std::string_view key) = 0;
-  virtual Result<std::unique_ptr<ObjectReader>> Get(std::string_view bucket,
-                                                    std::string_view key,
+  virtual Result<std::unique_ptr<ObjectReader>> Get(std::string_view bucket, std::string_view key,
                                                     const std::optional<ByteRange>& range) = 0;
   // Removes the object. Returns the removed object's info, or nullopt when there was none
   // (S3 reports success either way). NoSuchBucket.

@@ -1,0 +1,302 @@
+// The `sluice` command: parses arguments, opens the engine home and runs one command.
+// Exit codes: 0 success, 1 the operation failed, 2 usage error. Errors go to stderr as
+// "sluice <command>: <ErrorName>: <message>".
+
+#include <CLI/CLI.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "sluice/cli/home.h"
+#include "sluice/cli/s3_commands.h"
+#include "sluice/cli/s3_url.h"
+#include "sluice/common/file_util.h"
+#include "sluice/common/json.h"
+#include "sluice/common/logging.h"
+#include "sluice/events/notification_configuration.h"
+
+namespace sluice::cli {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+
+std::atomic<bool> g_stop{false};
+
+struct GlobalOptions {
+  std::string home;
+  std::string log_format = "text";
+  std::string log_level = "info";
+};
+
+// Turns a command's outcome into an exit code, printing the error.
+int Finish(std::string_view command, const Status& st) {
+  if (st.ok()) return kExitOk;
+  std::cerr << "sluice " << command << ": " << st.ToString() << std::endl;
+  return kExitFailed;
+}
+
+int UsageError(std::string_view command, const Status& st) {
+  std::cerr << "sluice " << command << ": " << st.message() << "\n"
+            << "Run 'sluice " << command << " --help' for usage." << std::endl;
+  return kExitUsage;
+}
+
+// Parses "k=v,k2=v2" (aws-cli's --metadata shorthand).
+Result<std::map<std::string, std::string>> ParseMetadata(const std::string& text) {
+  std::map<std::string, std::string> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t comma = text.find(',', start);
+    std::string pair = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    size_t eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Status::InvalidArgument("--metadata: expected key=value[,key=value…], got '" + pair + "'");
+    }
+    out[pair.substr(0, eq)] = pair.substr(eq + 1);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+// Reads an aws-cli style argument value: `file://path` reads the file, anything else is
+// the text itself.
+Result<std::string> ReadArgumentText(const std::string& value) {
+  if (value.rfind("file://", 0) == 0) return common::ReadFileToString(value.substr(7));
+  return value;
+}
+
+void RequestStop(int) { g_stop.store(true); }
+
+int RunEvents(Home& home, int64_t since, bool follow, const std::string& bucket) {
+  if (follow) {
+    // Stop cleanly between batches so the writer session closes (no reconcile next time).
+    std::signal(SIGINT, RequestStop);
+    std::signal(SIGTERM, RequestStop);
+  }
+  for (;;) {
+    auto batch = home.log().Read(since, 1000, bucket);
+    if (!batch.ok()) return Finish("events", batch.status());
+    for (const events::LoggedEvent& e : *batch) {
+      boost::json::object line;
+      line["seq"] = e.seq;
+      line["record"] = e.record.ToJson();
+      std::cout << common::SerializeJson(line) << "\n";
+      since = e.seq;
+    }
+    std::cout.flush();
+    if (batch->size() == 1000) continue;
+    if (!follow || g_stop.load()) return kExitOk;
+    for (int i = 0; i < 10 && !g_stop.load(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (g_stop.load()) return kExitOk;
+  }
+}
+
+int Main(int argc, char** argv) {
+  CLI::App app{
+      "sluice: S3-style buckets, event-driven pipelines, Step Functions state machines, ETL into\n"
+      "bronze/silver/gold Parquet and a SQL warehouse, in one engine.",
+      "sluice"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "sluice 0.1.0");
+  GlobalOptions global;
+  app.add_option("--home", global.home,
+                 "engine state folder (default: $SLUICE_HOME, else ./.sluice)");
+  app.add_option("--log-format", global.log_format, "log lines on stderr: text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  app.add_option("--log-level", global.log_level, "debug, info, warn, error or off")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error", "off"}));
+
+  // What the chosen command does once arguments parse; returns the exit code.
+  std::function<int(Home&)> action;
+  std::string command_name;
+
+  // --- s3 ---
+  CLI::App* s3 = app.add_subcommand("s3", "object-store commands shaped like `aws s3`");
+  s3->require_subcommand(1);
+
+  std::string url_text, src, dst, range, content_type, metadata_text;
+  bool force = false, recursive = false, summarize = false, human = false, quiet = false;
+
+  auto url_action = [&](std::string name, std::function<Status(Home&, const S3Url&)> fn) {
+    return [&, name, fn] {
+      command_name = "s3 " + name;
+      action = [&, name, fn](Home& home) -> int {
+        auto url = ParseS3Url(url_text);
+        if (!url.ok()) return UsageError(command_name, url.status());
+        return Finish(command_name, fn(home, *url));
+      };
+    };
+  };
+
+  CLI::App* mb = s3->add_subcommand("mb", "make a bucket: sluice s3 mb s3://BUCKET");
+  mb->add_option("url", url_text, "s3://BUCKET")->required();
+  mb->callback(url_action("mb", [](Home& h, const S3Url& u) { return MakeBucket(h.store(), u, std::cout); }));
+
+  CLI::App* rb = s3->add_subcommand("rb", "remove an empty bucket (--force: delete its objects first)");
+  rb->add_option("url", url_text, "s3://BUCKET")->required();
+  rb->add_flag("--force", force, "delete every object in the bucket first");
+  rb->callback(url_action("rb", [&](Home& h, const S3Url& u) {
+    return RemoveBucket(h.store(), u, force, std::cout);
+  }));
+
+  CLI::App* cp = s3->add_subcommand(
+      "cp", "copy a local file (or - for stdin) to S3, S3 to a local file (or - for stdout), or S3 to S3");
+  cp->add_option("source", src, "local path, - or s3://BUCKET/KEY")->required();
+  cp->add_option("destination", dst, "local path, - or s3://BUCKET/KEY")->required();
+  cp->add_flag("--recursive", recursive, "copy a folder or every object under a prefix");
+  cp->add_option("--content-type", content_type, "Content-Type to store (default: from the extension)");
+  cp->add_option("--metadata", metadata_text, "user metadata: key=value[,key=value…]");
+  cp->add_flag("--quiet", quiet, "print no progress lines");
+  cp->callback([&] {
+    command_name = "s3 cp";
+    action = [&](Home& home) -> int {
+      if (!IsS3Url(src) && !IsS3Url(dst)) {
+        return UsageError(command_name, Status::InvalidArgument(
+                                            "at least one of source and destination must be s3://"));
+      }
+      for (const std::string* u : {&src, &dst}) {
+        if (IsS3Url(*u)) {
+          if (auto p = ParseS3Url(*u); !p.ok()) return UsageError(command_name, p.status());
+        }
+      }
+      CopyOptions options;
+      options.recursive = recursive;
+      options.content_type = content_type;
+      options.quiet = quiet;
+      if (!metadata_text.empty()) {
+        auto md = ParseMetadata(metadata_text);
+        if (!md.ok()) return UsageError(command_name, md.status());
+        options.metadata = std::move(*md);
+      }
+      return Finish(command_name, CopyObjects(home.store(), src, dst, options, std::cout, std::cerr));
+    };
+  });
+
+  CLI::App* ls = s3->add_subcommand("ls", "list buckets, or the objects and prefixes under s3://BUCKET[/PREFIX]");
+  ls->add_option("url", url_text, "s3://BUCKET[/PREFIX]");
+  ls->add_flag("--recursive", recursive, "list every object under the prefix");
+  ls->add_flag("--summarize", summarize, "print the object count and total size");
+  ls->add_flag("--human-readable", human, "sizes in KiB, MiB, …");
+  ls->callback([&] {
+    command_name = "s3 ls";
+    action = [&](Home& home) -> int {
+      std::optional<S3Url> url;
+      if (!url_text.empty()) {
+        auto u = ParseS3Url(url_text);
+        if (!u.ok()) return UsageError(command_name, u.status());
+        url = *u;
+      }
+      ListOptions options{recursive, summarize, human};
+      return Finish(command_name, ListObjects(home.store(), url, options, std::cout));
+    };
+  });
+
+  CLI::App* rm = s3->add_subcommand("rm", "delete an object, or every object under a prefix with --recursive");
+  rm->add_option("url", url_text, "s3://BUCKET/KEY")->required();
+  rm->add_flag("--recursive", recursive, "delete every object under the prefix");
+  rm->callback(url_action("rm", [&](Home& h, const S3Url& u) {
+    return RemoveObjects(h.store(), u, recursive, std::cout, std::cerr);
+  }));
+
+  CLI::App* cat = s3->add_subcommand("cat", "write an object's bytes to stdout");
+  cat->add_option("url", url_text, "s3://BUCKET/KEY")->required();
+  cat->add_option("--range", range, "HTTP byte range, e.g. bytes=0-99");
+  cat->callback(url_action("cat", [&](Home& h, const S3Url& u) { return CatObject(h.store(), u, range); }));
+
+  // --- s3api (notification configuration) ---
+  CLI::App* s3api = app.add_subcommand("s3api", "bucket configuration calls shaped like `aws s3api`");
+  s3api->require_subcommand(1);
+  std::string bucket, config_text;
+  CLI::App* put_nc = s3api->add_subcommand(
+      "put-bucket-notification-configuration",
+      "validate and store a bucket's S3 notification configuration (JSON, as aws s3api takes it)");
+  put_nc->add_option("--bucket", bucket, "bucket name")->required();
+  put_nc->add_option("--notification-configuration", config_text,
+                     "the configuration JSON, or file://PATH")->required();
+  put_nc->callback([&] {
+    command_name = "s3api put-bucket-notification-configuration";
+    action = [&](Home& home) -> int {
+      auto text = ReadArgumentText(config_text);
+      if (!text.ok()) return UsageError(command_name, text.status());
+      auto json = common::ParseJson(*text, "--notification-configuration");
+      if (!json.ok()) return UsageError(command_name, json.status());
+      if (auto b = home.store().HeadBucket(bucket); !b.ok()) return Finish(command_name, b.status());
+      events::NotificationConfigurationStore configs(&home.catalog());
+      return Finish(command_name, configs.Put(bucket, *json).status());
+    };
+  });
+  CLI::App* get_nc = s3api->add_subcommand("get-bucket-notification-configuration",
+                                           "print a bucket's notification configuration as JSON");
+  get_nc->add_option("--bucket", bucket, "bucket name")->required();
+  get_nc->callback([&] {
+    command_name = "s3api get-bucket-notification-configuration";
+    action = [&](Home& home) -> int {
+      if (auto b = home.store().HeadBucket(bucket); !b.ok()) return Finish(command_name, b.status());
+      events::NotificationConfigurationStore configs(&home.catalog());
+      auto config = configs.Get(bucket);
+      if (!config.ok()) return Finish(command_name, config.status());
+      std::cout << common::SerializeJsonPretty(config->ToJson()) << "\n";
+      return kExitOk;
+    };
+  });
+
+  // --- events ---
+  int64_t since = 0;
+  bool follow = false;
+  std::string events_bucket;
+  CLI::App* events_cmd = app.add_subcommand(
+      "events", "print the S3 event log as JSON lines: {\"seq\":N,\"record\":{…S3 event record…}}");
+  events_cmd->add_option("--since", since, "only events after this sequence number");
+  events_cmd->add_flag("--follow", follow, "keep printing new events until interrupted");
+  events_cmd->add_option("--bucket", events_bucket, "only this bucket's events");
+  events_cmd->callback([&] {
+    command_name = "events";
+    action = [&](Home& home) { return RunEvents(home, since, follow, events_bucket); };
+  });
+
+  // --- reconcile ---
+  CLI::App* reconcile = app.add_subcommand(
+      "reconcile", "give every stored object without an event its missing event (and the reverse)");
+  reconcile->callback([&] {
+    command_name = "reconcile";
+    action = [&](Home& home) -> int {
+      auto report = events::Reconcile(home.local_store(), home.catalog(), home.log());
+      if (!report.ok()) return Finish(command_name, report.status());
+      std::cout << "objects scanned: " << report->objects_scanned
+                << "\nmissing created events appended: " << report->created_events
+                << "\nmissing removed events appended: " << report->removed_events << "\n";
+      return kExitOk;
+    };
+  });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+
+  auto format = common::ParseLogFormat(global.log_format);
+  auto level = common::ParseLogLevel(global.log_level);
+  common::InitLogging(*format, *level);
+
+  auto home = Home::Open(ResolveHomeDir(global.home));
+  if (!home.ok()) return Finish(command_name, home.status().WithContext("opening the engine home"));
+  return action(**home);
+}
+
+}  // namespace
+}  // namespace sluice::cli
+
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);
+  return sluice::cli::Main(argc, argv);
+}
