@@ -24,6 +24,8 @@ Result<std::unique_ptr<Home>> Home::Open(const std::string& dir) {
   home->logged_ = std::make_unique<events::LoggedStore>(home->local_.get(), home->log_.get());
   SLUICE_ASSIGN_OR_RETURN(home->session_,
                           events::WriterSession::Open(*home->catalog_, *home->local_, *home->log_));
+  common::LogDebug("engine home " + dir + " (catalog " + home->catalog_->url() + ", schema version " +
+                   std::to_string(home->catalog_->schema_version()) + ")");
   if (home->session_->reconciled()) {
     const events::ReconcileReport& r = home->session_->report();
     common::LogWarn("a previous sluice process stopped without closing; reconciled the store "

@@ -98,24 +98,9 @@ Status Download(ObjectStore& store, const S3Url& src, const std::string& path,
   if (target.has_parent_path()) {
     SLUICE_RETURN_IF_ERROR(common::CreateDirectories(target.parent_path().string()));
   }
-  std::string tmp = path + ".sluice-" + common::RandomHexId(6);
-  {
-    SLUICE_ASSIGN_OR_RETURN(common::FileDescriptor fd,
-                            common::OpenFile(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644));
-    FdOutputStream file(fd.get(), tmp);
-    auto copied = common::CopyStream(*reader, file);
-    Status st = copied.status();
-    if (st.ok()) st = fd.Close();
-    if (!st.ok()) {
-      ::unlink(tmp.c_str());
-      return st;
-    }
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    Status st = Status::FromErrno(errno, "rename " + tmp + " to " + path);
-    ::unlink(tmp.c_str());
-    return st;
-  }
+  SLUICE_ASSIGN_OR_RETURN(auto file, common::AtomicFileOutputStream::Open(path, /*durable=*/false));
+  SLUICE_RETURN_IF_ERROR(common::CopyStream(*reader, *file));
+  SLUICE_RETURN_IF_ERROR(file->Close());
   if (!options.quiet) out << "download: " << FormatS3Url(src.bucket, src.key) << " to " << path << "\n";
   return Status::OK();
 }

@@ -6,7 +6,7 @@
 
 #include <cerrno>
 
-#include "sluice/common/ids.h"
+#include "sluice/common/io.h"
 
 namespace sluice::common {
 
@@ -136,25 +136,9 @@ Result<std::string> ReadFileToString(const std::string& path) {
 }
 
 Status WriteFileAtomically(const std::string& path, std::string_view data) {
-  size_t slash = path.find_last_of('/');
-  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
-  std::string tmp = path + ".tmp-" + RandomHexId(8);
-  {
-    SLUICE_ASSIGN_OR_RETURN(FileDescriptor fd, OpenFile(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644));
-    Status st = WriteAll(fd.get(), data.data(), data.size(), tmp);
-    if (st.ok()) st = Fsync(fd.get(), tmp);
-    if (st.ok()) st = fd.Close();
-    if (!st.ok()) {
-      ::unlink(tmp.c_str());
-      return st;
-    }
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    Status st = Status::FromErrno(errno, "rename " + tmp + " to " + path);
-    ::unlink(tmp.c_str());
-    return st;
-  }
-  return FsyncDirectory(dir);
+  SLUICE_ASSIGN_OR_RETURN(auto out, AtomicFileOutputStream::Open(path, /*durable=*/true));
+  SLUICE_RETURN_IF_ERROR(out->Write(data));
+  return out->Close();
 }
 
 bool PathExists(const std::string& path) {

@@ -1,10 +1,15 @@
 #include "sluice/common/io.h"
 
 #include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <cstring>
 #include <vector>
+
+#include "sluice/common/ids.h"
 
 namespace sluice::common {
 
@@ -27,6 +32,37 @@ std::unique_ptr<FileInputStream> FileInputStream::FromFd(int fd, std::string nam
 
 Result<size_t> FileInputStream::Read(void* out, size_t size) {
   return ReadSome(fd_, out, size, name_);
+}
+
+Result<std::unique_ptr<AtomicFileOutputStream>> AtomicFileOutputStream::Open(std::string path,
+                                                                           bool durable) {
+  std::string tmp = path + ".tmp-" + RandomHexId(8);
+  SLUICE_ASSIGN_OR_RETURN(FileDescriptor fd, OpenFile(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644));
+  return std::unique_ptr<AtomicFileOutputStream>(
+      new AtomicFileOutputStream(std::move(path), std::move(tmp), std::move(fd), durable));
+}
+
+AtomicFileOutputStream::~AtomicFileOutputStream() {
+  if (!closed_) ::unlink(tmp_path_.c_str());
+}
+
+Status AtomicFileOutputStream::Write(const void* data, size_t size) {
+  return WriteAll(fd_.get(), data, size, tmp_path_);
+}
+
+Status AtomicFileOutputStream::Close() {
+  if (closed_) return Status::OK();
+  if (durable_) SLUICE_RETURN_IF_ERROR(Fsync(fd_.get(), tmp_path_));
+  SLUICE_RETURN_IF_ERROR(fd_.Close());
+  if (::rename(tmp_path_.c_str(), path_.c_str()) != 0) {
+    return Status::FromErrno(errno, "rename " + tmp_path_ + " to " + path_);
+  }
+  closed_ = true;
+  if (durable_) {
+    size_t slash = path_.find_last_of('/');
+    return FsyncDirectory(slash == std::string::npos ? "." : slash == 0 ? "/" : path_.substr(0, slash));
+  }
+  return Status::OK();
 }
 
 Result<uint64_t> CopyStream(InputStream& in, OutputStream& out) {

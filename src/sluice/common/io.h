@@ -60,6 +60,7 @@ class FileInputStream final : public InputStream {
 class StringOutputStream final : public OutputStream {
  public:
   explicit StringOutputStream(std::string* out) : out_(out) {}
+  using OutputStream::Write;
   Status Write(const void* data, size_t size) override {
     out_->append(static_cast<const char*>(data), size);
     return Status::OK();
@@ -68,6 +69,28 @@ class StringOutputStream final : public OutputStream {
 
  private:
   std::string* out_;
+};
+
+// Writes a file under a temporary name beside `path` and renames it into place on Close(),
+// so `path` holds the old content or the complete new one, never a partial file. With
+// `durable`, the file is fsynced before the rename and the directory after it. Destroying
+// the stream without a successful Close() removes the temporary file.
+class AtomicFileOutputStream final : public OutputStream {
+ public:
+  static Result<std::unique_ptr<AtomicFileOutputStream>> Open(std::string path, bool durable);
+  ~AtomicFileOutputStream() override;
+  using OutputStream::Write;
+  Status Write(const void* data, size_t size) override;
+  Status Close() override;
+
+ private:
+  AtomicFileOutputStream(std::string path, std::string tmp_path, FileDescriptor fd, bool durable)
+      : path_(std::move(path)), tmp_path_(std::move(tmp_path)), fd_(std::move(fd)), durable_(durable) {}
+  std::string path_;
+  std::string tmp_path_;
+  FileDescriptor fd_;
+  bool durable_;
+  bool closed_ = false;
 };
 
 // Copies `in` to `out` through a fixed buffer until the end of `in`; returns bytes copied.

@@ -811,6 +811,20 @@ class LocalStagedObject final : public StagedObject {
 
   ObjectInfo& mutable_info() { return info_; }
   int fd() const { return fd_.get(); }
+
+  // Appends the metadata trailer (last_modified = now: the moment the upload completed, as
+  // S3 stamps it) after the content and syncs the file once, so Commit() has only the
+  // rename and the directory sync left to do.
+  Status FinishStaging() {
+    std::string uri = ObjectUri(info_.bucket, info_.key);
+    info_.last_modified = clock_->Now();
+    std::string trailer = EncodeTrailer(info_);
+    SLUICE_RETURN_IF_ERROR(
+        common::PWriteAll(fd_.get(), trailer.data(), trailer.size(), info_.size, tmp_path_)
+            .WithContext(uri));
+    if (fsync_) SLUICE_RETURN_IF_ERROR(common::Fsync(fd_.get(), tmp_path_).WithContext(uri));
+    return Status::OK();
+  }
   const std::string& tmp_path() const { return tmp_path_; }
 
   const ObjectInfo& info() const override { return info_; }
@@ -821,16 +835,8 @@ class LocalStagedObject final : public StagedObject {
       return Status::FailedPrecondition("staged object " + uri + " was already committed");
     }
     attempted_ = true;
-    // The trailer carries last_modified, so it is written now; the content was flushed at
-    // Stage, leaving only this small write to sync inside the caller's critical section.
-    info_.last_modified = clock_->Now();
-    std::string trailer = EncodeTrailer(info_);
-    SLUICE_RETURN_IF_ERROR(
-        common::PWriteAll(fd_.get(), trailer.data(), trailer.size(), info_.size, tmp_path_)
-            .WithContext(uri));
-    if (fsync_ && ::fdatasync(fd_.get()) != 0) {
-      return Status::FromErrno(errno, "fdatasync " + tmp_path_).WithContext(uri);
-    }
+    // Content and trailer were written and synced at Stage (FinishStaging): what is left
+    // inside the caller's critical section is directory work only.
     SLUICE_RETURN_IF_ERROR(fd_.Close().WithContext(uri));
 
     KeyLayout layout = LayoutOf(info_.key);
@@ -1090,8 +1096,6 @@ Result<std::unique_ptr<StagedObject>> LocalObjectStore::Stage(std::string_view b
         common::WriteAll(staged->fd(), buffer.data(), n, tmp_path).WithContext(uri));
     size += n;
   }
-  if (options_.fsync)
-    SLUICE_RETURN_IF_ERROR(common::Fsync(staged->fd(), tmp_path).WithContext(uri));
 
   ObjectInfo& info = staged->mutable_info();
   info.bucket = std::string(bucket);
@@ -1104,6 +1108,7 @@ Result<std::unique_ptr<StagedObject>> LocalObjectStore::Stage(std::string_view b
     info.user_metadata[AsciiLower(name)] = value;
   }
   info.version = common::NewSortableId();
+  SLUICE_RETURN_IF_ERROR(staged->FinishStaging());
   return std::unique_ptr<StagedObject>(std::move(staged));
 }
 

@@ -358,10 +358,13 @@ TEST_F(LocalObjectStoreTest, AStagedObjectIsInvisibleUntilCommitAndDiscardedWith
   EXPECT_EQ(std::distance(fs::directory_iterator(tmp_dir), fs::directory_iterator()), 0);
   EXPECT_EQ(store_->Head("data", "s").status().name(), "NoSuchKey");
 
+  // Last-Modified is when the upload completed (Stage), not when it became visible.
+  clock_.Set(common::Timestamp::FromMicros(kStart + 99));
   common::StringInputStream in("staged bytes");
   Result<std::unique_ptr<StagedObject>> staged = store_->Stage("data", "s", in, {});
   ASSERT_TRUE(staged.ok());
-  clock_.Set(common::Timestamp::FromMicros(kStart + 99));
+  EXPECT_EQ((*staged)->info().last_modified.micros, kStart + 99);
+  clock_.Set(common::Timestamp::FromMicros(kStart + 500));
   Result<ObjectInfo> committed = (*staged)->Commit();
   ASSERT_TRUE(committed.ok()) << committed.status();
   EXPECT_EQ(committed->last_modified.micros, kStart + 99);

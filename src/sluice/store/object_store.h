@@ -94,7 +94,8 @@ class ObjectReader : public common::InputStream {
 class StagedObject {
  public:
   virtual ~StagedObject() = default;
-  // Everything but last_modified is final once staged; Commit() sets last_modified.
+  // Final once staged: size, ETag, version, metadata and last_modified (when the upload
+  // completed, as S3 stamps Last-Modified).
   virtual const ObjectInfo& info() const = 0;
   // Makes the object visible under its key, atomically replacing any previous object, and
   // durably (the rename survives a crash once this returns). At most once.

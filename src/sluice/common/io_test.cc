@@ -1,0 +1,68 @@
+#include "sluice/common/io.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+
+namespace sluice::common {
+namespace {
+
+class AtomicFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/sluice-io-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  size_t Entries() const {
+    return static_cast<size_t>(std::distance(std::filesystem::directory_iterator(dir_),
+                                             std::filesystem::directory_iterator()));
+  }
+  std::string dir_;
+};
+
+TEST_F(AtomicFileTest, ContentAppearsUnderItsNameOnlyAtClose) {
+  std::string path = dir_ + "/out.csv";
+  ASSERT_TRUE(WriteFileAtomically(path, "old").ok());
+  auto out = AtomicFileOutputStream::Open(path, /*durable=*/true);
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_TRUE((*out)->Write("new content").ok());
+  EXPECT_EQ(*ReadFileToString(path), "old");
+  ASSERT_TRUE((*out)->Close().ok());
+  EXPECT_EQ(*ReadFileToString(path), "new content");
+  EXPECT_EQ(Entries(), 1u);
+}
+
+TEST_F(AtomicFileTest, AbandonedWritesLeaveNoTemporaryFile) {
+  std::string path = dir_ + "/out.csv";
+  {
+    auto out = AtomicFileOutputStream::Open(path, /*durable=*/false);
+    ASSERT_TRUE(out.ok());
+    ASSERT_TRUE((*out)->Write("partial").ok());
+  }
+  EXPECT_FALSE(PathExists(path));
+  EXPECT_EQ(Entries(), 0u);
+}
+
+TEST(CopyStream, CopiesEveryByteThroughABoundedBuffer) {
+  std::string data(3 * (1 << 20) + 17, 'x');
+  data[12345] = 'y';
+  StringInputStream in(data);
+  std::string copy;
+  StringOutputStream out(&copy);
+  auto n = CopyStream(in, out);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, data.size());
+  EXPECT_EQ(copy, data);
+}
+
+TEST(FileInputStream, OpeningAMissingFileIsNotFoundNamingThePath) {
+  auto in = FileInputStream::Open("/nonexistent/dir/file.csv");
+  ASSERT_FALSE(in.ok());
+  EXPECT_TRUE(in.status().IsNotFound());
+  EXPECT_EQ(in.status().message(), "open /nonexistent/dir/file.csv: No such file or directory");
+}
+
+}  // namespace
+}  // namespace sluice::common
