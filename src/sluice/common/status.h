@@ -31,6 +31,7 @@ enum class StatusCode {
   kIOError,            // the operating system refused (disk full, permission)
   kCorruption,         // stored data is unreadable
   kUnavailable,        // try again later (lock held, peer down)
+  kAborted,            // a workflow-level error carried as data (ASL's States.* errors)
   kInternal,           // a broken invariant inside sluice
 };
 
@@ -71,6 +72,9 @@ class [[nodiscard]] Status {
   }
   static Status Unavailable(std::string message) {
     return Status(StatusCode::kUnavailable, std::move(message));
+  }
+  static Status Aborted(std::string message) {
+    return Status(StatusCode::kAborted, std::move(message));
   }
   static Status Internal(std::string message) {
     return Status(StatusCode::kInternal, std::move(message));
