@@ -13,6 +13,7 @@
 #include "sluice/cli/home.h"
 #include "sluice/cli/s3_commands.h"
 #include "sluice/cli/s3_url.h"
+#include "sluice/cli/states_commands.h"
 #include "sluice/common/file_util.h"
 #include "sluice/common/json.h"
 #include "sluice/common/logging.h"
@@ -114,8 +115,10 @@ int Main(int argc, char** argv) {
   app.add_option("--log-level", global.log_level, "debug, info, warn, error or off")
       ->check(CLI::IsMember({"debug", "info", "warn", "error", "off"}));
 
-  // What the chosen command does once arguments parse; returns the exit code.
+  // What the chosen command does once arguments parse; returns the exit code. Commands
+  // that need no engine state (states validate/run) set `local_action` instead.
   std::function<int(Home&)> action;
+  std::function<int()> local_action;
   std::string command_name;
 
   // --- s3 ---
@@ -277,6 +280,39 @@ int Main(int argc, char** argv) {
     };
   });
 
+  // --- states ---
+  CLI::App* states = app.add_subcommand("states", "Amazon States Language state machines (Step Functions)");
+  states->require_subcommand(1);
+  std::string definition_path;
+  CLI::App* validate = states->add_subcommand(
+      "validate", "check a definition; exit 0, or exit 2 printing every problem with its location");
+  validate->add_option("definition", definition_path, "state machine definition (.asl.json)")->required();
+  validate->callback([&] {
+    command_name = "states validate";
+    local_action = [&] { return ValidateStateMachine(definition_path, std::cout, std::cerr); };
+  });
+  RunStateMachineOptions run_options;
+  CLI::App* run = states->add_subcommand(
+      "run", "run one express execution and print {\"status\",\"output\"|\"error\",\"cause\"} as JSON");
+  run->add_option("definition", run_options.definition_path, "state machine definition (.asl.json)")->required();
+  run->add_option("--input", run_options.input_path, "execution input JSON file, or - for stdin (default {})");
+  run->add_option("--mocks", run_options.mocks_path, "Step Functions Local mock config (JSON)");
+  run->add_option("--test-case", run_options.test_case, "the mock config's test case to use");
+  run->add_option("--function", run_options.functions,
+                  "NAME=COMMAND: a Lambda function run locally (JSON on stdin, JSON on stdout); repeatable");
+  run->add_option("--state-machine-name", run_options.state_machine_name, "state machine name (default StateMachine)");
+  run->add_option("--execution-name", run_options.execution_name, "execution name (default: a UUID)");
+  run->add_option("--region", run_options.region, "region in ARNs (default us-east-1)");
+  run->add_option("--account", run_options.account, "account in ARNs (default 123456789012)");
+  run->add_option("--wait-time-scale", run_options.wait_time_scale,
+                  "multiply Wait and retry delays by this (0 = instant; time still advances)")
+      ->check(CLI::NonNegativeNumber);
+  run->add_flag("--history", run_options.history, "include the execution's history events");
+  run->callback([&] {
+    command_name = "states run";
+    local_action = [&] { return RunStateMachine(run_options, std::cout, std::cerr); };
+  });
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -287,6 +323,7 @@ int Main(int argc, char** argv) {
   auto format = common::ParseLogFormat(global.log_format);
   auto level = common::ParseLogLevel(global.log_level);
   common::InitLogging(*format, *level);
+  if (local_action) return local_action();
 
   auto home = Home::Open(ResolveHomeDir(global.home));
   if (!home.ok()) return Finish(command_name, home.status().WithContext("opening the engine home"));

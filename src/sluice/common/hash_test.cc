@@ -41,6 +41,15 @@ TEST(Json, ParseErrorsNameSourceLineAndColumn) {
   EXPECT_FALSE(ParseJson("{} x", "t").ok());
 }
 
+TEST(Json, SerializedSizeEqualsTheLengthOfTheSerializedText) {
+  for (const char* text : {R"({"a":[1,-2,true,false,null,"x\"y\n\u0001é"],"b":{"c":1.5},"d":18446744073709551615})",
+                           "[]", "{}", R"("")", "0"}) {
+    auto v = ParseJson(text, "t");
+    ASSERT_TRUE(v.ok()) << text;
+    EXPECT_EQ(SerializedSize(*v), SerializeJson(*v).size()) << text;
+  }
+}
+
 TEST(Json, TypedAccessNamesThePathAndExpectedType) {
   auto v = *ParseJson(R"({"name":"x","size":"big"})", "t");
   EXPECT_EQ(*RequiredString(v.as_object(), "name", "$"), "x");

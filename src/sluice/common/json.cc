@@ -4,6 +4,8 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/stream_parser.hpp>
 
+#include <charconv>
+
 namespace sluice::common {
 
 Result<json::value> ParseJson(std::string_view text, std::string_view source) {
@@ -85,6 +87,52 @@ std::string SerializeJsonPretty(const json::value& value) {
   std::string out;
   Pretty(value, out, 0);
   return out;
+}
+
+namespace {
+size_t QuotedSize(std::string_view s) {
+  size_t n = 2;
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t') {
+      n += 2;
+    } else if (c < 0x20) {
+      n += 6;  // \u00XX
+    } else {
+      n += 1;
+    }
+  }
+  return n;
+}
+}  // namespace
+
+size_t SerializedSize(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::null: return 4;
+    case json::kind::bool_: return v.get_bool() ? 4 : 5;
+    case json::kind::int64: {
+      char buf[24];
+      return static_cast<size_t>(std::to_chars(buf, buf + sizeof buf, v.get_int64()).ptr - buf);
+    }
+    case json::kind::uint64: {
+      char buf[24];
+      return static_cast<size_t>(std::to_chars(buf, buf + sizeof buf, v.get_uint64()).ptr - buf);
+    }
+    case json::kind::double_: return json::serialize(v).size();
+    case json::kind::string: return QuotedSize(v.get_string());
+    case json::kind::array: {
+      const auto& a = v.get_array();
+      size_t n = 2 + (a.empty() ? 0 : a.size() - 1);
+      for (const auto& e : a) n += SerializedSize(e);
+      return n;
+    }
+    case json::kind::object: {
+      const auto& o = v.get_object();
+      size_t n = 2 + (o.empty() ? 0 : o.size() - 1);
+      for (const auto& kv : o) n += QuotedSize(kv.key()) + 1 + SerializedSize(kv.value());
+      return n;
+    }
+  }
+  return 0;
 }
 
 std::string JsonQuote(std::string_view text) { return json::serialize(json::string(text)); }

@@ -29,6 +29,9 @@ std::string SerializeJson(const json::value& value);
 // Indented serialization (two spaces) for humans.
 std::string SerializeJsonPretty(const json::value& value);
 
+// The length in bytes of SerializeJson(value), computed without building the text.
+size_t SerializedSize(const json::value& value);
+
 // Quotes and escapes `text` as a JSON string literal.
 std::string JsonQuote(std::string_view text);
 

@@ -1,0 +1,35 @@
+#pragma once
+
+// `sluice states validate|run`: check a definition, or run one express execution of it and
+// print its outcome as one JSON object (`{"status":"SUCCEEDED","output":…}`,
+// `{"status":"FAILED","error":…,"cause":…}`, or for an invalid definition
+// `{"status":"VALIDATION_ERROR","error":"InvalidDefinition","cause":"<diagnostics>"}`).
+
+#include <map>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace sluice::cli {
+
+// Returns the exit code: 0 valid, 2 invalid (every diagnostic printed to `err`).
+int ValidateStateMachine(const std::string& path, std::ostream& out, std::ostream& err);
+
+struct RunStateMachineOptions {
+  std::string definition_path;
+  std::string input_path;       // "" = {}; "-" = stdin
+  std::string mocks_path;
+  std::string test_case;
+  std::vector<std::string> functions;  // NAME=COMMAND
+  std::string state_machine_name = "StateMachine";
+  std::string execution_name;
+  std::string region = "us-east-1";
+  std::string account = "123456789012";
+  double wait_time_scale = 1.0;
+  bool history = false;
+};
+
+// Returns the exit code: 0 SUCCEEDED, 1 any other outcome, 2 invalid definition or usage.
+int RunStateMachine(const RunStateMachineOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace sluice::cli

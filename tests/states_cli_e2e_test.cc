@@ -1,0 +1,104 @@
+// `sluice states validate|run` as users meet them: one JSON object on stdout, exit codes
+// 0 (SUCCEEDED / valid), 1 (any other outcome), 2 (invalid definition or usage).
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "process_util.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using sluice::testing::RunResult;
+
+class StatesCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = "/tmp/sluice-states-XXXXXX";
+    dir_ = mkdtemp(tmpl.data());
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string Write(const std::string& name, const std::string& content) {
+    std::string p = dir_ + "/" + name;
+    std::ofstream(p) << content;
+    return p;
+  }
+  RunResult Run(std::vector<std::string> args, const std::string& stdin_data = "") {
+    return sluice::testing::Sluice(dir_ + "/home", std::move(args), stdin_data);
+  }
+  std::string dir_;
+};
+
+TEST_F(StatesCliTest, RunPrintsOneJsonObjectAndExitsZeroOnSuccess) {
+  std::string def = Write("sm.asl.json", R"j({"StartAt":"Greet","States":{
+    "Greet":{"Type":"Pass","Parameters":{"greeting.$":"States.Format('Hello, {}!', $.name)","id.$":"$$.Execution.Id"},"End":true}}})j");
+  RunResult r = Run({"states", "run", def, "--input", "-", "--execution-name", "e1", "--state-machine-name", "hello",
+                     "--region", "eu-west-1", "--account", "111122223333"},
+                    R"({"name":"sluice"})");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            R"({"status":"SUCCEEDED","output":{"greeting":"Hello, sluice!","id":"arn:aws:states:eu-west-1:111122223333:execution:hello:e1"}})"
+            "\n");
+}
+
+TEST_F(StatesCliTest, FailedExecutionsExitOneWithErrorAndCause) {
+  std::string def = Write("sm.asl.json", R"({"StartAt":"No","States":{"No":{"Type":"Fail","Error":"Rejected","Cause":"order 7"}}})");
+  RunResult r = Run({"states", "run", def});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, R"({"status":"FAILED","error":"Rejected","cause":"order 7"})" "\n");
+}
+
+TEST_F(StatesCliTest, InvalidDefinitionsPrintValidationErrorAndExitTwo) {
+  std::string def = Write("bad.asl.json", R"({"StartAt":"A","States":{"A":{"Type":"Pass","Next":"Nowhere"}}})");
+  RunResult r = Run({"states", "run", def});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out.rfind(R"({"status":"VALIDATION_ERROR","error":"InvalidDefinition","cause":")", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("/States/A/Next"), std::string::npos) << r.out;
+
+  RunResult v = Run({"states", "validate", def});
+  EXPECT_EQ(v.exit_code, 2);
+  EXPECT_EQ(v.err.rfind(def + ": /States/A/Next: ", 0), 0u) << v.err;
+  std::string good = Write("good.asl.json", R"({"StartAt":"A","States":{"A":{"Type":"Succeed"}}})");
+  RunResult ok = Run({"states", "validate", good});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(ok.out, good + ": valid\n");
+}
+
+TEST_F(StatesCliTest, MocksAnswerTaskStatesPerAttempt) {
+  std::string def = Write("sm.asl.json", R"({"StartAt":"Charge","States":{
+    "Charge":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"charge"},
+              "Retry":[{"ErrorEquals":["Lambda.TooManyRequestsException"],"IntervalSeconds":1}],
+              "OutputPath":"$.Payload","End":true}}})");
+  std::string mocks = Write("mocks.json", R"({"StateMachines":{"pay":{"TestCases":{"HappyAfterThrottle":{"Charge":"Throttled"}}}},
+    "MockedResponses":{"Throttled":{"0":{"Throw":{"Error":"Lambda.TooManyRequestsException","Cause":"slow down"}},
+                                     "1":{"Return":{"StatusCode":200,"Payload":{"charged":true}}}}}})");
+  RunResult r = Run({"states", "run", def, "--mocks", mocks, "--test-case", "HappyAfterThrottle",
+                     "--state-machine-name", "pay", "--wait-time-scale", "0"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, R"({"status":"SUCCEEDED","output":{"charged":true}})" "\n");
+  RunResult missing = Run({"states", "run", def, "--mocks", mocks, "--test-case", "Nope", "--state-machine-name", "pay"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_EQ(missing.err, "sluice states run: NotFound: mock config has no test case 'Nope' for state machine 'pay'\n");
+}
+
+TEST_F(StatesCliTest, FunctionsRunAsLocalCommands) {
+  std::string def = Write("sm.asl.json", R"({"StartAt":"Sum","States":{
+    "Sum":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:sum","End":true}}})");
+  RunResult r = Run({"states", "run", def, "--input", Write("in.json", "[1,2,3]"), "--function",
+                     "sum=python3 -c 'import json,sys; print(sum(json.load(sys.stdin)))'"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, R"({"status":"SUCCEEDED","output":6})" "\n");
+}
+
+TEST_F(StatesCliTest, HistoryIsIncludedOnRequest) {
+  std::string def = Write("sm.asl.json", R"({"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}})");
+  RunResult r = Run({"states", "run", def, "--history"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find(R"("history":[{"timestamp":")"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(R"("type":"ExecutionSucceeded")"), std::string::npos) << r.out;
+}
+
+}  // namespace
