@@ -178,7 +178,7 @@ TEST(IntrinsicArray, ArrayRangeIncludesTheEnd) {
             "argument) must not be 0");
   EXPECT_EQ(Call("States.ArrayRange(1.5, 9, 1)"),
             "States.IntrinsicFailure: Invalid arguments in States.ArrayRange: the first argument "
-            "must be an integer, but was 1.5E0");
+            "must be an integer, but was 1.5");
 }
 
 TEST(IntrinsicArray, ArrayGetItemLengthAndUnique) {

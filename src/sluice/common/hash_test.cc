@@ -50,6 +50,11 @@ TEST(Json, SerializedSizeEqualsTheLengthOfTheSerializedText) {
   }
 }
 
+TEST(Json, DoublesPrintAsJavaAndJavaScriptDo) {
+  EXPECT_EQ(SerializeJson(*ParseJson("[1.5, 0.1, 2.0, 1e21, 1.25e-7, -0.0, 3]", "t")),
+            "[1.5,0.1,2.0,1.0E21,1.25E-7,-0.0,3]");
+}
+
 TEST(Json, TypedAccessNamesThePathAndExpectedType) {
   auto v = *ParseJson(R"({"name":"x","size":"big"})", "t");
   EXPECT_EQ(*RequiredString(v.as_object(), "name", "$"), "x");

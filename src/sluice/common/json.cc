@@ -5,6 +5,7 @@
 #include <boost/json/stream_parser.hpp>
 
 #include <charconv>
+#include <cmath>
 
 namespace sluice::common {
 
@@ -33,7 +34,111 @@ Result<json::value> ParseJson(std::string_view text, std::string_view source) {
   return parser.release();
 }
 
-std::string SerializeJson(const json::value& value) { return json::serialize(value); }
+namespace {
+
+// Doubles as Java and JavaScript print them (the shortest text that reads back exactly:
+// 1.5, 0.1, 1.0E21), not Boost's 1.5E0. Integral values keep a ".0" so they stay doubles.
+void AppendDouble(double d, std::string& out) {
+  if (!std::isfinite(d)) {
+    out += "null";  // JSON has no NaN or infinity
+    return;
+  }
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, d);
+  std::string_view text(buf, static_cast<size_t>(r.ptr - buf));
+  size_t e = text.find('e');
+  if (e == std::string_view::npos) {
+    out += text;
+    if (text.find('.') == std::string_view::npos) out += ".0";
+    return;
+  }
+  std::string_view mantissa = text.substr(0, e), exponent = text.substr(e + 1);
+  out += mantissa;
+  if (mantissa.find('.') == std::string_view::npos) out += ".0";
+  out += 'E';
+  if (!exponent.empty() && (exponent[0] == '+' || exponent[0] == '-')) {
+    if (exponent[0] == '-') out += '-';
+    exponent.remove_prefix(1);
+  }
+  while (exponent.size() > 1 && exponent[0] == '0') exponent.remove_prefix(1);
+  out += exponent;
+}
+
+void AppendQuoted(std::string_view s, std::string& out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+}
+
+void Append(const json::value& v, std::string& out) {
+  switch (v.kind()) {
+    case json::kind::null: out += "null"; return;
+    case json::kind::bool_: out += v.get_bool() ? "true" : "false"; return;
+    case json::kind::int64: {
+      char buf[24];
+      out.append(buf, static_cast<size_t>(std::to_chars(buf, buf + sizeof buf, v.get_int64()).ptr - buf));
+      return;
+    }
+    case json::kind::uint64: {
+      char buf[24];
+      out.append(buf, static_cast<size_t>(std::to_chars(buf, buf + sizeof buf, v.get_uint64()).ptr - buf));
+      return;
+    }
+    case json::kind::double_: AppendDouble(v.get_double(), out); return;
+    case json::kind::string: AppendQuoted(v.get_string(), out); return;
+    case json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& e : v.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        Append(e, out);
+      }
+      out += ']';
+      return;
+    }
+    case json::kind::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& kv : v.get_object()) {
+        if (!first) out += ',';
+        first = false;
+        AppendQuoted(kv.key(), out);
+        out += ':';
+        Append(kv.value(), out);
+      }
+      out += '}';
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+std::string SerializeJson(const json::value& value) {
+  std::string out;
+  Append(value, out);
+  return out;
+}
 
 namespace {
 void Pretty(const json::value& v, std::string& out, int indent) {
@@ -51,7 +156,7 @@ void Pretty(const json::value& v, std::string& out, int indent) {
         if (!first) out += ",\n";
         first = false;
         pad(indent + 1);
-        out += json::serialize(json::string(kv.key()));
+        AppendQuoted(kv.key(), out);
         out += ": ";
         Pretty(kv.value(), out, indent + 1);
       }
@@ -78,7 +183,7 @@ void Pretty(const json::value& v, std::string& out, int indent) {
       return;
     }
     default:
-      out += json::serialize(v);
+      Append(v, out);
   }
 }
 }  // namespace
@@ -117,7 +222,11 @@ size_t SerializedSize(const json::value& v) {
       char buf[24];
       return static_cast<size_t>(std::to_chars(buf, buf + sizeof buf, v.get_uint64()).ptr - buf);
     }
-    case json::kind::double_: return json::serialize(v).size();
+    case json::kind::double_: {
+      std::string text;
+      AppendDouble(v.get_double(), text);
+      return text.size();
+    }
     case json::kind::string: return QuotedSize(v.get_string());
     case json::kind::array: {
       const auto& a = v.get_array();
@@ -135,7 +244,11 @@ size_t SerializedSize(const json::value& v) {
   return 0;
 }
 
-std::string JsonQuote(std::string_view text) { return json::serialize(json::string(text)); }
+std::string JsonQuote(std::string_view text) {
+  std::string out;
+  AppendQuoted(text, out);
+  return out;
+}
 
 std::string_view JsonTypeName(const json::value& value) {
   switch (value.kind()) {
