@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <deque>
+#include <map>
 #include <random>
 #include <thread>
 
 #include "sluice/asl/errors.h"
+#include "sluice/common/hash.h"
 #include "sluice/common/ids.h"
 
 namespace sluice::asl {
@@ -15,69 +18,113 @@ namespace {
 namespace json = boost::json;
 using common::Timestamp;
 
-// The execution-wide services every state needs.
+// What Record() tells the caller about an event.
+struct Recorded {
+  Timestamp timestamp;
+  const HistoryEvent* replayed = nullptr;  // set when the event came from the replayed history
+};
+
+// The execution-wide services every state needs: the virtual clock, the history (recorded
+// live or replayed scope by scope), the journal of durable executions.
 class Execution {
  public:
   Execution(const ExecutionOptions& options, std::string arn)
       : options_(options),
         clock_(options.clock ? options.clock : common::SystemClock::Default()),
         random_(options.random ? options.random : DefaultRandomSource()),
-        arn_(std::move(arn)) {}
+        arn_(std::move(arn)) {
+    if (options.replay) {
+      for (const HistoryEvent& e : *options.replay) {
+        replay_[e.scope].push_back(&e);
+        last_event_id_ = std::max(last_event_id_, e.id);
+        floor_micros_ = std::max(floor_micros_, e.timestamp.micros);
+      }
+    }
+  }
 
   const ExecutionOptions& options() const { return options_; }
+  const std::string& arn() const { return arn_; }
   RandomSource* random() const { return random_; }
+  ExecutionJournal* journal() const { return options_.journal; }
 
-  // The virtual clock: real time plus every virtual wait not actually slept.
-  Timestamp Now() const { return Timestamp{clock_->Now().micros + offset_micros_}; }
+  // The virtual clock: real time plus every virtual wait not actually slept, and never
+  // earlier than the last replayed event.
+  Timestamp Now() const {
+    return Timestamp{std::max(clock_->Now().micros + offset_micros_, floor_micros_)};
+  }
 
-  // Waits `micros` of virtual time, sleeping micros·scale of real time, in slices so a stop
-  // request is noticed. Returns false when the execution was stopped or timed out meanwhile.
-  bool Sleep(int64_t micros) {
-    if (micros <= 0) return !Stopped();
+  // Waits until virtual time `target`, sleeping (target - now)·scale of real time, in slices
+  // so a stop request is noticed. Returns false when the execution was stopped or timed out
+  // meanwhile.
+  bool SleepUntil(Timestamp target) {
+    if (deadline_ && target > *deadline_) target = *deadline_;
+    int64_t micros = target.micros - Now().micros;
+    if (micros <= 0) return !Stopped() && !TimedOut();
     double scale = options_.wait_time_scale;
-    int64_t real = static_cast<int64_t>(static_cast<double>(micros) * scale);
-    int64_t virtual_target = Now().micros + micros;
-    if (deadline_ && virtual_target > deadline_->micros) {
-      // The execution times out during this wait: sleep only until the deadline.
-      int64_t until = deadline_->micros - Now().micros;
-      real = static_cast<int64_t>(static_cast<double>(std::max<int64_t>(until, 0)) * scale);
-      virtual_target = deadline_->micros;
-    }
     auto start = std::chrono::steady_clock::now();
+    int64_t real = static_cast<int64_t>(static_cast<double>(micros) * scale);
     while (real > 0) {
       if (Stopped()) return false;
-      int64_t slice = std::min<int64_t>(real, 50000);
-      std::this_thread::sleep_for(std::chrono::microseconds(slice));
+      std::this_thread::sleep_for(std::chrono::microseconds(std::min<int64_t>(real, 50000)));
       auto slept = std::chrono::duration_cast<std::chrono::microseconds>(
-                       std::chrono::steady_clock::now() - start)
-                       .count();
+                       std::chrono::steady_clock::now() - start).count();
       real = static_cast<int64_t>(static_cast<double>(micros) * scale) - slept;
-      if (deadline_) real = std::min<int64_t>(real, (virtual_target - Now().micros));
     }
-    int64_t behind = virtual_target - Now().micros;
+    int64_t behind = target.micros - Now().micros;
     if (behind > 0) offset_micros_ += behind;
     return !Stopped() && !TimedOut();
   }
 
-  bool Stopped() const { return options_.stop && options_.stop->load(); }
+  bool Stopped() {
+    if (options_.stop && options_.stop->load()) return true;
+    if (options_.journal && ++stop_polls_ % 256 == 0 && options_.journal->StopRequested()) stopped_ = true;
+    return stopped_;
+  }
   void SetDeadline(Timestamp t) { deadline_ = t; }
   bool TimedOut() const { return deadline_ && Now() >= *deadline_; }
 
-  // Records a history event; returns its id.
-  int64_t Record(std::string type, std::string details_name = "", json::object details = {}) {
-    if (!options_.record_history) return 0;
-    HistoryEvent e;
-    e.id = static_cast<int64_t>(history_.size()) + 1;
-    e.previous_event_id = last_event_id_;
-    e.timestamp = Now();
-    e.type = std::move(type);
-    e.details_name = std::move(details_name);
-    e.details = std::move(details);
-    last_event_id_ = e.id;
-    history_.push_back(std::move(e));
-    return last_event_id_;
+  bool recording() const { return options_.record_history || options_.journal != nullptr; }
+
+  // The next replayed event of `scope`, or nullptr when the scope has run live.
+  const HistoryEvent* PeekReplay(const std::string& scope) const {
+    auto it = replay_.find(scope);
+    return it == replay_.end() || it->second.empty() ? nullptr : it->second.front();
   }
-  bool recording() const { return options_.record_history; }
+
+  // Records an event of `scope`: replays the next recorded event of that scope when there is
+  // one (it must be of the same type: otherwise the definition changed under the history),
+  // or appends a new one (and hands it to the journal).
+  Result<Recorded> Record(const std::string& scope, std::string_view type, std::string_view details_name = {},
+                          json::object details = {}) {
+    if (!recording()) return Recorded{Now(), nullptr};
+    auto it = replay_.find(scope);
+    if (it != replay_.end() && !it->second.empty()) {
+      const HistoryEvent* e = it->second.front();
+      if (e->type != type) {
+        return StatesError(kStatesRuntime, "The execution history does not match its definition: expected " +
+                                               std::string(type) + " in scope '" + scope + "', found " + e->type +
+                                               " (event " + std::to_string(e->id) + ")");
+      }
+      it->second.pop_front();
+      return Recorded{e->timestamp, e};
+    }
+    HistoryEvent e;
+    e.id = ++last_event_id_;
+    e.previous_event_id = previous_event_id_;
+    e.timestamp = Now();
+    e.type = std::string(type);
+    e.details_name = std::string(details_name);
+    e.details = std::move(details);
+    e.scope = scope;
+    previous_event_id_ = e.id;
+    Timestamp ts = e.timestamp;
+    if (options_.journal) SLUICE_RETURN_IF_ERROR(options_.journal->Append(e));
+    history_.push_back(std::move(e));
+    return Recorded{ts, nullptr};
+  }
+
+  Status Sync() { return options_.journal ? options_.journal->Sync() : Status::OK(); }
+
   std::vector<HistoryEvent> TakeHistory() { return std::move(history_); }
 
   int64_t transitions = 0;
@@ -88,9 +135,14 @@ class Execution {
   RandomSource* random_;
   std::string arn_;
   int64_t offset_micros_ = 0;
+  int64_t floor_micros_ = 0;
   std::optional<Timestamp> deadline_;
+  std::map<std::string, std::deque<const HistoryEvent*>, std::less<>> replay_;
   std::vector<HistoryEvent> history_;
   int64_t last_event_id_ = 0;
+  int64_t previous_event_id_ = 0;
+  int64_t stop_polls_ = 0;
+  bool stopped_ = false;
 };
 
 // The result of running one state: where to go next (nullptr: the machine ends) and the
@@ -150,37 +202,43 @@ std::pair<std::string, std::string> ResourceParts(std::string_view arn) {
   return {"", std::string(arn)};
 }
 
+// Runs the states of one scope (the top level, a Parallel branch or a Map iteration). All
+// runners of an execution share its context object, whose "State" part each state rewrites
+// on entry (runners run one at a time).
 class Runner {
  public:
-  Runner(Execution* exec, json::object context) : exec_(exec), context_(std::move(context)) {}
+  Runner(Execution* exec, json::value* context, std::string scope)
+      : exec_(exec), context_(context), scope_(std::move(scope)) {}
 
   // Runs `machine` from StartAt with `input`; returns the final output or a States error.
-  Result<json::value> RunMachine(const StateMachine& machine, json::value input,
-                                 VariableScope* vars) {
+  Result<json::value> RunMachine(const StateMachine& machine, json::value input, VariableScope* vars) {
     const State* state = machine.Find(machine.start_at);
     json::value current = std::move(input);
     while (state != nullptr) {
-      if (exec_->Stopped()) return StatesError("States.Aborted", "The execution was stopped");
+      if (exec_->Stopped()) return StatesError(kStatesAborted, "The execution was stopped");
       if (exec_->TimedOut()) return TimeoutError();
       ++exec_->transitions;
-      SLUICE_ASSIGN_OR_RETURN(Transition t, RunState(machine, *state, std::move(current), vars));
+      SLUICE_ASSIGN_OR_RETURN(Transition t, RunState(*state, std::move(current), vars));
       current = std::move(t.output);
       if (t.next == nullptr) return current;
       state = machine.Find(*t.next);
-      if (state == nullptr) {
-        return StatesError(kStatesRuntime, "state '" + *t.next + "' does not exist");
-      }
+      if (state == nullptr) return StatesError(kStatesRuntime, "state '" + *t.next + "' does not exist");
     }
     return current;
   }
 
-  static Status TimeoutError() {
-    return StatesError(kStatesTimeout, "The execution timed out");
-  }
+  static Status TimeoutError() { return StatesError(kStatesTimeout, "The execution timed out"); }
+  static constexpr std::string_view kStatesAborted = "States.Aborted";
 
  private:
   PathContext Paths(const json::value& input, VariableScope* vars) const {
-    return PathContext{&input, &context_value_, vars};
+    return PathContext{&input, context_, vars};
+  }
+
+  Result<Recorded> Record(std::string_view type, std::string_view details_name = {}, json::object details = {}) {
+    SLUICE_ASSIGN_OR_RETURN(Recorded r, exec_->Record(scope_, type, details_name, std::move(details)));
+    last_event_time_ = r.timestamp;
+    return r;
   }
 
   Status CheckSize(const json::value& v, std::string_view what, std::string_view state) const {
@@ -200,14 +258,11 @@ class Runner {
   Result<json::value> SelectPath(const OptionalPath& p, const json::value& doc, VariableScope* vars,
                                  std::string_view field) const {
     if (p.is_null) return json::value(json::object());
-    if (!p.path || p.path->is_root_only()) {
-      if (!p.path || p.path->root() == JsonPath::Root::kInput) return doc;
-    }
+    if (!p.path || (p.path->is_root_only() && p.path->root() == JsonPath::Root::kInput)) return doc;
     return EvaluatePath(*p.path, Paths(doc, vars), field);
   }
 
-  Result<json::value> ApplyResultPath(const OptionalPath& p, const json::value& raw_input,
-                                      json::value result) const {
+  Result<json::value> ApplyResultPath(const OptionalPath& p, const json::value& raw_input, json::value result) const {
     if (p.is_null) return raw_input;
     if (!p.path || p.path->is_root_only()) return result;
     json::value doc = raw_input;
@@ -215,23 +270,18 @@ class Runner {
     return doc;
   }
 
-  void SetStateContext(const State& state, std::optional<int> retry_count) {
-    json::object& s = context_["State"].emplace_object();
-    s["EnteredTime"] = common::FormatIso8601Millis(exec_->Now());
-    s["Name"] = state.name;
-    if (retry_count) s["RetryCount"] = *retry_count;
-    context_value_ = context_;
-  }
+  json::object& StateContext() { return context_->as_object()["State"].as_object(); }
 
-  void SetRetryCount(int n) {
-    context_["State"].as_object()["RetryCount"] = n;
-    context_value_ = context_;
+  void EnterStateContext(const State& state, Timestamp entered) {
+    json::object& s = context_->as_object()["State"].emplace_object();
+    s["EnteredTime"] = common::FormatIso8601Millis(entered);
+    s["Name"] = state.name;
+    if (state.type == StateType::kTask) s["RetryCount"] = 0;
   }
 
   // Evaluates an Assign template against `doc` and, only when every value evaluated, binds
   // them all (Assign sees the values variables had on entry).
-  Status Assign(const std::optional<PayloadTemplate>& assign, const json::value& doc,
-                VariableScope* vars) {
+  Status Assign(const std::optional<PayloadTemplate>& assign, const json::value& doc, VariableScope* vars) {
     if (!assign || vars == nullptr) return Status::OK();
     SLUICE_ASSIGN_OR_RETURN(json::value values, assign->Evaluate(Paths(doc, vars), exec_->random()));
     if (values.is_object()) {
@@ -242,7 +292,7 @@ class Runner {
 
   static std::string StateEventPrefix(StateType t) { return std::string(StateTypeName(t)) + "State"; }
 
-  json::object StateDetails(const State& state, const json::value& payload, std::string_view key) {
+  static json::object StateDetails(const State& state, const json::value& payload, std::string_view key) {
     json::object d;
     d["name"] = state.name;
     d[key] = Compact(payload);
@@ -250,20 +300,18 @@ class Runner {
     return d;
   }
 
-  Result<Transition> RunState(const StateMachine& machine, const State& state, json::value input,
-                              VariableScope* vars) {
-    (void)machine;
-    SetStateContext(state, state.type == StateType::kTask ? std::optional<int>(0) : std::nullopt);
-    if (exec_->recording()) {
-      exec_->Record(StateEventPrefix(state.type) + "Entered", "stateEnteredEventDetails",
-                    StateDetails(state, input, "input"));
-    }
+  Result<Transition> RunState(const State& state, json::value input, VariableScope* vars) {
+    json::object entered_details;
+    if (exec_->recording()) entered_details = StateDetails(state, input, "input");
+    SLUICE_ASSIGN_OR_RETURN(Recorded entered, Record(StateEventPrefix(state.type) + "Entered",
+                                                     "stateEnteredEventDetails", std::move(entered_details)));
+    EnterStateContext(state, entered.timestamp);
     Result<Transition> t = Dispatch(state, std::move(input), vars);
     if (t.ok()) {
       SLUICE_RETURN_IF_ERROR(CheckSize(t->output, "output", state.name));
-      if (exec_->recording() && state.type != StateType::kFail) {
-        exec_->Record(StateEventPrefix(state.type) + "Exited", "stateExitedEventDetails",
-                      StateDetails(state, t->output, "output"));
+      if (exec_->recording()) {
+        SLUICE_RETURN_IF_ERROR(Record(StateEventPrefix(state.type) + "Exited", "stateExitedEventDetails",
+                                      StateDetails(state, t->output, "output")).status());
       }
     }
     return t;
@@ -283,7 +331,7 @@ class Runner {
     return StatesError(kStatesRuntime, "unknown state type");
   }
 
-  Transition Next(const State& state, json::value output) const {
+  static Transition Next(const State& state, json::value output) {
     Transition t;
     t.output = std::move(output);
     t.next = state.is_terminal() ? nullptr : &state.next;
@@ -301,17 +349,14 @@ class Runner {
   }
 
   // ResultSelector, ResultPath, OutputPath and Assign, once a result exists.
-  Result<Transition> Finish(const State& state, const json::value& raw_input, json::value result,
-                            VariableScope* vars) {
+  Result<Transition> Finish(const State& state, const json::value& raw_input, json::value result, VariableScope* vars) {
     if (state.result_selector) {
-      SLUICE_ASSIGN_OR_RETURN(result,
-                              state.result_selector->Evaluate(Paths(result, vars), exec_->random()));
+      SLUICE_ASSIGN_OR_RETURN(result, state.result_selector->Evaluate(Paths(result, vars), exec_->random()));
     }
     // Assign reads the (selected) result as `$`, with the variables' entry values.
     std::optional<json::value> assigned_from;
     if (state.assign) assigned_from = result;
-    SLUICE_ASSIGN_OR_RETURN(json::value combined,
-                            ApplyResultPath(state.result_path, raw_input, std::move(result)));
+    SLUICE_ASSIGN_OR_RETURN(json::value combined, ApplyResultPath(state.result_path, raw_input, std::move(result)));
     SLUICE_ASSIGN_OR_RETURN(json::value output, SelectPath(state.output_path, combined, vars, "OutputPath"));
     if (assigned_from) SLUICE_RETURN_IF_ERROR(Assign(state.assign, *assigned_from, vars));
     return Next(state, std::move(output));
@@ -335,8 +380,8 @@ class Runner {
     std::string error, cause;
     bool has_error = false, has_cause = false;
     auto text = [&](const std::optional<std::string>& lit, const std::optional<JsonPath>& path,
-                    const std::optional<IntrinsicCall>& call, std::string_view field,
-                    std::string* out, bool* has) -> Status {
+                    const std::optional<IntrinsicCall>& call, std::string_view field, std::string* out,
+                    bool* has) -> Status {
       if (lit) {
         *out = *lit;
         *has = true;
@@ -378,8 +423,7 @@ class Runner {
       }
     }
     if (state.default_next.empty()) {
-      return StatesError(kStatesNoChoiceMatched,
-                         "No Matches! " /* AWS's cause */ "for state '" + state.name + "'");
+      return StatesError(kStatesNoChoiceMatched, "No Matches! for state '" + state.name + "'");
     }
     SLUICE_ASSIGN_OR_RETURN(json::value out, SelectPath(state.output_path, in, vars, "OutputPath"));
     SLUICE_RETURN_IF_ERROR(Assign(state.assign, in, vars));
@@ -389,33 +433,40 @@ class Runner {
     return t;
   }
 
+  // Waits until `target` unless the history shows this scope went on already.
+  Status WaitUntil(Timestamp target) {
+    if (exec_->PeekReplay(scope_) != nullptr) return Status::OK();
+    SLUICE_RETURN_IF_ERROR(exec_->Sync());
+    if (exec_->SleepUntil(target)) return Status::OK();
+    if (exec_->TimedOut()) return TimeoutError();
+    return StatesError(kStatesAborted, "The execution was stopped");
+  }
+
   Result<Transition> RunWait(const State& state, json::value raw, VariableScope* vars) {
     SLUICE_ASSIGN_OR_RETURN(json::value in, SelectPath(state.input_path, raw, vars, "InputPath"));
-    int64_t wait_micros = 0;
+    Timestamp entered = last_event_time_;
+    Timestamp target = entered;
     if (state.seconds) {
-      wait_micros = *state.seconds * 1000000;
+      target.micros += *state.seconds * 1000000;
     } else if (state.timestamp) {
-      wait_micros = state.timestamp->micros - exec_->Now().micros;
+      target = *state.timestamp;
     } else if (state.seconds_path) {
       SLUICE_ASSIGN_OR_RETURN(json::value v, EvaluatePath(*state.seconds_path, Paths(in, vars), "SecondsPath"));
       if (!(v.is_int64() || v.is_uint64()) || (v.is_int64() && v.get_int64() < 0)) {
-        return StatesError(kStatesRuntime, "The SecondsPath parameter does not reference a valid "
-                                           "non-negative integer: " + Compact(v));
+        return StatesError(kStatesRuntime,
+                           "The SecondsPath parameter does not reference a valid non-negative integer: " + Compact(v));
       }
-      wait_micros = (v.is_int64() ? v.get_int64() : static_cast<int64_t>(v.get_uint64())) * 1000000;
+      target.micros += (v.is_int64() ? v.get_int64() : static_cast<int64_t>(v.get_uint64())) * 1000000;
     } else if (state.timestamp_path) {
       SLUICE_ASSIGN_OR_RETURN(json::value v, EvaluatePath(*state.timestamp_path, Paths(in, vars), "TimestampPath"));
       auto ts = v.is_string() ? common::ParseRfc3339(v.get_string()) : Result<Timestamp>(Status::InvalidArgument(""));
       if (!ts.ok()) {
-        return StatesError(kStatesRuntime, "The TimestampPath parameter does not reference a valid "
-                                           "ISO-8601 extended offset date-time format string: " + Compact(v));
+        return StatesError(kStatesRuntime, "The TimestampPath parameter does not reference a valid ISO-8601 "
+                                           "extended offset date-time format string: " + Compact(v));
       }
-      wait_micros = ts->micros - exec_->Now().micros;
+      target = *ts;
     }
-    if (!exec_->Sleep(wait_micros)) {
-      if (exec_->TimedOut()) return TimeoutError();
-      return StatesError("States.Aborted", "The execution was stopped");
-    }
+    SLUICE_RETURN_IF_ERROR(WaitUntil(target));
     SLUICE_ASSIGN_OR_RETURN(json::value out, SelectPath(state.output_path, in, vars, "OutputPath"));
     SLUICE_RETURN_IF_ERROR(Assign(state.assign, in, vars));
     return Next(state, std::move(out));
@@ -429,8 +480,7 @@ class Runner {
       Result<Transition> t = RunOnce(state, raw, vars, attempt);
       if (t.ok()) return t;
       Status error = t.status();
-      if (!IsStatesError(error)) return error;
-      if (exec_->Stopped() || error.name() == "States.Aborted") return error;
+      if (!IsStatesError(error) || error.name() == kStatesAborted || exec_->Stopped()) return error;
       // Retry: the first retrier whose ErrorEquals matches decides.
       const Retrier* retrier = nullptr;
       size_t index = 0;
@@ -448,11 +498,9 @@ class Runner {
         }
         ++attempts[index];
         ++attempt;
-        if (!exec_->Sleep(static_cast<int64_t>(delay * 1e6))) {
-          if (exec_->TimedOut()) return TimeoutError();
-          return StatesError("States.Aborted", "The execution was stopped");
-        }
-        if (state.type == StateType::kTask) SetRetryCount(attempt);
+        // The back-off runs from the failure, so a resumed execution waits only what is left.
+        SLUICE_RETURN_IF_ERROR(WaitUntil(Timestamp{last_event_time_.micros + static_cast<int64_t>(delay * 1e6)}));
+        if (state.type == StateType::kTask) StateContext()["RetryCount"] = attempt;
         continue;
       }
       // Catch: the first catcher whose ErrorEquals matches.
@@ -471,25 +519,40 @@ class Runner {
   }
 
   Result<Transition> RunOnce(const State& state, const json::value& raw, VariableScope* vars, int attempt) {
-    SLUICE_ASSIGN_OR_RETURN(json::value in, EffectiveInput(state, raw, vars));
+    bool callback = IsCallback(state.resource) && state.type == StateType::kTask;
+    std::string token;
+    if (callback) {
+      // Deterministic, so a resumed execution hands out the same token again.
+      token = common::Sha256Hex(exec_->arn() + "|" + scope_ + "|" + state.name + "|" +
+                                std::to_string(visits_[state.name]) + "|" + std::to_string(attempt));
+      context_->as_object()["Task"] = json::object{{"Token", token}};
+    }
+    Result<json::value> in = EffectiveInput(state, raw, vars);
+    if (callback) context_->as_object().erase("Task");
+    if (!in.ok()) return in.status();
     json::value result;
     switch (state.type) {
       case StateType::kTask: {
-        SLUICE_ASSIGN_OR_RETURN(result, InvokeTask(state, in, vars, attempt));
+        SLUICE_ASSIGN_OR_RETURN(result, InvokeTask(state, *in, vars, attempt, token));
         break;
       }
       case StateType::kParallel: {
-        SLUICE_ASSIGN_OR_RETURN(result, RunParallel(state, in, vars));
+        SLUICE_ASSIGN_OR_RETURN(result, RunParallel(state, *in, vars));
         break;
       }
       case StateType::kMap: {
-        SLUICE_ASSIGN_OR_RETURN(result, RunMap(state, in, vars));
+        SLUICE_ASSIGN_OR_RETURN(result, RunMap(state, *in, vars));
         break;
       }
       default: break;
     }
     SLUICE_RETURN_IF_ERROR(CheckSize(result, "result", state.name));
     return Finish(state, raw, std::move(result), vars);
+  }
+
+  static bool IsCallback(std::string_view resource) {
+    constexpr std::string_view kSuffix = ".waitForTaskToken";
+    return resource.size() > kSuffix.size() && resource.substr(resource.size() - kSuffix.size()) == kSuffix;
   }
 
   Result<int64_t> OptionalSeconds(const std::optional<int64_t>& literal, const std::optional<JsonPath>& path,
@@ -499,24 +562,57 @@ class Runner {
     SLUICE_ASSIGN_OR_RETURN(json::value v, EvaluatePath(*path, Paths(in, vars), field));
     if (v.is_int64() && v.get_int64() > 0) return v.get_int64();
     if (v.is_uint64()) return static_cast<int64_t>(v.get_uint64());
-    return StatesError(kStatesRuntime, "The value of " + std::string(field) +
-                                           " must be a positive integer, but was " + Compact(v));
+    return StatesError(kStatesRuntime, "The value of " + std::string(field) + " must be a positive integer, but was " +
+                                           Compact(v));
   }
 
-  Result<json::value> InvokeTask(const State& state, const json::value& params, VariableScope* vars,
-                                 int attempt) {
-    auto [resource_type, resource] = ResourceParts(state.resource);
-    if (exec_->recording()) {
-      json::object d;
-      d["resourceType"] = resource_type;
-      d["resource"] = resource;
-      d["region"] = exec_->options().region;
-      d["parameters"] = Compact(params);
-      exec_->Record("TaskScheduled", "taskScheduledEventDetails", std::move(d));
-      exec_->Record("TaskStarted", "taskStartedEventDetails",
-                    json::object{{"resourceType", resource_type}, {"resource", resource}});
+  // A Task outcome recorded in the replayed history, if this attempt already finished.
+  std::optional<Result<json::value>> ReplayedOutcome() {
+    const HistoryEvent* next = exec_->PeekReplay(scope_);
+    if (next == nullptr) return std::nullopt;
+    if (next->type == "TaskSucceeded") {
+      (void)Record("TaskSucceeded");
+      const json::value* out = next->details.if_contains("output");
+      auto parsed = out && out->is_string() ? common::ParseJson(out->get_string(), "history")
+                                            : Result<json::value>(json::value(nullptr));
+      if (!parsed.ok()) return Result<json::value>(parsed.status());
+      return Result<json::value>(std::move(*parsed));
     }
-    Result<json::value> result = CallTask(state, params, vars, attempt);
+    if (next->type == "TaskFailed" || next->type == "TaskTimedOut") {
+      std::string type = next->type;
+      auto text = [&](std::string_view key) {
+        const json::value* v = next->details.if_contains(key);
+        return v && v->is_string() ? std::string(v->get_string()) : std::string();
+      };
+      std::string error = text("error"), cause = text("cause");
+      (void)Record(type);
+      return Result<json::value>(StatesError(error, cause));
+    }
+    return std::nullopt;
+  }
+
+  Result<json::value> InvokeTask(const State& state, const json::value& params, VariableScope* vars, int attempt,
+                                 const std::string& token) {
+    auto [resource_type, resource] = ResourceParts(state.resource);
+    json::object scheduled, started;
+    if (exec_->recording()) {
+      scheduled["resourceType"] = resource_type;
+      scheduled["resource"] = resource;
+      scheduled["region"] = exec_->options().region;
+      scheduled["parameters"] = Compact(params);
+      started = json::object{{"resourceType", resource_type}, {"resource", resource}};
+    }
+    SLUICE_RETURN_IF_ERROR(Record("TaskScheduled", "taskScheduledEventDetails", std::move(scheduled)).status());
+    SLUICE_RETURN_IF_ERROR(Record("TaskStarted", "taskStartedEventDetails", std::move(started)).status());
+    if (auto replayed = ReplayedOutcome()) return std::move(*replayed);
+
+    Result<json::value> result = json::value(nullptr);
+    if (token.empty()) {
+      SLUICE_RETURN_IF_ERROR(exec_->Sync());  // the history is durable before the side effect
+      result = CallTask(state, params, vars, attempt);
+    } else {
+      result = CallAndWaitForToken(state, params, vars, attempt, token, resource_type, resource);
+    }
     if (exec_->recording()) {
       json::object d;
       d["resourceType"] = resource_type;
@@ -524,36 +620,90 @@ class Runner {
       if (result.ok()) {
         d["output"] = Compact(*result);
         d["outputDetails"] = json::object{{"truncated", false}};
-        exec_->Record("TaskSucceeded", "taskSucceededEventDetails", std::move(d));
-      } else if (IsStatesError(result.status())) {
+        SLUICE_RETURN_IF_ERROR(Record("TaskSucceeded", "taskSucceededEventDetails", std::move(d)).status());
+      } else if (IsStatesError(result.status()) && result.status().name() != kStatesAborted) {
         d["error"] = std::string(result.status().name());
         d["cause"] = result.status().message();
-        exec_->Record(result.status().name() == kStatesTimeout ? "TaskTimedOut" : "TaskFailed",
-                      result.status().name() == kStatesTimeout ? "taskTimedOutEventDetails"
-                                                               : "taskFailedEventDetails",
-                      std::move(d));
+        bool timed_out = result.status().name() == kStatesTimeout;
+        SLUICE_RETURN_IF_ERROR(Record(timed_out ? "TaskTimedOut" : "TaskFailed",
+                                      timed_out ? "taskTimedOutEventDetails" : "taskFailedEventDetails", std::move(d))
+                                   .status());
       }
     }
     return result;
   }
 
-  Result<json::value> CallTask(const State& state, const json::value& params, VariableScope* vars,
-                               int attempt) {
+  // `.waitForTaskToken`: invoke once (recorded as TaskSubmitted), then wait for
+  // SendTaskSuccess/SendTaskFailure, a missed heartbeat or the timeout.
+  Result<json::value> CallAndWaitForToken(const State& state, const json::value& params, VariableScope* vars,
+                                          int attempt, const std::string& token, const std::string& resource_type,
+                                          const std::string& resource) {
+    ExecutionJournal* journal = exec_->journal();
+    if (journal == nullptr) {
+      return StatesError(kStatesRuntime, "The resource '" + state.resource +
+                                             "' waits for a task token, which needs a durable (standard) execution: "
+                                             "use `sluice states start`");
+    }
+    SLUICE_ASSIGN_OR_RETURN(int64_t timeout, OptionalSeconds(state.timeout_seconds, state.timeout_seconds_path,
+                                                             params, vars, "TimeoutSecondsPath"));
+    SLUICE_ASSIGN_OR_RETURN(int64_t heartbeat, OptionalSeconds(state.heartbeat_seconds, state.heartbeat_seconds_path,
+                                                               params, vars, "HeartbeatSecondsPath"));
+    const HistoryEvent* next = exec_->PeekReplay(scope_);
+    if (next == nullptr || next->type != "TaskSubmitted") {
+      SLUICE_RETURN_IF_ERROR(journal->CreateTaskToken(token));
+      SLUICE_RETURN_IF_ERROR(exec_->Sync());
+      Result<json::value> submitted = CallTask(state, params, vars, attempt);
+      if (!submitted.ok()) return submitted;
+      json::object d{{"resourceType", resource_type}, {"resource", resource}, {"output", Compact(*submitted)},
+                     {"outputDetails", json::object{{"truncated", false}}}};
+      SLUICE_RETURN_IF_ERROR(Record("TaskSubmitted", "taskSubmittedEventDetails", std::move(d)).status());
+    } else {
+      SLUICE_RETURN_IF_ERROR(Record("TaskSubmitted").status());
+      if (auto replayed = ReplayedOutcome()) return std::move(*replayed);
+    }
+    SLUICE_RETURN_IF_ERROR(exec_->Sync());
+    Timestamp submitted_at = last_event_time_;
+    for (;;) {
+      SLUICE_ASSIGN_OR_RETURN(TaskTokenOutcome outcome, journal->PollTaskToken(token));
+      if (outcome.kind == TaskTokenOutcome::Kind::kSucceeded) return std::move(outcome.output);
+      if (outcome.kind == TaskTokenOutcome::Kind::kFailed) return StatesError(outcome.error, outcome.cause);
+      Timestamp now = exec_->Now();
+      if (timeout > 0 && now.micros >= submitted_at.micros + timeout * 1000000) {
+        return StatesError(kStatesTimeout, "The task did not report back within TimeoutSeconds (" +
+                                               std::to_string(timeout) + ")");
+      }
+      int64_t last_beat = std::max(submitted_at.micros, outcome.last_heartbeat.micros);
+      if (heartbeat > 0 && now.micros >= last_beat + heartbeat * 1000000) {
+        return StatesError(kStatesHeartbeatTimeout, "No heartbeat within HeartbeatSeconds (" +
+                                                        std::to_string(heartbeat) + ")");
+      }
+      if (!exec_->SleepUntil(Timestamp{now.micros + exec_->options().token_poll_micros})) {
+        if (exec_->TimedOut()) return TimeoutError();
+        return StatesError(kStatesAborted, "The execution was stopped");
+      }
+    }
+  }
+
+  Result<json::value> CallTask(const State& state, const json::value& params, VariableScope* vars, int attempt) {
     if (const MockTestCase* mocks = exec_->options().mocks) {
       if (const MockResponse* r = mocks->Find(state.name, attempt)) {
         if (!r->returned) return StatesError(r->error, r->cause);
-        // A mocked Lambda function ARN answers with the Invoke response, as for
-        // Step Functions Local; the state's result is its Payload.
+        // A mocked Lambda function ARN answers with the Invoke response, as for Step Functions
+        // Local; the state's result is its Payload.
         if (state.resource.rfind("arn:aws:lambda:", 0) == 0 && r->returned->is_object()) {
           if (const json::value* payload = r->returned->get_object().if_contains("Payload")) return *payload;
         }
         return *r->returned;
       }
     }
-    TaskHandler* handler = exec_->options().tasks ? exec_->options().tasks->Find(state.resource) : nullptr;
+    TaskRegistry* registry = exec_->options().tasks;
+    TaskHandler* handler = registry ? registry->Find(state.resource) : nullptr;
+    if (handler == nullptr && registry && IsCallback(state.resource)) {
+      handler = registry->Find(std::string_view(state.resource).substr(0, state.resource.size() - 17));
+    }
     if (handler == nullptr) {
-      return StatesError(kStatesRuntime, "No handler is registered for the resource '" + state.resource +
-                                             "' of state '" + state.name + "'");
+      return StatesError(kStatesRuntime,
+                         "No handler is registered for the resource '" + state.resource + "' of state '" + state.name + "'");
     }
     SLUICE_ASSIGN_OR_RETURN(int64_t timeout, OptionalSeconds(state.timeout_seconds, state.timeout_seconds_path,
                                                              params, vars, "TimeoutSecondsPath"));
@@ -563,7 +713,7 @@ class Runner {
     inv.resource = state.resource;
     inv.state_name = state.name;
     inv.parameters = &params;
-    inv.context = &context_value_;
+    inv.context = context_;
     inv.attempt = attempt;
     if (timeout > 0) inv.timeout_seconds = timeout;
     if (heartbeat > 0) inv.heartbeat_seconds = heartbeat;
@@ -572,21 +722,34 @@ class Runner {
   }
 
   Result<json::value> RunParallel(const State& state, const json::value& in, VariableScope* vars) {
-    if (exec_->recording()) exec_->Record("ParallelStateStarted");
+    SLUICE_RETURN_IF_ERROR(Record("ParallelStateStarted").status());
     json::array results;
     results.reserve(state.branches.size());
-    for (const auto& branch : state.branches) {
+    int visit = ++visits_[state.name];
+    for (size_t i = 0; i < state.branches.size(); ++i) {
       VariableScope scope(vars);
-      Runner child(exec_, context_);
-      Result<json::value> out = child.RunMachine(*branch, in, &scope);
+      Runner child(exec_, context_, ChildScope(state, visit, "#", i));
+      Result<json::value> out = child.RunMachine(*state.branches[i], in, &scope);
       if (!out.ok()) {
-        if (exec_->recording()) exec_->Record("ParallelStateFailed");
+        if (IsStatesError(out.status()) && out.status().name() != kStatesAborted) {
+          SLUICE_RETURN_IF_ERROR(Record("ParallelStateFailed").status());
+        }
         return out.status();
       }
       results.push_back(std::move(*out));
     }
-    if (exec_->recording()) exec_->Record("ParallelStateSucceeded");
+    SLUICE_RETURN_IF_ERROR(Record("ParallelStateSucceeded").status());
     return json::value(std::move(results));
+  }
+
+  // The scope of a branch or iteration: visits distinguish re-entries of a state in a loop.
+  std::string ChildScope(const State& state, int visit, std::string_view sep, size_t index) const {
+    std::string s = scope_ + "/" + state.name;
+    if (visit > 1) s += "@" + std::to_string(visit);
+    s += sep;
+    s += std::to_string(index);
+    if (sep == "[") s += "]";
+    return s;
   }
 
   Result<int64_t> MapNumber(const std::optional<int64_t>& literal, const std::optional<JsonPath>& path,
@@ -602,9 +765,7 @@ class Runner {
 
   Result<json::value> RunMap(const State& state, const json::value& in, VariableScope* vars) {
     json::value items_value;
-    if (state.items_path && !state.items_path->is_root_only()) {
-      SLUICE_ASSIGN_OR_RETURN(items_value, EvaluatePath(*state.items_path, Paths(in, vars), "ItemsPath"));
-    } else if (state.items_path && state.items_path->root() != JsonPath::Root::kInput) {
+    if (state.items_path && !(state.items_path->is_root_only() && state.items_path->root() == JsonPath::Root::kInput)) {
       SLUICE_ASSIGN_OR_RETURN(items_value, EvaluatePath(*state.items_path, Paths(in, vars), "ItemsPath"));
     } else {
       items_value = in;
@@ -623,105 +784,99 @@ class Runner {
     inputs.reserve(items.size());
     for (size_t i = 0; i < items.size(); ++i) {
       if (!selector) {
-        inputs.push_back(items[i]);
+        inputs.push_back(std::move(items[i]));
         continue;
       }
-      json::object ctx = context_;
+      json::object& ctx = context_->as_object();
       ctx["Map"] = json::object{{"Item", json::object{{"Index", static_cast<int64_t>(i)}, {"Value", items[i]}}}};
-      json::value ctx_value(std::move(ctx));
-      PathContext pc{&in, &ctx_value, vars};
-      SLUICE_ASSIGN_OR_RETURN(json::value item_input, selector->Evaluate(pc, exec_->random()));
-      inputs.push_back(std::move(item_input));
+      Result<json::value> item_input = selector->Evaluate(Paths(in, vars), exec_->random());
+      ctx.erase("Map");
+      if (!item_input.ok()) return item_input.status();
+      inputs.push_back(std::move(*item_input));
     }
     if (state.item_batcher) {
-      SLUICE_ASSIGN_OR_RETURN(inputs, Batch(state, *state.item_batcher, std::move(inputs), in, vars));
+      SLUICE_ASSIGN_OR_RETURN(inputs, Batch(*state.item_batcher, std::move(inputs), in, vars));
     }
 
-    SLUICE_ASSIGN_OR_RETURN(int64_t tolerated_count,
-                            MapNumber(state.tolerated_failure_count, state.tolerated_failure_count_path, in,
-                                      vars, "ToleratedFailureCountPath"));
+    SLUICE_ASSIGN_OR_RETURN(int64_t tolerated_count, MapNumber(state.tolerated_failure_count,
+                                                               state.tolerated_failure_count_path, in, vars,
+                                                               "ToleratedFailureCountPath"));
     double tolerated_pct = -1;
     if (state.tolerated_failure_percentage) {
       tolerated_pct = *state.tolerated_failure_percentage;
     } else if (state.tolerated_failure_percentage_path) {
-      SLUICE_ASSIGN_OR_RETURN(json::value v, EvaluatePath(*state.tolerated_failure_percentage_path,
-                                                          Paths(in, vars), "ToleratedFailurePercentagePath"));
+      SLUICE_ASSIGN_OR_RETURN(json::value v, EvaluatePath(*state.tolerated_failure_percentage_path, Paths(in, vars),
+                                                          "ToleratedFailurePercentagePath"));
       if (!v.is_number() || v.to_number<double>() < 0 || v.to_number<double>() > 100) {
-        return StatesError(kStatesRuntime, "The value of ToleratedFailurePercentagePath must be a number "
-                                           "between 0 and 100, but was " + Compact(v));
+        return StatesError(kStatesRuntime,
+                           "The value of ToleratedFailurePercentagePath must be a number between 0 and 100, but was " +
+                               Compact(v));
       }
       tolerated_pct = v.to_number<double>();
     }
     bool tolerant = tolerated_count >= 0 || tolerated_pct >= 0;
 
-    if (exec_->recording()) {
-      exec_->Record("MapStateStarted", "mapStateStartedEventDetails",
-                    json::object{{"length", static_cast<int64_t>(inputs.size())}});
-    }
+    json::object started;
+    if (exec_->recording()) started = json::object{{"length", static_cast<int64_t>(inputs.size())}};
+    SLUICE_RETURN_IF_ERROR(Record("MapStateStarted", "mapStateStartedEventDetails", std::move(started)).status());
     json::array results;
     results.reserve(inputs.size());
     int64_t failed = 0;
-    Status first_failure;
+    int visit = ++visits_[state.name];
     const StateMachine& processor = *state.processor.definition;
+    auto iteration_details = [&](size_t i) {
+      return exec_->recording() ? json::object{{"name", state.name}, {"index", static_cast<int64_t>(i)}}
+                                : json::object();
+    };
     for (size_t i = 0; i < inputs.size(); ++i) {
-      if (exec_->recording()) {
-        exec_->Record("MapIterationStarted", "mapIterationStartedEventDetails",
-                      json::object{{"name", state.name}, {"index", static_cast<int64_t>(i)}});
-      }
+      SLUICE_RETURN_IF_ERROR(Record("MapIterationStarted", "mapIterationStartedEventDetails", iteration_details(i)).status());
       VariableScope scope(vars);
-      Runner child(exec_, context_);
+      Runner child(exec_, context_, ChildScope(state, visit, "[", i));
       Result<json::value> out = child.RunMachine(processor, std::move(inputs[i]), &scope);
       if (out.ok()) {
-        if (exec_->recording()) {
-          exec_->Record("MapIterationSucceeded", "mapIterationSucceededEventDetails",
-                        json::object{{"name", state.name}, {"index", static_cast<int64_t>(i)}});
-        }
+        SLUICE_RETURN_IF_ERROR(
+            Record("MapIterationSucceeded", "mapIterationSucceededEventDetails", iteration_details(i)).status());
         results.push_back(std::move(*out));
         continue;
       }
-      if (exec_->recording()) {
-        exec_->Record("MapIterationFailed", "mapIterationFailedEventDetails",
-                      json::object{{"name", state.name}, {"index", static_cast<int64_t>(i)}});
+      bool aborted = !IsStatesError(out.status()) || out.status().name() == kStatesAborted;
+      if (!aborted) {
+        SLUICE_RETURN_IF_ERROR(Record("MapIterationFailed", "mapIterationFailedEventDetails", iteration_details(i)).status());
       }
-      if (!IsStatesError(out.status()) || !tolerant || out.status().name() == kStatesRuntime ||
-          exec_->Stopped() || exec_->TimedOut()) {
-        if (exec_->recording()) exec_->Record("MapStateFailed");
+      if (aborted || !tolerant || out.status().name() == kStatesRuntime || exec_->Stopped() || exec_->TimedOut()) {
+        if (!aborted) SLUICE_RETURN_IF_ERROR(Record("MapStateFailed").status());
         return out.status();
       }
       ++failed;
-      if (first_failure.ok()) first_failure = out.status();
       results.push_back(ErrorOutput(out.status()));
     }
     if (tolerant && failed > 0) {
       bool over_count = tolerated_count >= 0 && failed > tolerated_count;
       bool over_pct = tolerated_pct >= 0 &&
                       static_cast<double>(failed) * 100.0 > tolerated_pct * static_cast<double>(inputs.size());
-      bool exceeded = (tolerated_count >= 0 && tolerated_pct >= 0) ? (over_count && over_pct)
-                                                                    : (over_count || over_pct);
+      bool exceeded = (tolerated_count >= 0 && tolerated_pct >= 0) ? (over_count && over_pct) : (over_count || over_pct);
       if (exceeded) {
-        if (exec_->recording()) exec_->Record("MapStateFailed");
+        SLUICE_RETURN_IF_ERROR(Record("MapStateFailed").status());
         return StatesError(kStatesExceedToleratedFailureThreshold,
                            "The specified tolerated failure threshold was exceeded");
       }
     }
-    if (exec_->recording()) exec_->Record("MapStateSucceeded");
+    SLUICE_RETURN_IF_ERROR(Record("MapStateSucceeded").status());
     return json::value(std::move(results));
   }
 
   // Groups item inputs into batches `{"Items":[…]}` (+ BatchInput) by count and bytes.
-  Result<std::vector<json::value>> Batch(const State& state, const ItemBatcher& batcher,
-                                         std::vector<json::value> inputs, const json::value& in,
-                                         VariableScope* vars) {
+  Result<std::vector<json::value>> Batch(const ItemBatcher& batcher, std::vector<json::value> inputs,
+                                         const json::value& in, VariableScope* vars) {
     SLUICE_ASSIGN_OR_RETURN(int64_t max_items, MapNumber(batcher.max_items_per_batch, batcher.max_items_per_batch_path,
                                                          in, vars, "MaxItemsPerBatchPath"));
-    SLUICE_ASSIGN_OR_RETURN(int64_t max_bytes,
-                            MapNumber(batcher.max_input_bytes_per_batch, batcher.max_input_bytes_per_batch_path, in,
-                                      vars, "MaxInputBytesPerBatchPath"));
+    SLUICE_ASSIGN_OR_RETURN(int64_t max_bytes, MapNumber(batcher.max_input_bytes_per_batch,
+                                                         batcher.max_input_bytes_per_batch_path, in, vars,
+                                                         "MaxInputBytesPerBatchPath"));
     json::value batch_input;
     if (batcher.batch_input) {
       SLUICE_ASSIGN_OR_RETURN(batch_input, batcher.batch_input->Evaluate(Paths(in, vars), exec_->random()));
     }
-    (void)state;
     std::vector<json::value> batches;
     json::array current;
     size_t current_bytes = 0;
@@ -737,8 +892,7 @@ class Runner {
     for (json::value& item : inputs) {
       size_t bytes = common::SerializedSize(item);
       bool full_by_count = max_items > 0 && static_cast<int64_t>(current.size()) >= max_items;
-      bool full_by_bytes = max_bytes > 0 && !current.empty() &&
-                           static_cast<int64_t>(current_bytes + bytes) > max_bytes;
+      bool full_by_bytes = max_bytes > 0 && !current.empty() && static_cast<int64_t>(current_bytes + bytes) > max_bytes;
       if (full_by_count || full_by_bytes) flush();
       current_bytes += bytes;
       current.push_back(std::move(item));
@@ -748,8 +902,10 @@ class Runner {
   }
 
   Execution* exec_;
-  json::object context_;
-  json::value context_value_;
+  json::value* context_;
+  std::string scope_;
+  Timestamp last_event_time_;
+  std::map<std::string, int, std::less<>> visits_;  // Parallel/Map entries, for child scopes
 };
 
 json::object BaseContext(const ExecutionOptions& o, const std::string& arn, const std::string& name,
@@ -813,40 +969,56 @@ ExecutionResult RunExecution(const StateMachine& machine, const boost::json::val
   Execution exec(options, arn);
   ExecutionResult result;
   result.execution_arn = arn;
-  Timestamp start = exec.Now();
-  if (machine.timeout_seconds) exec.SetDeadline(Timestamp{start.micros + *machine.timeout_seconds * 1000000});
+  std::string role = options.role_arn.empty() ? "arn:aws:iam::" + options.account + ":role/sluice-execution"
+                                              : options.role_arn;
+  json::object started;
   if (exec.recording()) {
-    json::object d;
-    d["input"] = Compact(input);
-    d["inputDetails"] = json::object{{"truncated", false}};
-    d["roleArn"] = options.role_arn.empty() ? "arn:aws:iam::" + options.account + ":role/sluice-execution"
-                                            : options.role_arn;
-    exec.Record("ExecutionStarted", "executionStartedEventDetails", std::move(d));
+    started["input"] = Compact(input);
+    started["inputDetails"] = json::object{{"truncated", false}};
+    started["roleArn"] = role;
   }
-  Runner runner(&exec, BaseContext(options, arn, name, input, start));
+  Result<Recorded> first = exec.Record("", "ExecutionStarted", "executionStartedEventDetails", std::move(started));
+  Timestamp start = options.start_time ? *options.start_time : first.ok() ? first->timestamp : exec.Now();
+  if (machine.timeout_seconds) exec.SetDeadline(Timestamp{start.micros + *machine.timeout_seconds * 1000000});
+
+  json::value context = BaseContext(options, arn, name, input, start);
+  context.as_object()["Execution"].as_object()["RedriveCount"] = options.redrive_count;
+  Runner runner(&exec, &context, "");
   VariableScope vars;
-  Result<json::value> out =
-      options.max_payload_bytes && common::SerializedSize(input) > options.max_payload_bytes
-          ? Result<json::value>(StatesError(kStatesDataLimitExceeded,
-                                            "The execution input exceeds the maximum of " +
-                                                std::to_string(options.max_payload_bytes) + " bytes."))
-          : runner.RunMachine(machine, input, &vars);
+  Result<json::value> out = first.status();
+  if (out.status().ok()) {
+    if (options.max_payload_bytes && common::SerializedSize(input) > options.max_payload_bytes) {
+      out = StatesError(kStatesDataLimitExceeded, "The execution input exceeds the maximum of " +
+                                                      std::to_string(options.max_payload_bytes) + " bytes.");
+    } else {
+      out = runner.RunMachine(machine, input, &vars);
+    }
+  }
   result.state_transitions = exec.transitions;
+  std::string final_type, final_details;
+  json::object final;
   if (out.ok()) {
     result.status = ExecutionStatus::kSucceeded;
     result.output = std::move(*out);
+    final_type = "ExecutionSucceeded";
+    final_details = "executionSucceededEventDetails";
     if (exec.recording()) {
-      exec.Record("ExecutionSucceeded", "executionSucceededEventDetails",
-                  json::object{{"output", Compact(result.output)},
-                               {"outputDetails", json::object{{"truncated", false}}}});
+      final = json::object{{"output", Compact(result.output)}, {"outputDetails", json::object{{"truncated", false}}}};
     }
   } else {
     const Status& st = out.status();
     if (!IsStatesError(st)) {
+      // An engine failure (the journal could not write, …): a durable execution stays
+      // RUNNING and resumes later; an express one reports it.
+      result.engine_status = st;
       result.status = ExecutionStatus::kFailed;
       result.error = kStatesRuntime;
       result.cause = st.ToString();
-    } else if (st.name() == "States.Aborted") {
+      result.has_error = result.has_cause = true;
+      result.history = exec.TakeHistory();
+      return result;
+    }
+    if (st.name() == Runner::kStatesAborted) {
       result.status = ExecutionStatus::kAborted;
     } else if (st.name() == kStatesTimeout && exec.TimedOut()) {
       result.status = ExecutionStatus::kTimedOut;
@@ -861,19 +1033,20 @@ ExecutionResult RunExecution(const StateMachine& machine, const boost::json::val
     result.has_cause = result.status != ExecutionStatus::kAborted && result.cause != kNoCauseMarker;
     if (!result.has_error) result.error.clear();
     if (!result.has_cause) result.cause.clear();
+    final_type = result.status == ExecutionStatus::kTimedOut  ? "ExecutionTimedOut"
+                 : result.status == ExecutionStatus::kAborted ? "ExecutionAborted"
+                                                              : "ExecutionFailed";
+    final_details = result.status == ExecutionStatus::kTimedOut  ? "executionTimedOutEventDetails"
+                    : result.status == ExecutionStatus::kAborted ? "executionAbortedEventDetails"
+                                                                 : "executionFailedEventDetails";
     if (exec.recording()) {
-      std::string type = result.status == ExecutionStatus::kTimedOut ? "ExecutionTimedOut"
-                         : result.status == ExecutionStatus::kAborted ? "ExecutionAborted"
-                                                                       : "ExecutionFailed";
-      json::object d;
-      if (result.has_error) d["error"] = result.error;
-      if (result.has_cause) d["cause"] = result.cause;
-      std::string details = type == "ExecutionTimedOut"  ? "executionTimedOutEventDetails"
-                            : type == "ExecutionAborted" ? "executionAbortedEventDetails"
-                                                         : "executionFailedEventDetails";
-      exec.Record(type, details, std::move(d));
+      if (result.has_error) final["error"] = result.error;
+      if (result.has_cause) final["cause"] = result.cause;
     }
   }
+  Status recorded = exec.Record("", final_type, final_details, std::move(final)).status();
+  if (recorded.ok()) recorded = exec.Sync();
+  if (!recorded.ok()) result.engine_status = recorded;
   result.history = exec.TakeHistory();
   return result;
 }

@@ -18,6 +18,7 @@
 // thread.
 
 #include <atomic>
+#include <optional>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -45,8 +46,40 @@ struct HistoryEvent {
   std::string type;          // "TaskStateEntered", "ExecutionSucceeded", …
   std::string details_name;  // "stateEnteredEventDetails", … ("" when none)
   boost::json::object details;
+  // sluice's own: where in the execution tree the event happened ("" for top-level
+  // states, "/Fanout#1" for Parallel branch 1, "/Items[7]" for Map iteration 7, nested
+  // further). Within one scope events happen in a deterministic order, which is what lets
+  // a durable execution resume by replaying its history scope by scope.
+  std::string scope;
 
   boost::json::object ToJson() const;
+};
+
+// The outcome of a task token (`.waitForTaskToken`): SendTaskSuccess / SendTaskFailure,
+// or nothing yet.
+struct TaskTokenOutcome {
+  enum class Kind { kPending, kSucceeded, kFailed };
+  Kind kind = Kind::kPending;
+  boost::json::value output;  // kSucceeded
+  std::string error, cause;   // kFailed
+  common::Timestamp last_heartbeat;
+};
+
+// Where a durable execution's history goes and where its callbacks come from. The
+// interpreter appends every new event in order; Sync() must make them durable and is called
+// before every externally visible side effect (a Task invocation) and at the end.
+// Implementations may batch between syncs. Used from the execution's thread only.
+class ExecutionJournal {
+ public:
+  virtual ~ExecutionJournal() = default;
+  virtual Status Append(const HistoryEvent& event) = 0;
+  virtual Status Sync() = 0;
+  // Polled between states: true once StopExecution was requested.
+  virtual bool StopRequested() = 0;
+  // Registers a task token the execution is about to hand out.
+  virtual Status CreateTaskToken(const std::string& token) = 0;
+  // The current outcome of a token.
+  virtual Result<TaskTokenOutcome> PollTaskToken(const std::string& token) = 0;
 };
 
 struct ExecutionOptions {
@@ -65,6 +98,18 @@ struct ExecutionOptions {
   const common::Clock* clock = nullptr;   // null: the system clock
   bool record_history = false;
   const std::atomic<bool>* stop = nullptr;  // when set to true, the execution is ABORTED
+
+  // Durable executions: the journal that persists the history (record_history is implied),
+  // and the history of an earlier run of this execution to replay before going live (task
+  // results, finished waits and timestamps are taken from it; nothing is invoked twice).
+  ExecutionJournal* journal = nullptr;
+  const std::vector<HistoryEvent>* replay = nullptr;
+  // The execution's start time and input as first recorded (durable resumes); unset:
+  // now and the given input.
+  std::optional<common::Timestamp> start_time;
+  int64_t redrive_count = 0;
+  // How often a task-token wait polls the journal.
+  int64_t token_poll_micros = 50000;
 };
 
 struct ExecutionResult {
@@ -75,8 +120,11 @@ struct ExecutionResult {
   bool has_error = false;
   bool has_cause = false;
   std::string execution_arn;
-  std::vector<HistoryEvent> history;  // when record_history
+  std::vector<HistoryEvent> history;  // events recorded by this run (not replayed ones)
   int64_t state_transitions = 0;
+  // Not OK when the run stopped because of an engine failure (the journal could not write):
+  // a durable execution is then still RUNNING and must be resumed, not reported.
+  Status engine_status;
 
   // `{"status":"SUCCEEDED","output":…}` or `{"status":"FAILED","error":…,"cause":…}`.
   boost::json::object ToJson() const;
