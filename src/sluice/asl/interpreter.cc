@@ -40,6 +40,8 @@ class Execution {
         floor_micros_ = std::max(floor_micros_, e.timestamp.micros);
       }
     }
+    last_event_id_ = std::max(last_event_id_, options.last_event_id);
+    previous_event_id_ = last_event_id_;
   }
 
   const ExecutionOptions& options() const { return options_; }
@@ -77,7 +79,8 @@ class Execution {
 
   bool Stopped() {
     if (options_.stop && options_.stop->load()) return true;
-    if (options_.journal && ++stop_polls_ % 256 == 0 && options_.journal->StopRequested()) stopped_ = true;
+    // The journal rate-limits its own reads of the stop flag.
+    if (options_.journal && options_.journal->StopRequested()) stopped_ = true;
     return stopped_;
   }
   void SetDeadline(Timestamp t) { deadline_ = t; }
@@ -141,7 +144,6 @@ class Execution {
   std::vector<HistoryEvent> history_;
   int64_t last_event_id_ = 0;
   int64_t previous_event_id_ = 0;
-  int64_t stop_polls_ = 0;
   bool stopped_ = false;
 };
 

@@ -108,6 +108,8 @@ struct ExecutionOptions {
   // now and the given input.
   std::optional<common::Timestamp> start_time;
   int64_t redrive_count = 0;
+  // New events get ids after this one (the highest id already stored, replayed or not).
+  int64_t last_event_id = 0;
   // How often a task-token wait polls the journal.
   int64_t token_poll_micros = 50000;
 };

@@ -47,6 +47,73 @@ CREATE TABLE writer_sessions (
   started_at     TEXT NOT NULL
 )
 )sql"},
+      {3, "state machines and durable executions",
+       R"sql(
+CREATE TABLE state_machines (
+  arn            TEXT PRIMARY KEY,
+  name           TEXT NOT NULL UNIQUE,
+  definition     TEXT NOT NULL,
+  role_arn       TEXT NOT NULL,
+  type           TEXT NOT NULL,
+  revision_id    TEXT NOT NULL,
+  created_at     TEXT NOT NULL,
+  updated_at     TEXT NOT NULL
+);
+CREATE TABLE state_machine_versions (
+  state_machine_arn TEXT NOT NULL,
+  version        INTEGER NOT NULL,
+  definition     TEXT NOT NULL,
+  description    TEXT NOT NULL,
+  revision_id    TEXT NOT NULL,
+  created_at     TEXT NOT NULL,
+  PRIMARY KEY (state_machine_arn, version)
+);
+CREATE TABLE executions (
+  arn            TEXT PRIMARY KEY,
+  state_machine_arn TEXT NOT NULL,
+  version        INTEGER,
+  name           TEXT NOT NULL,
+  status         TEXT NOT NULL,
+  definition     TEXT NOT NULL,
+  input          TEXT NOT NULL,
+  output         TEXT,
+  error          TEXT,
+  cause          TEXT,
+  start_micros   INTEGER NOT NULL,
+  stop_micros    INTEGER,
+  redrive_count  INTEGER NOT NULL DEFAULT 0,
+  redrive_micros INTEGER,
+  lease_owner    TEXT,
+  lease_expires  INTEGER,
+  stop_requested INTEGER NOT NULL DEFAULT 0,
+  stop_error     TEXT,
+  stop_cause     TEXT,
+  UNIQUE (state_machine_arn, name)
+);
+CREATE INDEX executions_by_status ON executions (status);
+CREATE TABLE execution_history (
+  execution_arn  TEXT NOT NULL,
+  id             INTEGER NOT NULL,
+  previous_event_id INTEGER NOT NULL,
+  timestamp_micros INTEGER NOT NULL,
+  type           TEXT NOT NULL,
+  details_name   TEXT NOT NULL,
+  details        TEXT NOT NULL,
+  scope          TEXT NOT NULL,
+  superseded     INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (execution_arn, id)
+);
+CREATE TABLE task_tokens (
+  token          TEXT PRIMARY KEY,
+  execution_arn  TEXT NOT NULL,
+  status         TEXT NOT NULL,
+  output         TEXT,
+  error          TEXT,
+  cause          TEXT,
+  heartbeat_micros INTEGER,
+  created_at     TEXT NOT NULL
+)
+)sql"},
   };
   return kMigrations;
 }

@@ -313,6 +313,70 @@ int Main(int argc, char** argv) {
     local_action = [&] { return RunStateMachine(run_options, std::cout, std::cerr); };
   });
 
+  // Durable executions: state machines and executions kept in the engine home's catalog.
+  DurableCommand durable;
+  DurableOptions durable_options;
+  auto durable_sub = [&](const std::string& verb, const std::string& help) {
+    CLI::App* sub = states->add_subcommand(verb, help);
+    sub->callback([&, verb] {
+      command_name = "states " + verb;
+      durable.verb = verb;
+      action = [&](Home& home) { return RunDurableCommand(home.catalog(), durable, durable_options, std::cout, std::cerr); };
+    });
+    return sub;
+  };
+  auto runner_flags = [&](CLI::App* sub) {
+    sub->add_option("--function", durable_options.functions,
+                    "NAME=COMMAND: a Lambda function run locally (JSON on stdin, JSON on stdout); repeatable");
+    sub->add_option("--wait-time-scale", durable_options.wait_time_scale,
+                    "multiply Wait and retry delays by this (0 = instant; time still advances)")
+        ->check(CLI::NonNegativeNumber);
+    sub->add_flag("--no-run", durable_options.no_run, "only record; run executions later (`sluice states resume`)");
+  };
+  CLI::App* create = durable_sub("create", "create a state machine (idempotent for the same name and definition)");
+  create->add_option("--name", durable.name, "state machine name")->required();
+  create->add_option("--definition", durable.definition_path, "definition file (.asl.json)")->required();
+  create->add_option("--role-arn", durable.role_arn, "role ARN recorded with it");
+  create->add_flag("--publish", durable.publish, "publish version 1 as well");
+  CLI::App* update = durable_sub("update", "replace a state machine's definition");
+  update->add_option("--state-machine", durable.state_machine, "state machine name or ARN")->required();
+  update->add_option("--definition", durable.definition_path, "definition file (.asl.json)")->required();
+  update->add_flag("--publish", durable.publish, "publish the new definition as the next version");
+  durable_sub("list", "list state machines");
+  durable_sub("describe-state-machine", "describe a state machine or a version (name, ARN or version ARN)")
+      ->add_option("state_machine", durable.state_machine, "name, ARN or version ARN")->required();
+  CLI::App* start = durable_sub("start", "start a durable execution and run it here until it ends");
+  start->add_option("--state-machine", durable.state_machine, "state machine name, ARN or version ARN")->required();
+  start->add_option("--name", durable.name, "execution name (default: a UUID; same name and input is idempotent)");
+  start->add_option("--input", durable.input_path, "input JSON file, or - for stdin (default {})");
+  runner_flags(start);
+  durable_sub("describe", "describe an execution")->add_option("execution_arn", durable.execution_arn)->required();
+  CLI::App* list_exec = durable_sub("list-executions", "list a state machine's executions, newest first");
+  list_exec->add_option("--state-machine", durable.state_machine, "state machine name or ARN")->required();
+  list_exec->add_option("--status", durable.status, "RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED");
+  CLI::App* history = durable_sub("history", "an execution's history events, as GetExecutionHistory returns them");
+  history->add_option("execution_arn", durable.execution_arn)->required();
+  history->add_flag("--reverse", durable.reverse, "newest first");
+  CLI::App* stop = durable_sub("stop", "stop a running execution (ABORTED)");
+  stop->add_option("execution_arn", durable.execution_arn)->required();
+  stop->add_option("--error", durable.error, "error code recorded");
+  stop->add_option("--cause", durable.cause, "cause recorded");
+  CLI::App* redrive = durable_sub("redrive", "restart a failed execution from the states that did not finish");
+  redrive->add_option("execution_arn", durable.execution_arn)->required();
+  runner_flags(redrive);
+  runner_flags(durable_sub("resume", "run every execution that no live process is running (after a crash)"));
+  CLI::App* success = durable_sub("send-task-success", "report a task token's result");
+  success->add_option("--task-token", durable.token)->required();
+  success->add_option("--task-output", durable.output, "result JSON, or file://PATH")->required();
+  runner_flags(success);
+  CLI::App* failure = durable_sub("send-task-failure", "report a task token's failure");
+  failure->add_option("--task-token", durable.token)->required();
+  failure->add_option("--error", durable.error, "error name");
+  failure->add_option("--cause", durable.cause, "cause");
+  runner_flags(failure);
+  CLI::App* heartbeat = durable_sub("send-task-heartbeat", "report that a task token's work is still going");
+  heartbeat->add_option("--task-token", durable.token)->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,9 +1,11 @@
 #include "sluice/cli/states_commands.h"
 
+#include <algorithm>
 #include <iostream>
 #include <iterator>
 
 #include "sluice/asl/definition.h"
+#include "sluice/asl/execution_service.h"
 #include "sluice/asl/interpreter.h"
 #include "sluice/asl/mock_config.h"
 #include "sluice/common/file_util.h"
@@ -109,6 +111,179 @@ int RunStateMachine(const RunStateMachineOptions& o, std::ostream& out, std::ost
   }
   out << common::SerializeJson(printed) << "\n";
   return result.status == asl::ExecutionStatus::kSucceeded ? 0 : 1;
+}
+
+namespace {
+
+Result<std::string> ReadDefinition(const std::string& path) {
+  if (path.empty()) return Status::InvalidArgument("--definition FILE is required");
+  return common::ReadFileToString(path);
+}
+
+json::object StateMachineSummary(const asl::StateMachineRecord& sm) {
+  json::object o;
+  o["stateMachineArn"] = sm.arn;
+  o["name"] = sm.name;
+  o["type"] = sm.type;
+  o["creationDate"] = common::FormatIso8601Millis(sm.creation_date);
+  return o;
+}
+
+}  // namespace
+
+int RunDurableCommand(catalog::Catalog& catalog, const DurableCommand& c, const DurableOptions& o,
+                      std::ostream& out, std::ostream& err) {
+  const std::string command = "states " + c.verb;
+  auto fail = [&](const Status& st) {
+    err << "sluice " << command << ": " << st.ToString() << "\n";
+    return st.code() == StatusCode::kInvalidArgument && st.name() == "InvalidArgument" ? 2 : 1;
+  };
+  asl::TaskRegistry registry;
+  tasks::LocalFunctions functions("us-east-1", "123456789012");
+  for (const std::string& f : o.functions) {
+    size_t eq = f.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return fail(Status::InvalidArgument("--function expects NAME=COMMAND, got '" + f + "'"));
+    }
+    functions.Add(f.substr(0, eq), f.substr(eq + 1));
+  }
+  functions.RegisterWith(registry);
+  asl::ExecutionServiceOptions so;
+  so.wait_time_scale = o.wait_time_scale;
+  asl::ExecutionService service(&catalog, &registry, so);
+  asl::NestedExecutions nested(&service);
+  nested.RegisterWith(registry);
+  auto print = [&](const json::value& v) { out << common::SerializeJson(v) << std::endl; };
+
+  // Runs `arn` here (unless --no-run), then whatever it started; prints the final record.
+  auto run = [&](const std::string& arn) -> int {
+    if (o.no_run) return 0;
+    auto done = service.Run(arn);
+    if (!done.ok()) return fail(done.status());
+    auto pending = service.RunPending();
+    if (!pending.ok()) return fail(pending.status());
+    print(done->ToJson());
+    return done->status == "SUCCEEDED" ? 0 : 1;
+  };
+
+  if (c.verb == "create") {
+    auto def = ReadDefinition(c.definition_path);
+    if (!def.ok()) return fail(def.status());
+    auto sm = service.CreateStateMachine(c.name, *def, c.role_arn, c.publish);
+    if (!sm.ok()) return fail(sm.status());
+    json::object o2{{"stateMachineArn", sm->arn}, {"creationDate", common::FormatIso8601Millis(sm->creation_date)}};
+    if (c.publish) o2["stateMachineVersionArn"] = sm->arn + ":1";
+    print(o2);
+    return 0;
+  }
+  if (c.verb == "update") {
+    auto def = ReadDefinition(c.definition_path);
+    if (!def.ok()) return fail(def.status());
+    auto sm = service.UpdateStateMachine(c.state_machine, *def, c.publish);
+    if (!sm.ok()) return fail(sm.status());
+    json::object o2{{"updateDate", common::FormatIso8601Millis(common::SystemClock::Default()->Now())},
+                    {"revisionId", sm->revision_id}};
+    if (sm->version) o2["stateMachineVersionArn"] = sm->arn + ":" + std::to_string(*sm->version);
+    print(o2);
+    return 0;
+  }
+  if (c.verb == "list") {
+    auto list = service.ListStateMachines();
+    if (!list.ok()) return fail(list.status());
+    json::array a;
+    for (const auto& sm : *list) a.push_back(StateMachineSummary(sm));
+    print(json::object{{"stateMachines", std::move(a)}});
+    return 0;
+  }
+  if (c.verb == "describe-state-machine") {
+    auto sm = service.DescribeStateMachine(c.state_machine);
+    if (!sm.ok()) return fail(sm.status());
+    print(sm->ToJson());
+    return 0;
+  }
+  if (c.verb == "start") {
+    std::string input = "{}";
+    if (!c.input_path.empty()) {
+      auto raw = ReadInput(c.input_path);
+      if (!raw.ok()) return fail(raw.status());
+      input = *raw;
+    }
+    auto started = service.StartExecution(c.state_machine, c.name, input);
+    if (!started.ok()) return fail(started.status());
+    print(json::object{{"executionArn", started->arn},
+                       {"startDate", common::FormatIso8601Millis(started->start_date)}});
+    return run(started->arn);
+  }
+  if (c.verb == "describe") {
+    auto e = service.DescribeExecution(c.execution_arn);
+    if (!e.ok()) return fail(e.status());
+    print(e->ToJson());
+    return 0;
+  }
+  if (c.verb == "list-executions") {
+    auto list = service.ListExecutions(c.state_machine, c.status);
+    if (!list.ok()) return fail(list.status());
+    json::array a;
+    for (const auto& e : *list) {
+      json::object item = e.ToJson();
+      item.erase("input");
+      item.erase("inputDetails");
+      item.erase("output");
+      item.erase("outputDetails");
+      a.push_back(std::move(item));
+    }
+    print(json::object{{"executions", std::move(a)}});
+    return 0;
+  }
+  if (c.verb == "history") {
+    auto h = service.GetExecutionHistory(c.execution_arn);
+    if (!h.ok()) return fail(h.status());
+    json::array a;
+    for (const auto& e : *h) a.push_back(e.ToJson());
+    if (c.reverse) std::reverse(a.begin(), a.end());
+    print(json::object{{"events", std::move(a)}});
+    return 0;
+  }
+  if (c.verb == "stop") {
+    auto e = service.StopExecution(c.execution_arn, c.error, c.cause);
+    if (!e.ok()) return fail(e.status());
+    print(json::object{{"stopDate", common::FormatIso8601Millis(e->stop_date.value_or(common::Timestamp{}))}});
+    return 0;
+  }
+  if (c.verb == "redrive") {
+    auto e = service.RedriveExecution(c.execution_arn);
+    if (!e.ok()) return fail(e.status());
+    print(json::object{{"redriveDate", common::FormatIso8601Millis(e->redrive_date.value_or(common::Timestamp{}))}});
+    return run(e->arn);
+  }
+  if (c.verb == "resume") {
+    auto n = service.RunPending();
+    if (!n.ok()) return fail(n.status());
+    print(json::object{{"executionsRun", *n}});
+    return 0;
+  }
+  if (c.verb == "send-task-success" || c.verb == "send-task-failure" || c.verb == "send-task-heartbeat") {
+    Status st;
+    if (c.verb == "send-task-success") {
+      auto text = c.output.rfind("file://", 0) == 0 ? common::ReadFileToString(c.output.substr(7))
+                                                    : Result<std::string>(c.output);
+      if (!text.ok()) return fail(text.status());
+      st = service.SendTaskSuccess(c.token, *text);
+    } else if (c.verb == "send-task-failure") {
+      st = service.SendTaskFailure(c.token, c.error, c.cause);
+    } else {
+      st = service.SendTaskHeartbeat(c.token);
+    }
+    if (!st.ok()) return fail(st);
+    print(json::object());
+    // Drive forward executions nobody else is running (the token's one among them).
+    if (!o.no_run && c.verb != "send-task-heartbeat") {
+      auto n = service.RunPending();
+      if (!n.ok()) return fail(n.status());
+    }
+    return 0;
+  }
+  return fail(Status::InvalidArgument("unknown command " + c.verb));
 }
 
 }  // namespace sluice::cli

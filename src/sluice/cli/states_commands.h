@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "sluice/catalog/catalog.h"
+
 namespace sluice::cli {
 
 // Returns the exit code: 0 valid, 2 invalid (every diagnostic printed to `err`).
@@ -31,5 +33,25 @@ struct RunStateMachineOptions {
 
 // Returns the exit code: 0 SUCCEEDED, 1 any other outcome, 2 invalid definition or usage.
 int RunStateMachine(const RunStateMachineOptions& options, std::ostream& out, std::ostream& err);
+
+// Durable executions (`sluice states create|update|list|describe-state-machine|start|
+// describe|list-executions|history|stop|redrive|resume|send-task-*`). Each prints JSON in
+// the shape of the Step Functions API response and returns the exit code (0 ok, 1 failed:
+// for start/redrive/resume, 1 also when an execution they ran did not succeed).
+struct DurableOptions {
+  std::vector<std::string> functions;  // NAME=COMMAND
+  double wait_time_scale = 1.0;
+  bool no_run = false;                 // record only; do not run executions here
+};
+
+struct DurableCommand {
+  std::string verb;
+  std::string name, state_machine, definition_path, role_arn, input_path, execution_arn, status;
+  std::string error, cause, token, output;
+  bool publish = false, reverse = false;
+};
+
+int RunDurableCommand(catalog::Catalog& catalog, const DurableCommand& command, const DurableOptions& options,
+                      std::ostream& out, std::ostream& err);
 
 }  // namespace sluice::cli

@@ -1,5 +1,7 @@
 #include "sluice/events/reconciler.h"
 
+#include "sluice/common/process.h"
+
 #include <unistd.h>
 
 #include <fstream>
@@ -118,32 +120,9 @@ Result<ReconcileReport> Reconcile(store::ObjectStore& inner, catalog::Catalog& c
 
 namespace internal {
 
-std::optional<int64_t> ProcessStartTime(int64_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  if (!in) return std::nullopt;
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  // Field 2 (comm) is parenthesised and may hold spaces and ')': fields resume after the
-  // last ')'. Field 3 (state) follows, so field 22 is the 20th token after it.
-  size_t close = stat.rfind(')');
-  if (close == std::string::npos) return std::nullopt;
-  std::istringstream fields(stat.substr(close + 1));
-  std::string token;
-  for (int field = 3; field <= 22; ++field) {
-    if (!(fields >> token)) return std::nullopt;
-  }
-  try {
-    return std::stoll(token);
-  } catch (...) {
-    return std::nullopt;
-  }
-}
+std::optional<int64_t> ProcessStartTime(int64_t pid) { return common::ProcessStartTime(pid); }
 
-std::string BootId() {
-  std::ifstream in("/proc/sys/kernel/random/boot_id");
-  std::string id;
-  if (in) std::getline(in, id);
-  return id;
-}
+std::string BootId() { return common::BootId(); }
 
 }  // namespace internal
 
