@@ -42,6 +42,8 @@ class Execution {
     }
     last_event_id_ = std::max(last_event_id_, options.last_event_id);
     previous_event_id_ = last_event_id_;
+    // A resumed execution's clock never runs behind its history.
+    offset_micros_ = std::max<int64_t>(0, floor_micros_ - clock_->Now().micros);
   }
 
   const ExecutionOptions& options() const { return options_; }
@@ -49,11 +51,9 @@ class Execution {
   RandomSource* random() const { return random_; }
   ExecutionJournal* journal() const { return options_.journal; }
 
-  // The virtual clock: real time plus every virtual wait not actually slept, and never
-  // earlier than the last replayed event.
-  Timestamp Now() const {
-    return Timestamp{std::max(clock_->Now().micros + offset_micros_, floor_micros_)};
-  }
+  // The virtual clock: real time plus every virtual wait not actually slept (and, for a
+  // resumed execution, plus however far its history ran ahead of real time).
+  Timestamp Now() const { return Timestamp{clock_->Now().micros + offset_micros_}; }
 
   // Waits until virtual time `target`, sleeping (target - now)·scale of real time, in slices
   // so a stop request is noticed. Returns false when the execution was stopped or timed out
@@ -530,12 +530,17 @@ class Runner {
       context_->as_object()["Task"] = json::object{{"Token", token}};
     }
     Result<json::value> in = EffectiveInput(state, raw, vars);
-    if (callback) context_->as_object().erase("Task");
-    if (!in.ok()) return in.status();
+    if (!in.ok()) {
+      if (callback) context_->as_object().erase("Task");
+      return in.status();
+    }
     json::value result;
     switch (state.type) {
       case StateType::kTask: {
-        SLUICE_ASSIGN_OR_RETURN(result, InvokeTask(state, *in, vars, attempt, token));
+        Result<json::value> r = InvokeTask(state, *in, vars, attempt, token);
+        if (callback) context_->as_object().erase("Task");
+        if (!r.ok()) return r.status();
+        result = std::move(*r);
         break;
       }
       case StateType::kParallel: {
@@ -679,10 +684,10 @@ class Runner {
         return StatesError(kStatesHeartbeatTimeout, "No heartbeat within HeartbeatSeconds (" +
                                                         std::to_string(heartbeat) + ")");
       }
-      if (!exec_->SleepUntil(Timestamp{now.micros + exec_->options().token_poll_micros})) {
-        if (exec_->TimedOut()) return TimeoutError();
-        return StatesError(kStatesAborted, "The execution was stopped");
-      }
+      // A callback arrives in real time whatever the wait-time scale: poll at a real pace.
+      std::this_thread::sleep_for(std::chrono::microseconds(exec_->options().token_poll_micros));
+      if (exec_->Stopped()) return StatesError(kStatesAborted, "The execution was stopped");
+      if (exec_->TimedOut()) return TimeoutError();
     }
   }
 
