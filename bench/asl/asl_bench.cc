@@ -30,6 +30,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -200,6 +201,11 @@ Args ParseArgs(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   Args args = ParseArgs(argc, argv);
+  if (!args.output_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(args.output_dir, ec);
+    if (ec) Fail("cannot create " + args.output_dir + ": " + ec.message());
+  }
   const std::vector<std::string> engines = {"sluice-express", "sluice-express+history"};
   for (const std::string name : {"pass_chain_1000", "inline_map_10000", "one_state"}) {
     if (!args.only.empty() && args.only != name) continue;

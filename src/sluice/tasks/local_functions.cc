@@ -6,6 +6,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <pthread.h>
+
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 
@@ -16,6 +19,25 @@ namespace sluice::tasks {
 namespace {
 
 namespace json = boost::json;
+
+// write(2) to a pipe whose reader may be gone (a function that never reads its payload):
+// EPIPE instead of a SIGPIPE that would kill the whole process. SIGPIPE is blocked for this
+// thread during the call and a pending one is consumed.
+ssize_t WriteWithoutSigpipe(int fd, const void* data, size_t size) {
+  sigset_t pipe_set, old_set;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
+  ssize_t n = write(fd, data, size);
+  int saved = errno;
+  if (n < 0 && errno == EPIPE) {
+    timespec zero{0, 0};
+    sigtimedwait(&pipe_set, nullptr, &zero);
+  }
+  pthread_sigmask(SIG_SETMASK, &old_set, nullptr);
+  errno = saved;
+  return n;
+}
 
 struct ProcessResult {
   int exit_code = 0;
@@ -67,7 +89,7 @@ Result<ProcessResult> RunCommand(const std::string& command, const std::string& 
     }
     poll(fds, write_fd >= 0 ? 2 : 1, wait_ms);
     if (write_fd >= 0 && (fds[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
-      ssize_t n = write(write_fd, input.data() + written, std::min<size_t>(65536, input.size() - written));
+      ssize_t n = WriteWithoutSigpipe(write_fd, input.data() + written, std::min<size_t>(65536, input.size() - written));
       if (n > 0) written += static_cast<size_t>(n);
       if (n <= 0 || written == input.size()) {
         close(write_fd);

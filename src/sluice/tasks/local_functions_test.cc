@@ -84,5 +84,15 @@ TEST(LocalFunctions, UnknownFunctionsAndNonJsonOutputAreReported) {
   EXPECT_EQ(r.status().name(), "Runtime.InvalidResponse");
 }
 
+TEST(LocalFunctions, AFunctionThatNeverReadsItsPayloadDoesNotKillTheEngine) {
+  // Regression: writing the payload to a function that had exited raised SIGPIPE.
+  LocalFunctions f("us-east-1", "123456789012");
+  f.Add("ignore", "echo 7");
+  json::value params = {{"blob", std::string(4 << 20, 'x')}};
+  auto r = Invoke(f, "arn:aws:lambda:us-east-1:123456789012:function:ignore", params);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(common::SerializeJson(*r), "7");
+}
+
 }  // namespace
 }  // namespace sluice::tasks
