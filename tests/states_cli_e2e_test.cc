@@ -93,6 +93,25 @@ TEST_F(StatesCliTest, FunctionsRunAsLocalCommands) {
   EXPECT_EQ(r.out, R"({"status":"SUCCEEDED","output":6})" "\n");
 }
 
+TEST_F(StatesCliTest, ThePayloadQuotaIsAwsByDefaultAndConfigurable) {
+  std::string def = Write("sm.asl.json", R"({"StartAt":"Big","States":{"Big":{"Type":"Pass","End":true}}})");
+  std::string input = Write("in.json", "\"" + std::string(300 * 1024, 'x') + "\"");
+  RunResult r = Run({"states", "run", def, "--input", input});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find(R"("error":"States.DataLimitExceeded")"), std::string::npos) << r.out.substr(0, 200);
+  RunResult unlimited = Run({"states", "run", def, "--input", input, "--max-payload-bytes", "0"});
+  EXPECT_EQ(unlimited.exit_code, 0) << unlimited.out.substr(0, 200);
+}
+
+TEST_F(StatesCliTest, MapWithAnItemReaderFailsClearlyInsteadOfIteratingTheInput) {
+  std::string def = Write("sm.asl.json", R"({"StartAt":"M","States":{"M":{"Type":"Map",
+    "ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"CSV","CSVHeaderLocation":"FIRST_ROW"},"Parameters":{"Bucket":"b","Key":"k"}},
+    "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}})");
+  RunResult r = Run({"states", "run", def, "--input", Write("in.json", "[1,2]")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, R"({"status":"FAILED","error":"States.Runtime","cause":"Map state 'M': ItemReader is not supported by sluice yet"})" "\n");
+}
+
 TEST_F(StatesCliTest, HistoryIsIncludedOnRequest) {
   std::string def = Write("sm.asl.json", R"({"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}})");
   RunResult r = Run({"states", "run", def, "--history"});

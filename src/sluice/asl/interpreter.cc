@@ -771,6 +771,13 @@ class Runner {
   }
 
   Result<json::value> RunMap(const State& state, const json::value& in, VariableScope* vars) {
+    // Reading items from S3 and writing results to S3 need the store, which this engine
+    // does not reach yet: fail clearly rather than iterate over the wrong items.
+    if (!state.item_reader.is_null() || !state.result_writer.is_null()) {
+      return StatesError(kStatesRuntime, "Map state '" + state.name + "': " +
+                                             (state.item_reader.is_null() ? "ResultWriter" : "ItemReader") +
+                                             " is not supported by sluice yet");
+    }
     json::value items_value;
     if (state.items_path && !(state.items_path->is_root_only() && state.items_path->root() == JsonPath::Root::kInput)) {
       SLUICE_ASSIGN_OR_RETURN(items_value, EvaluatePath(*state.items_path, Paths(in, vars), "ItemsPath"));

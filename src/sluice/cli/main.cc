@@ -308,6 +308,9 @@ int Main(int argc, char** argv) {
                   "multiply Wait and retry delays by this (0 = instant; time still advances)")
       ->check(CLI::NonNegativeNumber);
   run->add_flag("--history", run_options.history, "include the execution's history events");
+  run->add_option("--max-payload-bytes", run_options.max_payload_bytes,
+                  "payload quota: larger state inputs/outputs fail with States.DataLimitExceeded "
+                  "(default 262144, AWS's; 0 = no limit)");
   run->callback([&] {
     command_name = "states run";
     local_action = [&] { return RunStateMachine(run_options, std::cout, std::cerr); };

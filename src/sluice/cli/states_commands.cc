@@ -99,6 +99,7 @@ int RunStateMachine(const RunStateMachineOptions& o, std::ostream& out, std::ost
   options.region = o.region;
   options.account = o.account;
   options.wait_time_scale = o.wait_time_scale;
+  options.max_payload_bytes = o.max_payload_bytes;
   options.tasks = &registry;
   options.mocks = o.mocks_path.empty() ? nullptr : &mocks;
   options.record_history = o.history;

@@ -29,6 +29,7 @@ struct RunStateMachineOptions {
   std::string account = "123456789012";
   double wait_time_scale = 1.0;
   bool history = false;
+  size_t max_payload_bytes = 256 * 1024;  // 0: no limit
 };
 
 // Returns the exit code: 0 SUCCEEDED, 1 any other outcome, 2 invalid definition or usage.
