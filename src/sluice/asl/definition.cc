@@ -1212,6 +1212,51 @@ std::string FormatDiagnostics(const std::vector<Diagnostic>& diags) {
 
 }  // namespace
 
+namespace {
+
+bool MentionsContext(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::string: return v.get_string().find("$$") != json::string::npos;
+    case json::kind::array:
+      for (const auto& e : v.get_array()) {
+        if (MentionsContext(e)) return true;
+      }
+      return false;
+    case json::kind::object:
+      for (const auto& kv : v.get_object()) {
+        if (MentionsContext(kv.value())) return true;
+      }
+      return false;
+    default: return false;
+  }
+}
+
+// Fills in the interpreter's precomputed fields (State::uses_context, next indexes) for
+// `machine` and every branch and processor below it.
+void Precompute(StateMachine& machine) {
+  machine.uses_context = false;
+  for (State& state : machine.states) {
+    state.uses_context = state.type == StateType::kTask || MentionsContext(state.raw);
+    auto index_of = [&](const std::string& name) {
+      auto it = machine.index.find(name);
+      return it == machine.index.end() ? -1 : static_cast<int>(it->second);
+    };
+    state.next_index = state.next.empty() ? -1 : index_of(state.next);
+    state.default_index = state.default_next.empty() ? -1 : index_of(state.default_next);
+    for (auto& branch : state.branches) {
+      Precompute(const_cast<StateMachine&>(*branch));
+      machine.uses_context = machine.uses_context || branch->uses_context;
+    }
+    if (state.processor.definition) {
+      Precompute(const_cast<StateMachine&>(*state.processor.definition));
+      machine.uses_context = machine.uses_context || state.processor.definition->uses_context;
+    }
+    machine.uses_context = machine.uses_context || state.uses_context;
+  }
+}
+
+}  // namespace
+
 Result<std::shared_ptr<const StateMachine>> ParseDefinition(const json::value& definition,
                                                             std::vector<Diagnostic>* diagnostics,
                                                             const ParseOptions& options) {
@@ -1226,6 +1271,7 @@ Result<std::shared_ptr<const StateMachine>> ParseDefinition(const json::value& d
   }
   if (diagnostics != nullptr) *diagnostics = diags;
   if (!diags.empty()) return Status::InvalidArgument(FormatDiagnostics(diags));
+  Precompute(*machine);
   return std::shared_ptr<const StateMachine>(std::move(machine));
 }
 

@@ -156,6 +156,14 @@ struct State {
   json::value result_writer; // raw; null when absent
   std::string label;
 
+  // Filled in after parsing, for the interpreter's fast paths:
+  // whether anything in this state may read the context object (`$$`) — a Task (its
+  // handler sees the context) or any `$$` in the state's JSON;
+  bool uses_context = true;
+  // the position of `next` / `default_next` in the owning machine's `states` (-1: none).
+  int next_index = -1;
+  int default_index = -1;
+
   bool is_terminal() const {
     return end || type == StateType::kSucceed || type == StateType::kFail;
   }
@@ -168,6 +176,8 @@ struct StateMachine {
   std::string query_language = "JSONPath";
   std::optional<int64_t> timeout_seconds;
   std::vector<State> states;                   // in document order
+  // Whether any state here or in a branch or processor reads the context object.
+  bool uses_context = true;
   std::map<std::string, size_t, std::less<>> index;  // name → position in `states`
 
   const State* Find(std::string_view name) const {

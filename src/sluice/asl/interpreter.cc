@@ -72,8 +72,8 @@ class Execution {
                        std::chrono::steady_clock::now() - start).count();
       real = static_cast<int64_t>(static_cast<double>(micros) * scale) - slept;
     }
-    int64_t behind = target.micros - Now().micros;
-    if (behind > 0) offset_micros_ += behind;
+    // Time resumes exactly at the target, however long the real sleep overran.
+    offset_micros_ = target.micros - clock_->Now().micros;
     return !Stopped() && !TimedOut();
   }
 
@@ -99,7 +99,7 @@ class Execution {
   // or appends a new one (and hands it to the journal).
   Result<Recorded> Record(const std::string& scope, std::string_view type, std::string_view details_name = {},
                           json::object details = {}) {
-    if (!recording()) return Recorded{Now(), nullptr};
+    if (!recording()) return Recorded{Timestamp{}, nullptr};
     auto it = replay_.find(scope);
     if (it != replay_.end() && !it->second.empty()) {
       const HistoryEvent* e = it->second.front();
@@ -152,6 +152,7 @@ class Execution {
 struct Transition {
   json::value output;
   const std::string* next = nullptr;
+  int next_index = -1;  // the position of `next` in the machine's states, when known
 };
 
 std::string Compact(const json::value& v) { return common::SerializeJson(v); }
@@ -223,7 +224,7 @@ class Runner {
       SLUICE_ASSIGN_OR_RETURN(Transition t, RunState(*state, std::move(current), vars));
       current = std::move(t.output);
       if (t.next == nullptr) return current;
-      state = machine.Find(*t.next);
+      state = t.next_index >= 0 ? &machine.states[static_cast<size_t>(t.next_index)] : machine.Find(*t.next);
       if (state == nullptr) return StatesError(kStatesRuntime, "state '" + *t.next + "' does not exist");
     }
     return current;
@@ -238,10 +239,14 @@ class Runner {
   }
 
   Result<Recorded> Record(std::string_view type, std::string_view details_name = {}, json::object details = {}) {
+    if (!exec_->recording()) return Recorded{};
     SLUICE_ASSIGN_OR_RETURN(Recorded r, exec_->Record(scope_, type, details_name, std::move(details)));
     last_event_time_ = r.timestamp;
     return r;
   }
+
+  // When the last event of this scope happened (now, when no history is kept).
+  Timestamp LastEventTime() const { return exec_->recording() ? last_event_time_ : exec_->Now(); }
 
   Status CheckSize(const json::value& v, std::string_view what, std::string_view state) const {
     size_t limit = exec_->options().max_payload_bytes;
@@ -257,28 +262,33 @@ class Runner {
   }
 
   // Applies an InputPath/OutputPath: null → {}, absent → `$`.
-  Result<json::value> SelectPath(const OptionalPath& p, const json::value& doc, VariableScope* vars,
+  static bool SelectsAll(const OptionalPath& p) {
+    return !p.is_null && (!p.path || (p.path->is_root_only() && p.path->root() == JsonPath::Root::kInput));
+  }
+
+  // `doc` is taken by value so the common `$` case moves instead of copying.
+  Result<json::value> SelectPath(const OptionalPath& p, json::value doc, VariableScope* vars,
                                  std::string_view field) const {
     if (p.is_null) return json::value(json::object());
-    if (!p.path || (p.path->is_root_only() && p.path->root() == JsonPath::Root::kInput)) return doc;
+    if (SelectsAll(p)) return doc;
     return EvaluatePath(*p.path, Paths(doc, vars), field);
   }
 
-  Result<json::value> ApplyResultPath(const OptionalPath& p, const json::value& raw_input, json::value result) const {
+  Result<json::value> ApplyResultPath(const OptionalPath& p, json::value raw_input, json::value result) const {
     if (p.is_null) return raw_input;
     if (!p.path || p.path->is_root_only()) return result;
-    json::value doc = raw_input;
-    SLUICE_RETURN_IF_ERROR(p.path->Assign(doc, std::move(result)));
-    return doc;
+    SLUICE_RETURN_IF_ERROR(p.path->Assign(raw_input, std::move(result)));
+    return raw_input;
   }
 
   json::object& StateContext() { return context_->as_object()["State"].as_object(); }
 
   void EnterStateContext(const State& state, Timestamp entered) {
     json::object& s = context_->as_object()["State"].emplace_object();
-    s["EnteredTime"] = common::FormatIso8601Millis(entered);
-    s["Name"] = state.name;
-    if (state.type == StateType::kTask) s["RetryCount"] = 0;
+    s.reserve(3);
+    s.emplace("EnteredTime", common::FormatIso8601Millis(entered));
+    s.emplace("Name", state.name);
+    if (state.type == StateType::kTask) s.emplace("RetryCount", 0);
   }
 
   // Evaluates an Assign template against `doc` and, only when every value evaluated, binds
@@ -292,7 +302,18 @@ class Runner {
     return Status::OK();
   }
 
-  static std::string StateEventPrefix(StateType t) { return std::string(StateTypeName(t)) + "State"; }
+  static std::string_view EnteredEvent(StateType t) {
+    static const std::string kNames[] = {"TaskStateEntered", "PassStateEntered", "ChoiceStateEntered",
+                                         "WaitStateEntered", "SucceedStateEntered", "FailStateEntered",
+                                         "ParallelStateEntered", "MapStateEntered"};
+    return kNames[static_cast<int>(t)];
+  }
+  static std::string_view ExitedEvent(StateType t) {
+    static const std::string kNames[] = {"TaskStateExited", "PassStateExited", "ChoiceStateExited",
+                                         "WaitStateExited", "SucceedStateExited", "FailStateExited",
+                                         "ParallelStateExited", "MapStateExited"};
+    return kNames[static_cast<int>(t)];
+  }
 
   static json::object StateDetails(const State& state, const json::value& payload, std::string_view key) {
     json::object d;
@@ -303,17 +324,22 @@ class Runner {
   }
 
   Result<Transition> RunState(const State& state, json::value input, VariableScope* vars) {
-    json::object entered_details;
-    if (exec_->recording()) entered_details = StateDetails(state, input, "input");
-    SLUICE_ASSIGN_OR_RETURN(Recorded entered, Record(StateEventPrefix(state.type) + "Entered",
-                                                     "stateEnteredEventDetails", std::move(entered_details)));
-    EnterStateContext(state, entered.timestamp);
+    Timestamp entered_at;
+    if (exec_->recording()) {
+      SLUICE_ASSIGN_OR_RETURN(Recorded entered, Record(EnteredEvent(state.type), "stateEnteredEventDetails",
+                                                       StateDetails(state, input, "input")));
+      entered_at = entered.timestamp;
+    } else if (state.uses_context) {
+      entered_at = exec_->Now();
+    }
+    if (state.uses_context) EnterStateContext(state, entered_at);
     Result<Transition> t = Dispatch(state, std::move(input), vars);
     if (t.ok()) {
       SLUICE_RETURN_IF_ERROR(CheckSize(t->output, "output", state.name));
       if (exec_->recording()) {
-        SLUICE_RETURN_IF_ERROR(Record(StateEventPrefix(state.type) + "Exited", "stateExitedEventDetails",
-                                      StateDetails(state, t->output, "output")).status());
+        SLUICE_RETURN_IF_ERROR(
+            Record(ExitedEvent(state.type), "stateExitedEventDetails", StateDetails(state, t->output, "output"))
+                .status());
       }
     }
     return t;
@@ -336,14 +362,24 @@ class Runner {
   static Transition Next(const State& state, json::value output) {
     Transition t;
     t.output = std::move(output);
-    t.next = state.is_terminal() ? nullptr : &state.next;
+    if (!state.is_terminal()) {
+      t.next = &state.next;
+      t.next_index = state.next_index;
+    }
     return t;
   }
 
   // InputPath and Parameters: the state's effective input.
   Result<json::value> EffectiveInput(const State& state, const json::value& raw, VariableScope* vars) {
+    bool parameters = state.parameters && state.type != StateType::kMap;
+    if (parameters && SelectsAll(state.input_path)) {
+      // Parameters read the raw input in place: no copy.
+      SLUICE_ASSIGN_OR_RETURN(json::value in, state.parameters->Evaluate(Paths(raw, vars), exec_->random()));
+      SLUICE_RETURN_IF_ERROR(CheckSize(in, "input", state.name));
+      return in;
+    }
     SLUICE_ASSIGN_OR_RETURN(json::value in, SelectPath(state.input_path, raw, vars, "InputPath"));
-    if (state.parameters && state.type != StateType::kMap) {
+    if (parameters) {
       SLUICE_ASSIGN_OR_RETURN(in, state.parameters->Evaluate(Paths(in, vars), exec_->random()));
       SLUICE_RETURN_IF_ERROR(CheckSize(in, "input", state.name));
     }
@@ -351,28 +387,37 @@ class Runner {
   }
 
   // ResultSelector, ResultPath, OutputPath and Assign, once a result exists.
-  Result<Transition> Finish(const State& state, const json::value& raw_input, json::value result, VariableScope* vars) {
+  Result<Transition> Finish(const State& state, json::value raw_input, json::value result, VariableScope* vars) {
     if (state.result_selector) {
       SLUICE_ASSIGN_OR_RETURN(result, state.result_selector->Evaluate(Paths(result, vars), exec_->random()));
     }
     // Assign reads the (selected) result as `$`, with the variables' entry values.
     std::optional<json::value> assigned_from;
     if (state.assign) assigned_from = result;
-    SLUICE_ASSIGN_OR_RETURN(json::value combined, ApplyResultPath(state.result_path, raw_input, std::move(result)));
-    SLUICE_ASSIGN_OR_RETURN(json::value output, SelectPath(state.output_path, combined, vars, "OutputPath"));
+    SLUICE_ASSIGN_OR_RETURN(json::value combined,
+                            ApplyResultPath(state.result_path, std::move(raw_input), std::move(result)));
+    SLUICE_ASSIGN_OR_RETURN(json::value output, SelectPath(state.output_path, std::move(combined), vars, "OutputPath"));
     if (assigned_from) SLUICE_RETURN_IF_ERROR(Assign(state.assign, *assigned_from, vars));
     return Next(state, std::move(output));
   }
 
   Result<Transition> RunPass(const State& state, json::value raw, VariableScope* vars) {
-    SLUICE_ASSIGN_OR_RETURN(json::value in, EffectiveInput(state, raw, vars));
-    json::value result = state.result ? *state.result : std::move(in);
-    return Finish(state, raw, std::move(result), vars);
+    json::value result;
+    if (state.result) {
+      result = *state.result;
+    } else {
+      SLUICE_ASSIGN_OR_RETURN(result, EffectiveInput(state, raw, vars));
+    }
+    // The raw input is needed again only when ResultPath merges into it.
+    if (state.result_path.is_null || (state.result_path.path && !state.result_path.path->is_root_only())) {
+      return Finish(state, std::move(raw), std::move(result), vars);
+    }
+    return Finish(state, json::value(), std::move(result), vars);
   }
 
   Result<Transition> RunSucceed(const State& state, json::value raw, VariableScope* vars) {
-    SLUICE_ASSIGN_OR_RETURN(json::value in, SelectPath(state.input_path, raw, vars, "InputPath"));
-    SLUICE_ASSIGN_OR_RETURN(json::value out, SelectPath(state.output_path, in, vars, "OutputPath"));
+    SLUICE_ASSIGN_OR_RETURN(json::value in, SelectPath(state.input_path, std::move(raw), vars, "InputPath"));
+    SLUICE_ASSIGN_OR_RETURN(json::value out, SelectPath(state.output_path, std::move(in), vars, "OutputPath"));
     Transition t;
     t.output = std::move(out);
     return t;
@@ -410,28 +455,32 @@ class Runner {
   }
 
   Result<Transition> RunChoice(const State& state, json::value raw, VariableScope* vars) {
-    SLUICE_ASSIGN_OR_RETURN(json::value in, SelectPath(state.input_path, raw, vars, "InputPath"));
+    SLUICE_ASSIGN_OR_RETURN(json::value in, SelectPath(state.input_path, std::move(raw), vars, "InputPath"));
     PathContext ctx = Paths(in, vars);
+    const std::string* next = nullptr;
+    int next_index = -1;
+    const ChoiceRule* matched_rule = nullptr;
     for (const ChoiceRule& rule : state.choices) {
       SLUICE_ASSIGN_OR_RETURN(bool matched, EvaluateChoiceRule(rule, ctx));
       if (matched) {
-        SLUICE_ASSIGN_OR_RETURN(json::value out, SelectPath(state.output_path, in, vars, "OutputPath"));
-        SLUICE_RETURN_IF_ERROR(Assign(rule.assign, in, vars));
-        SLUICE_RETURN_IF_ERROR(Assign(state.assign, in, vars));
-        Transition t;
-        t.output = std::move(out);
-        t.next = &rule.next;
-        return t;
+        matched_rule = &rule;
+        next = &rule.next;
+        break;
       }
     }
-    if (state.default_next.empty()) {
-      return StatesError(kStatesNoChoiceMatched, "No Matches! for state '" + state.name + "'");
+    if (next == nullptr) {
+      if (state.default_next.empty()) {
+        return StatesError(kStatesNoChoiceMatched, "No Matches! for state '" + state.name + "'");
+      }
+      next = &state.default_next;
+      next_index = state.default_index;
     }
-    SLUICE_ASSIGN_OR_RETURN(json::value out, SelectPath(state.output_path, in, vars, "OutputPath"));
+    if (matched_rule) SLUICE_RETURN_IF_ERROR(Assign(matched_rule->assign, in, vars));
     SLUICE_RETURN_IF_ERROR(Assign(state.assign, in, vars));
     Transition t;
-    t.output = std::move(out);
-    t.next = &state.default_next;
+    SLUICE_ASSIGN_OR_RETURN(t.output, SelectPath(state.output_path, std::move(in), vars, "OutputPath"));
+    t.next = next;
+    t.next_index = next_index;
     return t;
   }
 
@@ -445,8 +494,8 @@ class Runner {
   }
 
   Result<Transition> RunWait(const State& state, json::value raw, VariableScope* vars) {
-    SLUICE_ASSIGN_OR_RETURN(json::value in, SelectPath(state.input_path, raw, vars, "InputPath"));
-    Timestamp entered = last_event_time_;
+    SLUICE_ASSIGN_OR_RETURN(json::value in, SelectPath(state.input_path, std::move(raw), vars, "InputPath"));
+    Timestamp entered = LastEventTime();
     Timestamp target = entered;
     if (state.seconds) {
       target.micros += *state.seconds * 1000000;
@@ -469,8 +518,8 @@ class Runner {
       target = *ts;
     }
     SLUICE_RETURN_IF_ERROR(WaitUntil(target));
-    SLUICE_ASSIGN_OR_RETURN(json::value out, SelectPath(state.output_path, in, vars, "OutputPath"));
     SLUICE_RETURN_IF_ERROR(Assign(state.assign, in, vars));
+    SLUICE_ASSIGN_OR_RETURN(json::value out, SelectPath(state.output_path, std::move(in), vars, "OutputPath"));
     return Next(state, std::move(out));
   }
 
@@ -501,8 +550,8 @@ class Runner {
         ++attempts[index];
         ++attempt;
         // The back-off runs from the failure, so a resumed execution waits only what is left.
-        SLUICE_RETURN_IF_ERROR(WaitUntil(Timestamp{last_event_time_.micros + static_cast<int64_t>(delay * 1e6)}));
-        if (state.type == StateType::kTask) StateContext()["RetryCount"] = attempt;
+        SLUICE_RETURN_IF_ERROR(WaitUntil(Timestamp{LastEventTime().micros + static_cast<int64_t>(delay * 1e6)}));
+        if (state.type == StateType::kTask && state.uses_context) StateContext()["RetryCount"] = attempt;
         continue;
       }
       // Catch: the first catcher whose ErrorEquals matches.
@@ -554,7 +603,9 @@ class Runner {
       default: break;
     }
     SLUICE_RETURN_IF_ERROR(CheckSize(result, "result", state.name));
-    return Finish(state, raw, std::move(result), vars);
+    // `raw` stays with the caller for retries and catchers: copy it only when ResultPath merges.
+    bool merges = state.result_path.is_null || (state.result_path.path && !state.result_path.path->is_root_only());
+    return Finish(state, merges ? raw : json::value(), std::move(result), vars);
   }
 
   static bool IsCallback(std::string_view resource) {
@@ -609,9 +660,21 @@ class Runner {
       scheduled["parameters"] = Compact(params);
       started = json::object{{"resourceType", resource_type}, {"resource", resource}};
     }
+    json::object restarted = started;
     SLUICE_RETURN_IF_ERROR(Record("TaskScheduled", "taskScheduledEventDetails", std::move(scheduled)).status());
-    SLUICE_RETURN_IF_ERROR(Record("TaskStarted", "taskStartedEventDetails", std::move(started)).status());
-    if (auto replayed = ReplayedOutcome()) return std::move(*replayed);
+    SLUICE_ASSIGN_OR_RETURN(Recorded start, Record("TaskStarted", "taskStartedEventDetails", started));
+    for (;;) {
+      if (auto replayed = ReplayedOutcome()) return std::move(*replayed);
+      // Starts of attempts cut short by earlier crashes.
+      const HistoryEvent* next = exec_->PeekReplay(scope_);
+      if (next == nullptr || next->type != "TaskStarted") break;
+      SLUICE_RETURN_IF_ERROR(Record("TaskStarted").status());
+    }
+    if (start.replayed != nullptr && token.empty()) {
+      // The attempt was in flight when the execution's runner stopped: it starts again, and
+      // every actual start is in the history.
+      SLUICE_RETURN_IF_ERROR(Record("TaskStarted", "taskStartedEventDetails", std::move(restarted)).status());
+    }
 
     Result<json::value> result = json::value(nullptr);
     if (token.empty()) {
@@ -751,6 +814,7 @@ class Runner {
 
   // The scope of a branch or iteration: visits distinguish re-entries of a state in a loop.
   std::string ChildScope(const State& state, int visit, std::string_view sep, size_t index) const {
+    if (!exec_->recording()) return std::string();  // scopes only matter for the history
     std::string s = scope_ + "/" + state.name;
     if (visit > 1) s += "@" + std::to_string(visit);
     s += sep;
@@ -992,7 +1056,9 @@ ExecutionResult RunExecution(const StateMachine& machine, const boost::json::val
     started["roleArn"] = role;
   }
   Result<Recorded> first = exec.Record("", "ExecutionStarted", "executionStartedEventDetails", std::move(started));
-  Timestamp start = options.start_time ? *options.start_time : first.ok() ? first->timestamp : exec.Now();
+  Timestamp start = options.start_time                ? *options.start_time
+                    : first.ok() && exec.recording() ? first->timestamp
+                                                     : exec.Now();
   if (machine.timeout_seconds) exec.SetDeadline(Timestamp{start.micros + *machine.timeout_seconds * 1000000});
 
   json::value context = BaseContext(options, arn, name, input, start);

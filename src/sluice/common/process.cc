@@ -22,6 +22,9 @@ std::optional<int64_t> ProcessStartTime(int64_t pid) {
   rest.remove_prefix(pos);
   int field = 2;
   size_t i = 0;
+  // A zombie (field 3, state Z) has exited: it is not running any more.
+  size_t state_pos = rest.find_first_not_of(' ');
+  if (state_pos != std::string_view::npos && (rest[state_pos] == 'Z' || rest[state_pos] == 'X')) return std::nullopt;
   while (i < rest.size()) {
     while (i < rest.size() && rest[i] == ' ') ++i;
     size_t j = i;

@@ -11,7 +11,7 @@
 namespace sluice::common {
 
 // The start time of process `pid` in clock ticks since boot (/proc/<pid>/stat field 22), or
-// nullopt when no such process runs.
+// nullopt when no such process runs (zombies included: they have exited).
 std::optional<int64_t> ProcessStartTime(int64_t pid);
 // /proc/sys/kernel/random/boot_id: changes at every boot.
 std::string BootId();
