@@ -63,8 +63,12 @@ def main():
     if one:
         print(f"- p50 start → SUCCEEDED < 50 µs (one-state express, in process): "
               f"{one['p50_us']:.2f} µs — {'met' if one['p50_us'] < 50 else 'NOT met'}")
-    print("- durable (history persisted) ≥ 50,000 transitions/s: not measured here "
-          "(sluice-express+history builds the history in memory only; see RESULTS.md)")
+    for w in WORKLOADS:
+        d = by.get((w, "sluice-durable"))
+        if d:
+            rate = d["transitions_per_s"]
+            print(f"- durable (history persisted in the SQLite catalog) ≥ 50,000 transitions/s, {w}: "
+                  f"{rate:,} — {'met' if rate >= 50000 else 'NOT met'}")
     if not ok:
         sys.exit(1)
 

@@ -28,11 +28,12 @@ struct Recorded {
 // live or replayed scope by scope), the journal of durable executions.
 class Execution {
  public:
-  Execution(const ExecutionOptions& options, std::string arn)
+  // `arn` must outlive the execution.
+  Execution(const ExecutionOptions& options, const std::string& arn)
       : options_(options),
         clock_(options.clock ? options.clock : common::SystemClock::Default()),
         random_(options.random ? options.random : DefaultRandomSource()),
-        arn_(std::move(arn)) {
+        arn_(arn) {
     if (options.replay) {
       for (const HistoryEvent& e : *options.replay) {
         replay_[e.scope].push_back(&e);
@@ -43,7 +44,7 @@ class Execution {
     last_event_id_ = std::max(last_event_id_, options.last_event_id);
     previous_event_id_ = last_event_id_;
     // A resumed execution's clock never runs behind its history.
-    offset_micros_ = std::max<int64_t>(0, floor_micros_ - clock_->Now().micros);
+    if (floor_micros_ > 0) offset_micros_ = std::max<int64_t>(0, floor_micros_ - clock_->Now().micros);
   }
 
   const ExecutionOptions& options() const { return options_; }
@@ -136,7 +137,7 @@ class Execution {
   const ExecutionOptions& options_;
   const common::Clock* clock_;
   RandomSource* random_;
-  std::string arn_;
+  const std::string& arn_;
   int64_t offset_micros_ = 0;
   int64_t floor_micros_ = 0;
   std::optional<Timestamp> deadline_;
@@ -153,6 +154,7 @@ struct Transition {
   json::value output;
   const std::string* next = nullptr;
   int next_index = -1;  // the position of `next` in the machine's states, when known
+  bool unchanged = false;  // the output is the state's input, untouched (no size check needed)
 };
 
 std::string Compact(const json::value& v) { return common::SerializeJson(v); }
@@ -335,7 +337,7 @@ class Runner {
     if (state.uses_context) EnterStateContext(state, entered_at);
     Result<Transition> t = Dispatch(state, std::move(input), vars);
     if (t.ok()) {
-      SLUICE_RETURN_IF_ERROR(CheckSize(t->output, "output", state.name));
+      if (!t->unchanged) SLUICE_RETURN_IF_ERROR(CheckSize(t->output, "output", state.name));
       if (exec_->recording()) {
         SLUICE_RETURN_IF_ERROR(
             Record(ExitedEvent(state.type), "stateExitedEventDetails", StateDetails(state, t->output, "output"))
@@ -402,17 +404,22 @@ class Runner {
   }
 
   Result<Transition> RunPass(const State& state, json::value raw, VariableScope* vars) {
+    // The raw input is needed again only when ResultPath merges into it.
+    bool merges = state.result_path.is_null || (state.result_path.path && !state.result_path.path->is_root_only());
     json::value result;
     if (state.result) {
       result = *state.result;
+    } else if (!merges && !state.parameters && SelectsAll(state.input_path)) {
+      result = std::move(raw);  // the input passes through untouched
+      if (!state.result_selector && !state.assign && SelectsAll(state.output_path)) {
+        Transition t = Next(state, std::move(result));
+        t.unchanged = true;
+        return t;
+      }
     } else {
       SLUICE_ASSIGN_OR_RETURN(result, EffectiveInput(state, raw, vars));
     }
-    // The raw input is needed again only when ResultPath merges into it.
-    if (state.result_path.is_null || (state.result_path.path && !state.result_path.path->is_root_only())) {
-      return Finish(state, std::move(raw), std::move(result), vars);
-    }
-    return Finish(state, json::value(), std::move(result), vars);
+    return Finish(state, merges ? std::move(raw) : json::value(), std::move(result), vars);
   }
 
   Result<Transition> RunSucceed(const State& state, json::value raw, VariableScope* vars) {
@@ -986,6 +993,37 @@ class Runner {
   std::map<std::string, int, std::less<>> visits_;  // Parallel/Map entries, for child scopes
 };
 
+// A random version-4 UUID for execution names, from a per-thread generator seeded once from
+// the OS (names need uniqueness, not secrecy; the OS generator costs a microsecond a call).
+std::string FastUuid() {
+  thread_local uint64_t state = [] {
+    uint64_t seed = 0;
+    for (char c : common::RandomHexId(8)) seed = seed * 16 + static_cast<uint64_t>(c <= '9' ? c - '0' : c - 'A' + 10);
+    return seed | 1;
+  }();
+  auto next = [&] {  // splitmix64
+    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  };
+  uint64_t a = next(), b = next();
+  a = (a & ~0xf000ULL) | 0x4000ULL;                      // version 4
+  b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 10
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(36, '-');
+  int pos = 0;
+  auto put = [&](uint64_t v, int nibbles) {
+    for (int i = nibbles - 1; i >= 0; --i) {
+      if (pos == 8 || pos == 13 || pos == 18 || pos == 23) ++pos;
+      out[static_cast<size_t>(pos++)] = kHex[(v >> (i * 4)) & 15];
+    }
+  };
+  put(a, 16);
+  put(b, 16);
+  return out;
+}
+
 json::object BaseContext(const ExecutionOptions& o, const std::string& arn, const std::string& name,
                          const json::value& input, Timestamp start) {
   std::string role = o.role_arn.empty() ? "arn:aws:iam::" + o.account + ":role/sluice-execution" : o.role_arn;
@@ -1041,14 +1079,17 @@ boost::json::object ExecutionResult::ToJson() const {
 
 ExecutionResult RunExecution(const StateMachine& machine, const boost::json::value& input,
                              const ExecutionOptions& options) {
-  std::string name = options.execution_name.empty() ? common::NewUuid() : options.execution_name;
-  std::string arn = "arn:aws:states:" + options.region + ":" + options.account + ":execution:" +
-                    options.state_machine_name + ":" + name;
+  std::string name = options.execution_name.empty() ? FastUuid() : options.execution_name;
+  std::string arn;
+  arn.reserve(40 + options.region.size() + options.account.size() + options.state_machine_name.size() + name.size());
+  arn.append("arn:aws:states:").append(options.region).append(":").append(options.account).append(":execution:");
+  arn.append(options.state_machine_name).append(":").append(name);
   Execution exec(options, arn);
   ExecutionResult result;
-  result.execution_arn = arn;
-  std::string role = options.role_arn.empty() ? "arn:aws:iam::" + options.account + ":role/sluice-execution"
-                                              : options.role_arn;
+  std::string role;
+  if (exec.recording() || machine.uses_context) {
+    role = options.role_arn.empty() ? "arn:aws:iam::" + options.account + ":role/sluice-execution" : options.role_arn;
+  }
   json::object started;
   if (exec.recording()) {
     started["input"] = Compact(input);
@@ -1056,13 +1097,23 @@ ExecutionResult RunExecution(const StateMachine& machine, const boost::json::val
     started["roleArn"] = role;
   }
   Result<Recorded> first = exec.Record("", "ExecutionStarted", "executionStartedEventDetails", std::move(started));
-  Timestamp start = options.start_time                ? *options.start_time
-                    : first.ok() && exec.recording() ? first->timestamp
-                                                     : exec.Now();
+  // The start time matters to the history, the context object and the timeout only.
+  Timestamp start;
+  if (options.start_time) {
+    start = *options.start_time;
+  } else if (first.ok() && exec.recording()) {
+    start = first->timestamp;
+  } else if (machine.uses_context || machine.timeout_seconds) {
+    start = exec.Now();
+  }
   if (machine.timeout_seconds) exec.SetDeadline(Timestamp{start.micros + *machine.timeout_seconds * 1000000});
 
-  json::value context = BaseContext(options, arn, name, input, start);
-  context.as_object()["Execution"].as_object()["RedriveCount"] = options.redrive_count;
+  // The context object is built only when something may read it.
+  json::value context = json::object();
+  if (machine.uses_context) {
+    context = BaseContext(options, arn, name, input, start);
+    context.as_object()["Execution"].as_object()["RedriveCount"] = options.redrive_count;
+  }
   Runner runner(&exec, &context, "");
   VariableScope vars;
   Result<json::value> out = first.status();
@@ -1096,6 +1147,7 @@ ExecutionResult RunExecution(const StateMachine& machine, const boost::json::val
       result.cause = st.ToString();
       result.has_error = result.has_cause = true;
       result.history = exec.TakeHistory();
+      result.execution_arn = arn;
       return result;
     }
     if (st.name() == Runner::kStatesAborted) {
@@ -1128,6 +1180,7 @@ ExecutionResult RunExecution(const StateMachine& machine, const boost::json::val
   if (recorded.ok()) recorded = exec.Sync();
   if (!recorded.ok()) result.engine_status = recorded;
   result.history = exec.TakeHistory();
+  result.execution_arn = std::move(arn);
   return result;
 }
 
