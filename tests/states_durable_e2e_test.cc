@@ -24,6 +24,7 @@
 #include <functional>
 #include <map>
 #include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -468,27 +469,61 @@ TEST_F(StatesDurable, MapKilledMidwayRunsEveryIterationOnceExceptTheOnesInFlight
   Background runner = Spawn(crash, Concat({{"states", "start", "--state-machine", "sm", "--name", "e", "--input", input},
                                            crash_fn}));
   const std::string log = Log(crash, "item");
-  // Kill while the 3rd item's function runs, then the resumer while the 6th item's runs.
-  ASSERT_TRUE(WaitUntil([&] { return Invocations(log) == 3 && Running(log); }, 15));
+  // The items whose function started but had not finished when a runner was killed: they
+  // run again after the resume (up to two at a time, the Map's MaxConcurrency).
+  auto in_flight = [&] {
+    std::map<std::string, std::string> item_of_pid;  // running invocations by pid
+    std::istringstream lines(ReadFile(log));
+    std::string line;
+    while (std::getline(lines, line)) {
+      std::istringstream fields(line);
+      std::string word, pid;
+      fields >> word >> pid;
+      if (word == "start") {
+        auto payload = sluice::common::ParseJson(line.substr(line.find(' ', 6) + 1), "log line");
+        if (payload.ok()) item_of_pid[pid] = std::string(payload->at("item").as_string());
+      } else if (word == "end") {
+        item_of_pid.erase(pid);
+      }
+    }
+    std::multiset<std::string> items;
+    for (const auto& [pid, item] : item_of_pid) items.insert(item);
+    return items;
+  };
+  std::multiset<std::string> rerun;
+  // Kill while the first items run, then the resumer midway through the rest.
+  ASSERT_TRUE(WaitUntil([&] { return Invocations(log) >= 3 && Running(log); }, 15));
   Kill(runner);
+  for (const std::string& item : in_flight()) rerun.insert(item);
   Background resumer = Spawn(crash, Concat({{"states", "resume"}, crash_fn}));
-  ASSERT_TRUE(WaitUntil([&] { return Invocations(log) == 7 && Running(log); }, 15));  // 6th item + the re-run
+  ASSERT_TRUE(WaitUntil([&] { return Invocations(log) >= 7 && Running(log); }, 15));
   Kill(resumer);
+  for (const std::string& item : in_flight()) rerun.insert(item);
   Resume(crash, crash_fn);
   ASSERT_EQ(Reap(reference), 0);
   ASSERT_TRUE(WaitUntil([&] { return AllLogsQuiet(); }, 10));
+  ASSERT_FALSE(rerun.empty());
 
   Finished r = Outcome(ref, "e"), c = Outcome(crash, "e");
-  ExpectSameAsReference(c, r);
+  // Iterations run two at a time, so events of different iterations interleave differently
+  // from run to run: compare the multiset of event types, and everything else exactly.
+  EXPECT_EQ(c.status, r.status);
+  EXPECT_EQ(c.output, r.output);
+  std::vector<std::string> crashed_types = WithoutRestarts(c.types), reference_types = r.types;
+  std::sort(crashed_types.begin(), crashed_types.end());
+  std::sort(reference_types.begin(), reference_types.end());
+  EXPECT_EQ(crashed_types, reference_types);
+  ExpectWellFormed(c.events);
   auto out = sluice::common::ParseJson(c.output, "output");
   ASSERT_TRUE(out.ok());
   EXPECT_EQ(out->at("n").to_number<int64_t>(), 8);
   EXPECT_EQ(out->at("results").as_array()[2], *sluice::common::ParseJson(R"({"input":{"item":"c","index":2}})", "expected"));
   EXPECT_EQ(Count(r.types, "MapIterationSucceeded"), 8);
   EXPECT_EQ(Invocations(Log(ref, "item")), 8);
-  EXPECT_EQ(Count(c.types, "TaskStarted"), 8 + 2);
-  EXPECT_EQ(Invocations(log), 8 + 2) << "items 3 and 6 ran twice, every other item once";
-  // Which items ran twice: the ones in flight at the kills.
+  // Every invocation is one recorded TaskStarted. An item ran again only if a kill caught
+  // its attempt before the outcome was recorded: its function was running (seen in the log
+  // at the kill) or had just finished — so at most MaxConcurrency (2) items per kill.
+  EXPECT_EQ(Count(c.types, "TaskStarted"), Invocations(log));
   std::map<std::string, int> runs;
   std::istringstream lines(ReadFile(log));
   std::string line;
@@ -498,8 +533,14 @@ TEST_F(StatesDurable, MapKilledMidwayRunsEveryIterationOnceExceptTheOnesInFlight
     ASSERT_TRUE(payload.ok()) << line;
     ++runs[std::string(payload->at("item").as_string())];
   }
-  EXPECT_EQ(runs, (std::map<std::string, int>{{"a", 1}, {"b", 1}, {"c", 2}, {"d", 1}, {"e", 1}, {"f", 2},
-                                              {"g", 1}, {"h", 1}}));
+  int extra = 0;
+  for (const char* item : {"a", "b", "c", "d", "e", "f", "g", "h"}) {
+    EXPECT_GE(runs[item], 1) << item;
+    EXPECT_LE(runs[item], 3) << item;
+    extra += runs[item] - 1;
+  }
+  EXPECT_LE(extra, 2 * 2) << "at most two attempts cut short per kill";
+  for (const std::string& item : rerun) EXPECT_GE(runs[item], 2) << item << " was running at a kill";
 }
 
 // --- Retry back-off -----------------------------------------------------------------------

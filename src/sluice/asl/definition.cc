@@ -1235,7 +1235,9 @@ bool MentionsContext(const json::value& v) {
 // `machine` and every branch and processor below it.
 void Precompute(StateMachine& machine) {
   machine.uses_context = false;
+  machine.has_blocking_states = false;
   for (State& state : machine.states) {
+    if (state.type == StateType::kTask || state.type == StateType::kWait) machine.has_blocking_states = true;
     state.uses_context = state.type == StateType::kTask || MentionsContext(state.raw);
     auto index_of = [&](const std::string& name) {
       auto it = machine.index.find(name);
@@ -1244,12 +1246,16 @@ void Precompute(StateMachine& machine) {
     state.next_index = state.next.empty() ? -1 : index_of(state.next);
     state.default_index = state.default_next.empty() ? -1 : index_of(state.default_next);
     for (auto& branch : state.branches) {
+      // Branches and processors are built non-const by the parser; only the shared_ptr type
+      // is const.
       Precompute(const_cast<StateMachine&>(*branch));
       machine.uses_context = machine.uses_context || branch->uses_context;
+      machine.has_blocking_states = machine.has_blocking_states || branch->has_blocking_states;
     }
     if (state.processor.definition) {
       Precompute(const_cast<StateMachine&>(*state.processor.definition));
       machine.uses_context = machine.uses_context || state.processor.definition->uses_context;
+      machine.has_blocking_states = machine.has_blocking_states || state.processor.definition->has_blocking_states;
     }
     machine.uses_context = machine.uses_context || state.uses_context;
   }

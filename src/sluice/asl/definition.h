@@ -178,6 +178,9 @@ struct StateMachine {
   std::vector<State> states;                   // in document order
   // Whether any state here or in a branch or processor reads the context object.
   bool uses_context = true;
+  // Whether any state here or below can block (Task, Wait): Map iterations and Parallel
+  // branches of machines that cannot run one after the other without waiting on anything.
+  bool has_blocking_states = true;
   std::map<std::string, size_t, std::less<>> index;  // name → position in `states`
 
   const State* Find(std::string_view name) const {

@@ -71,6 +71,34 @@ ExecutionRecord ExecutionFromRow(const Row& r) {
   return e;
 }
 
+// A deterministic generator (splitmix64) for one scope of a durable execution.
+class SeededRandom final : public RandomSource {
+ public:
+  explicit SeededRandom(const std::string& seed) : state_(std::hash<std::string>{}(seed) | 1) {}
+  int64_t NextInt(int64_t lo, int64_t hi) override {
+    if (hi <= lo) return lo;
+    return lo + static_cast<int64_t>(Next() % static_cast<uint64_t>(hi - lo));
+  }
+  std::string NextUuid() override {
+    uint64_t a = Next(), b = Next();
+    char buf[37];
+    std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                  static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xfff),
+                  static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3fff)),
+                  static_cast<unsigned long long>(b & 0xffffffffffffULL));
+    return buf;
+  }
+
+ private:
+  uint64_t Next() {
+    uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  uint64_t state_;
+};
+
 // Scope used for events the service itself appends (ExecutionRedriven, an ExecutionAborted
 // of an execution nobody runs): never replayed by the interpreter.
 constexpr std::string_view kServiceScope = "!";
@@ -508,7 +536,7 @@ Result<ExecutionRecord> ExecutionService::Run(const std::string& arn) {
       if (!superseded.count(e.id) && e.scope != kServiceScope) replay.push_back(std::move(e));
     }
   }
-  int64_t last_id = all.empty() ? 0 : all.back().id;
+  const int64_t last_id = all.empty() ? 0 : all.back().id;
   SLUICE_ASSIGN_OR_RETURN(json::value input, common::ParseJson(record.input, "execution input"));
   // The state machine name is the part of the ARN between "stateMachine:" and the version.
   std::string sm_name = record.state_machine_arn.substr(record.state_machine_arn.rfind(':') + 1);
@@ -526,35 +554,13 @@ Result<ExecutionRecord> ExecutionService::Run(const std::string& arn) {
   options.replay = &replay;
   options.start_time = record.start_date;
   options.redrive_count = record.redrive_count;
-  // Random values (MathRandom, UUID, jitter) must repeat when the history replays.
-  class SeededRandom final : public RandomSource {
-   public:
-    explicit SeededRandom(const std::string& seed) : state_(std::hash<std::string>{}(seed) | 1) {}
-    int64_t NextInt(int64_t lo, int64_t hi) override {
-      if (hi <= lo) return lo;
-      return lo + static_cast<int64_t>(Next() % static_cast<uint64_t>(hi - lo));
-    }
-    std::string NextUuid() override {
-      uint64_t a = Next(), b = Next();
-      char buf[37];
-      std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
-                    static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xfff),
-                    static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3fff)),
-                    static_cast<unsigned long long>(b & 0xffffffffffffULL));
-      return buf;
-    }
-
-   private:
-    uint64_t Next() {  // splitmix64
-      uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-      z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-      return z ^ (z >> 31);
-    }
-    uint64_t state_;
-  } random(arn + "#" + std::to_string(record.redrive_count));
-  options.random = &random;
   options.last_event_id = last_id;
+  // Random values (MathRandom, UUID, jitter) must repeat when the history replays: every
+  // scope draws from its own generator, seeded by the execution, the redrive and the scope.
+  std::string seed = arn + "#" + std::to_string(record.redrive_count);
+  options.random_for_scope = [seed](std::string_view scope) -> std::unique_ptr<RandomSource> {
+    return std::make_unique<SeededRandom>(seed + "|" + std::string(scope));
+  };
   ExecutionResult result = RunExecution(*machine, input, options);
   if (!result.engine_status.ok()) {
     // Leave it RUNNING for a later resume; give the lease back so that can happen at once.

@@ -5,8 +5,10 @@
 #include <cmath>
 #include <deque>
 #include <map>
+#include <mutex>
 #include <random>
 #include <thread>
+#include <atomic>
 
 #include "sluice/asl/errors.h"
 #include "sluice/common/hash.h"
@@ -24,8 +26,11 @@ struct Recorded {
   const HistoryEvent* replayed = nullptr;  // set when the event came from the replayed history
 };
 
-// The execution-wide services every state needs: the virtual clock, the history (recorded
-// live or replayed scope by scope), the journal of durable executions.
+// The execution-wide services every state needs: the clock, the history (recorded live or
+// replayed scope by scope), the journal of durable executions. Shared by the runners of all
+// scopes, which may run on several threads (concurrent Map iterations and Parallel
+// branches): live recording, syncing and stop polling are serialised here; a scope's
+// replayed events are only ever consumed by the one runner of that scope.
 class Execution {
  public:
   // `arn` must outlive the execution.
@@ -34,58 +39,40 @@ class Execution {
         clock_(options.clock ? options.clock : common::SystemClock::Default()),
         random_(options.random ? options.random : DefaultRandomSource()),
         arn_(arn) {
+    int64_t floor = 0;
     if (options.replay) {
       for (const HistoryEvent& e : *options.replay) {
         replay_[e.scope].push_back(&e);
         last_event_id_ = std::max(last_event_id_, e.id);
-        floor_micros_ = std::max(floor_micros_, e.timestamp.micros);
+        floor = std::max(floor, e.timestamp.micros);
       }
     }
     last_event_id_ = std::max(last_event_id_, options.last_event_id);
     previous_event_id_ = last_event_id_;
     // A resumed execution's clock never runs behind its history.
-    if (floor_micros_ > 0) offset_micros_ = std::max<int64_t>(0, floor_micros_ - clock_->Now().micros);
+    if (floor > 0) initial_offset_ = std::max<int64_t>(0, floor - clock_->Now().micros);
   }
 
   const ExecutionOptions& options() const { return options_; }
   const std::string& arn() const { return arn_; }
+  const common::Clock* clock() const { return clock_; }
   RandomSource* random() const { return random_; }
   ExecutionJournal* journal() const { return options_.journal; }
-
-  // The virtual clock: real time plus every virtual wait not actually slept (and, for a
-  // resumed execution, plus however far its history ran ahead of real time).
-  Timestamp Now() const { return Timestamp{clock_->Now().micros + offset_micros_}; }
-
-  // Waits until virtual time `target`, sleeping (target - now)·scale of real time, in slices
-  // so a stop request is noticed. Returns false when the execution was stopped or timed out
-  // meanwhile.
-  bool SleepUntil(Timestamp target) {
-    if (deadline_ && target > *deadline_) target = *deadline_;
-    int64_t micros = target.micros - Now().micros;
-    if (micros <= 0) return !Stopped() && !TimedOut();
-    double scale = options_.wait_time_scale;
-    auto start = std::chrono::steady_clock::now();
-    int64_t real = static_cast<int64_t>(static_cast<double>(micros) * scale);
-    while (real > 0) {
-      if (Stopped()) return false;
-      std::this_thread::sleep_for(std::chrono::microseconds(std::min<int64_t>(real, 50000)));
-      auto slept = std::chrono::duration_cast<std::chrono::microseconds>(
-                       std::chrono::steady_clock::now() - start).count();
-      real = static_cast<int64_t>(static_cast<double>(micros) * scale) - slept;
-    }
-    // Time resumes exactly at the target, however long the real sleep overran.
-    offset_micros_ = target.micros - clock_->Now().micros;
-    return !Stopped() && !TimedOut();
-  }
+  // How far virtual time starts ahead of the clock (a resumed execution's history).
+  int64_t initial_offset() const { return initial_offset_; }
 
   bool Stopped() {
     if (options_.stop && options_.stop->load()) return true;
-    // The journal rate-limits its own reads of the stop flag.
-    if (options_.journal && options_.journal->StopRequested()) stopped_ = true;
-    return stopped_;
+    if (stopped_.load()) return true;
+    if (options_.journal) {
+      // The journal rate-limits its own reads of the stop flag.
+      std::lock_guard<std::mutex> lock(mu_);
+      if (options_.journal->StopRequested()) stopped_.store(true);
+    }
+    return stopped_.load();
   }
   void SetDeadline(Timestamp t) { deadline_ = t; }
-  bool TimedOut() const { return deadline_ && Now() >= *deadline_; }
+  const std::optional<Timestamp>& deadline() const { return deadline_; }
 
   bool recording() const { return options_.record_history || options_.journal != nullptr; }
 
@@ -95,11 +82,11 @@ class Execution {
     return it == replay_.end() || it->second.empty() ? nullptr : it->second.front();
   }
 
-  // Records an event of `scope`: replays the next recorded event of that scope when there is
-  // one (it must be of the same type: otherwise the definition changed under the history),
-  // or appends a new one (and hands it to the journal).
-  Result<Recorded> Record(const std::string& scope, std::string_view type, std::string_view details_name = {},
-                          json::object details = {}) {
+  // Records an event of `scope` happening at `now`: replays the next recorded event of that
+  // scope when there is one (it must be of the same type: otherwise the definition changed
+  // under the history), or appends a new one (and hands it to the journal).
+  Result<Recorded> Record(const std::string& scope, Timestamp now, std::string_view type,
+                          std::string_view details_name = {}, json::object details = {}) {
     if (!recording()) return Recorded{Timestamp{}, nullptr};
     auto it = replay_.find(scope);
     if (it != replay_.end() && !it->second.empty()) {
@@ -113,39 +100,52 @@ class Execution {
       return Recorded{e->timestamp, e};
     }
     HistoryEvent e;
-    e.id = ++last_event_id_;
-    e.previous_event_id = previous_event_id_;
-    e.timestamp = Now();
+    e.timestamp = now;
     e.type = std::string(type);
     e.details_name = std::string(details_name);
     e.details = std::move(details);
     e.scope = scope;
+    std::lock_guard<std::mutex> lock(mu_);
+    e.id = ++last_event_id_;
+    e.previous_event_id = previous_event_id_;
     previous_event_id_ = e.id;
-    Timestamp ts = e.timestamp;
     if (options_.journal) SLUICE_RETURN_IF_ERROR(options_.journal->Append(e));
     history_.push_back(std::move(e));
-    return Recorded{ts, nullptr};
+    return Recorded{now, nullptr};
   }
 
-  Status Sync() { return options_.journal ? options_.journal->Sync() : Status::OK(); }
+  Status Sync() {
+    if (!options_.journal) return Status::OK();
+    std::lock_guard<std::mutex> lock(mu_);
+    return options_.journal->Sync();
+  }
+
+  Result<TaskTokenOutcome> PollTaskToken(const std::string& token) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return options_.journal->PollTaskToken(token);
+  }
+  Status CreateTaskToken(const std::string& token) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return options_.journal->CreateTaskToken(token);
+  }
 
   std::vector<HistoryEvent> TakeHistory() { return std::move(history_); }
 
-  int64_t transitions = 0;
+  std::atomic<int64_t> transitions{0};
 
  private:
   const ExecutionOptions& options_;
   const common::Clock* clock_;
   RandomSource* random_;
   const std::string& arn_;
-  int64_t offset_micros_ = 0;
-  int64_t floor_micros_ = 0;
+  int64_t initial_offset_ = 0;
   std::optional<Timestamp> deadline_;
   std::map<std::string, std::deque<const HistoryEvent*>, std::less<>> replay_;
+  std::mutex mu_;  // guards the live history, the event ids and the journal
   std::vector<HistoryEvent> history_;
   int64_t last_event_id_ = 0;
   int64_t previous_event_id_ = 0;
-  bool stopped_ = false;
+  std::atomic<bool> stopped_{false};
 };
 
 // The result of running one state: where to go next (nullptr: the machine ends) and the
@@ -158,6 +158,9 @@ struct Transition {
 };
 
 std::string Compact(const json::value& v) { return common::SerializeJson(v); }
+
+// How a stopped (StopExecution) or cancelled run unwinds: never caught, never retried.
+constexpr std::string_view kStatesAborted = "States.Aborted";
 
 // A Fail state may leave out Error and Cause; a Status always has both, so their absence is
 // spelled with these markers until the execution result is built.
@@ -212,17 +215,37 @@ std::pair<std::string, std::string> ResourceParts(std::string_view arn) {
 // on entry (runners run one at a time).
 class Runner {
  public:
-  Runner(Execution* exec, json::value* context, std::string scope)
-      : exec_(exec), context_(context), scope_(std::move(scope)) {}
+  // `context` (the context object this runner's states read and update) and `cancel` (set
+  // when a sibling Map iteration or Parallel branch failed; may be null) must outlive it.
+  // `offset`: how far this runner's virtual clock is ahead of the real one.
+  Runner(Execution* exec, json::value* context, std::string scope, int64_t offset,
+         const Runner* parent = nullptr, const std::atomic<bool>* cancel = nullptr)
+      : exec_(exec), context_(context), scope_(std::move(scope)), offset_(offset), parent_(parent), cancel_(cancel) {
+    if (exec->options().random_for_scope) {
+      owned_random_ = exec->options().random_for_scope(scope_);
+      random_ = owned_random_.get();
+    } else {
+      random_ = exec->random();
+    }
+  }
+
+  // This runner's virtual clock: real time plus every virtual wait not actually slept (and,
+  // for a resumed execution, however far its history ran ahead of real time).
+  Timestamp Now() const { return Timestamp{exec_->clock()->Now().micros + offset_}; }
+  int64_t offset() const { return offset_; }
+  bool TimedOut() const { return exec_->deadline() && Now() >= *exec_->deadline(); }
+  bool Stopped() const {
+    return (cancel_ && cancel_->load()) || (parent_ ? parent_->Stopped() : exec_->Stopped());
+  }
 
   // Runs `machine` from StartAt with `input`; returns the final output or a States error.
   Result<json::value> RunMachine(const StateMachine& machine, json::value input, VariableScope* vars) {
     const State* state = machine.Find(machine.start_at);
     json::value current = std::move(input);
     while (state != nullptr) {
-      if (exec_->Stopped()) return StatesError(kStatesAborted, "The execution was stopped");
-      if (exec_->TimedOut()) return TimeoutError();
-      ++exec_->transitions;
+      if (Stopped()) return StatesError(kStatesAborted, "The execution was stopped");
+      if (TimedOut()) return TimeoutError();
+      exec_->transitions.fetch_add(1, std::memory_order_relaxed);
       SLUICE_ASSIGN_OR_RETURN(Transition t, RunState(*state, std::move(current), vars));
       current = std::move(t.output);
       if (t.next == nullptr) return current;
@@ -233,7 +256,6 @@ class Runner {
   }
 
   static Status TimeoutError() { return StatesError(kStatesTimeout, "The execution timed out"); }
-  static constexpr std::string_view kStatesAborted = "States.Aborted";
 
  private:
   PathContext Paths(const json::value& input, VariableScope* vars) const {
@@ -242,13 +264,39 @@ class Runner {
 
   Result<Recorded> Record(std::string_view type, std::string_view details_name = {}, json::object details = {}) {
     if (!exec_->recording()) return Recorded{};
-    SLUICE_ASSIGN_OR_RETURN(Recorded r, exec_->Record(scope_, type, details_name, std::move(details)));
+    // The first event after a wait happens exactly when the wait ends.
+    Timestamp at = pinned_ ? *pinned_ : Now();
+    pinned_.reset();
+    SLUICE_ASSIGN_OR_RETURN(Recorded r, exec_->Record(scope_, at, type, details_name, std::move(details)));
     last_event_time_ = r.timestamp;
     return r;
   }
 
   // When the last event of this scope happened (now, when no history is kept).
-  Timestamp LastEventTime() const { return exec_->recording() ? last_event_time_ : exec_->Now(); }
+  Timestamp LastEventTime() const { return exec_->recording() ? last_event_time_ : Now(); }
+
+  // Waits until virtual time `target`, sleeping (target - now)·scale of real time, in slices
+  // so a stop request is noticed. Returns false when the execution was stopped or timed out
+  // (or this scope cancelled) meanwhile.
+  bool SleepUntil(Timestamp target) {
+    if (exec_->deadline() && target > *exec_->deadline()) target = *exec_->deadline();
+    int64_t micros = target.micros - Now().micros;
+    if (micros <= 0) return !Stopped() && !TimedOut();
+    double scale = exec_->options().wait_time_scale;
+    auto start = std::chrono::steady_clock::now();
+    int64_t real = static_cast<int64_t>(static_cast<double>(micros) * scale);
+    while (real > 0) {
+      if (Stopped()) return false;
+      std::this_thread::sleep_for(std::chrono::microseconds(std::min<int64_t>(real, 50000)));
+      auto slept = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start)
+                       .count();
+      real = static_cast<int64_t>(static_cast<double>(micros) * scale) - slept;
+    }
+    // Time resumes exactly at the target, however long the real sleep overran.
+    offset_ = target.micros - exec_->clock()->Now().micros;
+    pinned_ = target;
+    return !Stopped() && !TimedOut();
+  }
 
   Status CheckSize(const json::value& v, std::string_view what, std::string_view state) const {
     size_t limit = exec_->options().max_payload_bytes;
@@ -297,7 +345,7 @@ class Runner {
   // them all (Assign sees the values variables had on entry).
   Status Assign(const std::optional<PayloadTemplate>& assign, const json::value& doc, VariableScope* vars) {
     if (!assign || vars == nullptr) return Status::OK();
-    SLUICE_ASSIGN_OR_RETURN(json::value values, assign->Evaluate(Paths(doc, vars), exec_->random()));
+    SLUICE_ASSIGN_OR_RETURN(json::value values, assign->Evaluate(Paths(doc, vars), random_));
     if (values.is_object()) {
       for (auto& [name, value] : values.as_object()) vars->Set(std::string(name), std::move(value));
     }
@@ -332,7 +380,7 @@ class Runner {
                                                        StateDetails(state, input, "input")));
       entered_at = entered.timestamp;
     } else if (state.uses_context) {
-      entered_at = exec_->Now();
+      entered_at = Now();
     }
     if (state.uses_context) EnterStateContext(state, entered_at);
     Result<Transition> t = Dispatch(state, std::move(input), vars);
@@ -376,13 +424,13 @@ class Runner {
     bool parameters = state.parameters && state.type != StateType::kMap;
     if (parameters && SelectsAll(state.input_path)) {
       // Parameters read the raw input in place: no copy.
-      SLUICE_ASSIGN_OR_RETURN(json::value in, state.parameters->Evaluate(Paths(raw, vars), exec_->random()));
+      SLUICE_ASSIGN_OR_RETURN(json::value in, state.parameters->Evaluate(Paths(raw, vars), random_));
       SLUICE_RETURN_IF_ERROR(CheckSize(in, "input", state.name));
       return in;
     }
     SLUICE_ASSIGN_OR_RETURN(json::value in, SelectPath(state.input_path, raw, vars, "InputPath"));
     if (parameters) {
-      SLUICE_ASSIGN_OR_RETURN(in, state.parameters->Evaluate(Paths(in, vars), exec_->random()));
+      SLUICE_ASSIGN_OR_RETURN(in, state.parameters->Evaluate(Paths(in, vars), random_));
       SLUICE_RETURN_IF_ERROR(CheckSize(in, "input", state.name));
     }
     return in;
@@ -391,7 +439,7 @@ class Runner {
   // ResultSelector, ResultPath, OutputPath and Assign, once a result exists.
   Result<Transition> Finish(const State& state, json::value raw_input, json::value result, VariableScope* vars) {
     if (state.result_selector) {
-      SLUICE_ASSIGN_OR_RETURN(result, state.result_selector->Evaluate(Paths(result, vars), exec_->random()));
+      SLUICE_ASSIGN_OR_RETURN(result, state.result_selector->Evaluate(Paths(result, vars), random_));
     }
     // Assign reads the (selected) result as `$`, with the variables' entry values.
     std::optional<json::value> assigned_from;
@@ -444,7 +492,7 @@ class Runner {
         if (path) {
           SLUICE_ASSIGN_OR_RETURN(v, EvaluatePath(*path, Paths(raw, vars), field));
         } else {
-          SLUICE_ASSIGN_OR_RETURN(v, call->Evaluate(Paths(raw, vars), field, exec_->random()));
+          SLUICE_ASSIGN_OR_RETURN(v, call->Evaluate(Paths(raw, vars), field, random_));
         }
         if (!v.is_string()) {
           return StatesError(kStatesRuntime, "The value of the field '" + std::string(field) +
@@ -495,8 +543,8 @@ class Runner {
   Status WaitUntil(Timestamp target) {
     if (exec_->PeekReplay(scope_) != nullptr) return Status::OK();
     SLUICE_RETURN_IF_ERROR(exec_->Sync());
-    if (exec_->SleepUntil(target)) return Status::OK();
-    if (exec_->TimedOut()) return TimeoutError();
+    if (SleepUntil(target)) return Status::OK();
+    if (TimedOut()) return TimeoutError();
     return StatesError(kStatesAborted, "The execution was stopped");
   }
 
@@ -538,7 +586,7 @@ class Runner {
       Result<Transition> t = RunOnce(state, raw, vars, attempt);
       if (t.ok()) return t;
       Status error = t.status();
-      if (!IsStatesError(error) || error.name() == kStatesAborted || exec_->Stopped()) return error;
+      if (!IsStatesError(error) || error.name() == kStatesAborted || Stopped()) return error;
       // Retry: the first retrier whose ErrorEquals matches decides.
       const Retrier* retrier = nullptr;
       size_t index = 0;
@@ -552,7 +600,7 @@ class Runner {
         double delay = retrier->interval_seconds * std::pow(retrier->backoff_rate, attempts[index]);
         if (retrier->max_delay_seconds) delay = std::min(delay, static_cast<double>(*retrier->max_delay_seconds));
         if (retrier->jitter == JitterStrategy::kFull) {
-          delay = static_cast<double>(exec_->random()->NextInt(0, static_cast<int64_t>(delay * 1000) + 1)) / 1000;
+          delay = static_cast<double>(random_->NextInt(0, static_cast<int64_t>(delay * 1000) + 1)) / 1000;
         }
         ++attempts[index];
         ++attempt;
@@ -727,7 +775,7 @@ class Runner {
                                                                params, vars, "HeartbeatSecondsPath"));
     const HistoryEvent* next = exec_->PeekReplay(scope_);
     if (next == nullptr || next->type != "TaskSubmitted") {
-      SLUICE_RETURN_IF_ERROR(journal->CreateTaskToken(token));
+      SLUICE_RETURN_IF_ERROR(exec_->CreateTaskToken(token));
       SLUICE_RETURN_IF_ERROR(exec_->Sync());
       Result<json::value> submitted = CallTask(state, params, vars, attempt);
       if (!submitted.ok()) return submitted;
@@ -741,10 +789,10 @@ class Runner {
     SLUICE_RETURN_IF_ERROR(exec_->Sync());
     Timestamp submitted_at = last_event_time_;
     for (;;) {
-      SLUICE_ASSIGN_OR_RETURN(TaskTokenOutcome outcome, journal->PollTaskToken(token));
+      SLUICE_ASSIGN_OR_RETURN(TaskTokenOutcome outcome, exec_->PollTaskToken(token));
       if (outcome.kind == TaskTokenOutcome::Kind::kSucceeded) return std::move(outcome.output);
       if (outcome.kind == TaskTokenOutcome::Kind::kFailed) return StatesError(outcome.error, outcome.cause);
-      Timestamp now = exec_->Now();
+      Timestamp now = Now();
       if (timeout > 0 && now.micros >= submitted_at.micros + timeout * 1000000) {
         return StatesError(kStatesTimeout, "The task did not report back within TimeoutSeconds (" +
                                                std::to_string(timeout) + ")");
@@ -756,8 +804,8 @@ class Runner {
       }
       // A callback arrives in real time whatever the wait-time scale: poll at a real pace.
       std::this_thread::sleep_for(std::chrono::microseconds(exec_->options().token_poll_micros));
-      if (exec_->Stopped()) return StatesError(kStatesAborted, "The execution was stopped");
-      if (exec_->TimedOut()) return TimeoutError();
+      if (Stopped()) return StatesError(kStatesAborted, "The execution was stopped");
+      if (TimedOut()) return TimeoutError();
     }
   }
 
@@ -798,22 +846,98 @@ class Runner {
     return handler->Invoke(inv);
   }
 
+  // Runs `count` sub-runs (Map iterations or Parallel branches), up to `workers` at once,
+  // each in its own child runner and variable scope (reading `vars`). `run(i, child, scope)`
+  // runs sub-run i; `machine_of(i)` is the machine it runs. After a sub-run fails with an
+  // error `stops_all` accepts, no further sub-run starts and running ones are cancelled.
+  // Returns every sub-run's result (unset for those never started). Concurrent sub-runs get
+  // their own copy of the context object, and this runner's clock moves to the latest of
+  // its children's.
+  using SubRun = std::function<Result<json::value>(size_t, Runner&, VariableScope&)>;
+  std::vector<std::optional<Result<json::value>>> FanOut(size_t count, size_t workers,
+                                                         const std::function<const StateMachine&(size_t)>& machine_of,
+                                                         const std::function<std::string(size_t)>& scope_of,
+                                                         VariableScope* vars, const SubRun& run,
+                                                         const std::function<bool(const Status&)>& stops_all) {
+    std::vector<std::optional<Result<json::value>>> out(count);
+    std::atomic<bool> cancel{false};
+    std::atomic<size_t> next{0};
+    std::mutex mu;
+    int64_t latest = offset_;
+    const bool concurrent = workers > 1;
+    auto work = [&] {
+      for (;;) {
+        if (cancel.load() || Stopped()) return;
+        size_t i = next.fetch_add(1);
+        if (i >= count) return;
+        json::value own;
+        json::value* ctx = context_;
+        if (concurrent) {
+          own = machine_of(i).uses_context ? *context_ : json::value(json::object());
+          ctx = &own;
+        }
+        Runner child(exec_, ctx, scope_of(i), offset_, this, &cancel);
+        VariableScope scope(vars);
+        Result<json::value> r = run(i, child, scope);
+        if (!r.ok() && stops_all(r.status())) cancel.store(true);
+        std::lock_guard<std::mutex> lock(mu);
+        latest = std::max(latest, child.offset());
+        out[i] = std::move(r);
+      }
+    };
+    std::vector<std::thread> threads;
+    for (size_t k = 1; k < workers; ++k) threads.emplace_back(work);
+    work();
+    for (std::thread& t : threads) t.join();
+    offset_ = latest;
+    return out;
+  }
+
+  // The failure to report from sub-runs: the first by position, ignoring the cancellations
+  // it caused in its siblings.
+  static std::optional<Status> FirstFailure(const std::vector<std::optional<Result<json::value>>>& outs) {
+    std::optional<Status> cancelled;
+    for (const auto& r : outs) {
+      if (!r || r->ok()) continue;
+      Status st = r->status();
+      if (IsStatesError(st) && st.name() == kStatesAborted) {
+        if (!cancelled) cancelled = std::move(st);
+        continue;
+      }
+      return st;
+    }
+    return cancelled;
+  }
+
+  // Map iterations and Parallel branches run concurrently when their machines can block
+  // (Tasks, Waits); pure ones run one after the other, which is faster.
+  static constexpr size_t kInlineConcurrency = 40;        // AWS's effective inline Map limit
+  static constexpr size_t kDistributedConcurrency = 64;
+
   Result<json::value> RunParallel(const State& state, const json::value& in, VariableScope* vars) {
     SLUICE_RETURN_IF_ERROR(Record("ParallelStateStarted").status());
-    json::array results;
-    results.reserve(state.branches.size());
     int visit = ++visits_[state.name];
-    for (size_t i = 0; i < state.branches.size(); ++i) {
-      VariableScope scope(vars);
-      Runner child(exec_, context_, ChildScope(state, visit, "#", i));
-      Result<json::value> out = child.RunMachine(*state.branches[i], in, &scope);
-      if (!out.ok()) {
-        if (IsStatesError(out.status()) && out.status().name() != kStatesAborted) {
-          SLUICE_RETURN_IF_ERROR(Record("ParallelStateFailed").status());
-        }
-        return out.status();
+    size_t n = state.branches.size();
+    bool blocking = false;
+    for (const auto& b : state.branches) blocking = blocking || b->has_blocking_states;
+    size_t workers = blocking ? std::min(n, kInlineConcurrency) : 1;
+    auto outs = FanOut(
+        n, workers, [&](size_t i) -> const StateMachine& { return *state.branches[i]; },
+        [&](size_t i) { return ChildScope(state, visit, "#", i); }, vars,
+        [&](size_t i, Runner& child, VariableScope& scope) { return child.RunMachine(*state.branches[i], in, &scope); },
+        [](const Status&) { return true; });
+    if (exec_->Stopped()) return StatesError(kStatesAborted, "The execution was stopped");
+    if (std::optional<Status> failure = FirstFailure(outs)) {
+      if (IsStatesError(*failure) && failure->name() != kStatesAborted) {
+        SLUICE_RETURN_IF_ERROR(Record("ParallelStateFailed").status());
       }
-      results.push_back(std::move(*out));
+      return *failure;
+    }
+    json::array results;
+    results.reserve(n);
+    for (auto& r : outs) {
+      if (!r) return StatesError(kStatesAborted, "The execution was stopped");
+      results.push_back(std::move(**r));
     }
     SLUICE_RETURN_IF_ERROR(Record("ParallelStateSucceeded").status());
     return json::value(std::move(results));
@@ -874,7 +998,7 @@ class Runner {
       }
       json::object& ctx = context_->as_object();
       ctx["Map"] = json::object{{"Item", json::object{{"Index", static_cast<int64_t>(i)}, {"Value", items[i]}}}};
-      Result<json::value> item_input = selector->Evaluate(Paths(in, vars), exec_->random());
+      Result<json::value> item_input = selector->Evaluate(Paths(in, vars), random_);
       ctx.erase("Map");
       if (!item_input.ok()) return item_input.status();
       inputs.push_back(std::move(*item_input));
@@ -904,36 +1028,59 @@ class Runner {
     json::object started;
     if (exec_->recording()) started = json::object{{"length", static_cast<int64_t>(inputs.size())}};
     SLUICE_RETURN_IF_ERROR(Record("MapStateStarted", "mapStateStartedEventDetails", std::move(started)).status());
-    json::array results;
-    results.reserve(inputs.size());
-    int64_t failed = 0;
     int visit = ++visits_[state.name];
     const StateMachine& processor = *state.processor.definition;
+    SLUICE_ASSIGN_OR_RETURN(int64_t max_concurrency, MapNumber(state.max_concurrency, state.max_concurrency_path, in,
+                                                               vars, "MaxConcurrencyPath"));
+    size_t cap = state.processor.mode == ItemProcessor::Mode::kDistributed ? kDistributedConcurrency
+                                                                           : kInlineConcurrency;
+    size_t workers = 1;
+    if (processor.has_blocking_states && inputs.size() > 1 && max_concurrency != 1) {
+      workers = std::min({inputs.size(), cap, max_concurrency > 0 ? static_cast<size_t>(max_concurrency) : cap});
+    }
     auto iteration_details = [&](size_t i) {
       return exec_->recording() ? json::object{{"name", state.name}, {"index", static_cast<int64_t>(i)}}
                                 : json::object();
     };
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      SLUICE_RETURN_IF_ERROR(Record("MapIterationStarted", "mapIterationStartedEventDetails", iteration_details(i)).status());
-      VariableScope scope(vars);
-      Runner child(exec_, context_, ChildScope(state, visit, "[", i));
+    // Each iteration's events, MapIterationStarted to …Succeeded/Failed, are in its own scope.
+    auto iterate = [&](size_t i, Runner& child, VariableScope& scope) -> Result<json::value> {
+      SLUICE_RETURN_IF_ERROR(
+          child.Record("MapIterationStarted", "mapIterationStartedEventDetails", iteration_details(i)).status());
       Result<json::value> out = child.RunMachine(processor, std::move(inputs[i]), &scope);
       if (out.ok()) {
         SLUICE_RETURN_IF_ERROR(
-            Record("MapIterationSucceeded", "mapIterationSucceededEventDetails", iteration_details(i)).status());
-        results.push_back(std::move(*out));
-        continue;
+            child.Record("MapIterationSucceeded", "mapIterationSucceededEventDetails", iteration_details(i)).status());
+      } else if (IsStatesError(out.status()) && out.status().name() != kStatesAborted) {
+        SLUICE_RETURN_IF_ERROR(
+            child.Record("MapIterationFailed", "mapIterationFailedEventDetails", iteration_details(i)).status());
       }
-      bool aborted = !IsStatesError(out.status()) || out.status().name() == kStatesAborted;
-      if (!aborted) {
-        SLUICE_RETURN_IF_ERROR(Record("MapIterationFailed", "mapIterationFailedEventDetails", iteration_details(i)).status());
+      return out;
+    };
+    auto stops_all = [&](const Status& st) {
+      return !IsStatesError(st) || !tolerant || st.name() == kStatesRuntime || st.name() == kStatesAborted;
+    };
+    auto outs = FanOut(
+        inputs.size(), workers, [&](size_t) -> const StateMachine& { return processor; },
+        [&](size_t i) { return ChildScope(state, visit, "[", i); }, vars, iterate, stops_all);
+    if (exec_->Stopped()) return StatesError(kStatesAborted, "The execution was stopped");
+    if (TimedOut()) return TimeoutError();
+    if (std::optional<Status> failure = FirstFailure(outs); failure && stops_all(*failure)) {
+      if (IsStatesError(*failure) && failure->name() != kStatesAborted) {
+        SLUICE_RETURN_IF_ERROR(Record("MapStateFailed").status());
       }
-      if (aborted || !tolerant || out.status().name() == kStatesRuntime || exec_->Stopped() || exec_->TimedOut()) {
-        if (!aborted) SLUICE_RETURN_IF_ERROR(Record("MapStateFailed").status());
-        return out.status();
+      return *failure;
+    }
+    json::array results;
+    results.reserve(inputs.size());
+    int64_t failed = 0;
+    for (auto& r : outs) {
+      if (!r) return StatesError(kStatesAborted, "The execution was stopped");
+      if (r->ok()) {
+        results.push_back(std::move(**r));
+      } else {
+        ++failed;
+        results.push_back(ErrorOutput(r->status()));
       }
-      ++failed;
-      results.push_back(ErrorOutput(out.status()));
     }
     if (tolerant && failed > 0) {
       bool over_count = tolerated_count >= 0 && failed > tolerated_count;
@@ -960,7 +1107,7 @@ class Runner {
                                                          "MaxInputBytesPerBatchPath"));
     json::value batch_input;
     if (batcher.batch_input) {
-      SLUICE_ASSIGN_OR_RETURN(batch_input, batcher.batch_input->Evaluate(Paths(in, vars), exec_->random()));
+      SLUICE_ASSIGN_OR_RETURN(batch_input, batcher.batch_input->Evaluate(Paths(in, vars), random_));
     }
     std::vector<json::value> batches;
     json::array current;
@@ -989,7 +1136,13 @@ class Runner {
   Execution* exec_;
   json::value* context_;
   std::string scope_;
+  int64_t offset_;
+  const Runner* parent_;
+  const std::atomic<bool>* cancel_;
+  RandomSource* random_;
+  std::unique_ptr<RandomSource> owned_random_;
   Timestamp last_event_time_;
+  std::optional<Timestamp> pinned_;  // the time of the next event, right after a wait
   std::map<std::string, int, std::less<>> visits_;  // Parallel/Map entries, for child scopes
 };
 
@@ -1096,7 +1249,10 @@ ExecutionResult RunExecution(const StateMachine& machine, const boost::json::val
     started["inputDetails"] = json::object{{"truncated", false}};
     started["roleArn"] = role;
   }
-  Result<Recorded> first = exec.Record("", "ExecutionStarted", "executionStartedEventDetails", std::move(started));
+  json::value context = json::object();
+  Runner runner(&exec, &context, "", exec.initial_offset());
+  Result<Recorded> first =
+      exec.Record("", runner.Now(), "ExecutionStarted", "executionStartedEventDetails", std::move(started));
   // The start time matters to the history, the context object and the timeout only.
   Timestamp start;
   if (options.start_time) {
@@ -1104,17 +1260,15 @@ ExecutionResult RunExecution(const StateMachine& machine, const boost::json::val
   } else if (first.ok() && exec.recording()) {
     start = first->timestamp;
   } else if (machine.uses_context || machine.timeout_seconds) {
-    start = exec.Now();
+    start = runner.Now();
   }
   if (machine.timeout_seconds) exec.SetDeadline(Timestamp{start.micros + *machine.timeout_seconds * 1000000});
 
   // The context object is built only when something may read it.
-  json::value context = json::object();
   if (machine.uses_context) {
     context = BaseContext(options, arn, name, input, start);
     context.as_object()["Execution"].as_object()["RedriveCount"] = options.redrive_count;
   }
-  Runner runner(&exec, &context, "");
   VariableScope vars;
   Result<json::value> out = first.status();
   if (out.status().ok()) {
@@ -1125,7 +1279,7 @@ ExecutionResult RunExecution(const StateMachine& machine, const boost::json::val
       out = runner.RunMachine(machine, input, &vars);
     }
   }
-  result.state_transitions = exec.transitions;
+  result.state_transitions = exec.transitions.load();
   std::string final_type, final_details;
   json::object final;
   if (out.ok()) {
@@ -1150,9 +1304,9 @@ ExecutionResult RunExecution(const StateMachine& machine, const boost::json::val
       result.execution_arn = arn;
       return result;
     }
-    if (st.name() == Runner::kStatesAborted) {
+    if (st.name() == kStatesAborted) {
       result.status = ExecutionStatus::kAborted;
-    } else if (st.name() == kStatesTimeout && exec.TimedOut()) {
+    } else if (st.name() == kStatesTimeout && runner.TimedOut()) {
       result.status = ExecutionStatus::kTimedOut;
       result.error = kStatesTimeout;
       result.cause = st.message();
@@ -1176,7 +1330,7 @@ ExecutionResult RunExecution(const StateMachine& machine, const boost::json::val
       if (result.has_cause) final["cause"] = result.cause;
     }
   }
-  Status recorded = exec.Record("", final_type, final_details, std::move(final)).status();
+  Status recorded = exec.Record("", runner.Now(), final_type, final_details, std::move(final)).status();
   if (recorded.ok()) recorded = exec.Sync();
   if (!recorded.ok()) result.engine_status = recorded;
   result.history = exec.TakeHistory();

@@ -21,6 +21,7 @@
 #include <optional>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -95,6 +96,10 @@ struct ExecutionOptions {
   TaskRegistry* tasks = nullptr;          // may be null: every unmocked Task then fails
   const MockTestCase* mocks = nullptr;    // mocked states answer before the registry
   RandomSource* random = nullptr;         // null: DefaultRandomSource()
+  // When set, each scope (the top level, every Map iteration and Parallel branch) draws its
+  // random values (MathRandom, UUID, retry jitter) from its own source made by this, so a
+  // replayed durable execution sees the same values whatever the threads' interleaving.
+  std::function<std::unique_ptr<RandomSource>(std::string_view scope)> random_for_scope;
   const common::Clock* clock = nullptr;   // null: the system clock
   bool record_history = false;
   const std::atomic<bool>* stop = nullptr;  // when set to true, the execution is ABORTED

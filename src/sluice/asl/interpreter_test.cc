@@ -4,6 +4,10 @@
 
 #include "sluice/asl/errors.h"
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 namespace sluice::asl {
 namespace {
 
@@ -159,6 +163,69 @@ TEST_F(InterpreterTest, ToleratedFailureCountLetsAMapSucceedUntilExceeded) {
   auto r = Run(strict, "[1,2]");
   EXPECT_EQ(r.status, ExecutionStatus::kFailed);
   EXPECT_EQ(r.error, "States.ExceedToleratedFailureThreshold");
+}
+
+// A task that takes 100 ms and records how many run at once.
+class SlowTask final : public TaskHandler {
+ public:
+  Result<json::value> Invoke(const TaskInvocation& inv) override {
+    int now = ++running;
+    int seen = peak.load();
+    while (now > seen && !peak.compare_exchange_weak(seen, now)) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    --running;
+    if (inv.parameters->is_int64() && inv.parameters->get_int64() == fail_on) return StatesError("Boom", "item");
+    return *inv.parameters;
+  }
+  std::atomic<int> running{0}, peak{0};
+  int64_t fail_on = -1;
+};
+
+TEST_F(InterpreterTest, MapIterationsThatBlockRunConcurrentlyUpToMaxConcurrency) {
+  SlowTask task;
+  TaskRegistry registry;
+  registry.Register("arn:aws:states:::sluice:slow", &task);
+  options_.tasks = &registry;
+  options_.clock = nullptr;
+  auto start = std::chrono::steady_clock::now();
+  auto r = Run(R"({"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":3,
+    "ItemProcessor":{"StartAt":"Slow","States":{"Slow":{"Type":"Task","Resource":"arn:aws:states:::sluice:slow","End":true}}},"End":true}}})",
+               "[1,2,3,4,5,6]");
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(Outcome(r), R"({"status":"SUCCEEDED","output":[1,2,3,4,5,6]})");
+  EXPECT_EQ(task.peak.load(), 3);
+  EXPECT_LT(elapsed, std::chrono::milliseconds(450)) << "6 iterations of 100 ms, 3 at a time";
+}
+
+TEST_F(InterpreterTest, AFailedConcurrentIterationFailsTheMapWithItsError) {
+  SlowTask task;
+  task.fail_on = 4;
+  TaskRegistry registry;
+  registry.Register("arn:aws:states:::sluice:slow", &task);
+  options_.tasks = &registry;
+  options_.clock = nullptr;
+  auto r = Run(R"({"StartAt":"M","States":{"M":{"Type":"Map",
+    "ItemProcessor":{"StartAt":"Slow","States":{"Slow":{"Type":"Task","Resource":"arn:aws:states:::sluice:slow","End":true}}},"End":true}}})",
+               "[1,2,3,4,5,6,7,8]");
+  EXPECT_EQ(Outcome(r), R"({"status":"FAILED","error":"Boom","cause":"item"})");
+}
+
+TEST_F(InterpreterTest, ParallelBranchesThatBlockRunConcurrently) {
+  SlowTask task;
+  TaskRegistry registry;
+  registry.Register("arn:aws:states:::sluice:slow", &task);
+  options_.tasks = &registry;
+  options_.clock = nullptr;
+  auto start = std::chrono::steady_clock::now();
+  auto r = Run(R"({"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[
+    {"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::sluice:slow","Parameters":1,"End":true}}},
+    {"StartAt":"B","States":{"B":{"Type":"Task","Resource":"arn:aws:states:::sluice:slow","Parameters":2,"End":true}}},
+    {"StartAt":"C","States":{"C":{"Type":"Task","Resource":"arn:aws:states:::sluice:slow","Parameters":3,"End":true}}}],"End":true}}})");
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(Outcome(r), R"({"status":"SUCCEEDED","output":[1,2,3]})");
+  EXPECT_EQ(task.peak.load(), 3);
+  EXPECT_LT(elapsed, std::chrono::milliseconds(250));
 }
 
 TEST_F(InterpreterTest, AStopRequestAbortsTheExecution) {
