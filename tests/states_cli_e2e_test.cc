@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "process_util.h"
+#include "sluice/common/json.h"
 
 namespace {
 
@@ -110,6 +111,26 @@ TEST_F(StatesCliTest, MapWithAnItemReaderFailsClearlyInsteadOfIteratingTheInput)
   RunResult r = Run({"states", "run", def, "--input", Write("in.json", "[1,2]")});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, R"({"status":"FAILED","error":"States.Runtime","cause":"Map state 'M': ItemReader is not supported by sluice yet"})" "\n");
+}
+
+TEST_F(StatesCliTest, TheOrdersExampleSummarisesTheFileItsEventNames) {
+  // What `make demo` shows: upload, take the S3 event record, run the example machine on it.
+  ASSERT_EQ(Run({"s3", "mb", "s3://landing"}).exit_code, 0);
+  std::string orders = std::string(SLUICE_SOURCE_DIR) + "/examples/orders/data/orders.csv";
+  ASSERT_EQ(Run({"s3", "cp", orders, "s3://landing/orders/2026-11-27/orders.csv"}).exit_code, 0);
+  RunResult events = Run({"events"});
+  ASSERT_EQ(events.exit_code, 0) << events.err;
+  auto line = sluice::common::ParseJson(events.out, "events");
+  ASSERT_TRUE(line.ok()) << events.out;
+  boost::json::object event{{"Records", boost::json::array{line->at("record")}}};
+  std::string input = Write("event.json", sluice::common::SerializeJson(event));
+  setenv("SLUICE_BIN", SLUICE_BINARY, 1);
+  RunResult r = Run({"states", "run", std::string(SLUICE_SOURCE_DIR) + "/examples/orders/statemachines/orders.asl.json",
+                     "--input", input, "--execution-name", "demo", "--function",
+                     "summarize=python3 " + std::string(SLUICE_SOURCE_DIR) + "/examples/orders/functions/summarize.py"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, R"({"status":"SUCCEEDED","output":{"bucket":"landing","key":"orders/2026-11-27/orders.csv","size":652,)"
+                   R"("execution":"demo","summary":{"rows":12,"invalid":1,"amount":1819.99}}})" "\n");
 }
 
 TEST_F(StatesCliTest, HistoryIsIncludedOnRequest) {
