@@ -1,6 +1,12 @@
 // The `sluice` command as users meet it: exact output lines, exit codes (0 ok, 1 failed,
 // 2 usage) and error messages on stderr, run as a separate process.
 
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -200,6 +206,45 @@ TEST_F(CliTest, EventsPrintOneJsonLinePerCreateAndDeleteWithEncodedKeys) {
   std::string other = Ok({"events", "--bucket", "other"});
   EXPECT_NE(other.find("\"seq\":2,"), std::string::npos) << other;
   EXPECT_EQ(std::count(other.begin(), other.end(), '\n'), 1);
+}
+
+TEST_F(CliTest, EventsFollowPrintsNewEventsAsTheyAreLoggedUntilTerminated) {
+  Ok({"s3", "mb", "s3://landing"});
+  Ok({"s3", "cp", "-", "s3://landing/first.csv"}, "1");
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out[1], 1);
+    close(out[0]);
+    close(out[1]);
+    setenv("SLUICE_HOME", home_.c_str(), 1);
+    execl(SLUICE_BINARY, SLUICE_BINARY, "events", "--follow", "--since", "1", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(out[1]);
+  Ok({"s3", "cp", "-", "s3://landing/second.csv"}, "2");
+  std::string got;
+  char buf[4096];
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (got.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{out[0], POLLIN, 0};
+    if (poll(&p, 1, 100) > 0) {
+      ssize_t n = read(out[0], buf, sizeof buf);
+      if (n <= 0) break;
+      got.append(buf, static_cast<size_t>(n));
+    }
+  }
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  close(out[0]);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "a follower exits cleanly on SIGTERM";
+  ASSERT_NE(got.find('\n'), std::string::npos) << "no event arrived";
+  auto line = sluice::common::ParseJson(got.substr(0, got.find('\n')), "follow");
+  ASSERT_TRUE(line.ok()) << got;
+  EXPECT_EQ(line->at("seq").as_int64(), 2);
+  EXPECT_EQ(line->at("record").at("s3").at("object").at("key").as_string(), "second.csv");
 }
 
 TEST_F(CliTest, NotificationConfigurationIsValidatedStoredAndPrintedBack) {
