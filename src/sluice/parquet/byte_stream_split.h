@@ -42,16 +42,13 @@ Status ByteStreamSplitDecode(std::string_view page, int width, int64_t first, in
 inline Status ByteStreamSplitDecode(std::string_view page, int64_t first, int64_t n, float* out) {
   return ByteStreamSplitDecode(page, 4, first, n, reinterpret_cast<uint8_t*>(out));
 }
-inline Status ByteStreamSplitDecode(std::string_view page, int64_t first, int64_t n,
-                                    double* out) {
+inline Status ByteStreamSplitDecode(std::string_view page, int64_t first, int64_t n, double* out) {
   return ByteStreamSplitDecode(page, 8, first, n, reinterpret_cast<uint8_t*>(out));
 }
-inline Status ByteStreamSplitDecode(std::string_view page, int64_t first, int64_t n,
-                                    int32_t* out) {
+inline Status ByteStreamSplitDecode(std::string_view page, int64_t first, int64_t n, int32_t* out) {
   return ByteStreamSplitDecode(page, 4, first, n, reinterpret_cast<uint8_t*>(out));
 }
-inline Status ByteStreamSplitDecode(std::string_view page, int64_t first, int64_t n,
-                                    int64_t* out) {
+inline Status ByteStreamSplitDecode(std::string_view page, int64_t first, int64_t n, int64_t* out) {
   return ByteStreamSplitDecode(page, 8, first, n, reinterpret_cast<uint8_t*>(out));
 }
 

@@ -21,9 +21,8 @@ Status CheckClaimedSize(std::string_view codec, size_t uncompressed_size) {
 }
 
 Status SizeMismatch(std::string_view codec, size_t actual, size_t expected) {
-  return Status::Corruption(std::string(codec) + " page decompresses to " +
-                            std::to_string(actual) + " bytes, expected " +
-                            std::to_string(expected));
+  return Status::Corruption(std::string(codec) + " page decompresses to " + std::to_string(actual) +
+                            " bytes, expected " + std::to_string(expected));
 }
 
 class UncompressedCodec final : public Codec {
@@ -36,7 +35,8 @@ class UncompressedCodec final : public Codec {
   }
 
   Status Decompress(std::string_view in, size_t uncompressed_size, std::string* out) override {
-    if (in.size() != uncompressed_size) return SizeMismatch("UNCOMPRESSED", in.size(), uncompressed_size);
+    if (in.size() != uncompressed_size)
+      return SizeMismatch("UNCOMPRESSED", in.size(), uncompressed_size);
     out->assign(in);
     return Status::OK();
   }
@@ -119,8 +119,7 @@ class ZstdCodec final : public Codec {
       return Status::Internal("ZSTD_createDCtx failed");
     }
     out->resize(uncompressed_size);
-    const size_t n =
-        ZSTD_decompressDCtx(dctx_, out->data(), out->size(), in.data(), in.size());
+    const size_t n = ZSTD_decompressDCtx(dctx_, out->data(), out->size(), in.data(), in.size());
     if (ZSTD_isError(n)) {
       out->clear();
       if (ZSTD_getErrorCode(n) == ZSTD_error_dstSize_tooSmall) {
@@ -238,9 +237,9 @@ class GzipCodec final : public Codec {
                                   " decompressed bytes");
       }
       if (rc == Z_MEM_ERROR) return Status::Internal("GZIP inflate ran out of memory");
-      return Status::Corruption(std::string("GZIP page is not valid gzip data: ") +
-                                (inflate_.msg != nullptr ? inflate_.msg : "zlib code " +
-                                                                              std::to_string(rc)));
+      return Status::Corruption(
+          std::string("GZIP page is not valid gzip data: ") +
+          (inflate_.msg != nullptr ? inflate_.msg : "zlib code " + std::to_string(rc)));
     }
   }
 
@@ -293,8 +292,7 @@ Result<std::unique_ptr<Codec>> MakeCodec(CompressionCodec codec, int level) {
     case CompressionCodec::kGzip: {
       if (level == 0) level = 6;
       if (level < 1 || level > 9) {
-        return Status::InvalidArgument("GZIP level " + std::to_string(level) +
-                                       " is outside 1..9");
+        return Status::InvalidArgument("GZIP level " + std::to_string(level) + " is outside 1..9");
       }
       return std::unique_ptr<Codec>(new GzipCodec(level));
     }

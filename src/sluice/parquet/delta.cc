@@ -134,8 +134,7 @@ Status DeltaBinaryPackedDecoder::NextMiniblock(int max_bit_width) {
   if (width > max_bit_width) {
     return Status::Corruption("DELTA_BINARY_PACKED miniblock bit width " + std::to_string(width) +
                               At(static_cast<size_t>(bit_widths_ + miniblock_index_ - data_)) +
-                              " is wider than the " + std::to_string(max_bit_width) +
-                              "-bit type");
+                              " is wider than the " + std::to_string(max_bit_width) + "-bit type");
   }
   ++miniblock_index_;
   const uint64_t bytes = values_per_miniblock_ * static_cast<uint64_t>(width) / 8;
@@ -148,8 +147,8 @@ Status DeltaBinaryPackedDecoder::NextMiniblock(int max_bit_width) {
   pos_ += static_cast<size_t>(bytes);
   miniblock_bit_width_ = width;
   miniblock_bit_ = 0;
-  miniblock_remaining_ =
-      static_cast<int64_t>(std::min<uint64_t>(values_per_miniblock_, static_cast<uint64_t>(remaining_)));
+  miniblock_remaining_ = static_cast<int64_t>(
+      std::min<uint64_t>(values_per_miniblock_, static_cast<uint64_t>(remaining_)));
   return Status::OK();
 }
 
@@ -159,8 +158,8 @@ Status DeltaBinaryPackedDecoder::DecodeImpl(T* out, int64_t n) {
   SLUICE_DCHECK(n >= 0);
   if (n > remaining_) {
     return Status::Corruption("DELTA_BINARY_PACKED: " + std::to_string(n) +
-                              " values requested but only " + std::to_string(remaining_) +
-                              " of " + std::to_string(total_values_) + " remain");
+                              " values requested but only " + std::to_string(remaining_) + " of " +
+                              std::to_string(total_values_) + " remain");
   }
   int64_t i = 0;
   if (n > 0 && first_pending_) {
@@ -236,9 +235,8 @@ Status DeltaLengthByteArrayDecoder::Reset(std::string_view data, int64_t max_val
     total += static_cast<uint64_t>(lengths_[i]);
   }
   if (total > available) {
-    return Status::Corruption("DELTA_LENGTH_BYTE_ARRAY lengths add up to " +
-                              std::to_string(total) + " bytes but only " +
-                              std::to_string(available) + " follow them");
+    return Status::Corruption("DELTA_LENGTH_BYTE_ARRAY lengths add up to " + std::to_string(total) +
+                              " bytes but only " + std::to_string(available) + " follow them");
   }
   bytes_ = data.data() + lengths.bytes_consumed();
   stream_size_ = lengths.bytes_consumed() + static_cast<size_t>(total);
@@ -299,8 +297,7 @@ Status DeltaByteArrayDecoder::Reset(std::string_view data, int64_t max_values) {
       suffix_decoder_.Reset(data.substr(prefix_decoder_.bytes_consumed()), max_values)
           .WithContext("DELTA_BYTE_ARRAY suffixes"));
   if (suffix_decoder_.total_values() != n) {
-    return Status::Corruption("DELTA_BYTE_ARRAY has " + std::to_string(n) +
-                              " prefix lengths but " +
+    return Status::Corruption("DELTA_BYTE_ARRAY has " + std::to_string(n) + " prefix lengths but " +
                               std::to_string(suffix_decoder_.total_values()) + " suffixes");
   }
   suffixes_.resize(static_cast<size_t>(n));
@@ -321,9 +318,8 @@ Status DeltaByteArrayDecoder::Reset(std::string_view data, int64_t max_values) {
     prev_len = static_cast<size_t>(prefix) + suffixes_[i].size();
     total += prev_len;
     if (total > kMaxTotalBytes) {
-      return Status::Corruption("DELTA_BYTE_ARRAY values exceed " +
-                                std::to_string(kMaxTotalBytes) + " bytes at value " +
-                                std::to_string(i));
+      return Status::Corruption("DELTA_BYTE_ARRAY values exceed " + std::to_string(kMaxTotalBytes) +
+                                " bytes at value " + std::to_string(i));
     }
     offsets_[i + 1] = total;
   }

@@ -43,7 +43,8 @@ std::string_view BytesOf(const T& value) {
 
 }  // namespace
 
-DictionaryBuilder::DictionaryBuilder(int width) : width_(width), slots_(kInitialSlots, kEmptySlot) {}
+DictionaryBuilder::DictionaryBuilder(int width)
+    : width_(width), slots_(kInitialSlots, kEmptySlot) {}
 
 DictionaryBuilder DictionaryBuilder::ForFixedWidth(int width) {
   SLUICE_CHECK(width > 0);
@@ -147,8 +148,7 @@ void DictionaryBuilder::InsertBatch(const float* values, int64_t n, uint32_t* in
 void DictionaryBuilder::InsertBatch(const double* values, int64_t n, uint32_t* indices) {
   for (int64_t i = 0; i < n; ++i) indices[i] = Insert(values[i]);
 }
-void DictionaryBuilder::InsertBatch(const std::string_view* values, int64_t n,
-                                    uint32_t* indices) {
+void DictionaryBuilder::InsertBatch(const std::string_view* values, int64_t n, uint32_t* indices) {
   for (int64_t i = 0; i < n; ++i) indices[i] = InsertBytes(values[i]);
 }
 
@@ -164,8 +164,7 @@ void DictionaryBuilder::Clear() {
   std::fill(slots_.begin(), slots_.end(), kEmptySlot);
 }
 
-void EncodeDictionaryIndices(const uint32_t* indices, int64_t n, int bit_width,
-                             std::string* out) {
+void EncodeDictionaryIndices(const uint32_t* indices, int64_t n, int bit_width, std::string* out) {
   SLUICE_DCHECK(bit_width >= 0 && bit_width <= 32);
   out->push_back(static_cast<char>(bit_width));
   RleEncoder encoder(bit_width);
@@ -193,8 +192,8 @@ Status DictionaryIndexDecoder::Decode(uint32_t* out, int64_t n, uint32_t diction
   if (n > 0 && max_index >= dictionary_size) {
     for (int64_t i = 0; i < n; ++i) {
       if (out[i] >= dictionary_size) {
-        return Status::Corruption("RLE_DICTIONARY index " + std::to_string(out[i]) +
-                                  " at value " + std::to_string(rle_.values_read() - n + i) +
+        return Status::Corruption("RLE_DICTIONARY index " + std::to_string(out[i]) + " at value " +
+                                  std::to_string(rle_.values_read() - n + i) +
                                   " is outside the dictionary of " +
                                   std::to_string(dictionary_size) + " entries");
       }

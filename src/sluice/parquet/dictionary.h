@@ -75,8 +75,7 @@ class DictionaryBuilder {
 
 // Appends an RLE_DICTIONARY data page body: `bit_width` (0..32) as one byte, then the indices
 // RLE / bit-packed with that width. Every index must fit in `bit_width` bits.
-void EncodeDictionaryIndices(const uint32_t* indices, int64_t n, int bit_width,
-                             std::string* out);
+void EncodeDictionaryIndices(const uint32_t* indices, int64_t n, int bit_width, std::string* out);
 
 class DictionaryIndexDecoder {
  public:

@@ -34,14 +34,22 @@ std::string Quoted(std::string_view bytes) {
 
 std::string_view PhysicalTypeName(Type type) {
   switch (type) {
-    case Type::kBoolean: return "BOOLEAN";
-    case Type::kInt32: return "INT32";
-    case Type::kInt64: return "INT64";
-    case Type::kInt96: return "INT96";
-    case Type::kFloat: return "FLOAT";
-    case Type::kDouble: return "DOUBLE";
-    case Type::kByteArray: return "BYTE_ARRAY";
-    case Type::kFixedLenByteArray: return "FIXED_LEN_BYTE_ARRAY";
+    case Type::kBoolean:
+      return "BOOLEAN";
+    case Type::kInt32:
+      return "INT32";
+    case Type::kInt64:
+      return "INT64";
+    case Type::kInt96:
+      return "INT96";
+    case Type::kFloat:
+      return "FLOAT";
+    case Type::kDouble:
+      return "DOUBLE";
+    case Type::kByteArray:
+      return "BYTE_ARRAY";
+    case Type::kFixedLenByteArray:
+      return "FIXED_LEN_BYTE_ARRAY";
   }
   return "unknown";
 }
@@ -100,10 +108,9 @@ Result<SchemaTree> BuildSchemaTree(const std::vector<SchemaElement>& schema,
       continue;
     }
     if (next >= schema.size()) {
-      return error(describe(top.index) + " declares " +
-                   std::to_string(*schema[top.index].num_children) +
-                   " children, but the schema ends after " + std::to_string(schema.size()) +
-                   " elements");
+      return error(
+          describe(top.index) + " declares " + std::to_string(*schema[top.index].num_children) +
+          " children, but the schema ends after " + std::to_string(schema.size()) + " elements");
     }
     --top.remaining;
     size_t index = next++;
@@ -219,9 +226,8 @@ Status ValidateFileMetaData(const FileMetaData& metadata, uint64_t metadata_offs
     for (size_t c = 0; c < leaf_count; ++c) {
       const ColumnChunk& chunk = group.columns[c];
       const SchemaElement& leaf = metadata.schema[tree.leaves[c]];
-      std::string column =
-          where + ", column " + std::to_string(c) + " ('" +
-          ColumnPath(metadata.schema, tree, tree.leaves[c]) + "')";
+      std::string column = where + ", column " + std::to_string(c) + " ('" +
+                           ColumnPath(metadata.schema, tree, tree.leaves[c]) + "')";
       if (chunk.file_path.has_value()) {
         return error(column + ": column data in another file (" + Quoted(*chunk.file_path) +
                      ") is not supported");
@@ -243,16 +249,14 @@ Status ValidateFileMetaData(const FileMetaData& metadata, uint64_t metadata_offs
       }
       if (!InDataRegion(start, md.total_compressed_size, metadata_offset)) {
         return error(column + ": column chunk bytes " + Range(start, md.total_compressed_size) +
-                     " lie outside the data region [4, " + std::to_string(metadata_offset) +
-                     ")");
+                     " lie outside the data region [4, " + std::to_string(metadata_offset) + ")");
       }
       if (chunk.offset_index_offset.has_value()) {
         int64_t length = chunk.offset_index_length.value_or(-1);
         if (!InDataRegion(*chunk.offset_index_offset, length, metadata_offset)) {
           return error(column + ": offset index bytes " +
                        Range(*chunk.offset_index_offset, length) +
-                       " lie outside the data region [4, " + std::to_string(metadata_offset) +
-                       ")");
+                       " lie outside the data region [4, " + std::to_string(metadata_offset) + ")");
         }
       }
       if (chunk.column_index_offset.has_value()) {
@@ -260,8 +264,7 @@ Status ValidateFileMetaData(const FileMetaData& metadata, uint64_t metadata_offs
         if (!InDataRegion(*chunk.column_index_offset, length, metadata_offset)) {
           return error(column + ": column index bytes " +
                        Range(*chunk.column_index_offset, length) +
-                       " lie outside the data region [4, " + std::to_string(metadata_offset) +
-                       ")");
+                       " lie outside the data region [4, " + std::to_string(metadata_offset) + ")");
         }
       }
     }
@@ -315,8 +318,7 @@ Result<FileMetaData> ReadFooter(RandomAccessSource& source, std::string_view fil
   Result<FileMetaData> metadata = ParseFileMetaData(footer, limits);
   if (!metadata.ok()) {
     return error("the footer metadata (" + std::to_string(footer_length) + " bytes at " +
-                 std::to_string(metadata_offset) + ") is corrupt: " +
-                 metadata.status().message());
+                 std::to_string(metadata_offset) + ") is corrupt: " + metadata.status().message());
   }
   SLUICE_RETURN_IF_ERROR(ValidateFileMetaData(*metadata, metadata_offset, file_name));
   return metadata;

@@ -34,48 +34,48 @@ std::string Le32(uint32_t v) {
 //  25  FileMetaData (footer)
 //      footer length, "PAR1"
 const std::string kGoldenPageHeader = Bytes({
-    0x15, 0x00,              // 1: type = DATA_PAGE (0)
-    0x15, 0x08,              // 2: uncompressed_page_size = 4
-    0x15, 0x08,              // 3: compressed_page_size = 4
-    0x2C,                    // 5: data_page_header (struct, delta 2)
-    0x15, 0x02,              //   1: num_values = 1
-    0x15, 0x00,              //   2: encoding = PLAIN
-    0x15, 0x06,              //   3: definition_level_encoding = RLE (3)
-    0x15, 0x06,              //   4: repetition_level_encoding = RLE (3)
-    0x00,                    //   stop
-    0x00,                    // stop
+    0x15, 0x00,  // 1: type = DATA_PAGE (0)
+    0x15, 0x08,  // 2: uncompressed_page_size = 4
+    0x15, 0x08,  // 3: compressed_page_size = 4
+    0x2C,        // 5: data_page_header (struct, delta 2)
+    0x15, 0x02,  //   1: num_values = 1
+    0x15, 0x00,  //   2: encoding = PLAIN
+    0x15, 0x06,  //   3: definition_level_encoding = RLE (3)
+    0x15, 0x06,  //   4: repetition_level_encoding = RLE (3)
+    0x00,        //   stop
+    0x00,        // stop
 });
 
 const std::string kGoldenFooter = Bytes({
-    0x15, 0x02,                                     // 1: version = 1
-    0x19, 0x2C,                                     // 2: schema, list of 2 structs
-    0x48, 0x06, 's', 'c', 'h', 'e', 'm', 'a',       //   4: name = "schema"
-    0x15, 0x02,                                     //   5: num_children = 1
-    0x00,                                           //   stop
-    0x15, 0x02,                                     //   1: type = INT32
-    0x25, 0x00,                                     //   3: repetition_type = REQUIRED
-    0x18, 0x01, 'x',                                //   4: name = "x"
-    0x00,                                           //   stop
-    0x16, 0x02,                                     // 3: num_rows = 1
-    0x19, 0x1C,                                     // 4: row_groups, list of 1 struct
-    0x19, 0x1C,                                     //   1: columns, list of 1 struct
-    0x26, 0x08,                                     //     2: file_offset = 4
-    0x1C,                                           //     3: meta_data
-    0x15, 0x02,                                     //       1: type = INT32
-    0x19, 0x25, 0x00, 0x06,                         //       2: encodings = [PLAIN, RLE]
-    0x19, 0x18, 0x01, 'x',                          //       3: path_in_schema = ["x"]
-    0x15, 0x00,                                     //       4: codec = UNCOMPRESSED
-    0x16, 0x02,                                     //       5: num_values = 1
-    0x16, 0x2A,                                     //       6: total_uncompressed_size = 21
-    0x16, 0x2A,                                     //       7: total_compressed_size = 21
-    0x26, 0x08,                                     //       9: data_page_offset = 4
-    0x00,                                           //       stop
-    0x00,                                           //     stop
-    0x16, 0x2A,                                     //   2: total_byte_size = 21
-    0x16, 0x02,                                     //   3: num_rows = 1
-    0x00,                                           //   stop
-    0x28, 0x06, 's', 'l', 'u', 'i', 'c', 'e',       // 6: created_by = "sluice"
-    0x00,                                           // stop
+    0x15, 0x02,                                  // 1: version = 1
+    0x19, 0x2C,                                  // 2: schema, list of 2 structs
+    0x48, 0x06, 's',  'c',  'h', 'e', 'm', 'a',  //   4: name = "schema"
+    0x15, 0x02,                                  //   5: num_children = 1
+    0x00,                                        //   stop
+    0x15, 0x02,                                  //   1: type = INT32
+    0x25, 0x00,                                  //   3: repetition_type = REQUIRED
+    0x18, 0x01, 'x',                             //   4: name = "x"
+    0x00,                                        //   stop
+    0x16, 0x02,                                  // 3: num_rows = 1
+    0x19, 0x1C,                                  // 4: row_groups, list of 1 struct
+    0x19, 0x1C,                                  //   1: columns, list of 1 struct
+    0x26, 0x08,                                  //     2: file_offset = 4
+    0x1C,                                        //     3: meta_data
+    0x15, 0x02,                                  //       1: type = INT32
+    0x19, 0x25, 0x00, 0x06,                      //       2: encodings = [PLAIN, RLE]
+    0x19, 0x18, 0x01, 'x',                       //       3: path_in_schema = ["x"]
+    0x15, 0x00,                                  //       4: codec = UNCOMPRESSED
+    0x16, 0x02,                                  //       5: num_values = 1
+    0x16, 0x2A,                                  //       6: total_uncompressed_size = 21
+    0x16, 0x2A,                                  //       7: total_compressed_size = 21
+    0x26, 0x08,                                  //       9: data_page_offset = 4
+    0x00,                                        //       stop
+    0x00,                                        //     stop
+    0x16, 0x2A,                                  //   2: total_byte_size = 21
+    0x16, 0x02,                                  //   3: num_rows = 1
+    0x00,                                        //   stop
+    0x28, 0x06, 's',  'l',  'u', 'i', 'c', 'e',  // 6: created_by = "sluice"
+    0x00,                                        // stop
 });
 
 std::string GoldenFile() {
@@ -132,8 +132,7 @@ TEST(FooterGolden, DecodesAHandAssembledFileByteForByte) {
   ASSERT_TRUE(md.ok()) << md.status();
   EXPECT_EQ(*md, GoldenMetadata());
   EXPECT_EQ(SerializeFileMetaData(GoldenMetadata()), kGoldenFooter);
-  EXPECT_EQ("PAR1" + kGoldenPageHeader + Bytes({7, 0, 0, 0}) + SerializeFooter(*md),
-            GoldenFile());
+  EXPECT_EQ("PAR1" + kGoldenPageHeader + Bytes({7, 0, 0, 0}) + SerializeFooter(*md), GoldenFile());
 
   size_t header_size = 0;
   Result<PageHeader> page = ParsePageHeader(GoldenFile().substr(4), &header_size);
@@ -228,8 +227,7 @@ TEST(Footer, RefusesAnEmptySchema) {
   md.schema.clear();
   md.row_groups.clear();
   EXPECT_EQ(FooterStatus(FileWith(md)),
-            Status::Corruption(
-                "orders.parquet: the schema is empty (a root element is required)"));
+            Status::Corruption("orders.parquet: the schema is empty (a root element is required)"));
 }
 
 TEST(Footer, RefusesARootThatIsNotAGroup) {
@@ -266,9 +264,9 @@ TEST(Footer, RefusesANegativeChildCount) {
 TEST(Footer, RefusesALeafWithoutAType) {
   FileMetaData md = GoldenMetadata();
   md.schema[1].type.reset();
-  EXPECT_EQ(FooterStatus(FileWith(md)),
-            Status::Corruption(
-                "orders.parquet: schema element 1 ('x') has neither a type nor children"));
+  EXPECT_EQ(
+      FooterStatus(FileWith(md)),
+      Status::Corruption("orders.parquet: schema element 1 ('x') has neither a type nor children"));
 }
 
 TEST(Footer, HandlesADeeplyNestedSchemaWithoutRecursion) {
@@ -297,8 +295,9 @@ TEST(Footer, RefusesARowGroupWhoseColumnCountDiffersFromTheSchema) {
 TEST(Footer, RefusesAColumnChunkWithoutMetadata) {
   FileMetaData md = GoldenMetadata();
   md.row_groups[0].columns[0].meta_data.reset();
-  EXPECT_EQ(FooterStatus(FileWith(md)),
-            Status::Corruption("orders.parquet: row group 0, column 0 ('x'): meta_data is missing"));
+  EXPECT_EQ(
+      FooterStatus(FileWith(md)),
+      Status::Corruption("orders.parquet: row group 0, column 0 ('x'): meta_data is missing"));
 }
 
 TEST(Footer, RefusesAColumnChunkWhoseTypeDiffersFromTheSchema) {

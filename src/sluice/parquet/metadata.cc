@@ -18,8 +18,8 @@ struct RequiredField {
 // Reads one struct value: calls `on_field(header)` for each field (which must consume the
 // value, skipping ids it does not know), then checks that every required field was seen.
 template <typename OnField>
-Status ReadStruct(CompactReader& r, std::string_view name, std::initializer_list<RequiredField> required,
-                  OnField&& on_field) {
+Status ReadStruct(CompactReader& r, std::string_view name,
+                  std::initializer_list<RequiredField> required, OnField&& on_field) {
   size_t start = r.position();
   SLUICE_RETURN_IF_ERROR(r.StructBegin().WithContext(name));
   uint64_t seen = 0;
@@ -41,7 +41,8 @@ Status ReadStruct(CompactReader& r, std::string_view name, std::initializer_list
   return Status::OK();
 }
 
-Status Expect(CompactReader& r, const FieldHeader& h, CompactType expected, std::string_view where) {
+Status Expect(CompactReader& r, const FieldHeader& h, CompactType expected,
+              std::string_view where) {
   bool matches = expected == CompactType::kBoolTrue ? h.is_bool() : h.type == expected;
   if (matches) return Status::OK();
   return r.Error(where, h.position,
@@ -75,8 +76,7 @@ Status GetI64(CompactReader& r, const FieldHeader& h, std::string_view where, in
   return r.ReadI64(out).WithContext(where);
 }
 
-Status GetBinary(CompactReader& r, const FieldHeader& h, std::string_view where,
-                 std::string* out) {
+Status GetBinary(CompactReader& r, const FieldHeader& h, std::string_view where, std::string* out) {
   SLUICE_RETURN_IF_ERROR(Expect(r, h, CompactType::kBinary, where));
   return r.ReadBinary(out).WithContext(where);
 }
@@ -249,18 +249,26 @@ Status Statistics::Read(CompactReader& r, Statistics* out) {
   *out = Statistics();
   return ReadStruct(r, "Statistics", {}, [&](const FieldHeader& h) -> Status {
     switch (h.id) {
-      case 1: return GetBinary(r, h, "Statistics.max", &out->max.emplace());
-      case 2: return GetBinary(r, h, "Statistics.min", &out->min.emplace());
-      case 3: return GetI64(r, h, "Statistics.null_count", &out->null_count.emplace());
-      case 4: return GetI64(r, h, "Statistics.distinct_count", &out->distinct_count.emplace());
-      case 5: return GetBinary(r, h, "Statistics.max_value", &out->max_value.emplace());
-      case 6: return GetBinary(r, h, "Statistics.min_value", &out->min_value.emplace());
+      case 1:
+        return GetBinary(r, h, "Statistics.max", &out->max.emplace());
+      case 2:
+        return GetBinary(r, h, "Statistics.min", &out->min.emplace());
+      case 3:
+        return GetI64(r, h, "Statistics.null_count", &out->null_count.emplace());
+      case 4:
+        return GetI64(r, h, "Statistics.distinct_count", &out->distinct_count.emplace());
+      case 5:
+        return GetBinary(r, h, "Statistics.max_value", &out->max_value.emplace());
+      case 6:
+        return GetBinary(r, h, "Statistics.min_value", &out->min_value.emplace());
       case 7:
         return GetBool(r, h, "Statistics.is_max_value_exact", &out->is_max_value_exact.emplace());
       case 8:
         return GetBool(r, h, "Statistics.is_min_value_exact", &out->is_min_value_exact.emplace());
-      case 9: return GetI64(r, h, "Statistics.nan_count", &out->nan_count.emplace());
-      default: return r.Skip(h.type).WithContext("Statistics");
+      case 9:
+        return GetI64(r, h, "Statistics.nan_count", &out->nan_count.emplace());
+      default:
+        return r.Skip(h.type).WithContext("Statistics");
     }
   });
 }
@@ -287,11 +295,13 @@ Status ReadTimeLike(CompactReader& r, std::string_view name, T* out) {
   return ReadStruct(r, name, {{1, "isAdjustedToUTC"}, {2, "unit"}},
                     [&](const FieldHeader& h) -> Status {
                       switch (h.id) {
-                        case 1: return GetBool(r, h, adjusted, &out->is_adjusted_to_utc);
+                        case 1:
+                          return GetBool(r, h, adjusted, &out->is_adjusted_to_utc);
                         case 2:
                           SLUICE_RETURN_IF_ERROR(Expect(r, h, CompactType::kStruct, unit));
                           return ReadEmptyStructUnion(r, "TimeUnit", &out->unit);
-                        default: return r.Skip(h.type).WithContext(name);
+                        default:
+                          return r.Skip(h.type).WithContext(name);
                       }
                     });
 }
@@ -345,25 +355,33 @@ Status LogicalType::Read(CompactReader& r, LogicalType* out) {
       return r.Skip(CompactType::kStruct).WithContext("LogicalType");
     };
     switch (h.id) {
-      case 1: return empty(StringType{});
-      case 2: return empty(MapType{});
-      case 3: return empty(ListType{});
-      case 4: return empty(EnumType{});
+      case 1:
+        return empty(StringType{});
+      case 2:
+        return empty(MapType{});
+      case 3:
+        return empty(ListType{});
+      case 4:
+        return empty(EnumType{});
       case 5: {
         DecimalType decimal;
-        SLUICE_RETURN_IF_ERROR(ReadStruct(
-            r, "DecimalType", {{1, "scale"}, {2, "precision"}},
-            [&](const FieldHeader& f) -> Status {
-              switch (f.id) {
-                case 1: return GetI32(r, f, "DecimalType.scale", &decimal.scale);
-                case 2: return GetI32(r, f, "DecimalType.precision", &decimal.precision);
-                default: return r.Skip(f.type).WithContext("DecimalType");
-              }
-            }));
+        SLUICE_RETURN_IF_ERROR(
+            ReadStruct(r, "DecimalType", {{1, "scale"}, {2, "precision"}},
+                       [&](const FieldHeader& f) -> Status {
+                         switch (f.id) {
+                           case 1:
+                             return GetI32(r, f, "DecimalType.scale", &decimal.scale);
+                           case 2:
+                             return GetI32(r, f, "DecimalType.precision", &decimal.precision);
+                           default:
+                             return r.Skip(f.type).WithContext("DecimalType");
+                         }
+                       }));
         out->value = decimal;
         return Status::OK();
       }
-      case 6: return empty(DateType{});
+      case 6:
+        return empty(DateType{});
       case 7: {
         TimeType time;
         SLUICE_RETURN_IF_ERROR(ReadTimeLike(r, "TimeType", &time));
@@ -379,23 +397,31 @@ Status LogicalType::Read(CompactReader& r, LogicalType* out) {
       case 10: {
         IntType integer;
         SLUICE_RETURN_IF_ERROR(ReadStruct(
-            r, "IntType", {{1, "bitWidth"}, {2, "isSigned"}},
-            [&](const FieldHeader& f) -> Status {
+            r, "IntType", {{1, "bitWidth"}, {2, "isSigned"}}, [&](const FieldHeader& f) -> Status {
               switch (f.id) {
-                case 1: return GetI8(r, f, "IntType.bitWidth", &integer.bit_width);
-                case 2: return GetBool(r, f, "IntType.isSigned", &integer.is_signed);
-                default: return r.Skip(f.type).WithContext("IntType");
+                case 1:
+                  return GetI8(r, f, "IntType.bitWidth", &integer.bit_width);
+                case 2:
+                  return GetBool(r, f, "IntType.isSigned", &integer.is_signed);
+                default:
+                  return r.Skip(f.type).WithContext("IntType");
               }
             }));
         out->value = integer;
         return Status::OK();
       }
-      case 11: return empty(NullType{});
-      case 12: return empty(JsonType{});
-      case 13: return empty(BsonType{});
-      case 14: return empty(UuidType{});
-      case 15: return empty(Float16Type{});
-      default: return empty(UnknownLogicalType{h.id});
+      case 11:
+        return empty(NullType{});
+      case 12:
+        return empty(JsonType{});
+      case 13:
+        return empty(BsonType{});
+      case 14:
+        return empty(UuidType{});
+      case 15:
+        return empty(Float16Type{});
+      default:
+        return empty(UnknownLogicalType{h.id});
     }
   }));
   if (members != 1) {
@@ -427,20 +453,28 @@ Status SchemaElement::Read(CompactReader& r, SchemaElement* out) {
   *out = SchemaElement();
   return ReadStruct(r, "SchemaElement", {{4, "name"}}, [&](const FieldHeader& h) -> Status {
     switch (h.id) {
-      case 1: return GetEnum(r, h, "SchemaElement.type", &out->type.emplace());
-      case 2: return GetI32(r, h, "SchemaElement.type_length", &out->type_length.emplace());
+      case 1:
+        return GetEnum(r, h, "SchemaElement.type", &out->type.emplace());
+      case 2:
+        return GetI32(r, h, "SchemaElement.type_length", &out->type_length.emplace());
       case 3:
         return GetEnum(r, h, "SchemaElement.repetition_type", &out->repetition_type.emplace());
-      case 4: return GetBinary(r, h, "SchemaElement.name", &out->name);
-      case 5: return GetI32(r, h, "SchemaElement.num_children", &out->num_children.emplace());
+      case 4:
+        return GetBinary(r, h, "SchemaElement.name", &out->name);
+      case 5:
+        return GetI32(r, h, "SchemaElement.num_children", &out->num_children.emplace());
       case 6:
         return GetEnum(r, h, "SchemaElement.converted_type", &out->converted_type.emplace());
-      case 7: return GetI32(r, h, "SchemaElement.scale", &out->scale.emplace());
-      case 8: return GetI32(r, h, "SchemaElement.precision", &out->precision.emplace());
-      case 9: return GetI32(r, h, "SchemaElement.field_id", &out->field_id.emplace());
+      case 7:
+        return GetI32(r, h, "SchemaElement.scale", &out->scale.emplace());
+      case 8:
+        return GetI32(r, h, "SchemaElement.precision", &out->precision.emplace());
+      case 9:
+        return GetI32(r, h, "SchemaElement.field_id", &out->field_id.emplace());
       case 10:
         return GetStruct(r, h, "SchemaElement.logicalType", &out->logical_type.emplace());
-      default: return r.Skip(h.type).WithContext("SchemaElement");
+      default:
+        return r.Skip(h.type).WithContext("SchemaElement");
     }
   });
 }
@@ -460,26 +494,30 @@ void DataPageHeader::Write(CompactWriter& w) const {
 
 Status DataPageHeader::Read(CompactReader& r, DataPageHeader* out) {
   *out = DataPageHeader();
-  return ReadStruct(
-      r, "DataPageHeader",
-      {{1, "num_values"},
-       {2, "encoding"},
-       {3, "definition_level_encoding"},
-       {4, "repetition_level_encoding"}},
-      [&](const FieldHeader& h) -> Status {
-        switch (h.id) {
-          case 1: return GetI32(r, h, "DataPageHeader.num_values", &out->num_values);
-          case 2: return GetEnum(r, h, "DataPageHeader.encoding", &out->encoding);
-          case 3:
-            return GetEnum(r, h, "DataPageHeader.definition_level_encoding",
-                           &out->definition_level_encoding);
-          case 4:
-            return GetEnum(r, h, "DataPageHeader.repetition_level_encoding",
-                           &out->repetition_level_encoding);
-          case 5: return GetStruct(r, h, "DataPageHeader.statistics", &out->statistics.emplace());
-          default: return r.Skip(h.type).WithContext("DataPageHeader");
-        }
-      });
+  return ReadStruct(r, "DataPageHeader",
+                    {{1, "num_values"},
+                     {2, "encoding"},
+                     {3, "definition_level_encoding"},
+                     {4, "repetition_level_encoding"}},
+                    [&](const FieldHeader& h) -> Status {
+                      switch (h.id) {
+                        case 1:
+                          return GetI32(r, h, "DataPageHeader.num_values", &out->num_values);
+                        case 2:
+                          return GetEnum(r, h, "DataPageHeader.encoding", &out->encoding);
+                        case 3:
+                          return GetEnum(r, h, "DataPageHeader.definition_level_encoding",
+                                         &out->definition_level_encoding);
+                        case 4:
+                          return GetEnum(r, h, "DataPageHeader.repetition_level_encoding",
+                                         &out->repetition_level_encoding);
+                        case 5:
+                          return GetStruct(r, h, "DataPageHeader.statistics",
+                                           &out->statistics.emplace());
+                        default:
+                          return r.Skip(h.type).WithContext("DataPageHeader");
+                      }
+                    });
 }
 
 void IndexPageHeader::Write(CompactWriter& w) const {
@@ -508,14 +546,14 @@ Status DictionaryPageHeader::Read(CompactReader& r, DictionaryPageHeader* out) {
                     [&](const FieldHeader& h) -> Status {
                       switch (h.id) {
                         case 1:
-                          return GetI32(r, h, "DictionaryPageHeader.num_values",
-                                        &out->num_values);
+                          return GetI32(r, h, "DictionaryPageHeader.num_values", &out->num_values);
                         case 2:
                           return GetEnum(r, h, "DictionaryPageHeader.encoding", &out->encoding);
                         case 3:
                           return GetBool(r, h, "DictionaryPageHeader.is_sorted",
                                          &out->is_sorted.emplace());
-                        default: return r.Skip(h.type).WithContext("DictionaryPageHeader");
+                        default:
+                          return r.Skip(h.type).WithContext("DictionaryPageHeader");
                       }
                     });
 }
@@ -545,10 +583,14 @@ Status DataPageHeaderV2::Read(CompactReader& r, DataPageHeaderV2* out) {
        {6, "repetition_levels_byte_length"}},
       [&](const FieldHeader& h) -> Status {
         switch (h.id) {
-          case 1: return GetI32(r, h, "DataPageHeaderV2.num_values", &out->num_values);
-          case 2: return GetI32(r, h, "DataPageHeaderV2.num_nulls", &out->num_nulls);
-          case 3: return GetI32(r, h, "DataPageHeaderV2.num_rows", &out->num_rows);
-          case 4: return GetEnum(r, h, "DataPageHeaderV2.encoding", &out->encoding);
+          case 1:
+            return GetI32(r, h, "DataPageHeaderV2.num_values", &out->num_values);
+          case 2:
+            return GetI32(r, h, "DataPageHeaderV2.num_nulls", &out->num_nulls);
+          case 3:
+            return GetI32(r, h, "DataPageHeaderV2.num_rows", &out->num_rows);
+          case 4:
+            return GetEnum(r, h, "DataPageHeaderV2.encoding", &out->encoding);
           case 5:
             return GetI32(r, h, "DataPageHeaderV2.definition_levels_byte_length",
                           &out->definition_levels_byte_length);
@@ -559,7 +601,8 @@ Status DataPageHeaderV2::Read(CompactReader& r, DataPageHeaderV2* out) {
             return GetBool(r, h, "DataPageHeaderV2.is_compressed", &out->is_compressed.emplace());
           case 8:
             return GetStruct(r, h, "DataPageHeaderV2.statistics", &out->statistics.emplace());
-          default: return r.Skip(h.type).WithContext("DataPageHeaderV2");
+          default:
+            return r.Skip(h.type).WithContext("DataPageHeaderV2");
         }
       });
 }
@@ -580,20 +623,19 @@ void PageHeader::Write(CompactWriter& w) const {
 Status PageHeader::Read(CompactReader& r, PageHeader* out) {
   *out = PageHeader();
   return ReadStruct(
-      r, "PageHeader",
-      {{1, "type"}, {2, "uncompressed_page_size"}, {3, "compressed_page_size"}},
+      r, "PageHeader", {{1, "type"}, {2, "uncompressed_page_size"}, {3, "compressed_page_size"}},
       [&](const FieldHeader& h) -> Status {
         switch (h.id) {
-          case 1: return GetEnum(r, h, "PageHeader.type", &out->type);
+          case 1:
+            return GetEnum(r, h, "PageHeader.type", &out->type);
           case 2:
-            return GetI32(r, h, "PageHeader.uncompressed_page_size",
-                          &out->uncompressed_page_size);
+            return GetI32(r, h, "PageHeader.uncompressed_page_size", &out->uncompressed_page_size);
           case 3:
             return GetI32(r, h, "PageHeader.compressed_page_size", &out->compressed_page_size);
-          case 4: return GetI32(r, h, "PageHeader.crc", &out->crc.emplace());
+          case 4:
+            return GetI32(r, h, "PageHeader.crc", &out->crc.emplace());
           case 5:
-            return GetStruct(r, h, "PageHeader.data_page_header",
-                             &out->data_page_header.emplace());
+            return GetStruct(r, h, "PageHeader.data_page_header", &out->data_page_header.emplace());
           case 6:
             return GetStruct(r, h, "PageHeader.index_page_header",
                              &out->index_page_header.emplace());
@@ -603,7 +645,8 @@ Status PageHeader::Read(CompactReader& r, PageHeader* out) {
           case 8:
             return GetStruct(r, h, "PageHeader.data_page_header_v2",
                              &out->data_page_header_v2.emplace());
-          default: return r.Skip(h.type).WithContext("PageHeader");
+          default:
+            return r.Skip(h.type).WithContext("PageHeader");
         }
       });
 }
@@ -622,9 +665,12 @@ Status KeyValue::Read(CompactReader& r, KeyValue* out) {
   *out = KeyValue();
   return ReadStruct(r, "KeyValue", {{1, "key"}}, [&](const FieldHeader& h) -> Status {
     switch (h.id) {
-      case 1: return GetBinary(r, h, "KeyValue.key", &out->key);
-      case 2: return GetBinary(r, h, "KeyValue.value", &out->value.emplace());
-      default: return r.Skip(h.type).WithContext("KeyValue");
+      case 1:
+        return GetBinary(r, h, "KeyValue.key", &out->key);
+      case 2:
+        return GetBinary(r, h, "KeyValue.value", &out->value.emplace());
+      default:
+        return r.Skip(h.type).WithContext("KeyValue");
     }
   });
 }
@@ -642,11 +688,14 @@ Status SortingColumn::Read(CompactReader& r, SortingColumn* out) {
   return ReadStruct(r, "SortingColumn", {{1, "column_idx"}, {2, "descending"}, {3, "nulls_first"}},
                     [&](const FieldHeader& h) -> Status {
                       switch (h.id) {
-                        case 1: return GetI32(r, h, "SortingColumn.column_idx", &out->column_idx);
-                        case 2: return GetBool(r, h, "SortingColumn.descending", &out->descending);
+                        case 1:
+                          return GetI32(r, h, "SortingColumn.column_idx", &out->column_idx);
+                        case 2:
+                          return GetBool(r, h, "SortingColumn.descending", &out->descending);
                         case 3:
                           return GetBool(r, h, "SortingColumn.nulls_first", &out->nulls_first);
-                        default: return r.Skip(h.type).WithContext("SortingColumn");
+                        default:
+                          return r.Skip(h.type).WithContext("SortingColumn");
                       }
                     });
 }
@@ -666,9 +715,12 @@ Status PageEncodingStats::Read(CompactReader& r, PageEncodingStats* out) {
                       switch (h.id) {
                         case 1:
                           return GetEnum(r, h, "PageEncodingStats.page_type", &out->page_type);
-                        case 2: return GetEnum(r, h, "PageEncodingStats.encoding", &out->encoding);
-                        case 3: return GetI32(r, h, "PageEncodingStats.count", &out->count);
-                        default: return r.Skip(h.type).WithContext("PageEncodingStats");
+                        case 2:
+                          return GetEnum(r, h, "PageEncodingStats.encoding", &out->encoding);
+                        case 3:
+                          return GetI32(r, h, "PageEncodingStats.count", &out->count);
+                        default:
+                          return r.Skip(h.type).WithContext("PageEncodingStats");
                       }
                     });
 }
@@ -694,7 +746,8 @@ Status SizeStatistics::Read(CompactReader& r, SizeStatistics* out) {
       case 3:
         return GetI64List(r, h, "SizeStatistics.definition_level_histogram",
                           &out->definition_level_histogram.emplace());
-      default: return r.Skip(h.type).WithContext("SizeStatistics");
+      default:
+        return r.Skip(h.type).WithContext("SizeStatistics");
     }
   });
 }
@@ -735,12 +788,16 @@ Status ColumnMetaData::Read(CompactReader& r, ColumnMetaData* out) {
        {9, "data_page_offset"}},
       [&](const FieldHeader& h) -> Status {
         switch (h.id) {
-          case 1: return GetEnum(r, h, "ColumnMetaData.type", &out->type);
-          case 2: return GetEnumList(r, h, "ColumnMetaData.encodings", &out->encodings);
+          case 1:
+            return GetEnum(r, h, "ColumnMetaData.type", &out->type);
+          case 2:
+            return GetEnumList(r, h, "ColumnMetaData.encodings", &out->encodings);
           case 3:
             return GetBinaryList(r, h, "ColumnMetaData.path_in_schema", &out->path_in_schema);
-          case 4: return GetEnum(r, h, "ColumnMetaData.codec", &out->codec);
-          case 5: return GetI64(r, h, "ColumnMetaData.num_values", &out->num_values);
+          case 4:
+            return GetEnum(r, h, "ColumnMetaData.codec", &out->codec);
+          case 5:
+            return GetI64(r, h, "ColumnMetaData.num_values", &out->num_values);
           case 6:
             return GetI64(r, h, "ColumnMetaData.total_uncompressed_size",
                           &out->total_uncompressed_size);
@@ -750,7 +807,8 @@ Status ColumnMetaData::Read(CompactReader& r, ColumnMetaData* out) {
           case 8:
             return GetStructList(r, h, "ColumnMetaData.key_value_metadata",
                                  &out->key_value_metadata.emplace());
-          case 9: return GetI64(r, h, "ColumnMetaData.data_page_offset", &out->data_page_offset);
+          case 9:
+            return GetI64(r, h, "ColumnMetaData.data_page_offset", &out->data_page_offset);
           case 10:
             return GetI64(r, h, "ColumnMetaData.index_page_offset",
                           &out->index_page_offset.emplace());
@@ -771,7 +829,8 @@ Status ColumnMetaData::Read(CompactReader& r, ColumnMetaData* out) {
           case 16:
             return GetStruct(r, h, "ColumnMetaData.size_statistics",
                              &out->size_statistics.emplace());
-          default: return r.Skip(h.type).WithContext("ColumnMetaData");
+          default:
+            return r.Skip(h.type).WithContext("ColumnMetaData");
         }
       });
 }
@@ -792,22 +851,22 @@ Status ColumnChunk::Read(CompactReader& r, ColumnChunk* out) {
   *out = ColumnChunk();
   return ReadStruct(r, "ColumnChunk", {{2, "file_offset"}}, [&](const FieldHeader& h) -> Status {
     switch (h.id) {
-      case 1: return GetBinary(r, h, "ColumnChunk.file_path", &out->file_path.emplace());
-      case 2: return GetI64(r, h, "ColumnChunk.file_offset", &out->file_offset);
-      case 3: return GetStruct(r, h, "ColumnChunk.meta_data", &out->meta_data.emplace());
+      case 1:
+        return GetBinary(r, h, "ColumnChunk.file_path", &out->file_path.emplace());
+      case 2:
+        return GetI64(r, h, "ColumnChunk.file_offset", &out->file_offset);
+      case 3:
+        return GetStruct(r, h, "ColumnChunk.meta_data", &out->meta_data.emplace());
       case 4:
-        return GetI64(r, h, "ColumnChunk.offset_index_offset",
-                      &out->offset_index_offset.emplace());
+        return GetI64(r, h, "ColumnChunk.offset_index_offset", &out->offset_index_offset.emplace());
       case 5:
-        return GetI32(r, h, "ColumnChunk.offset_index_length",
-                      &out->offset_index_length.emplace());
+        return GetI32(r, h, "ColumnChunk.offset_index_length", &out->offset_index_length.emplace());
       case 6:
-        return GetI64(r, h, "ColumnChunk.column_index_offset",
-                      &out->column_index_offset.emplace());
+        return GetI64(r, h, "ColumnChunk.column_index_offset", &out->column_index_offset.emplace());
       case 7:
-        return GetI32(r, h, "ColumnChunk.column_index_length",
-                      &out->column_index_length.emplace());
-      default: return r.Skip(h.type).WithContext("ColumnChunk");
+        return GetI32(r, h, "ColumnChunk.column_index_length", &out->column_index_length.emplace());
+      default:
+        return r.Skip(h.type).WithContext("ColumnChunk");
     }
   });
 }
@@ -826,24 +885,29 @@ void RowGroup::Write(CompactWriter& w) const {
 
 Status RowGroup::Read(CompactReader& r, RowGroup* out) {
   *out = RowGroup();
-  return ReadStruct(
-      r, "RowGroup", {{1, "columns"}, {2, "total_byte_size"}, {3, "num_rows"}},
-      [&](const FieldHeader& h) -> Status {
-        switch (h.id) {
-          case 1: return GetStructList(r, h, "RowGroup.columns", &out->columns);
-          case 2: return GetI64(r, h, "RowGroup.total_byte_size", &out->total_byte_size);
-          case 3: return GetI64(r, h, "RowGroup.num_rows", &out->num_rows);
-          case 4:
-            return GetStructList(r, h, "RowGroup.sorting_columns",
-                                 &out->sorting_columns.emplace());
-          case 5: return GetI64(r, h, "RowGroup.file_offset", &out->file_offset.emplace());
-          case 6:
-            return GetI64(r, h, "RowGroup.total_compressed_size",
-                          &out->total_compressed_size.emplace());
-          case 7: return GetI16(r, h, "RowGroup.ordinal", &out->ordinal.emplace());
-          default: return r.Skip(h.type).WithContext("RowGroup");
-        }
-      });
+  return ReadStruct(r, "RowGroup", {{1, "columns"}, {2, "total_byte_size"}, {3, "num_rows"}},
+                    [&](const FieldHeader& h) -> Status {
+                      switch (h.id) {
+                        case 1:
+                          return GetStructList(r, h, "RowGroup.columns", &out->columns);
+                        case 2:
+                          return GetI64(r, h, "RowGroup.total_byte_size", &out->total_byte_size);
+                        case 3:
+                          return GetI64(r, h, "RowGroup.num_rows", &out->num_rows);
+                        case 4:
+                          return GetStructList(r, h, "RowGroup.sorting_columns",
+                                               &out->sorting_columns.emplace());
+                        case 5:
+                          return GetI64(r, h, "RowGroup.file_offset", &out->file_offset.emplace());
+                        case 6:
+                          return GetI64(r, h, "RowGroup.total_compressed_size",
+                                        &out->total_compressed_size.emplace());
+                        case 7:
+                          return GetI16(r, h, "RowGroup.ordinal", &out->ordinal.emplace());
+                        default:
+                          return r.Skip(h.type).WithContext("RowGroup");
+                      }
+                    });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -863,11 +927,14 @@ Status PageLocation::Read(CompactReader& r, PageLocation* out) {
       r, "PageLocation", {{1, "offset"}, {2, "compressed_page_size"}, {3, "first_row_index"}},
       [&](const FieldHeader& h) -> Status {
         switch (h.id) {
-          case 1: return GetI64(r, h, "PageLocation.offset", &out->offset);
+          case 1:
+            return GetI64(r, h, "PageLocation.offset", &out->offset);
           case 2:
             return GetI32(r, h, "PageLocation.compressed_page_size", &out->compressed_page_size);
-          case 3: return GetI64(r, h, "PageLocation.first_row_index", &out->first_row_index);
-          default: return r.Skip(h.type).WithContext("PageLocation");
+          case 3:
+            return GetI64(r, h, "PageLocation.first_row_index", &out->first_row_index);
+          default:
+            return r.Skip(h.type).WithContext("PageLocation");
         }
       });
 }
@@ -881,18 +948,17 @@ void OffsetIndex::Write(CompactWriter& w) const {
 
 Status OffsetIndex::Read(CompactReader& r, OffsetIndex* out) {
   *out = OffsetIndex();
-  return ReadStruct(r, "OffsetIndex", {{1, "page_locations"}},
-                    [&](const FieldHeader& h) -> Status {
-                      switch (h.id) {
-                        case 1:
-                          return GetStructList(r, h, "OffsetIndex.page_locations",
-                                               &out->page_locations);
-                        case 2:
-                          return GetI64List(r, h, "OffsetIndex.unencoded_byte_array_data_bytes",
-                                            &out->unencoded_byte_array_data_bytes.emplace());
-                        default: return r.Skip(h.type).WithContext("OffsetIndex");
-                      }
-                    });
+  return ReadStruct(r, "OffsetIndex", {{1, "page_locations"}}, [&](const FieldHeader& h) -> Status {
+    switch (h.id) {
+      case 1:
+        return GetStructList(r, h, "OffsetIndex.page_locations", &out->page_locations);
+      case 2:
+        return GetI64List(r, h, "OffsetIndex.unencoded_byte_array_data_bytes",
+                          &out->unencoded_byte_array_data_bytes.emplace());
+      default:
+        return r.Skip(h.type).WithContext("OffsetIndex");
+    }
+  });
 }
 
 void ColumnIndex::Write(CompactWriter& w) const {
@@ -919,20 +985,22 @@ Status ColumnIndex::Read(CompactReader& r, ColumnIndex* out) {
           case 1: {
             // std::vector<bool> has no bool* elements; decode through a byte vector.
             std::vector<uint8_t> pages;
-            SLUICE_RETURN_IF_ERROR(GetList(r, h, "ColumnIndex.null_pages", CompactType::kBoolTrue,
-                                           &pages, [&](uint8_t* v) {
-                                             bool b;
-                                             SLUICE_RETURN_IF_ERROR(r.ReadBool(&b).WithContext(
-                                                 "ColumnIndex.null_pages"));
-                                             *v = b ? 1 : 0;
-                                             return Status::OK();
-                                           }));
+            SLUICE_RETURN_IF_ERROR(GetList(
+                r, h, "ColumnIndex.null_pages", CompactType::kBoolTrue, &pages, [&](uint8_t* v) {
+                  bool b;
+                  SLUICE_RETURN_IF_ERROR(r.ReadBool(&b).WithContext("ColumnIndex.null_pages"));
+                  *v = b ? 1 : 0;
+                  return Status::OK();
+                }));
             out->null_pages.assign(pages.begin(), pages.end());
             return Status::OK();
           }
-          case 2: return GetBinaryList(r, h, "ColumnIndex.min_values", &out->min_values);
-          case 3: return GetBinaryList(r, h, "ColumnIndex.max_values", &out->max_values);
-          case 4: return GetEnum(r, h, "ColumnIndex.boundary_order", &out->boundary_order);
+          case 2:
+            return GetBinaryList(r, h, "ColumnIndex.min_values", &out->min_values);
+          case 3:
+            return GetBinaryList(r, h, "ColumnIndex.max_values", &out->max_values);
+          case 4:
+            return GetEnum(r, h, "ColumnIndex.boundary_order", &out->boundary_order);
           case 5:
             return GetI64List(r, h, "ColumnIndex.null_counts", &out->null_counts.emplace());
           case 6:
@@ -941,8 +1009,10 @@ Status ColumnIndex::Read(CompactReader& r, ColumnIndex* out) {
           case 7:
             return GetI64List(r, h, "ColumnIndex.definition_level_histograms",
                               &out->definition_level_histograms.emplace());
-          case 8: return GetI64List(r, h, "ColumnIndex.nan_counts", &out->nan_counts.emplace());
-          default: return r.Skip(h.type).WithContext("ColumnIndex");
+          case 8:
+            return GetI64List(r, h, "ColumnIndex.nan_counts", &out->nan_counts.emplace());
+          default:
+            return r.Skip(h.type).WithContext("ColumnIndex");
         }
       });
 }
@@ -975,20 +1045,26 @@ Status FileMetaData::Read(CompactReader& r, FileMetaData* out) {
       r, "FileMetaData", {{1, "version"}, {2, "schema"}, {3, "num_rows"}, {4, "row_groups"}},
       [&](const FieldHeader& h) -> Status {
         switch (h.id) {
-          case 1: return GetI32(r, h, "FileMetaData.version", &out->version);
-          case 2: return GetStructList(r, h, "FileMetaData.schema", &out->schema);
-          case 3: return GetI64(r, h, "FileMetaData.num_rows", &out->num_rows);
-          case 4: return GetStructList(r, h, "FileMetaData.row_groups", &out->row_groups);
+          case 1:
+            return GetI32(r, h, "FileMetaData.version", &out->version);
+          case 2:
+            return GetStructList(r, h, "FileMetaData.schema", &out->schema);
+          case 3:
+            return GetI64(r, h, "FileMetaData.num_rows", &out->num_rows);
+          case 4:
+            return GetStructList(r, h, "FileMetaData.row_groups", &out->row_groups);
           case 5:
             return GetStructList(r, h, "FileMetaData.key_value_metadata",
                                  &out->key_value_metadata.emplace());
-          case 6: return GetBinary(r, h, "FileMetaData.created_by", &out->created_by.emplace());
+          case 6:
+            return GetBinary(r, h, "FileMetaData.created_by", &out->created_by.emplace());
           case 7:
             return GetList(r, h, "FileMetaData.column_orders", CompactType::kStruct,
                            &out->column_orders.emplace(), [&](ColumnOrder* order) {
                              return ReadEmptyStructUnion(r, "ColumnOrder", order);
                            });
-          default: return r.Skip(h.type).WithContext("FileMetaData");
+          default:
+            return r.Skip(h.type).WithContext("FileMetaData");
         }
       });
 }

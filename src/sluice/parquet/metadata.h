@@ -123,16 +123,26 @@ struct Statistics {
 // The TimeUnit union; its members are empty structs, so it is an enumeration of field ids.
 enum class TimeUnit : int16_t { kMillis = 1, kMicros = 2, kNanos = 3 };
 
-struct StringType { friend bool operator==(const StringType&, const StringType&) = default; };
-struct MapType { friend bool operator==(const MapType&, const MapType&) = default; };
-struct ListType { friend bool operator==(const ListType&, const ListType&) = default; };
-struct EnumType { friend bool operator==(const EnumType&, const EnumType&) = default; };
+struct StringType {
+  friend bool operator==(const StringType&, const StringType&) = default;
+};
+struct MapType {
+  friend bool operator==(const MapType&, const MapType&) = default;
+};
+struct ListType {
+  friend bool operator==(const ListType&, const ListType&) = default;
+};
+struct EnumType {
+  friend bool operator==(const EnumType&, const EnumType&) = default;
+};
 struct DecimalType {
   int32_t scale = 0;
   int32_t precision = 0;
   friend bool operator==(const DecimalType&, const DecimalType&) = default;
 };
-struct DateType { friend bool operator==(const DateType&, const DateType&) = default; };
+struct DateType {
+  friend bool operator==(const DateType&, const DateType&) = default;
+};
 struct TimeType {
   bool is_adjusted_to_utc = false;
   TimeUnit unit = TimeUnit::kMillis;
@@ -148,11 +158,21 @@ struct IntType {
   bool is_signed = true;
   friend bool operator==(const IntType&, const IntType&) = default;
 };
-struct NullType { friend bool operator==(const NullType&, const NullType&) = default; };
-struct JsonType { friend bool operator==(const JsonType&, const JsonType&) = default; };
-struct BsonType { friend bool operator==(const BsonType&, const BsonType&) = default; };
-struct UuidType { friend bool operator==(const UuidType&, const UuidType&) = default; };
-struct Float16Type { friend bool operator==(const Float16Type&, const Float16Type&) = default; };
+struct NullType {
+  friend bool operator==(const NullType&, const NullType&) = default;
+};
+struct JsonType {
+  friend bool operator==(const JsonType&, const JsonType&) = default;
+};
+struct BsonType {
+  friend bool operator==(const BsonType&, const BsonType&) = default;
+};
+struct UuidType {
+  friend bool operator==(const UuidType&, const UuidType&) = default;
+};
+struct Float16Type {
+  friend bool operator==(const Float16Type&, const Float16Type&) = default;
+};
 // A member this code does not model (VARIANT, GEOMETRY, ...), kept by its union field id.
 // Written back as an empty struct, which is valid for every such member defined so far.
 struct UnknownLogicalType {

@@ -22,8 +22,8 @@ Status DecodeFixed(std::string_view* data, int64_t n, T* out, const char* type_n
   SLUICE_DCHECK(n >= 0);
   if (static_cast<uint64_t>(n) > data->size() / sizeof(T)) {
     return Status::Corruption("PLAIN " + std::string(type_name) + ": " + std::to_string(n) +
-                              " values need " + std::to_string(n * sizeof(T)) +
-                              " bytes but only " + std::to_string(data->size()) + " remain");
+                              " values need " + std::to_string(n * sizeof(T)) + " bytes but only " +
+                              std::to_string(data->size()) + " remain");
   }
   const size_t bytes = static_cast<size_t>(n) * sizeof(T);
   if (bytes > 0) std::memcpy(out, data->data(), bytes);
@@ -57,9 +57,7 @@ void PlainEncode(const int64_t* values, int64_t n, std::string* out) {
   EncodeFixed(values, n, out);
 }
 void PlainEncode(const float* values, int64_t n, std::string* out) { EncodeFixed(values, n, out); }
-void PlainEncode(const double* values, int64_t n, std::string* out) {
-  EncodeFixed(values, n, out);
-}
+void PlainEncode(const double* values, int64_t n, std::string* out) { EncodeFixed(values, n, out); }
 
 void PlainEncodeByteArrays(const std::string_view* values, int64_t n, std::string* out) {
   size_t total = 0;
@@ -159,8 +157,9 @@ Status PlainBooleanDecoder::Decode(bool* out, int64_t n) {
   SLUICE_DCHECK(n >= 0);
   const uint64_t available = static_cast<uint64_t>(size_) * 8 - bit_pos_;
   if (static_cast<uint64_t>(n) > available) {
-    return Status::Corruption("PLAIN BOOLEAN: " + std::to_string(n) + " values requested but only " +
-                              std::to_string(available) + " remain");
+    return Status::Corruption("PLAIN BOOLEAN: " + std::to_string(n) +
+                              " values requested but only " + std::to_string(available) +
+                              " remain");
   }
   uint64_t bit = bit_pos_;
   for (int64_t i = 0; i < n; ++i, ++bit) out[i] = (data_[bit >> 3] >> (bit & 7)) & 1;

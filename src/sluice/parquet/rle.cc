@@ -208,8 +208,7 @@ int64_t RleEncoder::EstimatedSize() const {
 
 Status RleDecoder::Reset(std::string_view data, int bit_width) {
   if (bit_width < 0 || bit_width > 64) {
-    return Status::Corruption("RLE bit width " + std::to_string(bit_width) +
-                              " is outside 0..64");
+    return Status::Corruption("RLE bit width " + std::to_string(bit_width) + " is outside 0..64");
   }
   data_ = reinterpret_cast<const uint8_t*>(data.data());
   size_ = data.size();
@@ -226,8 +225,8 @@ Status RleDecoder::Reset(std::string_view data, int bit_width) {
 
 Status RleDecoder::NextRun() {
   if (pos_ >= size_) {
-    return Status::Corruption("RLE data ends after " + std::to_string(values_read_) +
-                              " values (" + std::to_string(size_) + " bytes)");
+    return Status::Corruption("RLE data ends after " + std::to_string(values_read_) + " values (" +
+                              std::to_string(size_) + " bytes)");
   }
   const size_t header_pos = pos_;
   std::string_view rest(reinterpret_cast<const char*>(data_) + pos_, size_ - pos_);
@@ -269,7 +268,8 @@ Status RleDecoder::NextRun() {
     return Status::Corruption("RLE data ends inside the value of the run" + At(header_pos));
   }
   uint64_t value = 0;
-  for (size_t i = 0; i < value_bytes; ++i) value |= static_cast<uint64_t>(data_[pos_ + i]) << (8 * i);
+  for (size_t i = 0; i < value_bytes; ++i)
+    value |= static_cast<uint64_t>(data_[pos_ + i]) << (8 * i);
   pos_ += value_bytes;
   if (bit_width_ < 64 && (value >> bit_width_) != 0) {
     return Status::Corruption("RLE run" + At(header_pos) + " repeats " + std::to_string(value) +

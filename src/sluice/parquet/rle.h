@@ -40,9 +40,7 @@ Status ReadUleb128(std::string_view* data, uint64_t* value, std::string_view wha
 inline uint64_t ZigZagEncode(int64_t v) {
   return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
 }
-inline int64_t ZigZagDecode(uint64_t v) {
-  return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1));
-}
+inline int64_t ZigZagDecode(uint64_t v) { return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1)); }
 
 // Appends `num_values` values bit-packed LSB first with `bit_width` (0..64) bits each; the
 // last byte is zero-padded. Each value must fit in `bit_width` bits.

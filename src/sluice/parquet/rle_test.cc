@@ -205,7 +205,7 @@ TEST(Rle, HostileRunHeadersAreCorruption) {
       {Bytes({0x01}), 1, "RLE bit-packed run at byte 0 claims 0 groups of 8 values"},
       // A run of 2^40 values.
       {Bytes({0x80, 0x80, 0x80, 0x80, 0x80, 0x40, 0x01}), 1, "RLE run at byte 0 claims"},
-      {Bytes({0x81, 0x80, 0x80, 0x80, 0x10}), 1, "RLE bit-packed run at byte 0 claims"},
+      {Bytes({0x81, 0x80, 0x80, 0x80, 0x20}), 1, "RLE bit-packed run at byte 0 claims"},
       {std::string(11, '\xff'), 1, "ULEB128 value overflows 64 bits"},
       {Bytes({0x80}), 1, "ULEB128 value truncated"},
       {Bytes({0x10, 0x09}), 3, "repeats 9, which does not fit in 3 bits"},

@@ -21,20 +21,33 @@ bool IsKnownType(uint8_t t) { return t <= static_cast<uint8_t>(CompactType::kUui
 
 std::string_view CompactTypeName(CompactType type) {
   switch (type) {
-    case CompactType::kStop: return "stop";
+    case CompactType::kStop:
+      return "stop";
     case CompactType::kBoolTrue:
-    case CompactType::kBoolFalse: return "bool";
-    case CompactType::kI8: return "i8";
-    case CompactType::kI16: return "i16";
-    case CompactType::kI32: return "i32";
-    case CompactType::kI64: return "i64";
-    case CompactType::kDouble: return "double";
-    case CompactType::kBinary: return "binary";
-    case CompactType::kList: return "list";
-    case CompactType::kSet: return "set";
-    case CompactType::kMap: return "map";
-    case CompactType::kStruct: return "struct";
-    case CompactType::kUuid: return "uuid";
+    case CompactType::kBoolFalse:
+      return "bool";
+    case CompactType::kI8:
+      return "i8";
+    case CompactType::kI16:
+      return "i16";
+    case CompactType::kI32:
+      return "i32";
+    case CompactType::kI64:
+      return "i64";
+    case CompactType::kDouble:
+      return "double";
+    case CompactType::kBinary:
+      return "binary";
+    case CompactType::kList:
+      return "list";
+    case CompactType::kSet:
+      return "set";
+    case CompactType::kMap:
+      return "map";
+    case CompactType::kStruct:
+      return "struct";
+    case CompactType::kUuid:
+      return "uuid";
   }
   return "unknown type";
 }
@@ -219,8 +232,8 @@ Status CompactReader::ReadListHeader(CompactType* element_type, uint32_t* size) 
   // (and must not drive an allocation).
   if (count > remaining()) {
     return Error("list header", start,
-                 "size " + std::to_string(count) + " exceeds the " +
-                     std::to_string(remaining()) + " remaining bytes");
+                 "size " + std::to_string(count) + " exceeds the " + std::to_string(remaining()) +
+                     " remaining bytes");
   }
   *size = static_cast<uint32_t>(count);
   return Status::OK();
@@ -304,7 +317,7 @@ Status CompactReader::ReadBinary(std::string* out) {
   SLUICE_RETURN_IF_ERROR(ReadVarint(&length, 5));
   if (length > INT32_MAX) {
     return Error("binary", start,
-                   "length " + std::to_string(length) + " is beyond the int32 range");
+                 "length " + std::to_string(length) + " is beyond the int32 range");
   }
   if (length > limits_.max_binary_bytes) {
     return Error("binary", start,
@@ -407,8 +420,7 @@ Status CompactReader::SkipValue(CompactType type, bool in_container) {
       uint8_t types = static_cast<uint8_t>(data_[pos_++]);
       uint8_t key_type = types >> 4;
       uint8_t value_type = types & 0x0F;
-      if (key_type == 0 || value_type == 0 || !IsKnownType(key_type) ||
-          !IsKnownType(value_type)) {
+      if (key_type == 0 || value_type == 0 || !IsKnownType(key_type) || !IsKnownType(value_type)) {
         return Error("map header", start, "unknown key or value type");
       }
       SLUICE_RETURN_IF_ERROR(EnterContainer(start));
@@ -422,8 +434,8 @@ Status CompactReader::SkipValue(CompactType type, bool in_container) {
     case CompactType::kStop:
       break;
   }
-  return Error("value", start, "cannot skip a value of type " +
-                                   std::to_string(static_cast<int>(type)));
+  return Error("value", start,
+               "cannot skip a value of type " + std::to_string(static_cast<int>(type)));
 }
 
 }  // namespace sluice::parquet

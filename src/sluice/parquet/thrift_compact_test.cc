@@ -48,10 +48,10 @@ TEST(CompactWriter, UsesShortFieldHeadersForSmallDeltasAndTheLongFormOtherwise) 
   std::string out;
   CompactWriter w(&out);
   w.StructBegin();
-  w.FieldI32(1, 7);      // delta 1: 0x15
-  w.FieldI32(16, 7);     // delta 15: 0xF5
-  w.FieldI32(40, 7);     // delta 24: long form 0x05, zigzag(40) = 80
-  w.FieldI32(-3, 7);     // backwards: long form, zigzag(-3) = 5
+  w.FieldI32(1, 7);   // delta 1: 0x15
+  w.FieldI32(16, 7);  // delta 15: 0xF5
+  w.FieldI32(40, 7);  // delta 24: long form 0x05, zigzag(40) = 80
+  w.FieldI32(-3, 7);  // backwards: long form, zigzag(-3) = 5
   w.StructEnd();
   EXPECT_EQ(out, Bytes({0x15, 0x0E, 0xF5, 0x0E, 0x05, 0x50, 0x0E, 0x05, 0x05, 0x0E, 0x00}));
 }
@@ -372,9 +372,9 @@ TEST(CompactReader, RefusesAListLargerThanTheRemainingInput) {
   CompactReader r(bytes, limits);
   CompactType element;
   uint32_t size;
-  EXPECT_EQ(r.ReadListHeader(&element, &size),
-            Status::Corruption(
-                "list header at byte 0: size 2147483647 exceeds the 4 remaining bytes"));
+  EXPECT_EQ(
+      r.ReadListHeader(&element, &size),
+      Status::Corruption("list header at byte 0: size 2147483647 exceeds the 4 remaining bytes"));
 }
 
 TEST(CompactReader, RefusesAListLargerThanTheLimit) {
