@@ -52,6 +52,12 @@ size_t FixedWidth(const DataType& t) {
 
 }  // namespace
 
+DataType DataType::Of(TypeKind kind) {
+  DataType t;
+  t.kind = kind;
+  return t;
+}
+
 DataType DataType::Decimal(int precision, int scale) {
   DataType t = Of(TypeKind::kDecimal);
   t.precision = precision;

@@ -58,11 +58,7 @@ struct DataType {
   bool adjusted_to_utc = true;        // kTime, kTimestamp
   std::vector<Field> children;        // kList: one (the element), kStruct: the fields
 
-  static DataType Of(TypeKind kind) {
-    DataType t;
-    t.kind = kind;
-    return t;
-  }
+  static DataType Of(TypeKind kind);
   static DataType Decimal(int precision, int scale);
   static DataType Timestamp(TimeUnit unit, bool adjusted_to_utc = true);
   static DataType Time(TimeUnit unit, bool adjusted_to_utc = true);
