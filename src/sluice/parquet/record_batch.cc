@@ -183,8 +183,12 @@ std::string_view ColumnVector::BytesAt(int64_t i) const {
 namespace {
 // Keeps `validity` consistent: materialised (all 1s so far) on the first null.
 void MarkValid(ColumnVector& c, bool valid) {
-  if (!valid && c.validity.empty()) c.validity.assign(static_cast<size_t>(c.length), 1);
-  if (!c.validity.empty()) c.validity.push_back(valid ? 1 : 0);
+  if (!valid && c.validity.empty()) {
+    c.validity.assign(static_cast<size_t>(c.length), 1);
+    c.validity.push_back(0);
+  } else if (!c.validity.empty()) {
+    c.validity.push_back(valid ? 1 : 0);
+  }
   ++c.length;
 }
 }  // namespace

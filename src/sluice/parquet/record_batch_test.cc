@@ -29,6 +29,15 @@ TEST(ColumnVector, AppendsValuesAndNullsKeepingValidityLazy) {
   EXPECT_TRUE(c.Validate("name").ok());
 }
 
+TEST(ColumnVector, AFirstNullStillMarksValidity) {
+  // Regression: a null appended first left validity empty (every value present).
+  ColumnVector c = ColumnVector::Make(DataType::Of(TypeKind::kInt32));
+  c.AppendNull();
+  c.AppendInt32(7);
+  EXPECT_EQ(c.validity, (std::vector<uint8_t>{0, 1}));
+  EXPECT_TRUE(c.IsNull(0));
+}
+
 TEST(ColumnVector, FixedWidthValuesAreSlicedByWidth) {
   ColumnVector c = ColumnVector::Make(DataType::Of(TypeKind::kUuid));
   c.AppendBytes(std::string(16, 'x'));
