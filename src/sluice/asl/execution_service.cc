@@ -716,39 +716,33 @@ Result<ExecutionRecord> ExecutionService::RedriveExecution(const std::string& ex
   return redriven;
 }
 
-namespace {
-Status TokenError(std::string_view name, const std::string& message) { return SfnError(name, message); }
-}  // namespace
+// Records a token's outcome. InvalidToken for a token never handed out; TaskTimedOut when
+// its task is no longer waiting (answered already, timed out, or its execution ended).
+Status ExecutionService::CompleteTaskToken(const std::string& token, std::string_view status,
+                                           const std::vector<catalog::SqlValue>& values) {
+  SLUICE_ASSIGN_OR_RETURN(auto tx, catalog_->Begin(TxMode::kWrite));
+  SLUICE_ASSIGN_OR_RETURN(auto row, tx->QueryOne("SELECT t.status, e.status FROM task_tokens t JOIN executions e ON "
+                                                 "e.arn = t.execution_arn WHERE t.token = $1",
+                                                 {token}));
+  if (!row) return SfnError("InvalidToken", "Invalid Token: 'Invalid token'");
+  if (row->Text(0) != "WAITING" || row->Text(1) != "RUNNING") {
+    return SfnError("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'");
+  }
+  SLUICE_RETURN_IF_ERROR(tx->Execute(
+      "UPDATE task_tokens SET status = $1, output = $2, error = $3, cause = $4 WHERE token = $5",
+      {std::string(status), values.at(0), values.at(1), values.at(2), token}));
+  return tx->Commit();
+}
 
 Status ExecutionService::SendTaskSuccess(const std::string& token, const std::string& output) {
   auto parsed = common::ParseJson(output, "task output");
   if (!parsed.ok()) return SfnError("InvalidOutput", "Invalid Output: " + parsed.status().message());
-  SLUICE_ASSIGN_OR_RETURN(auto tx, catalog_->Begin(TxMode::kWrite));
-  SLUICE_ASSIGN_OR_RETURN(auto row, tx->QueryOne("SELECT t.status, e.status FROM task_tokens t JOIN executions e ON "
-                                                 "e.arn = t.execution_arn WHERE t.token = $1",
-                                                 {token}));
-  if (!row) return TokenError("InvalidToken", "Invalid Token: 'Invalid token'");
-  if (row->Text(0) != "WAITING" || row->Text(1) != "RUNNING") {
-    return TokenError("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'");
-  }
-  SLUICE_RETURN_IF_ERROR(tx->Execute("UPDATE task_tokens SET status = 'SUCCEEDED', output = $1 WHERE token = $2",
-                                     {common::SerializeJson(*parsed), token}));
-  return tx->Commit();
+  return CompleteTaskToken(token, "SUCCEEDED", {common::SerializeJson(*parsed), catalog::Null(), catalog::Null()});
 }
 
 Status ExecutionService::SendTaskFailure(const std::string& token, const std::string& error,
                                          const std::string& cause) {
-  SLUICE_ASSIGN_OR_RETURN(auto tx, catalog_->Begin(TxMode::kWrite));
-  SLUICE_ASSIGN_OR_RETURN(auto row, tx->QueryOne("SELECT t.status, e.status FROM task_tokens t JOIN executions e ON "
-                                                 "e.arn = t.execution_arn WHERE t.token = $1",
-                                                 {token}));
-  if (!row) return TokenError("InvalidToken", "Invalid Token: 'Invalid token'");
-  if (row->Text(0) != "WAITING" || row->Text(1) != "RUNNING") {
-    return TokenError("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'");
-  }
-  SLUICE_RETURN_IF_ERROR(tx->Execute("UPDATE task_tokens SET status = 'FAILED', error = $1, cause = $2 WHERE token = $3",
-                                     {error, cause, token}));
-  return tx->Commit();
+  return CompleteTaskToken(token, "FAILED", {catalog::Null(), error, cause});
 }
 
 Status ExecutionService::SendTaskHeartbeat(const std::string& token) {
@@ -758,8 +752,8 @@ Status ExecutionService::SendTaskHeartbeat(const std::string& token) {
                                                  {clock_->Now().micros, token}));
   if (n == 0) {
     SLUICE_ASSIGN_OR_RETURN(auto row, tx->QueryOne("SELECT 1 FROM task_tokens WHERE token = $1", {token}));
-    if (!row) return TokenError("InvalidToken", "Invalid Token: 'Invalid token'");
-    return TokenError("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'");
+    if (!row) return SfnError("InvalidToken", "Invalid Token: 'Invalid token'");
+    return SfnError("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'");
   }
   return tx->Commit();
 }

@@ -138,6 +138,9 @@ class ExecutionService {
   Result<ExecutionRecord> LoadExecution(catalog::Transaction& tx, const std::string& arn);
   Result<bool> AcquireLease(const std::string& arn);
   Status Finish(const std::string& arn, const ExecutionResult& result);
+  // values: output, error, cause.
+  Status CompleteTaskToken(const std::string& token, std::string_view status,
+                           const std::vector<catalog::SqlValue>& values);
 
   catalog::Catalog* catalog_;
   TaskRegistry* tasks_;

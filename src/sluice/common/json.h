@@ -46,6 +46,12 @@ Result<std::optional<std::string>> OptionalString(const json::object& object,
 Result<std::optional<int64_t>> OptionalInt(const json::object& object, std::string_view key,
                                            std::string_view path);
 
+// JSON equality as Step Functions applies it: numbers compare by value across integer and
+// floating representations (1 == 1.0), but types never mix (true != 1, "1" != 1); objects
+// compare key by key regardless of order, arrays element by element.
+bool JsonNumberEquals(const json::value& a, const json::value& b);
+bool JsonEquals(const json::value& a, const json::value& b);
+
 // The JSON type name AWS uses in messages: "object", "array", "string", "number",
 // "boolean", "null".
 std::string_view JsonTypeName(const json::value& value);
