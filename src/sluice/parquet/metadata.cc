@@ -152,7 +152,7 @@ Status GetEnumList(CompactReader& r, const FieldHeader& h, std::string_view wher
   });
 }
 
-// A union whose members are all empty structs (TimeUnit, ColumnOrder): the member's field
+// A union whose members are all empty structs (ParquetTimeUnit, ColumnOrder): the member's field
 // id is the value. The member struct's content is skipped, so future fields are tolerated.
 template <typename E>
 Status ReadEmptyStructUnion(CompactReader& r, std::string_view name, E* out) {
@@ -280,7 +280,7 @@ namespace {
 
 constexpr int16_t kLogicalTypeIds[] = {1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15};
 
-void WriteTimeUnit(CompactWriter& w, int16_t id, TimeUnit unit) {
+void WriteTimeUnit(CompactWriter& w, int16_t id, ParquetTimeUnit unit) {
   w.FieldStruct(id);
   w.StructBegin();
   PutEmptyStruct(w, static_cast<int16_t>(unit));
@@ -299,7 +299,7 @@ Status ReadTimeLike(CompactReader& r, std::string_view name, T* out) {
                           return GetBool(r, h, adjusted, &out->is_adjusted_to_utc);
                         case 2:
                           SLUICE_RETURN_IF_ERROR(Expect(r, h, CompactType::kStruct, unit));
-                          return ReadEmptyStructUnion(r, "TimeUnit", &out->unit);
+                          return ReadEmptyStructUnion(r, "ParquetTimeUnit", &out->unit);
                         default:
                           return r.Skip(h.type).WithContext(name);
                       }

@@ -120,8 +120,8 @@ struct Statistics {
   friend bool operator==(const Statistics&, const Statistics&) = default;
 };
 
-// The TimeUnit union; its members are empty structs, so it is an enumeration of field ids.
-enum class TimeUnit : int16_t { kMillis = 1, kMicros = 2, kNanos = 3 };
+// The ParquetTimeUnit union; its members are empty structs, so it is an enumeration of field ids.
+enum class ParquetTimeUnit : int16_t { kMillis = 1, kMicros = 2, kNanos = 3 };
 
 struct StringType {
   friend bool operator==(const StringType&, const StringType&) = default;
@@ -145,12 +145,12 @@ struct DateType {
 };
 struct TimeType {
   bool is_adjusted_to_utc = false;
-  TimeUnit unit = TimeUnit::kMillis;
+  ParquetTimeUnit unit = ParquetTimeUnit::kMillis;
   friend bool operator==(const TimeType&, const TimeType&) = default;
 };
 struct TimestampType {
   bool is_adjusted_to_utc = false;
-  TimeUnit unit = TimeUnit::kMillis;
+  ParquetTimeUnit unit = ParquetTimeUnit::kMillis;
   friend bool operator==(const TimestampType&, const TimestampType&) = default;
 };
 struct IntType {

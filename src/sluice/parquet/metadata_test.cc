@@ -62,11 +62,11 @@ FileMetaData FullyPopulated() {
   md.schema.back().precision = 18;
   md.schema.back().converted_type = ConvertedType::kDecimal;
   md.schema.push_back(Leaf("day", Type::kInt32, kReq, Logical(DateType{})));
-  md.schema.push_back(Leaf("t", Type::kInt64, kReq, Logical(TimeType{true, TimeUnit::kNanos})));
+  md.schema.push_back(Leaf("t", Type::kInt64, kReq, Logical(TimeType{true, ParquetTimeUnit::kNanos})));
   md.schema.push_back(
-      Leaf("ts", Type::kInt64, kReq, Logical(TimestampType{false, TimeUnit::kMicros})));
+      Leaf("ts", Type::kInt64, kReq, Logical(TimestampType{false, ParquetTimeUnit::kMicros})));
   md.schema.push_back(
-      Leaf("ts_ms", Type::kInt64, kReq, Logical(TimestampType{true, TimeUnit::kMillis})));
+      Leaf("ts_ms", Type::kInt64, kReq, Logical(TimestampType{true, ParquetTimeUnit::kMillis})));
   md.schema.push_back(Leaf("u8", Type::kInt32, kReq, Logical(IntType{8, false})));
   md.schema.push_back(Leaf("i64", Type::kInt64, kReq, Logical(IntType{64, true})));
   md.schema.push_back(Leaf("n", Type::kInt32, kOpt, Logical(NullType{})));
