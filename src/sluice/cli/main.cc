@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "sluice/cli/home.h"
+#include "sluice/cli/parquet_commands.h"
 #include "sluice/cli/s3_commands.h"
 #include "sluice/cli/s3_url.h"
 #include "sluice/cli/states_commands.h"
@@ -314,6 +315,63 @@ int Main(int argc, char** argv) {
   run->callback([&] {
     command_name = "states run";
     local_action = [&] { return RunStateMachine(run_options, std::cout, std::cerr); };
+  });
+
+  // --- parquet ---
+  CLI::App* pq = app.add_subcommand("parquet", "look inside Parquet files, or make one from CSV / JSON lines");
+  pq->require_subcommand(1);
+  std::string parquet_path, parquet_columns;
+  int64_t head_rows = 10;
+  CLI::App* pq_schema = pq->add_subcommand("schema", "print a file's schema (sluice types)");
+  pq_schema->add_option("file", parquet_path, "Parquet file")->required();
+  pq_schema->callback([&] {
+    command_name = "parquet schema";
+    local_action = [&] { return ParquetSchema(parquet_path, std::cout, std::cerr); };
+  });
+  CLI::App* pq_meta = pq->add_subcommand("meta", "print a file's metadata as JSON (row groups, column chunks, encodings, statistics)");
+  pq_meta->add_option("file", parquet_path, "Parquet file")->required();
+  pq_meta->callback([&] {
+    command_name = "parquet meta";
+    local_action = [&] { return ParquetMeta(parquet_path, std::cout, std::cerr); };
+  });
+  auto split_columns = [&] {
+    std::vector<std::string> cols;
+    size_t start = 0;
+    while (start < parquet_columns.size()) {
+      size_t comma = parquet_columns.find(',', start);
+      cols.push_back(parquet_columns.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    return cols;
+  };
+  CLI::App* pq_head = pq->add_subcommand("head", "print the first rows as JSON lines");
+  pq_head->add_option("file", parquet_path, "Parquet file")->required();
+  pq_head->add_option("-n,--rows", head_rows, "how many rows (default 10)")->check(CLI::NonNegativeNumber);
+  pq_head->add_option("--columns", parquet_columns, "only these columns: a,b,c");
+  pq_head->callback([&] {
+    command_name = "parquet head";
+    local_action = [&] { return ParquetRows(parquet_path, head_rows, split_columns(), std::cout, std::cerr); };
+  });
+  CLI::App* pq_cat = pq->add_subcommand("cat", "print every row as JSON lines");
+  pq_cat->add_option("file", parquet_path, "Parquet file")->required();
+  pq_cat->add_option("--columns", parquet_columns, "only these columns: a,b,c");
+  pq_cat->callback([&] {
+    command_name = "parquet cat";
+    local_action = [&] { return ParquetRows(parquet_path, -1, split_columns(), std::cout, std::cerr); };
+  });
+  ConvertOptions convert;
+  CLI::App* pq_convert = pq->add_subcommand("convert", "write a CSV or JSON-lines file as Parquet");
+  pq_convert->add_option("input", convert.input, "input .csv, .jsonl or .ndjson")->required();
+  pq_convert->add_option("output", convert.output, "output .parquet")->required();
+  pq_convert->add_option("--schema", convert.schema,
+                         "column types, e.g. 'id:int64 not null,amount:decimal(12,2),at:timestamp' (default: inferred)");
+  pq_convert->add_option("--codec", convert.codec, "zstd (default), snappy, gzip or none");
+  pq_convert->add_option("--row-group-rows", convert.row_group_rows, "rows per row group (default 1048576)")
+      ->check(CLI::PositiveNumber);
+  pq_convert->callback([&] {
+    command_name = "parquet convert";
+    local_action = [&] { return ParquetConvert(convert, std::cout, std::cerr); };
   });
 
   // Durable executions: state machines and executions kept in the engine home's catalog.
