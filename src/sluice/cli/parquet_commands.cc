@@ -18,20 +18,6 @@ namespace json = boost::json;
 using parquet::Encoding;
 using parquet::Type;
 
-std::string_view PhysicalTypeName(Type t) {
-  switch (t) {
-    case Type::kBoolean: return "BOOLEAN";
-    case Type::kInt32: return "INT32";
-    case Type::kInt64: return "INT64";
-    case Type::kInt96: return "INT96";
-    case Type::kFloat: return "FLOAT";
-    case Type::kDouble: return "DOUBLE";
-    case Type::kByteArray: return "BYTE_ARRAY";
-    case Type::kFixedLenByteArray: return "FIXED_LEN_BYTE_ARRAY";
-  }
-  return "UNKNOWN";
-}
-
 std::string EncodingName(Encoding e) {
   switch (e) {
     case Encoding::kPlain: return "PLAIN";
@@ -126,7 +112,7 @@ int ParquetMeta(const std::string& path, std::ostream& out, std::ostream& err) {
       json::array encodings;
       for (Encoding e : cm.encodings) encodings.push_back(json::value(EncodingName(e)));
       json::object col{{"path", column_path},
-                       {"type", PhysicalTypeName(cm.type)},
+                       {"type", parquet::ParquetTypeName(cm.type)},
                        {"codec", parquet::CompressionCodecName(cm.codec)},
                        {"encodings", std::move(encodings)},
                        {"num_values", cm.num_values},

@@ -5,20 +5,18 @@
 #include <type_traits>
 #include <variant>
 
+#include "sluice/common/check.h"
 #include "sluice/parquet/byte_stream_split.h"
 #include "sluice/parquet/delta.h"
 #include "sluice/parquet/dictionary.h"
 #include "sluice/parquet/rle.h"
+#include "sluice/parquet/schema_convert.h"
+#include "sluice/parquet/schema_convert_internal.h"
 
 namespace sluice::parquet::internal {
 
 namespace {
 
-// metadata.h and record_batch.h each define a time unit; name them by where they live.
-using FileTimeUnit = decltype(TimestampType{}.unit);
-using ColumnTimeUnit = decltype(DataType{}.unit);
-
-constexpr int kMaxNesting = 64;
 // A page may hold at most this many values plus kValuesPerPageByte per byte of its
 // (decompressed) size: RLE runs make huge counts cheap to claim, and each value costs
 // memory here, so a page "holding" 2^31 values in 10 bytes is refused.
@@ -28,40 +26,6 @@ constexpr int64_t kValuesPerPageByte = 512;
 // kBytesPerPageByte per byte of page and dictionary.
 constexpr int64_t kGatherBytesBase = int64_t{64} << 20;
 constexpr int64_t kBytesPerPageByte = 4096;
-
-ColumnTimeUnit ToColumnUnit(FileTimeUnit unit) {
-  switch (unit) {
-    case FileTimeUnit::kMillis:
-      return ColumnTimeUnit::kMillis;
-    case FileTimeUnit::kMicros:
-      return ColumnTimeUnit::kMicros;
-    case FileTimeUnit::kNanos:
-      return ColumnTimeUnit::kNanos;
-  }
-  return ColumnTimeUnit::kMicros;
-}
-
-std::string_view PhysicalName(Type type) {
-  switch (type) {
-    case Type::kBoolean:
-      return "BOOLEAN";
-    case Type::kInt32:
-      return "INT32";
-    case Type::kInt64:
-      return "INT64";
-    case Type::kInt96:
-      return "INT96";
-    case Type::kFloat:
-      return "FLOAT";
-    case Type::kDouble:
-      return "DOUBLE";
-    case Type::kByteArray:
-      return "BYTE_ARRAY";
-    case Type::kFixedLenByteArray:
-      return "FIXED_LEN_BYTE_ARRAY";
-  }
-  return "unknown";
-}
 
 std::string EncodingName(Encoding e) {
   switch (e) {
@@ -88,193 +52,8 @@ std::string EncodingName(Encoding e) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Schema mapping
-
-Result<DataType> MapDecimal(int32_t precision, int32_t scale, Type physical,
-                            const std::string& where) {
-  if (precision <= 0 || scale < 0 || scale > precision) {
-    return Status::Corruption(where + ": invalid DECIMAL(" + std::to_string(precision) + ", " +
-                              std::to_string(scale) + ")");
-  }
-  if (precision > 38) {
-    return NotSupported(where + ": DECIMAL precision " + std::to_string(precision) +
-                        " is not supported (at most 38)");
-  }
-  if (physical != Type::kInt32 && physical != Type::kInt64 && physical != Type::kByteArray &&
-      physical != Type::kFixedLenByteArray) {
-    return Status::Corruption(where + ": DECIMAL annotation on physical type " +
-                              std::string(PhysicalName(physical)));
-  }
-  return DataType::Decimal(precision, scale);
-}
-
-Result<DataType> MapPrimitive(const SchemaElement& e, const std::string& where) {
-  const Type t = *e.type;
-  auto require = [&](bool ok, std::string_view annotation) -> Status {
-    if (ok) return Status::OK();
-    return Status::Corruption(where + ": " + std::string(annotation) +
-                              " annotation on physical type " + std::string(PhysicalName(t)));
-  };
-  if (t == Type::kFixedLenByteArray && e.type_length.value_or(0) <= 0) {
-    return Status::Corruption(where + ": FIXED_LEN_BYTE_ARRAY with type_length " +
-                              std::to_string(e.type_length.value_or(0)));
-  }
-  if (e.logical_type.has_value()) {
-    const auto& v = e.logical_type->value;
-    if (std::holds_alternative<StringType>(v)) {
-      SLUICE_RETURN_IF_ERROR(require(t == Type::kByteArray, "STRING"));
-      return DataType::Of(TypeKind::kString);
-    }
-    if (std::holds_alternative<EnumType>(v)) {
-      SLUICE_RETURN_IF_ERROR(require(t == Type::kByteArray, "ENUM"));
-      return DataType::Of(TypeKind::kEnum);
-    }
-    if (std::holds_alternative<JsonType>(v)) {
-      SLUICE_RETURN_IF_ERROR(require(t == Type::kByteArray, "JSON"));
-      return DataType::Of(TypeKind::kJson);
-    }
-    if (std::holds_alternative<BsonType>(v)) {
-      SLUICE_RETURN_IF_ERROR(require(t == Type::kByteArray, "BSON"));
-      return DataType::Of(TypeKind::kBinary);
-    }
-    if (std::holds_alternative<UuidType>(v)) {
-      SLUICE_RETURN_IF_ERROR(
-          require(t == Type::kFixedLenByteArray && e.type_length == 16, "UUID"));
-      return DataType::Of(TypeKind::kUuid);
-    }
-    if (const auto* d = std::get_if<DecimalType>(&v)) {
-      return MapDecimal(d->precision, d->scale, t, where);
-    }
-    if (std::holds_alternative<DateType>(v)) {
-      SLUICE_RETURN_IF_ERROR(require(t == Type::kInt32, "DATE"));
-      return DataType::Of(TypeKind::kDate);
-    }
-    if (const auto* time = std::get_if<TimeType>(&v)) {
-      SLUICE_RETURN_IF_ERROR(require(time->unit == FileTimeUnit::kMillis ? t == Type::kInt32
-                                                                         : t == Type::kInt64,
-                                     "TIME"));
-      return DataType::Time(ToColumnUnit(time->unit), time->is_adjusted_to_utc);
-    }
-    if (const auto* ts = std::get_if<TimestampType>(&v)) {
-      SLUICE_RETURN_IF_ERROR(require(t == Type::kInt64, "TIMESTAMP"));
-      return DataType::Timestamp(ToColumnUnit(ts->unit), ts->is_adjusted_to_utc);
-    }
-    if (const auto* i = std::get_if<IntType>(&v)) {
-      const int bw = i->bit_width;
-      if (bw != 8 && bw != 16 && bw != 32 && bw != 64) {
-        return Status::Corruption(where + ": INT annotation with bit width " + std::to_string(bw));
-      }
-      SLUICE_RETURN_IF_ERROR(require(bw == 64 ? t == Type::kInt64 : t == Type::kInt32, "INT"));
-      static constexpr TypeKind kSigned[] = {TypeKind::kInt8, TypeKind::kInt16, TypeKind::kInt32,
-                                             TypeKind::kInt64};
-      static constexpr TypeKind kUnsigned[] = {TypeKind::kUInt8, TypeKind::kUInt16,
-                                               TypeKind::kUInt32, TypeKind::kUInt64};
-      const int slot = bw == 8 ? 0 : bw == 16 ? 1 : bw == 32 ? 2 : 3;
-      return DataType::Of(i->is_signed ? kSigned[slot] : kUnsigned[slot]);
-    }
-    if (std::holds_alternative<Float16Type>(v)) {
-      return NotSupported(where + ": FLOAT16 columns are not supported");
-    }
-    // NULL, unknown newer annotations, LIST/MAP on a leaf: the physical type decides.
-  } else if (e.converted_type.has_value()) {
-    switch (*e.converted_type) {
-      case ConvertedType::kUtf8:
-        SLUICE_RETURN_IF_ERROR(require(t == Type::kByteArray, "UTF8"));
-        return DataType::Of(TypeKind::kString);
-      case ConvertedType::kEnum:
-        SLUICE_RETURN_IF_ERROR(require(t == Type::kByteArray, "ENUM"));
-        return DataType::Of(TypeKind::kEnum);
-      case ConvertedType::kJson:
-        SLUICE_RETURN_IF_ERROR(require(t == Type::kByteArray, "JSON"));
-        return DataType::Of(TypeKind::kJson);
-      case ConvertedType::kBson:
-        SLUICE_RETURN_IF_ERROR(require(t == Type::kByteArray, "BSON"));
-        return DataType::Of(TypeKind::kBinary);
-      case ConvertedType::kDecimal:
-        return MapDecimal(e.precision.value_or(0), e.scale.value_or(0), t, where);
-      case ConvertedType::kDate:
-        SLUICE_RETURN_IF_ERROR(require(t == Type::kInt32, "DATE"));
-        return DataType::Of(TypeKind::kDate);
-      case ConvertedType::kTimeMillis:
-        SLUICE_RETURN_IF_ERROR(require(t == Type::kInt32, "TIME_MILLIS"));
-        return DataType::Time(ColumnTimeUnit::kMillis, true);
-      case ConvertedType::kTimeMicros:
-        SLUICE_RETURN_IF_ERROR(require(t == Type::kInt64, "TIME_MICROS"));
-        return DataType::Time(ColumnTimeUnit::kMicros, true);
-      case ConvertedType::kTimestampMillis:
-        SLUICE_RETURN_IF_ERROR(require(t == Type::kInt64, "TIMESTAMP_MILLIS"));
-        return DataType::Timestamp(ColumnTimeUnit::kMillis, true);
-      case ConvertedType::kTimestampMicros:
-        SLUICE_RETURN_IF_ERROR(require(t == Type::kInt64, "TIMESTAMP_MICROS"));
-        return DataType::Timestamp(ColumnTimeUnit::kMicros, true);
-      case ConvertedType::kInt8:
-      case ConvertedType::kInt16:
-      case ConvertedType::kInt32:
-      case ConvertedType::kUint8:
-      case ConvertedType::kUint16:
-      case ConvertedType::kUint32: {
-        SLUICE_RETURN_IF_ERROR(require(t == Type::kInt32, "INT_*/UINT_*"));
-        switch (*e.converted_type) {
-          case ConvertedType::kInt8:
-            return DataType::Of(TypeKind::kInt8);
-          case ConvertedType::kInt16:
-            return DataType::Of(TypeKind::kInt16);
-          case ConvertedType::kInt32:
-            return DataType::Of(TypeKind::kInt32);
-          case ConvertedType::kUint8:
-            return DataType::Of(TypeKind::kUInt8);
-          case ConvertedType::kUint16:
-            return DataType::Of(TypeKind::kUInt16);
-          default:
-            return DataType::Of(TypeKind::kUInt32);
-        }
-      }
-      case ConvertedType::kInt64:
-      case ConvertedType::kUint64:
-        SLUICE_RETURN_IF_ERROR(require(t == Type::kInt64, "INT_64/UINT_64"));
-        return DataType::Of(*e.converted_type == ConvertedType::kInt64 ? TypeKind::kInt64
-                                                                        : TypeKind::kUInt64);
-      case ConvertedType::kInterval:
-        return NotSupported(where + ": INTERVAL columns are not supported");
-      default:
-        break;
-    }
-  }
-  switch (t) {
-    case Type::kBoolean:
-      return DataType::Of(TypeKind::kBoolean);
-    case Type::kInt32:
-      return DataType::Of(TypeKind::kInt32);
-    case Type::kInt64:
-      return DataType::Of(TypeKind::kInt64);
-    case Type::kInt96:
-      return DataType::Timestamp(ColumnTimeUnit::kNanos, false);
-    case Type::kFloat:
-      return DataType::Of(TypeKind::kFloat);
-    case Type::kDouble:
-      return DataType::Of(TypeKind::kDouble);
-    case Type::kByteArray:
-      return DataType::Of(TypeKind::kBinary);
-    case Type::kFixedLenByteArray:
-      return DataType::FixedBinary(*e.type_length);
-  }
-  return NotSupported(where + ": physical type " + std::to_string(static_cast<int32_t>(t)) +
-                      " is not supported");
-}
-
-bool IsListAnnotated(const SchemaElement& e) {
-  if (e.logical_type.has_value()) {
-    return std::holds_alternative<ListType>(e.logical_type->value);
-  }
-  return e.converted_type == ConvertedType::kList;
-}
-
-bool IsMapAnnotated(const SchemaElement& e) {
-  if (e.logical_type.has_value() && std::holds_alternative<MapType>(e.logical_type->value)) {
-    return true;
-  }
-  return e.converted_type == ConvertedType::kMap || e.converted_type == ConvertedType::kMapKeyValue;
-}
+// Schema: FromParquetSchema (schema_convert.h) maps the types; this walk over the same
+// elements adds what decoding needs (levels, leaves, element indexes).
 
 class SchemaBuilder {
  public:
@@ -282,17 +61,14 @@ class SchemaBuilder {
       : schema_(schema), file_name_(file_name) {}
 
   Status Build(ReaderSchema* out) {
-    const int32_t top = schema_[0].num_children.value_or(0);
+    SLUICE_ASSIGN_OR_RETURN(out->schema, FromParquetSchema(schema_, file_name_));
     next_ = 1;
-    for (int32_t i = 0; i < top; ++i) {
+    for (const Field& field : out->schema.fields) {
       LogicalNode node;
-      SLUICE_RETURN_IF_ERROR(Convert(0, 0, false, 1, &node));
+      Convert(field, 0, 0, false, &node);
       out->fields.push_back(std::move(node));
     }
-    if (next_ != schema_.size()) {
-      return Status::Corruption(std::string(file_name_) + ": the schema has elements left over");
-    }
-    for (const LogicalNode& f : out->fields) out->schema.fields.push_back(f.field);
+    SLUICE_DCHECK(next_ == schema_.size());
     out->leaves.resize(static_cast<size_t>(leaf_count_));
     std::vector<const LogicalNode*> ancestry;
     for (const LogicalNode& f : out->fields) CollectLeaves(f, &ancestry, out);
@@ -314,115 +90,75 @@ class SchemaBuilder {
     ancestry->pop_back();
   }
 
-  std::string Where(size_t index) const {
-    std::string path;
-    for (const std::string& n : names_) path += (path.empty() ? "" : ".") + n;
-    if (index < schema_.size()) path += (path.empty() ? "" : ".") + schema_[index].name;
-    return std::string(file_name_) + ": column '" + path + "'";
-  }
-
-  // Converts the element at next_ and its subtree. `required_here` treats a repeated element
-  // as the required element of the list it forms (its levels are in `def`/`rep` already).
-  Status Convert(int16_t def, int16_t rep, bool required_here, int depth, LogicalNode* out) {
-    if (next_ >= schema_.size()) {
-      return Status::Corruption(std::string(file_name_) + ": the schema ends early");
-    }
-    if (depth > kMaxNesting) {
-      return NotSupported(Where(next_) + ": nesting deeper than " + std::to_string(kMaxNesting) +
-                          " levels is not supported");
-    }
+  // Converts the element at next_ and its subtree, whose sluice field FromParquetSchema made
+  // `field` (so the shapes are known to match). `required_here` treats a repeated element as
+  // the required element of the list it forms (its levels are in `def`/`rep` already).
+  void Convert(const Field& field, int16_t def, int16_t rep, bool required_here,
+               LogicalNode* out) {
     const size_t index = next_;
     const SchemaElement& e = schema_[index];
     const FieldRepetitionType repetition =
         e.repetition_type.value_or(FieldRepetitionType::kOptional);
     out->first_leaf = leaf_count_;
+    out->field = field;
     if (!required_here && repetition == FieldRepetitionType::kRepeated) {
       // A repeated field without a LIST annotation: a list of required elements.
-      if (def >= INT16_MAX - 2 || rep >= INT16_MAX - 2) {
-        return NotSupported(Where(index) + ": too many nesting levels");
-      }
       LogicalNode element;
-      SLUICE_RETURN_IF_ERROR(Convert(static_cast<int16_t>(def + 1), static_cast<int16_t>(rep + 1),
-                                     true, depth + 1, &element));
+      Convert(field.type.children[0], static_cast<int16_t>(def + 1),
+              static_cast<int16_t>(rep + 1), true, &element);
       out->kind = LogicalNode::Kind::kList;
       out->def_present = def;
       out->def_nonempty = static_cast<int16_t>(def + 1);
       out->rep_element = static_cast<int16_t>(rep + 1);
-      Field element_field = element.field;
-      element_field.name = "element";
-      out->field = Field{e.name, DataType::List(std::move(element_field)), false};
       out->children.push_back(std::move(element));
       out->end_leaf = leaf_count_;
-      return Status::OK();
+      return;
     }
     const bool optional = !required_here && repetition == FieldRepetitionType::kOptional;
     const auto d = static_cast<int16_t>(def + (optional ? 1 : 0));
     ++next_;
     out->def_present = d;
-    out->field.name = e.name;
-    out->field.nullable = optional;
     if (!e.num_children.has_value()) {
       out->kind = LogicalNode::Kind::kPrimitive;
       out->element = static_cast<int>(index);
       out->max_def = d;
       out->max_rep = rep;
-      SLUICE_ASSIGN_OR_RETURN(out->field.type, MapPrimitive(e, Where(index)));
       std::string path;
       for (const std::string& n : names_) path += n + ".";
       paths_.push_back(path + e.name);
       ++leaf_count_;
       out->end_leaf = leaf_count_;
-      return Status::OK();
+      return;
     }
     names_.push_back(e.name);
-    const int32_t num_children = *e.num_children;
-    const bool list = IsListAnnotated(e);
-    const bool map = IsMapAnnotated(e);
-    if ((list || map) && num_children == 1 && next_ < schema_.size() &&
-        schema_[next_].repetition_type == FieldRepetitionType::kRepeated) {
-      if (d >= INT16_MAX - 2 || rep >= INT16_MAX - 2) {
-        return NotSupported(Where(index) + ": too many nesting levels");
-      }
+    if (field.type.kind == TypeKind::kList) {
+      // A LIST or MAP group: its only field is repeated, and is the element or wraps it.
       const SchemaElement& repeated = schema_[next_];
-      // LogicalTypes.md, backward-compatibility rules: the repeated field is the element
-      // when it is a primitive, a group of several fields, or named "array" or
-      // "<list>_tuple"; otherwise it wraps the element (the three-level form).
-      const bool repeated_is_element =
-          map || !repeated.num_children.has_value() || *repeated.num_children != 1 ||
-          repeated.name == "array" || repeated.name == e.name + "_tuple";
       LogicalNode element;
       const auto element_def = static_cast<int16_t>(d + 1);
       const auto element_rep = static_cast<int16_t>(rep + 1);
-      if (repeated_is_element) {
-        SLUICE_RETURN_IF_ERROR(Convert(element_def, element_rep, true, depth + 1, &element));
+      if (RepeatedFieldIsListElement(e, repeated)) {
+        Convert(field.type.children[0], element_def, element_rep, true, &element);
       } else {
         names_.push_back(repeated.name);
         ++next_;
-        SLUICE_RETURN_IF_ERROR(Convert(element_def, element_rep, false, depth + 2, &element));
+        Convert(field.type.children[0], element_def, element_rep, false, &element);
         names_.pop_back();
       }
       out->kind = LogicalNode::Kind::kList;
       out->def_nonempty = element_def;
       out->rep_element = element_rep;
-      out->field.type = DataType::List(element.field);
       out->children.push_back(std::move(element));
     } else {
-      if (num_children == 0) {
-        return NotSupported(Where(index) + ": a group without fields is not supported");
-      }
       out->kind = LogicalNode::Kind::kStruct;
-      std::vector<Field> fields;
-      for (int32_t i = 0; i < num_children; ++i) {
+      for (const Field& child_field : field.type.children) {
         LogicalNode child;
-        SLUICE_RETURN_IF_ERROR(Convert(d, rep, false, depth + 1, &child));
-        fields.push_back(child.field);
+        Convert(child_field, d, rep, false, &child);
         out->children.push_back(std::move(child));
       }
-      out->field.type = DataType::Struct(std::move(fields));
     }
     names_.pop_back();
     out->end_leaf = leaf_count_;
-    return Status::OK();
   }
 
   const std::vector<SchemaElement>& schema_;
@@ -503,50 +239,6 @@ void AppendRange(std::vector<T>* dst, const T* src, int64_t n) {
 
 Status NotSupported(std::string message) {
   return Status(StatusCode::kInvalidArgument, "NotSupported", std::move(message));
-}
-
-Storage StorageOf(const DataType& t) {
-  switch (t.kind) {
-    case TypeKind::kBoolean:
-      return Storage::kBools;
-    case TypeKind::kInt8:
-    case TypeKind::kInt16:
-    case TypeKind::kInt32:
-    case TypeKind::kUInt8:
-    case TypeKind::kUInt16:
-    case TypeKind::kUInt32:
-    case TypeKind::kDate:
-      return Storage::kInts32;
-    case TypeKind::kInt64:
-    case TypeKind::kUInt64:
-    case TypeKind::kTime:
-    case TypeKind::kTimestamp:
-      return Storage::kInts64;
-    case TypeKind::kFloat:
-      return Storage::kFloats;
-    case TypeKind::kDouble:
-      return Storage::kDoubles;
-    case TypeKind::kDecimal:
-      return t.precision <= 18 ? Storage::kInts64 : Storage::kFixed;
-    case TypeKind::kString:
-    case TypeKind::kJson:
-    case TypeKind::kEnum:
-    case TypeKind::kBinary:
-      return Storage::kOffsets;
-    case TypeKind::kFixedBinary:
-    case TypeKind::kUuid:
-      return Storage::kFixed;
-    case TypeKind::kList:
-    case TypeKind::kStruct:
-      return Storage::kNone;
-  }
-  return Storage::kNone;
-}
-
-size_t FixedWidthOf(const DataType& t) {
-  if (t.kind == TypeKind::kUuid) return 16;
-  if (t.kind == TypeKind::kDecimal) return 16;
-  return static_cast<size_t>(std::max(t.fixed_length, 0));
 }
 
 ColumnVector MakeEmptyColumn(const DataType& type) {
@@ -757,7 +449,7 @@ int64_t ValueCount(const ColumnVector& v) {
 
 Status ColumnChunkDecoder::DecodePlain(std::string_view data, int64_t n, ColumnVector* out) {
   auto too_many = [&](int64_t min_bytes_each) -> Status {
-    return Status::Corruption("PLAIN " + std::string(PhysicalName(physical_)) + " page claims " +
+    return Status::Corruption("PLAIN " + std::string(ParquetTypeName(physical_)) + " page claims " +
                               std::to_string(n) + " values in " + std::to_string(data.size()) +
                               " bytes (at least " + std::to_string(min_bytes_each) +
                               " bytes each)");
@@ -881,7 +573,7 @@ Status ColumnChunkDecoder::DecodeValues(Encoding encoding, std::string_view data
     }
     case Encoding::kRle: {
       if (physical_ != Type::kBoolean) {
-        return NotSupported("RLE encoding for " + std::string(PhysicalName(physical_)) + " values");
+        return NotSupported("RLE encoding for " + std::string(ParquetTypeName(physical_)) + " values");
       }
       size_t consumed = 0;
       SLUICE_ASSIGN_OR_RETURN(std::string_view runs, SplitLengthPrefixedRle(data, &consumed));
@@ -918,13 +610,13 @@ Status ColumnChunkDecoder::DecodeValues(Encoding encoding, std::string_view data
         AppendInt64s(ints64_.data(), n, out);
         return Status::OK();
       }
-      return Status::Corruption("DELTA_BINARY_PACKED for " + std::string(PhysicalName(physical_)) +
+      return Status::Corruption("DELTA_BINARY_PACKED for " + std::string(ParquetTypeName(physical_)) +
                                 " values");
     }
     case Encoding::kDeltaLengthByteArray: {
       if (physical_ != Type::kByteArray) {
         return Status::Corruption("DELTA_LENGTH_BYTE_ARRAY for " +
-                                  std::string(PhysicalName(physical_)) + " values");
+                                  std::string(ParquetTypeName(physical_)) + " values");
       }
       DeltaLengthByteArrayDecoder decoder;
       SLUICE_RETURN_IF_ERROR(decoder.Reset(data, n));
@@ -934,7 +626,7 @@ Status ColumnChunkDecoder::DecodeValues(Encoding encoding, std::string_view data
     }
     case Encoding::kDeltaByteArray: {
       if (physical_ != Type::kByteArray && physical_ != Type::kFixedLenByteArray) {
-        return Status::Corruption("DELTA_BYTE_ARRAY for " + std::string(PhysicalName(physical_)) +
+        return Status::Corruption("DELTA_BYTE_ARRAY for " + std::string(ParquetTypeName(physical_)) +
                                   " values");
       }
       SLUICE_RETURN_IF_ERROR(delta_byte_array_.Reset(data, n));
@@ -958,7 +650,7 @@ Status ColumnChunkDecoder::DecodeValues(Encoding encoding, std::string_view data
           break;
         default:
           return Status::Corruption("BYTE_STREAM_SPLIT for " +
-                                    std::string(PhysicalName(physical_)) + " values");
+                                    std::string(ParquetTypeName(physical_)) + " values");
       }
       SLUICE_ASSIGN_OR_RETURN(int64_t count, ByteStreamSplitValueCount(data, width));
       if (count < n) {
@@ -1005,7 +697,7 @@ Status ColumnChunkDecoder::DecodeValues(Encoding encoding, std::string_view data
       break;
   }
   return NotSupported("encoding " + EncodingName(encoding) + " for " +
-                      std::string(PhysicalName(physical_)) + " values is not supported");
+                      std::string(ParquetTypeName(physical_)) + " values is not supported");
 }
 
 namespace {

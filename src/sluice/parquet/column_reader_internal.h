@@ -28,14 +28,9 @@
 #include "sluice/parquet/metadata.h"
 #include "sluice/parquet/plain.h"
 #include "sluice/parquet/record_batch.h"
+#include "sluice/parquet/record_batch_internal.h"
 
 namespace sluice::parquet::internal {
-
-// How a ColumnVector of a type stores its values (see record_batch.h).
-enum class Storage { kBools, kInts32, kInts64, kFloats, kDoubles, kOffsets, kFixed, kNone };
-Storage StorageOf(const DataType& type);
-// Bytes per value for kFixed storage.
-size_t FixedWidthOf(const DataType& type);
 
 // An InvalidArgument status named "NotSupported".
 Status NotSupported(std::string message);

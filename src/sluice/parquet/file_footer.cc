@@ -32,30 +32,8 @@ std::string Quoted(std::string_view bytes) {
   return out;
 }
 
-std::string_view PhysicalTypeName(Type type) {
-  switch (type) {
-    case Type::kBoolean:
-      return "BOOLEAN";
-    case Type::kInt32:
-      return "INT32";
-    case Type::kInt64:
-      return "INT64";
-    case Type::kInt96:
-      return "INT96";
-    case Type::kFloat:
-      return "FLOAT";
-    case Type::kDouble:
-      return "DOUBLE";
-    case Type::kByteArray:
-      return "BYTE_ARRAY";
-    case Type::kFixedLenByteArray:
-      return "FIXED_LEN_BYTE_ARRAY";
-  }
-  return "unknown";
-}
-
 std::string TypeLabel(Type type) {
-  std::string_view name = PhysicalTypeName(type);
+  std::string_view name = ParquetTypeName(type);
   if (name != "unknown") return std::string(name);
   return "type " + std::to_string(static_cast<int32_t>(type));
 }

@@ -4,20 +4,16 @@
 
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <limits>
-#include <sstream>
 
-#include <unistd.h>
 
 #include "sluice/common/json.h"
 #include "sluice/parquet/compression.h"
 #include "sluice/parquet/delta.h"
 #include "sluice/parquet/dictionary.h"
 #include "sluice/parquet/file_footer.h"
+#include "sluice/parquet/parquet_test_util.h"
 #include "sluice/parquet/json_rows.h"
 #include "sluice/parquet/plain.h"
 #include "sluice/parquet/rle.h"
@@ -278,21 +274,7 @@ class ParquetFile {
   FileMetaData metadata_;
 };
 
-std::string WriteFile(const Schema& schema, const std::vector<RecordBatch>& batches,
-                      WriterOptions options = {}) {
-  std::string out;
-  common::StringOutputStream stream(&out);
-  auto writer = FileWriter::Open(&stream, schema, std::move(options));
-  EXPECT_TRUE(writer.ok()) << writer.status();
-  if (!writer.ok()) return out;
-  for (const RecordBatch& b : batches) {
-    Status st = (*writer)->Write(b);
-    EXPECT_TRUE(st.ok()) << st;
-  }
-  Status st = (*writer)->Close();
-  EXPECT_TRUE(st.ok()) << st;
-  return out;
-}
+using test::WriteFile;
 
 template <typename T>
 std::string Bytes(T v) {
@@ -301,55 +283,13 @@ std::string Bytes(T v) {
   return s;
 }
 
-// ---- DuckDB, an independent reader ----
+// ---- DuckDB, an independent reader (parquet_test_util.h) ----
 
-std::string SourceDir() {
-  std::string here = __FILE__;
-  return here.substr(0, here.rfind("/src/sluice/parquet/"));
-}
+bool DuckDbAvailable() { return test::IndependentReaderAvailable(test::IndependentReader::kDuckDb); }
 
-bool DuckDbAvailable() {
-  static const bool available =
-      std::filesystem::exists(SourceDir() + "/tools/node_modules/@duckdb/node-api") &&
-      std::system("node --version > /dev/null 2>&1") == 0;
-  return available;
-}
-
-// Writes `data` and the batches' rows in canonical JSON, reads the file with DuckDB, and
-// compares (compare_jsonl.mjs). Returns the comparison's output; "" when they agree.
 std::string CompareWithDuckDb(const std::string& name, const std::string& data,
                               const std::vector<RecordBatch>& batches) {
-  const std::string dir = std::filesystem::temp_directory_path().string() + "/sluice_writer_" +
-                          std::to_string(::getpid());
-  std::filesystem::create_directories(dir);
-  const std::string file = dir + "/" + name + ".parquet";
-  std::ofstream(file, std::ios::binary) << data;
-  {
-    std::ofstream expected(dir + "/" + name + ".expected.jsonl");
-    for (const RecordBatch& b : batches) {
-      for (int64_t r = 0; r < b.num_rows; ++r) {
-        expected << common::SerializeJson(RowToJson(b, r)) << "\n";
-      }
-    }
-  }
-  const std::string root = SourceDir();
-  const std::string cmd = "node " + root + "/tests/parquet/read_with_duckdb.mjs " + file + " > " +
-                          dir + "/" + name + ".duck.jsonl 2> " + dir + "/" + name + ".err && node " +
-                          root + "/tests/parquet/compare_jsonl.mjs " + dir + "/" + name +
-                          ".expected.jsonl " + dir + "/" + name + ".duck.jsonl > " + dir + "/" +
-                          name + ".cmp 2>&1";
-  const int rc = std::system(cmd.c_str());
-  std::string report;
-  if (rc != 0) {
-    std::ifstream err(dir + "/" + name + ".err"), cmp(dir + "/" + name + ".cmp");
-    std::stringstream ss;
-    ss << "exit " << rc << "\n" << err.rdbuf() << cmp.rdbuf();
-    report = ss.str();
-    if (report.empty()) report = "failed";
-  } else {
-    std::filesystem::remove_all(dir);
-  }
-  return report;
+  return test::CompareWithIndependentReader(test::IndependentReader::kDuckDb, name, data, batches);
 }
 
 // ---- Batches ----

@@ -1104,4 +1104,26 @@ Result<ColumnIndex> ParseColumnIndex(std::string_view bytes, const ReaderLimits&
 
 std::string SerializeColumnIndex(const ColumnIndex& index) { return SerializeWhole(index); }
 
+std::string_view ParquetTypeName(Type type) {
+  switch (type) {
+    case Type::kBoolean:
+      return "BOOLEAN";
+    case Type::kInt32:
+      return "INT32";
+    case Type::kInt64:
+      return "INT64";
+    case Type::kInt96:
+      return "INT96";
+    case Type::kFloat:
+      return "FLOAT";
+    case Type::kDouble:
+      return "DOUBLE";
+    case Type::kByteArray:
+      return "BYTE_ARRAY";
+    case Type::kFixedLenByteArray:
+      return "FIXED_LEN_BYTE_ARRAY";
+  }
+  return "unknown";
+}
+
 }  // namespace sluice::parquet

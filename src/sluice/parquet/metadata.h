@@ -37,6 +37,9 @@ enum class Type : int32_t {
   kFixedLenByteArray = 7,
 };
 
+// "INT32", "FIXED_LEN_BYTE_ARRAY", ...; "unknown" for a value outside the enum.
+std::string_view ParquetTypeName(Type type);
+
 enum class ConvertedType : int32_t {
   kUtf8 = 0,
   kMap = 1,

@@ -1,19 +1,12 @@
 #include "sluice/parquet/record_batch.h"
 
+#include <algorithm>
+
+#include "sluice/parquet/record_batch_internal.h"
+
 namespace sluice::parquet {
-namespace {
 
-std::string_view UnitName(TimeUnit unit) {
-  switch (unit) {
-    case TimeUnit::kMillis: return "ms";
-    case TimeUnit::kMicros: return "us";
-    case TimeUnit::kNanos: return "ns";
-  }
-  return "us";
-}
-
-// Which value member a (non-nested) type keeps its values in.
-enum class Storage { kBools, kInts32, kInts64, kFloats, kDoubles, kOffsets, kFixed, kNone };
+namespace internal {
 
 Storage StorageOf(const DataType& t) {
   switch (t.kind) {
@@ -44,10 +37,27 @@ Storage StorageOf(const DataType& t) {
   return Storage::kNone;
 }
 
-size_t FixedWidth(const DataType& t) {
+size_t FixedWidthOf(const DataType& t) {
   if (t.kind == TypeKind::kUuid) return 16;
   if (t.kind == TypeKind::kDecimal) return 16;
-  return static_cast<size_t>(t.fixed_length);
+  return static_cast<size_t>(std::max(t.fixed_length, 0));
+}
+
+}  // namespace internal
+
+namespace {
+
+using internal::FixedWidthOf;
+using internal::Storage;
+using internal::StorageOf;
+
+std::string_view UnitName(TimeUnit unit) {
+  switch (unit) {
+    case TimeUnit::kMillis: return "ms";
+    case TimeUnit::kMicros: return "us";
+    case TimeUnit::kNanos: return "ns";
+  }
+  return "us";
 }
 
 }  // namespace
@@ -172,7 +182,7 @@ int64_t ColumnVector::null_count() const {
 
 std::string_view ColumnVector::BytesAt(int64_t i) const {
   if (StorageOf(type) == Storage::kFixed) {
-    size_t w = FixedWidth(type);
+    size_t w = FixedWidthOf(type);
     return std::string_view(bytes).substr(static_cast<size_t>(i) * w, w);
   }
   size_t begin = static_cast<size_t>(offsets[static_cast<size_t>(i)]);
@@ -204,7 +214,7 @@ void ColumnVector::AppendNull() {
       if (offsets.empty()) offsets.push_back(0);
       offsets.push_back(offsets.back());
       break;
-    case Storage::kFixed: bytes.append(FixedWidth(type), '\0'); break;
+    case Storage::kFixed: bytes.append(FixedWidthOf(type), '\0'); break;
     case Storage::kNone:
       if (type.kind == TypeKind::kList) {
         if (offsets.empty()) offsets.push_back(0);
@@ -286,7 +296,7 @@ Status ColumnVector::Validate(std::string_view name) const {
     case Storage::kDoubles: return check_size(doubles.size(), "doubles");
     case Storage::kOffsets: return check_offsets(bytes.size(), "bytes");
     case Storage::kFixed: {
-      size_t w = FixedWidth(type);
+      size_t w = FixedWidthOf(type);
       if (w == 0) return bad("fixed width is 0");
       if (bytes.size() != n * w) {
         return bad("bytes holds " + std::to_string(bytes.size()) + " bytes, expected " + std::to_string(n * w));

@@ -1,5 +1,7 @@
 #include "sluice/parquet/schema_convert.h"
 
+#include "sluice/parquet/schema_convert_internal.h"
+
 #include <cmath>
 #include <cstdint>
 #include <set>
@@ -256,9 +258,10 @@ class SchemaReader {
     return Status::Corruption(std::string(file_name_) + ": " +
                               (path.empty() ? "" : "column " + path + ": ") + what);
   }
+  // InvalidArgument named "NotSupported", as the reader reports valid files it cannot read.
   Status Unsupported(const std::string& path, const std::string& what) const {
-    return Status::InvalidArgument(std::string(file_name_) + ": column " + path + ": " + what +
-                                   " is not supported");
+    return Status(StatusCode::kInvalidArgument, "NotSupported",
+                  std::string(file_name_) + ": column " + path + ": " + what + " is not supported");
   }
 
   Result<const SchemaElement*> Next(const std::string& parent_path) {
@@ -290,13 +293,24 @@ class SchemaReader {
     }
     if (!e.num_children.has_value()) return LeafType(e, path);
     if (*e.num_children <= 0) return Corrupt(path, "a group without fields");
-    const bool is_list = e.converted_type == ConvertedType::kList ||
-                         (e.logical_type && std::holds_alternative<ListType>(e.logical_type->value));
-    const bool is_map = e.converted_type == ConvertedType::kMap ||
-                        e.converted_type == ConvertedType::kMapKeyValue ||
-                        (e.logical_type && std::holds_alternative<MapType>(e.logical_type->value));
-    if (is_map) return Unsupported(path, "MAP");
-    if (is_list) return ReadList(e, path);
+    if (depth_ >= internal::kMaxSchemaNesting) {
+      return Unsupported(path, "nesting deeper than " +
+                                   std::to_string(internal::kMaxSchemaNesting) + " levels");
+    }
+    ++depth_;
+    Result<DataType> type = ReadGroup(e, path);
+    --depth_;
+    return type;
+  }
+
+  Result<DataType> ReadGroup(const SchemaElement& e, const std::string& path) {
+    const SchemaElement* next = pos_ < elements_.size() ? &elements_[pos_] : nullptr;
+    // MAP (and MAP_KEY_VALUE) groups of the standard shape read as list<struct<key, value>>;
+    // a MAP_KEY_VALUE group holding the key and value fields is that struct.
+    if (internal::IsListAnnotated(e) ||
+        (internal::IsMapAnnotated(e) && internal::IsListOrMapGroup(e, next))) {
+      return ReadList(e, path);
+    }
     std::vector<Field> fields;
     for (int32_t i = 0; i < *e.num_children; ++i) {
       SLUICE_ASSIGN_OR_RETURN(Field f, ReadField(path));
@@ -305,7 +319,7 @@ class SchemaReader {
     return DataType::Struct(std::move(fields));
   }
 
-  // A LIST-annotated group, by the backward-compatibility rules of LogicalTypes.md.
+  // A LIST- or MAP-annotated group, by the backward-compatibility rules of LogicalTypes.md.
   Result<DataType> ReadList(const SchemaElement& list, const std::string& path) {
     if (*list.num_children != 1) {
       return Corrupt(path, "a LIST group must hold exactly one field, it holds " +
@@ -316,19 +330,11 @@ class SchemaReader {
     if (repeated->repetition_type != FieldRepetitionType::kRepeated) {
       return Corrupt(path, "the field of a LIST group must be repeated");
     }
-    // A repeated primitive is the element itself (required).
-    if (!repeated->num_children.has_value()) {
+    // The repeated field is the element (required), or wraps it (the standard 3-level form).
+    if (internal::RepeatedFieldIsListElement(list, *repeated)) {
       SLUICE_ASSIGN_OR_RETURN(DataType t, ReadNode(*repeated, repeated_path));
       return DataType::List(Field{repeated->name, std::move(t), false});
     }
-    // A repeated group with several fields, or named "array" / "<list>_tuple", is the
-    // element: a required struct.
-    if (*repeated->num_children != 1 || repeated->name == "array" ||
-        repeated->name == list.name + "_tuple") {
-      SLUICE_ASSIGN_OR_RETURN(DataType t, ReadNode(*repeated, repeated_path));
-      return DataType::List(Field{repeated->name, std::move(t), false});
-    }
-    // The standard 3-level form: the repeated group's only field is the element.
     SLUICE_ASSIGN_OR_RETURN(Field element, ReadField(repeated_path));
     return DataType::List(std::move(element));
   }
@@ -366,9 +372,8 @@ class SchemaReader {
         // An all-null column: any type holds it; keep the physical one.
         return Physical(e, path);
       }
-      if (const auto* u = std::get_if<UnknownLogicalType>(&v)) {
-        return Unsupported(path, "logical type #" + std::to_string(u->field_id));
-      }
+      // LIST/MAP on a leaf and logical types newer than sluice: the converted type, if
+      // any, else the physical type decides (as readers ignore annotations they do not know).
     }
     if (e.converted_type.has_value()) {
       switch (*e.converted_type) {
@@ -410,9 +415,8 @@ class SchemaReader {
           return Unsupported(path, "INTERVAL");
         case ConvertedType::kMap:
         case ConvertedType::kMapKeyValue:
-          return Unsupported(path, "MAP");
         case ConvertedType::kList:
-          return Corrupt(path, "LIST annotates a primitive field");
+          return Corrupt(path, "a LIST or MAP annotation on a primitive field");
       }
       return Unsupported(path, "converted type #" + std::to_string(static_cast<int>(*e.converted_type)));
     }
@@ -502,9 +506,37 @@ class SchemaReader {
   const std::vector<SchemaElement>& elements_;
   std::string_view file_name_;
   size_t pos_ = 0;
+  int depth_ = 0;  // groups being read
 };
 
 }  // namespace
+
+namespace internal {
+
+bool IsListAnnotated(const SchemaElement& e) {
+  if (e.logical_type.has_value()) return std::holds_alternative<ListType>(e.logical_type->value);
+  return e.converted_type == ConvertedType::kList;
+}
+
+bool IsMapAnnotated(const SchemaElement& e) {
+  if (e.logical_type.has_value() && std::holds_alternative<MapType>(e.logical_type->value)) {
+    return true;
+  }
+  return e.converted_type == ConvertedType::kMap || e.converted_type == ConvertedType::kMapKeyValue;
+}
+
+bool RepeatedFieldIsListElement(const SchemaElement& group, const SchemaElement& repeated) {
+  return IsMapAnnotated(group) || !repeated.num_children.has_value() ||
+         *repeated.num_children != 1 || repeated.name == "array" ||
+         repeated.name == group.name + "_tuple";
+}
+
+bool IsListOrMapGroup(const SchemaElement& group, const SchemaElement* next) {
+  return (IsListAnnotated(group) || IsMapAnnotated(group)) && group.num_children == 1 &&
+         next != nullptr && next->repetition_type == FieldRepetitionType::kRepeated;
+}
+
+}  // namespace internal
 
 int DecimalByteLength(int precision) {
   // The fewest bytes whose two's complement holds 10^precision - 1.

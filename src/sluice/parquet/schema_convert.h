@@ -10,8 +10,9 @@
 //   <optional|required> group <name> (LIST) { repeated group list { <element> element } }
 // and structs are groups. FromParquetSchema is its inverse and also accepts what other
 // writers produce: ConvertedType-only annotations, the legacy 2-level and unannotated
-// repeated-field list forms (LogicalTypes.md, "Backward-compatibility rules"), BYTE_ARRAY
-// decimals and INT96 timestamps. Stateless functions; thread-safe.
+// repeated-field list forms (LogicalTypes.md, "Backward-compatibility rules"), MAP (as
+// list<struct<key, value>>), BYTE_ARRAY decimals and INT96 timestamps. The reader maps file
+// schemas with it (column_reader_internal.h adds the levels). Stateless functions; thread-safe.
 
 #include <string_view>
 #include <vector>
@@ -32,9 +33,11 @@ Result<std::vector<SchemaElement>> ToParquetSchema(const Schema& schema);
 // The sluice schema of a file whose footer holds `elements` (root first). Errors name
 // `file_name` and the column's dotted path: Corruption when the tree is malformed (a root
 // that is not a group, children missing, a leaf without a physical type, a LIST group that
-// does not hold a repeated field); InvalidArgument when the file uses something sluice has
-// no type for (MAP, INTERVAL, FLOAT16, a decimal wider than 38 digits, ...), saying what it
-// is. A repeated field outside a LIST group becomes a required list of required elements.
+// does not hold a repeated field, an annotation that does not fit its physical type);
+// InvalidArgument named "NotSupported" when the file uses something sluice has no type for
+// (INTERVAL, FLOAT16, a decimal wider than 38 digits, nesting deeper than 64 groups, ...),
+// saying what it is. A repeated field outside a LIST group becomes a required list of
+// required elements; annotations sluice does not know are ignored.
 Result<Schema> FromParquetSchema(const std::vector<SchemaElement>& elements,
                                  std::string_view file_name);
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "sluice/parquet/parquet_test_util.h"
+
 namespace sluice::parquet {
 namespace {
 
@@ -12,21 +14,8 @@ Field F(std::string name, DataType type, bool nullable = true) {
   return Field{std::move(name), std::move(type), nullable};
 }
 
-SchemaElement Leaf(std::string name, Type type, FieldRepetitionType rep) {
-  SchemaElement e;
-  e.name = std::move(name);
-  e.type = type;
-  e.repetition_type = rep;
-  return e;
-}
-
-SchemaElement Group(std::string name, int children, std::optional<FieldRepetitionType> rep) {
-  SchemaElement e;
-  e.name = std::move(name);
-  e.num_children = children;
-  e.repetition_type = rep;
-  return e;
-}
+using test::Group;
+using test::Leaf;
 
 Schema EveryType() {
   Schema s;
@@ -236,17 +225,47 @@ TEST(FromParquetSchema, ReadsLegacyListForms) {
   EXPECT_FALSE(s->fields[2].nullable);
 }
 
-TEST(FromParquetSchema, ReportsUnsupportedAndMalformedSchemasNamingFileAndColumn) {
+// The reader used to map MAP itself while FromParquetSchema refused it; they now share this.
+TEST(FromParquetSchema, ReadsMapsAsListsOfKeyValueStructs) {
+  // optional group m (MAP) { repeated group key_value (MAP_KEY_VALUE) { required binary key;
+  //                                                                     optional int32 value } }
   std::vector<SchemaElement> e = {Group("schema", 1, std::nullopt)};
   SchemaElement m = Group("m", 1, FieldRepetitionType::kOptional);
   m.converted_type = ConvertedType::kMap;
   e.push_back(m);
-  SchemaElement kv = Group("key_value", 1, FieldRepetitionType::kRepeated);
+  SchemaElement kv = Group("key_value", 2, FieldRepetitionType::kRepeated);
+  kv.converted_type = ConvertedType::kMapKeyValue;
   e.push_back(kv);
   e.push_back(Leaf("key", Type::kByteArray, FieldRepetitionType::kRequired));
+  e.push_back(Leaf("value", Type::kInt32, FieldRepetitionType::kOptional));
   auto r = FromParquetSchema(e, "m.parquet");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->fields[0], F("m", DataType::List(F("key_value", DataType::Struct({
+                                        F("key", DataType::Of(TypeKind::kBinary), false),
+                                        F("value", DataType::Of(TypeKind::kInt32))}), false))));
+}
+
+TEST(FromParquetSchema, RefusesNestingDeeperThan64Levels) {
+  std::vector<SchemaElement> e = {Group("schema", 1, std::nullopt)};
+  for (int i = 0; i < 65; ++i) e.push_back(Group("g", 1, FieldRepetitionType::kOptional));
+  e.push_back(Leaf("x", Type::kInt32, FieldRepetitionType::kOptional));
+  auto r = FromParquetSchema(e, "deep.parquet");
+  ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(r.status().message(), "m.parquet: column m: MAP is not supported");
+  EXPECT_NE(r.status().message().find("nesting deeper than 64 levels is not supported"),
+            std::string::npos) << r.status();
+  e.erase(e.begin() + 1);  // 64 groups: fine
+  EXPECT_TRUE(FromParquetSchema(e, "deep.parquet").ok());
+}
+
+TEST(FromParquetSchema, ReportsUnsupportedAndMalformedSchemasNamingFileAndColumn) {
+  std::vector<SchemaElement> e = {Group("schema", 1, std::nullopt),
+                                  Leaf("i", Type::kFixedLenByteArray, FieldRepetitionType::kOptional)};
+  e[1].type_length = 12;
+  e[1].converted_type = ConvertedType::kInterval;
+  auto r = FromParquetSchema(e, "i.parquet");
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().message(), "i.parquet: column i: INTERVAL is not supported");
 
   std::vector<SchemaElement> truncated = {Group("schema", 2, std::nullopt),
                                           Leaf("a", Type::kInt32, FieldRepetitionType::kOptional)};
