@@ -1041,26 +1041,44 @@ void KeepRows(const std::vector<RowRange>& ranges, int16_t max_def, LeafData* da
 namespace {
 
 // Appends the value slots `slots` of a leaf: a value where def == max_def, else null.
-Status AppendLeafSlots(const LeafData& data, const LogicalNode& node,
+// `data.values` may be moved out (the fast path): callers Clear() `data` before reusing it.
+Status AppendLeafSlots(LeafData& data, const LogicalNode& node,
                        const std::vector<int64_t>* slots, int64_t num_slots, int64_t* next_value,
                        ColumnVector* out) {
-  const ColumnVector& values = data.values;
+  ColumnVector& values = data.values;
   const Storage storage = StorageOf(out->type);
   const int64_t available = ValueCount(values);
   const size_t width = storage == Storage::kFixed ? FixedWidthOf(out->type) : 0;
-  // Fast path: every slot holds a value and they are all the values, in order.
-  const bool all_present = data.def.empty();
+  // Fast path: every slot holds a value (no levels, or a nullable column without a null)
+  // and they are all the values, in order: hand the decoded buffers over without a copy.
+  const bool all_present =
+      data.def.empty() || std::all_of(data.def.begin(), data.def.end(),
+                                      [&](int16_t d) { return d == node.max_def; });
   if (all_present && slots == nullptr && *next_value == 0 && out->length == 0 &&
       num_slots == available) {
-    const DataType type = out->type;
-    *out = values;
-    out->type = type;
+    DataType type = std::move(out->type);
+    *out = std::move(values);
+    out->type = std::move(type);
     out->length = num_slots;
     if (storage == Storage::kOffsets && out->offsets.empty()) out->offsets.push_back(0);
     *next_value = available;
     return Status::OK();
   }
-  if (node.field.nullable) out->validity.resize(static_cast<size_t>(out->length), 1);
+  if (node.field.nullable) {
+    out->validity.resize(static_cast<size_t>(out->length), 1);
+    out->validity.reserve(static_cast<size_t>(out->length + num_slots));
+  }
+  const auto reserve = static_cast<size_t>(out->length + num_slots);
+  switch (storage) {
+    case Storage::kBools: out->bools.reserve(reserve); break;
+    case Storage::kInts32: out->ints32.reserve(reserve); break;
+    case Storage::kInts64: out->ints64.reserve(reserve); break;
+    case Storage::kFloats: out->floats.reserve(reserve); break;
+    case Storage::kDoubles: out->doubles.reserve(reserve); break;
+    case Storage::kOffsets: out->offsets.reserve(reserve + 1); break;
+    case Storage::kFixed: out->bytes.reserve(reserve * width); break;
+    case Storage::kNone: break;
+  }
   for (int64_t s = 0; s < num_slots; ++s) {
     const int64_t entry = slots == nullptr ? s : (*slots)[static_cast<size_t>(s)];
     const bool present = all_present || data.def[static_cast<size_t>(entry)] == node.max_def;
@@ -1119,7 +1137,7 @@ Status AppendLeafSlots(const LeafData& data, const LogicalNode& node,
 
 }  // namespace
 
-Status AssembleLeaf(const LeafData& data, const LeafInfo& leaf, int leaf_index,
+Status AssembleLeaf(LeafData& data, const LeafInfo& leaf, int leaf_index,
                     const std::vector<ColumnVector*>& vectors) {
   const int64_t n = data.num_entries;
   const bool flat = data.rep.empty();

@@ -145,7 +145,8 @@ void KeepRows(const std::vector<RowRange>& ranges, int16_t max_def, LeafData* da
 // ancestry[k] (vectors[0] the top-level column). Nodes whose first leaf is `leaf_index`
 // append their own validity and offsets; every leaf appends its values. Corruption when the
 // levels are inconsistent (a level above its maximum, a row not starting at repetition 0).
-Status AssembleLeaf(const LeafData& data, const LeafInfo& leaf, int leaf_index,
+// Takes `data`'s values (they may be moved out): Clear() it before decoding into it again.
+Status AssembleLeaf(LeafData& data, const LeafInfo& leaf, int leaf_index,
                     const std::vector<ColumnVector*>& vectors);
 
 // An empty column of `type` whose offsets (strings, lists) start with 0.
