@@ -213,20 +213,6 @@ double Best(int runs, Fn&& fn) {
   return best;
 }
 
-std::string EncodingName(Encoding e) {
-  switch (e) {
-    case Encoding::kPlain: return "PLAIN";
-    case Encoding::kPlainDictionary: return "PLAIN_DICTIONARY";
-    case Encoding::kRle: return "RLE";
-    case Encoding::kBitPacked: return "BIT_PACKED";
-    case Encoding::kDeltaBinaryPacked: return "DELTA_BINARY_PACKED";
-    case Encoding::kDeltaLengthByteArray: return "DELTA_LENGTH_BYTE_ARRAY";
-    case Encoding::kDeltaByteArray: return "DELTA_BYTE_ARRAY";
-    case Encoding::kRleDictionary: return "RLE_DICTIONARY";
-    case Encoding::kByteStreamSplit: return "BYTE_STREAM_SPLIT";
-  }
-  return std::to_string(static_cast<int>(e));
-}
 
 ReadOptions Projection() {
   ReadOptions o;
@@ -316,7 +302,7 @@ int Main(int argc, char** argv) {
       compressed += m.total_compressed_size;
       uncompressed += m.total_uncompressed_size;
       for (Encoding e : m.encodings) {
-        const std::string name = EncodingName(e);
+        const std::string name = parquet::ParquetEncodingName(e);
         if (std::find(encodings.begin(), encodings.end(), name) == encodings.end()) {
           encodings.push_back(name);
         }

@@ -18,20 +18,6 @@ namespace json = boost::json;
 using parquet::Encoding;
 using parquet::Type;
 
-std::string EncodingName(Encoding e) {
-  switch (e) {
-    case Encoding::kPlain: return "PLAIN";
-    case Encoding::kPlainDictionary: return "PLAIN_DICTIONARY";
-    case Encoding::kRle: return "RLE";
-    case Encoding::kBitPacked: return "BIT_PACKED";
-    case Encoding::kDeltaBinaryPacked: return "DELTA_BINARY_PACKED";
-    case Encoding::kDeltaLengthByteArray: return "DELTA_LENGTH_BYTE_ARRAY";
-    case Encoding::kDeltaByteArray: return "DELTA_BYTE_ARRAY";
-    case Encoding::kRleDictionary: return "RLE_DICTIONARY";
-    case Encoding::kByteStreamSplit: return "BYTE_STREAM_SPLIT";
-  }
-  return "ENCODING_" + std::to_string(static_cast<int>(e));
-}
 
 bool IsUtf8Printable(std::string_view s) {
   for (unsigned char c : s) {
@@ -110,7 +96,7 @@ int ParquetMeta(const std::string& path, std::ostream& out, std::ostream& err) {
       std::string column_path;
       for (const std::string& p : cm.path_in_schema) column_path += (column_path.empty() ? "" : ".") + p;
       json::array encodings;
-      for (Encoding e : cm.encodings) encodings.push_back(json::value(EncodingName(e)));
+      for (Encoding e : cm.encodings) encodings.push_back(json::value(parquet::ParquetEncodingName(e)));
       json::object col{{"path", column_path},
                        {"type", parquet::ParquetTypeName(cm.type)},
                        {"codec", parquet::CompressionCodecName(cm.codec)},

@@ -1104,6 +1104,21 @@ Result<ColumnIndex> ParseColumnIndex(std::string_view bytes, const ReaderLimits&
 
 std::string SerializeColumnIndex(const ColumnIndex& index) { return SerializeWhole(index); }
 
+std::string ParquetEncodingName(Encoding encoding) {
+  switch (encoding) {
+    case Encoding::kPlain: return "PLAIN";
+    case Encoding::kPlainDictionary: return "PLAIN_DICTIONARY";
+    case Encoding::kRle: return "RLE";
+    case Encoding::kBitPacked: return "BIT_PACKED";
+    case Encoding::kDeltaBinaryPacked: return "DELTA_BINARY_PACKED";
+    case Encoding::kDeltaLengthByteArray: return "DELTA_LENGTH_BYTE_ARRAY";
+    case Encoding::kDeltaByteArray: return "DELTA_BYTE_ARRAY";
+    case Encoding::kRleDictionary: return "RLE_DICTIONARY";
+    case Encoding::kByteStreamSplit: return "BYTE_STREAM_SPLIT";
+  }
+  return "ENCODING_" + std::to_string(static_cast<int>(encoding));
+}
+
 std::string_view ParquetTypeName(Type type) {
   switch (type) {
     case Type::kBoolean:

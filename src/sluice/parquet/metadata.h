@@ -83,6 +83,9 @@ enum class Encoding : int32_t {
   kByteStreamSplit = 9,
 };
 
+// "PLAIN", "RLE_DICTIONARY", ...; "ENCODING_<n>" for a value outside the enum.
+std::string ParquetEncodingName(Encoding encoding);
+
 enum class CompressionCodec : int32_t {
   kUncompressed = 0,
   kSnappy = 1,
