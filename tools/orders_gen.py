@@ -101,6 +101,7 @@ def main():
             base_ts = dt.datetime.strptime(base["order_ts"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
             base["order_ts"] = (base_ts + dt.timedelta(seconds=1 + rng.randrange(3600))).strftime("%Y-%m-%dT%H:%M:%SZ")
             base["quantity"] = str(rng.randint(1, 20))
+            base["note"] = "duplicate"  # a quoted note is counted once, on its first row
             row = base
             next_id -= 1  # the id was not used
         elif defect == "duplicate":
