@@ -1,0 +1,545 @@
+#include "sluice/etl/csv_reader.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace sluice::etl {
+namespace {
+
+constexpr size_t kInitialBuffer = 1 << 20;
+constexpr size_t kMinRead = 64 << 10;
+constexpr size_t kRawPrefix = 4096;
+
+std::string Printable(char c) {
+  auto u = static_cast<unsigned char>(c);
+  if (u >= 0x20 && u < 0x7f) return std::string(1, c);
+  static const char kHex[] = "0123456789abcdef";
+  return std::string("\\x") + kHex[u >> 4] + kHex[u & 15];
+}
+
+// The offset of the first invalid byte of `s` as UTF-8, or npos.
+size_t FindInvalidUtf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  size_t n = s.size(), i = 0;
+  while (i < n) {
+    // Fast path over ASCII, 8 bytes at a time.
+    while (i + 8 <= n) {
+      uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      if (w & 0x8080808080808080ULL) break;
+      i += 8;
+    }
+    if (i >= n) break;
+    unsigned char c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len;
+    uint32_t cp;
+    if (c >= 0xc2 && c <= 0xdf) {
+      len = 2, cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      len = 3, cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      len = 4, cp = c & 0x07;
+    } else {
+      return i;
+    }
+    if (i + len > n) return i;
+    for (size_t k = 1; k < len; ++k) {
+      if ((p[i + k] & 0xc0) != 0x80) return i;
+      cp = (cp << 6) | (p[i + k] & 0x3f);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+        (len == 4 && (cp < 0x10000 || cp > 0x10ffff))) {
+      return i;
+    }
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
+enum State { kFieldStart, kUnquoted, kQuoted, kQuotedEscape, kAfterQuote };
+
+}  // namespace
+
+Status CsvDialect::Validate() const {
+  auto bad = [](char c) { return c == '\n' || c == '\r'; };
+  if (bad(delimiter)) return Status::InvalidArgument("csv delimiter must not be a line break");
+  if (bad(quote)) return Status::InvalidArgument("csv quote must not be a line break");
+  if (delimiter == quote) {
+    return Status::InvalidArgument("csv delimiter and quote must differ (both '" +
+                                   Printable(delimiter) + "')");
+  }
+  if (escape && (bad(*escape) || *escape == delimiter)) {
+    return Status::InvalidArgument("csv escape must not be a line break or the delimiter");
+  }
+  if (comment_prefix.find_first_of("\r\n") != std::string::npos) {
+    return Status::InvalidArgument("csv comment prefix must not contain a line break");
+  }
+  if (max_field_bytes == 0 || max_record_bytes == 0 || max_fields == 0) {
+    return Status::InvalidArgument(
+        "csv max_field_bytes, max_record_bytes and max_fields must be positive");
+  }
+  return Status::OK();
+}
+
+bool IsNull(std::string_view field, bool quoted, const CsvDialect& dialect) {
+  if (quoted) return false;
+  for (const std::string& n : dialect.null_strings) {
+    if (field == n) return true;
+  }
+  return false;
+}
+
+CsvReader::CsvReader(std::unique_ptr<common::InputStream> in, CsvDialect dialect,
+                     std::string source_name)
+    : in_(std::move(in)), dialect_(std::move(dialect)), source_name_(std::move(source_name)) {
+  latin1_ = dialect_.encoding == CsvDialect::Encoding::kLatin1;
+  if (dialect_.escape && *dialect_.escape == dialect_.quote) dialect_.escape.reset();
+  for (unsigned char c :
+       {static_cast<unsigned char>(dialect_.delimiter), (unsigned char)'\r', (unsigned char)'\n'}) {
+    special_[c] = true;
+  }
+  for (unsigned char c :
+       {static_cast<unsigned char>(dialect_.quote), (unsigned char)'\r', (unsigned char)'\n'}) {
+    quoted_special_[c] = true;
+  }
+  if (dialect_.escape) quoted_special_[static_cast<unsigned char>(*dialect_.escape)] = true;
+  cap_ = kInitialBuffer;
+  buf_ = std::make_unique<char[]>(cap_);
+}
+
+CsvReader::~CsvReader() = default;
+
+Result<std::unique_ptr<CsvReader>> CsvReader::Open(std::unique_ptr<common::InputStream> in,
+                                                   CsvDialect dialect, std::string source_name) {
+  Status valid = dialect.Validate();
+  if (!valid.ok()) return valid.WithContext(source_name);
+  std::unique_ptr<CsvReader> reader(
+      new CsvReader(std::move(in), std::move(dialect), std::move(source_name)));
+  SLUICE_RETURN_IF_ERROR(reader->Start());
+  return reader;
+}
+
+Status CsvReader::Start() {
+  while (end_ - p_ < 3 && !eof_) {
+    SLUICE_ASSIGN_OR_RETURN(bool more, Fill(p_));
+    if (!more) break;
+  }
+  if (end_ - p_ >= 3 && std::memcmp(buf_.get() + p_, "\xEF\xBB\xBF", 3) == 0) p_ += 3;
+
+  if (!dialect_.header && !dialect_.columns.empty()) {
+    header_ = dialect_.columns;
+    return Status::OK();
+  }
+  SLUICE_ASSIGN_OR_RETURN(bool any, ReadRecord());
+  if (!any) {
+    header_ = dialect_.columns;
+    return Status::OK();
+  }
+  CheckUtf8();
+  if (dialect_.header) {
+    if (error_) {
+      return Status::InvalidArgument(source_name_ + ": line " + std::to_string(rec_line_) +
+                                     ": malformed header: " + *error_);
+    }
+    if (!dialect_.columns.empty()) {
+      header_ = dialect_.columns;
+    } else {
+      size_t begin = 0;
+      for (size_t end : field_ends_) {
+        header_.emplace_back(out_.data() + begin, end - begin);
+        begin = end;
+      }
+    }
+  } else {
+    // No names anywhere: Glue's col0, col1, … with the first record's width.
+    size_t width = std::min(field_ends_.size() + skipped_fields_, dialect_.max_fields);
+    for (size_t i = 0; i < width; ++i) header_.push_back("col" + std::to_string(i));
+    pending_ = true;
+  }
+  return Status::OK();
+}
+
+Result<bool> CsvReader::Fill(size_t keep_from) {
+  if (eof_) return false;
+  if (skipping_) {
+    // The skipped record's bytes are about to go: keep the start of it for CsvRecord::raw.
+    CaptureRaw(end_);
+    captured_ = captured_ >= keep_from ? captured_ - keep_from : 0;
+  }
+  if (keep_from > 0) {
+    size_t n = end_ - keep_from;
+    std::memmove(buf_.get(), buf_.get() + keep_from, n);
+    p_ -= keep_from;
+    buf_base_ += keep_from;
+    rec_start_ = rec_start_ >= keep_from ? rec_start_ - keep_from : 0;
+    end_ = n;
+  }
+  if (cap_ > 4 * kInitialBuffer && end_ + kMinRead <= kInitialBuffer) {
+    // A long record has gone: give its memory back.
+    auto smaller = std::make_unique<char[]>(kInitialBuffer);
+    std::memcpy(smaller.get(), buf_.get(), end_);
+    buf_ = std::move(smaller);
+    cap_ = kInitialBuffer;
+  } else if (cap_ - end_ < kMinRead) {
+    size_t new_cap = std::max(cap_ * 2, end_ + kMinRead);
+    auto bigger = std::make_unique<char[]>(new_cap);
+    std::memcpy(bigger.get(), buf_.get(), end_);
+    buf_ = std::move(bigger);
+    cap_ = new_cap;
+  }
+  Result<size_t> got = in_->Read(buf_.get() + end_, cap_ - end_);
+  if (!got.ok()) return got.status().WithContext(source_name_);
+  if (*got == 0) {
+    eof_ = true;
+    return false;
+  }
+  end_ += *got;
+  bytes_read_ += static_cast<int64_t>(*got);
+  return true;
+}
+
+void CsvReader::SetError(std::string message) {
+  if (!error_) error_ = std::move(message);
+}
+
+void CsvReader::EnterSkipMode() {
+  raw_prefix_.clear();
+  captured_ = rec_start_;
+  skipping_ = true;
+}
+
+void CsvReader::CaptureRaw(size_t upto) {
+  if (raw_prefix_.size() < kRawPrefix && upto > captured_) {
+    raw_prefix_.append(buf_.get() + captured_,
+                       std::min(upto - captured_, kRawPrefix - raw_prefix_.size()));
+  }
+  captured_ = std::max(captured_, upto);
+}
+
+void CsvReader::Append(const char* data, size_t n) {
+  if (!skipping_ && !latin1_) {
+    out_.append(data, n);
+    if (out_.size() - field_start_ > dialect_.max_field_bytes) [[unlikely]]
+      StartOversizedField();
+    return;
+  }
+  AppendSlow(data, n);
+}
+
+void CsvReader::AppendSlow(const char* data, size_t n) {
+  if (skipping_) {
+    if (counting_) {
+      oversized_len_ += n;
+      if (latin1_) {  // as converted: two bytes for each byte over 0x7f
+        for (size_t i = 0; i < n; ++i) oversized_len_ += static_cast<unsigned char>(data[i]) >> 7;
+      }
+    }
+    return;
+  }
+  for (size_t i = 0; i < n; ++i) {  // Latin-1 to UTF-8
+    auto c = static_cast<unsigned char>(data[i]);
+    if (c < 0x80) {
+      out_.push_back(static_cast<char>(c));
+    } else {
+      out_.push_back(static_cast<char>(0xc0 | (c >> 6)));
+      out_.push_back(static_cast<char>(0x80 | (c & 0x3f)));
+    }
+  }
+  if (out_.size() - field_start_ > dialect_.max_field_bytes) StartOversizedField();
+}
+
+void CsvReader::StartOversizedField() {
+  counting_ = true;
+  oversized_len_ = out_.size() - field_start_;
+  EnterSkipMode();
+}
+
+void CsvReader::EndField() {
+  size_t number = field_ends_.size() + skipped_fields_ + 1;
+  if (counting_) [[unlikely]] {
+    SetError("field " + std::to_string(number) + " of " + std::to_string(oversized_len_) +
+             " bytes exceeds the " + std::to_string(dialect_.max_field_bytes) + "-byte limit");
+    counting_ = false;
+  }
+  if (number > dialect_.max_fields) [[unlikely]] {
+    if (number == dialect_.max_fields + 1) {
+      SetError("more than " + std::to_string(dialect_.max_fields) + " fields");
+    }
+    if (!skipping_) EnterSkipMode();
+  }
+  if (skipping_) {
+    ++skipped_fields_;  // nothing kept: memory stays bounded however many fields follow
+    return;
+  }
+  field_ends_.push_back(out_.size());
+  quoted_.push_back(cur_quoted_);
+  field_start_ = out_.size();
+}
+
+Status CsvReader::SkipLine() {
+  for (;;) {
+    if (p_ == end_) {
+      SLUICE_ASSIGN_OR_RETURN(bool more, Fill(p_));
+      if (!more) return Status::OK();
+      continue;
+    }
+    const char* b = buf_.get();
+    const void* nl = std::memchr(b + p_, '\n', end_ - p_);
+    const void* cr = std::memchr(b + p_, '\r', end_ - p_);
+    const char* stop = nullptr;
+    if (nl && cr)
+      stop = static_cast<const char*>(std::min(nl, cr));
+    else
+      stop = static_cast<const char*>(nl ? nl : cr);
+    if (stop == nullptr) {
+      p_ = end_;
+      continue;
+    }
+    p_ = static_cast<size_t>(stop - b) + 1;
+    ++line_;
+    skip_lf_ = *stop == '\r';
+    return Status::OK();
+  }
+}
+
+Result<bool> CsvReader::ReadRecord() {
+  out_.clear();
+  field_ends_.clear();
+  quoted_.clear();
+  error_.reset();
+  skipping_ = counting_ = false;
+  skipped_fields_ = 0;
+  raw_prefix_.clear();
+  field_start_ = 0;
+  cur_quoted_ = false;
+  const std::string& comment = dialect_.comment_prefix;
+
+  // Find the record's start past blank and comment lines.
+  for (;;) {
+    if (p_ == end_) {
+      SLUICE_ASSIGN_OR_RETURN(bool more, Fill(p_));
+      if (!more) return false;
+      continue;
+    }
+    char c = buf_[p_];
+    if (skip_lf_) {
+      skip_lf_ = false;
+      if (c == '\n') {
+        ++p_;
+        continue;
+      }
+    }
+    if (c == '\n' || c == '\r') {
+      ++line_;
+      ++p_;
+      skip_lf_ = c == '\r';
+      continue;
+    }
+    if (!comment.empty() && c == comment[0]) {
+      while (end_ - p_ < comment.size()) {
+        SLUICE_ASSIGN_OR_RETURN(bool more, Fill(p_));
+        if (!more) break;
+      }
+      if (end_ - p_ >= comment.size() &&
+          std::memcmp(buf_.get() + p_, comment.data(), comment.size()) == 0) {
+        SLUICE_RETURN_IF_ERROR(SkipLine());
+        continue;
+      }
+    }
+    break;
+  }
+
+  rec_start_ = p_;
+  rec_abs_start_ = buf_base_ + p_;
+  rec_line_ = line_;
+  State state = kFieldStart;
+  const char quote = dialect_.quote, delim = dialect_.delimiter;
+  const bool has_escape = dialect_.escape.has_value();
+  const char escape = has_escape ? *dialect_.escape : '\0';
+
+  for (;;) {
+    if (p_ == end_) {
+      // Over the record limit: stop keeping its bytes (FinishRecord reports it).
+      if (!skipping_ && p_ - rec_start_ > dialect_.max_record_bytes) EnterSkipMode();
+      SLUICE_ASSIGN_OR_RETURN(bool more, Fill(skipping_ ? p_ : rec_start_));
+      if (!more) {
+        size_t field = field_ends_.size() + skipped_fields_ + 1;
+        EndField();  // an oversized field, found first, is the error to report
+        if (state == kQuoted || state == kQuotedEscape) {
+          SetError("unterminated quoted field " + std::to_string(field));
+        }
+        FinishRecord(p_);
+        return true;
+      }
+      continue;
+    }
+    const char* b = buf_.get();
+    switch (state) {
+      case kFieldStart:
+        if (b[p_] == quote) {
+          cur_quoted_ = true;
+          prev_cr_ = false;
+          ++p_;
+          state = kQuoted;
+          break;
+        }
+        cur_quoted_ = false;
+        state = kUnquoted;
+        [[fallthrough]];
+      case kUnquoted: {
+        size_t q = p_;
+        while (q < end_ && !special_[static_cast<unsigned char>(b[q])]) ++q;
+        Append(b + p_, q - p_);
+        p_ = q;
+        if (p_ == end_) break;
+        char c = b[p_];
+        EndField();
+        if (c == delim) {
+          ++p_;
+          state = kFieldStart;
+          break;
+        }
+        FinishRecord(p_++);
+        ++line_;
+        skip_lf_ = c == '\r';
+        return true;
+      }
+      case kQuoted: {
+        size_t q = p_;
+        while (q < end_ && !quoted_special_[static_cast<unsigned char>(b[q])]) ++q;
+        if (q > p_) {
+          Append(b + p_, q - p_);
+          prev_cr_ = false;
+        }
+        p_ = q;
+        if (p_ == end_) break;
+        char c = b[p_++];
+        if (c == quote) {
+          state = kAfterQuote;
+        } else if (has_escape && c == escape) {
+          state = kQuotedEscape;
+        } else {  // a line break inside quotes is data
+          if (c == '\r' || !prev_cr_) ++line_;
+          prev_cr_ = c == '\r';
+          Append(&c, 1);
+        }
+        break;
+      }
+      case kQuotedEscape: {
+        char c = b[p_++];
+        if (c == '\n' || c == '\r') ++line_;
+        prev_cr_ = false;
+        Append(&c, 1);
+        state = kQuoted;
+        break;
+      }
+      case kAfterQuote: {
+        char c = b[p_];
+        if (c == quote && !has_escape) {
+          Append(&c, 1);
+          ++p_;
+          state = kQuoted;
+        } else if (c == delim) {
+          EndField();
+          ++p_;
+          state = kFieldStart;
+        } else if (c == '\n' || c == '\r') {
+          EndField();
+          FinishRecord(p_++);
+          ++line_;
+          skip_lf_ = c == '\r';
+          return true;
+        } else {
+          // Text after the closing quote: keep it as data, but the record is malformed.
+          SetError("unexpected '" + Printable(c) + "' after the closing quote of field " +
+                   std::to_string(field_ends_.size() + skipped_fields_ + 1));
+          state = kUnquoted;
+        }
+        break;
+      }
+    }
+  }
+}
+
+void CsvReader::FinishRecord(size_t end) {
+  rec_end_ = end;
+  // Decided on the record's full length, so that the outcome does not depend on how the
+  // input was chunked; this error replaces any other.
+  uint64_t length = buf_base_ + end - rec_abs_start_;
+  if (length > dialect_.max_record_bytes) {
+    if (!skipping_) EnterSkipMode();
+    error_ = "record of " + std::to_string(length) + " bytes exceeds the " +
+             std::to_string(dialect_.max_record_bytes) + "-byte limit";
+  }
+}
+
+void CsvReader::CheckUtf8() {
+  if (latin1_ || skipping_ || error_) return;
+  // Most data is ASCII: one pass over all values, field by field only when needed.
+  const char* d = out_.data();
+  size_t n = out_.size(), i = 0;
+  uint64_t any = 0;
+  for (; i + 32 <= n; i += 32) {
+    uint64_t w[4];
+    std::memcpy(w, d + i, 32);
+    any |= w[0] | w[1] | w[2] | w[3];
+  }
+  for (; i < n; ++i) any |= static_cast<unsigned char>(d[i]);
+  if ((any & 0x8080808080808080ULL) == 0) return;
+  size_t begin = 0;
+  for (size_t f = 0; f < field_ends_.size(); ++f) {
+    size_t bad = FindInvalidUtf8(std::string_view(d + begin, field_ends_[f] - begin));
+    if (bad != std::string_view::npos) {
+      SetError("invalid UTF-8 in field " + std::to_string(f + 1) + " at offset " +
+               std::to_string(bad));
+      return;
+    }
+    begin = field_ends_[f];
+  }
+}
+
+void CsvReader::Emit(CsvRecord* record) {
+  record->fields.clear();
+  record->quoted.clear();
+  if (!skipping_) {
+    size_t begin = 0;
+    for (size_t i = 0; i < field_ends_.size(); ++i) {
+      record->fields.emplace_back(out_.data() + begin, field_ends_[i] - begin);
+      record->quoted.push_back(quoted_[i]);
+      begin = field_ends_[i];
+    }
+  }
+  record->line = rec_line_;
+  if (skipping_) CaptureRaw(rec_end_);
+  record->raw = skipping_ ? std::string_view(raw_prefix_)
+                          : std::string_view(buf_.get() + rec_start_, rec_end_ - rec_start_);
+  size_t count = field_ends_.size() + skipped_fields_;
+  if (!error_ && !header_.empty() && count != header_.size()) {
+    error_ = std::to_string(count) + " fields, expected " + std::to_string(header_.size());
+  }
+  if (error_) {
+    record->error = std::move(error_);
+    error_.reset();
+  } else {
+    record->error.reset();
+  }
+}
+
+Result<bool> CsvReader::Next(CsvRecord* record) {
+  if (pending_) {
+    pending_ = false;
+    Emit(record);
+    return true;
+  }
+  SLUICE_ASSIGN_OR_RETURN(bool any, ReadRecord());
+  if (!any) return false;
+  CheckUtf8();
+  Emit(record);
+  return true;
+}
+
+}  // namespace sluice::etl

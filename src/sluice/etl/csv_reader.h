@@ -1,0 +1,178 @@
+#pragma once
+
+// The streaming CSV reader of ETL jobs (Glue's `format: csv` source). It reads a byte
+// stream (already decompressed: see decompress.h) record by record through a reused,
+// bounded buffer: memory is about the size of the largest record (capped by
+// CsvDialect::max_record_bytes), never the size of the file.
+//
+// Malformed input never stops the reader and never makes it hang: a ragged row, a broken
+// quote, invalid UTF-8 or an oversized field is reported on the record it affects
+// (CsvRecord::error) and reading continues with the next record. Only a failure of the
+// input itself (I/O, corrupt compressed data) is a Status.
+//
+// Rules: RFC 4180 plus the dialect. Records end at LF, CRLF or a lone CR outside quotes.
+// A leading UTF-8 byte order mark is dropped. Blank lines and lines starting with
+// `comment_prefix` (at the start of a record) are skipped. A quote is special only at the
+// start of a field; a quote inside an unquoted field is data. Inside quotes, the quote is
+// written doubled ("") or, when `escape` is set, preceded by the escape character (which
+// then escapes any following character).
+//
+// A CsvReader owns its stream. Single-threaded.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sluice/common/io.h"
+#include "sluice/common/status.h"
+
+namespace sluice::etl {
+
+struct CsvDialect {
+  enum class Encoding { kUtf8, kLatin1 };
+
+  char delimiter = ',';
+  char quote = '"';
+  // Inside quoted fields, makes the next character literal. None: quotes are doubled.
+  std::optional<char> escape;
+  // The first record names the columns. With `columns` also given, `columns` wins and the
+  // file's header line is skipped.
+  bool header = true;
+  // The column names when there is no header. Without header or columns, the columns are
+  // named col0, col1, … after the first record.
+  std::vector<std::string> columns;
+  // Lines starting with this (at the start of a record) are skipped. Empty: none.
+  std::string comment_prefix;
+  // Unquoted field values meaning null (see IsNull).
+  std::vector<std::string> null_strings = {""};
+  // kUtf8: invalid UTF-8 is a record error. kLatin1: bytes are converted to UTF-8.
+  Encoding encoding = Encoding::kUtf8;
+  // A longer field (after unquoting) is a record error; the reader skips to the record's end
+  // without buffering the rest of it.
+  size_t max_field_bytes = 16 << 20;
+  // A longer record (raw bytes) is a record error, skipped the same way.
+  size_t max_record_bytes = 64 << 20;
+  // A record with more fields is a record error, skipped the same way (Spark's maxColumns).
+  size_t max_fields = 20480;
+
+  // InvalidArgument naming the option when the dialect cannot work (delimiter equal to the
+  // quote, a newline as delimiter, …).
+  Status Validate() const;
+};
+
+// One record as read.
+struct CsvRecord {
+  // The field values, unquoted and unescaped (UTF-8 for Latin-1 input). Valid until the next
+  // call to Next(). Empty when the record was skipped for an oversized field or record.
+  std::vector<std::string_view> fields;
+  // quoted[i]: fields[i] was written in quotes.
+  std::vector<bool> quoted;
+  // The 1-based line the record starts on.
+  int64_t line = 0;
+  // The record's text as in the input, without its line terminator (for quarantine). For
+  // an oversized record, only its first 4096 bytes. Valid until the next call to Next().
+  std::string_view raw;
+  // Why the record is malformed; fields are still filled as far as they could be read.
+  // "unterminated quoted field 2", "unexpected 'x' after the closing quote of field 2",
+  // "invalid UTF-8 in field 2 at offset 5", "field 2 of 16777217 bytes exceeds the
+  // 16777216-byte limit", "more than 20480 fields", "record of 67108865 bytes exceeds the
+  // 67108864-byte limit" (this one replaces any other), "3 fields, expected 4".
+  std::optional<std::string> error;
+};
+
+// True when `field` stands for null: unquoted and one of dialect.null_strings. A quoted
+// value ("" included) is never null.
+bool IsNull(std::string_view field, bool quoted, const CsvDialect& dialect);
+
+class CsvReader {
+ public:
+  // Validates the dialect, drops a BOM and reads the header (or, without header and
+  // columns, looks at the first record to name the columns). InvalidArgument naming
+  // `source_name` and the line when the header line itself is malformed; the input's own
+  // Status when reading fails.
+  static Result<std::unique_ptr<CsvReader>> Open(std::unique_ptr<common::InputStream> in,
+                                                 CsvDialect dialect, std::string source_name);
+  ~CsvReader();
+  CsvReader(const CsvReader&) = delete;
+  CsvReader& operator=(const CsvReader&) = delete;
+
+  // The column names, from the file or the dialect; empty for an empty file.
+  const std::vector<std::string>& header() const { return header_; }
+  const std::string& source_name() const { return source_name_; }
+
+  // Reads the next record into `record`; false at the end of the input. A record with the
+  // wrong number of fields (compared with header()) carries an error. A Status only when
+  // the input fails, prefixed with the source name.
+  Result<bool> Next(CsvRecord* record);
+
+  // Bytes taken from the (decompressed) input so far.
+  int64_t bytes_read() const { return bytes_read_; }
+
+ private:
+  CsvReader(std::unique_ptr<common::InputStream> in, CsvDialect dialect, std::string source_name);
+
+  Status Start();
+  // Parses the next record into out_/field_ends_/quoted_/error_; false at the end.
+  Result<bool> ReadRecord();
+  // Keeps the bytes from `keep_from` on, makes room and reads more; false at the end.
+  Result<bool> Fill(size_t keep_from);
+  // Skips the rest of a comment line.
+  Status SkipLine();
+  void Append(const char* data, size_t n);
+  void AppendSlow(const char* data, size_t n);
+  void StartOversizedField();
+  void EndField();
+  void EnterSkipMode();
+  // Appends the skipped record's bytes [captured_, upto) to raw_prefix_, up to its limit.
+  void CaptureRaw(size_t upto);
+  void SetError(std::string message);
+  // Ends the record at buffer index `end` and applies the record length limit.
+  void FinishRecord(size_t end);
+  void CheckUtf8();
+  void Emit(CsvRecord* record);
+
+  std::unique_ptr<common::InputStream> in_;
+  CsvDialect dialect_;
+  std::string source_name_;
+  std::vector<std::string> header_;
+  bool latin1_ = false;
+  bool special_[256] = {};         // ends an unquoted run: delimiter, CR, LF
+  bool quoted_special_[256] = {};  // ends a quoted run: quote, escape, CR, LF
+
+  // Input buffer: bytes [p_, end_) are unread; [rec_start_, p_) the current record.
+  std::unique_ptr<char[]> buf_;
+  size_t cap_ = 0;
+  size_t p_ = 0;
+  size_t end_ = 0;
+  uint64_t buf_base_ = 0;  // stream offset of buf_[0]
+  bool eof_ = false;
+  int64_t bytes_read_ = 0;
+  int64_t line_ = 1;
+  bool skip_lf_ = false;  // the last record ended at CR: an LF next belongs to it
+  bool prev_cr_ = false;  // inside quotes, the last byte was CR
+
+  // The current record.
+  size_t rec_start_ = 0;
+  uint64_t rec_abs_start_ = 0;
+  size_t rec_end_ = 0;
+  int64_t rec_line_ = 0;
+  std::string out_;                 // field values, back to back
+  std::vector<size_t> field_ends_;  // end offset of each field in out_
+  std::vector<uint8_t> quoted_;
+  size_t field_start_ = 0;
+  bool cur_quoted_ = false;
+  std::optional<std::string> error_;
+  bool skipping_ = false;      // over a limit: scanning to the record's end, keeping nothing
+  bool counting_ = false;      // measuring the oversized field
+  size_t skipped_fields_ = 0;  // fields ended while skipping (not in field_ends_)
+  uint64_t oversized_len_ = 0;
+  std::string raw_prefix_;  // the start of a skipped record
+  size_t captured_ = 0;     // buffer index up to which raw_prefix_ has looked
+  bool pending_ = false;    // a record read by Open() not yet returned
+};
+
+}  // namespace sluice::etl

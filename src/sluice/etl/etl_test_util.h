@@ -1,0 +1,30 @@
+#pragma once
+
+// Test helpers shared by the ETL module's tests.
+
+#include <algorithm>
+#include <string>
+
+#include "sluice/common/io.h"
+#include "sluice/common/status.h"
+
+namespace sluice::etl::testing {
+
+// Hands out at most `chunk` bytes per Read, to put buffer boundaries everywhere.
+class ChunkedInputStream final : public common::InputStream {
+ public:
+  ChunkedInputStream(std::string data, size_t chunk) : data_(std::move(data)), chunk_(chunk) {}
+  Result<size_t> Read(void* out, size_t size) override {
+    size_t n = std::min({size, chunk_, data_.size() - pos_});
+    std::copy_n(data_.data() + pos_, n, static_cast<char*>(out));
+    pos_ += n;
+    return n;
+  }
+
+ private:
+  std::string data_;
+  size_t chunk_;
+  size_t pos_ = 0;
+};
+
+}  // namespace sluice::etl::testing
