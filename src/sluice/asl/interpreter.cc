@@ -47,6 +47,7 @@ class Execution {
         floor = std::max(floor, e.timestamp.micros);
       }
     }
+    last_timestamp_ = floor;
     last_event_id_ = std::max(last_event_id_, options.last_event_id);
     previous_event_id_ = last_event_id_;
     // A resumed execution's clock never runs behind its history.
@@ -100,18 +101,22 @@ class Execution {
       return Recorded{e->timestamp, e};
     }
     HistoryEvent e;
-    e.timestamp = now;
     e.type = std::string(type);
     e.details_name = std::string(details_name);
     e.details = std::move(details);
     e.scope = scope;
     std::lock_guard<std::mutex> lock(mu_);
+    // History timestamps never go back, whichever thread reads its clock first and however
+    // the wall clock steps.
+    e.timestamp = Timestamp{std::max(now.micros, last_timestamp_)};
+    last_timestamp_ = e.timestamp.micros;
     e.id = ++last_event_id_;
     e.previous_event_id = previous_event_id_;
     previous_event_id_ = e.id;
     if (options_.journal) SLUICE_RETURN_IF_ERROR(options_.journal->Append(e));
+    Timestamp at = e.timestamp;
     history_.push_back(std::move(e));
-    return Recorded{now, nullptr};
+    return Recorded{at, nullptr};
   }
 
   Status Sync() {
@@ -139,6 +144,7 @@ class Execution {
   RandomSource* random_;
   const std::string& arn_;
   int64_t initial_offset_ = 0;
+  int64_t last_timestamp_ = 0;  // micros of the latest recorded event (guarded by mu_)
   std::optional<Timestamp> deadline_;
   std::map<std::string, std::deque<const HistoryEvent*>, std::less<>> replay_;
   std::mutex mu_;  // guards the live history, the event ids and the journal

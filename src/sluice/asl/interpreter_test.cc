@@ -117,6 +117,35 @@ TEST_F(InterpreterTest, OutputsOverThePayloadLimitFailWithDataLimitExceeded) {
   EXPECT_EQ(r.error, "States.DataLimitExceeded");
 }
 
+// A wall clock that steps back 1 ms at every reading (as after an NTP correction).
+class SteppingBackClock final : public common::Clock {
+ public:
+  common::Timestamp Now() const override { return common::Timestamp{kT0 - 1000 * readings_++}; }
+
+ private:
+  mutable std::atomic<int64_t> readings_{0};
+};
+
+// Regression: concurrent branches (or a stepped clock) recorded events whose timestamps went
+// back by a millisecond.
+TEST_F(InterpreterTest, HistoryTimestampsNeverGoBackWhenTheClockDoes) {
+  SteppingBackClock clock;
+  options_.clock = &clock;
+  options_.record_history = true;
+  auto r = Run(R"({"StartAt":"A","States":{
+    "A":{"Type":"Pass","Next":"B"},
+    "B":{"Type":"Parallel","Branches":[
+      {"StartAt":"X","States":{"X":{"Type":"Pass","Next":"Y"},"Y":{"Type":"Pass","End":true}}},
+      {"StartAt":"Z","States":{"Z":{"Type":"Pass","End":true}}}],"Next":"C"},
+    "C":{"Type":"Pass","End":true}}})");
+  ASSERT_EQ(r.status, ExecutionStatus::kSucceeded);
+  ASSERT_GT(r.history.size(), 10u);
+  for (size_t i = 1; i < r.history.size(); ++i) {
+    EXPECT_GE(r.history[i].timestamp.micros, r.history[i - 1].timestamp.micros)
+        << "event " << r.history[i].id << " (" << r.history[i].type << ")";
+  }
+}
+
 TEST_F(InterpreterTest, HistoryUsesAwsEventTypesInOrder) {
   MockTestCase mocks = Mocks(R"({"StateMachines":{"orders":{"TestCases":{"default":{"Call":"Ok"}}}},
     "MockedResponses":{"Ok":{"0":{"Return":{"done":true}}}}})");
