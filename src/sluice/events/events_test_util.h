@@ -102,9 +102,14 @@ class MemoryObjectStore final : public store::ObjectStore {
     SLUICE_ASSIGN_OR_RETURN(const Object* o, Find(bucket, key));
     return o->info;
   }
-  Result<std::unique_ptr<store::ObjectReader>> Get(std::string_view, std::string_view,
-                                                   const std::optional<store::ByteRange>&) override {
-    return Status::Internal("MemoryObjectStore::Get is not implemented");
+  // Serves a copy of the object's bytes (of `range` when given).
+  Result<std::unique_ptr<store::ObjectReader>> Get(std::string_view bucket, std::string_view key,
+                                                   const std::optional<store::ByteRange>& range) override {
+    std::lock_guard lock(mu_);
+    SLUICE_ASSIGN_OR_RETURN(const Object* o, Find(bucket, key));
+    uint64_t offset = 0, length = o->data.size();
+    if (range) SLUICE_RETURN_IF_ERROR(range->Resolve(o->data.size(), &offset, &length));
+    return std::unique_ptr<store::ObjectReader>(new MemoryReader(o->info, o->data.substr(offset, length), offset));
   }
   Result<std::optional<store::ObjectInfo>> Delete(std::string_view bucket,
                                                   std::string_view key) override {
@@ -161,6 +166,19 @@ class MemoryObjectStore final : public store::ObjectStore {
     MemoryObjectStore* store_;
     store::ObjectInfo info_;
     std::string data_;
+  };
+
+  class MemoryReader final : public store::ObjectReader {
+   public:
+    MemoryReader(store::ObjectInfo info, std::string bytes, uint64_t offset) : bytes_(bytes) {
+      info_ = std::move(info);
+      range_offset_ = offset;
+      range_length_ = bytes.size();
+    }
+    Result<size_t> Read(void* out, size_t size) override { return bytes_.Read(out, size); }
+
+   private:
+    common::StringInputStream bytes_;
   };
 
   Result<const Object*> Find(std::string_view bucket, std::string_view key) {

@@ -65,6 +65,24 @@ TEST_F(LoggedStoreTest, PutCopyAndDeleteEachAppendOneEventInOrder) {
   EXPECT_LT(CompareSequencers(p.sequencer, d.sequencer), 0);
 }
 
+TEST_F(LoggedStoreTest, ReadsServeTheBytesAndAppendNothing) {
+  ASSERT_TRUE(PutText(store_, "landing", "in/a.csv", "a,b\n1,2\n").ok());
+  store::ByteRange range{4, 6, std::nullopt};
+  Result<std::unique_ptr<store::ObjectReader>> reader = store_.Get("landing", "in/a.csv", range);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_EQ((*reader)->range_offset(), 4u);
+  EXPECT_EQ((*reader)->range_length(), 3u);
+  char buf[16];
+  Result<size_t> n = (*reader)->Read(buf, sizeof buf);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(std::string(buf, *n), "1,2");
+  EXPECT_EQ(store_.Get("landing", "missing", std::nullopt).status().ToString(),
+            "NoSuchKey: The specified key does not exist: s3://landing/missing");
+  Result<std::vector<LoggedEvent>> events = log_.Read(0, 10);
+  ASSERT_TRUE(events.ok());
+  EXPECT_EQ(events->size(), 1u) << "only the put";
+}
+
 TEST_F(LoggedStoreTest, DeletingAMissingObjectAppendsNothing) {
   Result<std::optional<store::ObjectInfo>> removed = store_.Delete("landing", "nothing-here");
   ASSERT_TRUE(removed.ok());
