@@ -435,6 +435,36 @@ class DefinitionParser {
     return out;
   }
 
+  // Calls fn(element, element_location, is_last) for each object of the array `v` at
+  // `loc`; reports `v` not being an array and elements that are not objects.
+  template <typename Fn>
+  void ForEachObject(const json::value& v, const std::string& loc, Fn&& fn) {
+    if (!v.is_array()) {
+      Error(loc, "Expected value of type [ARRAY]");
+      return;
+    }
+    const json::array& arr = v.get_array();
+    for (size_t i = 0; i < arr.size(); ++i) {
+      std::string item_loc = loc + "[" + std::to_string(i) + "]";
+      if (!arr[i].is_object()) {
+        Error(item_loc, "Expected value of type [OBJECT]");
+        continue;
+      }
+      fn(arr[i].get_object(), item_loc, i + 1 == arr.size());
+    }
+  }
+
+  // The ErrorEquals of a Retrier or Catcher (`kind`), which may name States.ALL only as
+  // the last one of its field (`field`: Retry or Catch).
+  std::vector<std::string> HandlerErrorEquals(const json::object& obj, const std::string& loc, bool last,
+                                              std::string_view kind, std::string_view field) {
+    std::vector<std::string> names = ErrorEquals(obj, loc);
+    if (!last && std::find(names.begin(), names.end(), kStatesAll) != names.end()) {
+      Error(loc, "A " + std::string(kind) + " with 'States.ALL' must be the last one in '" + std::string(field) + "'");
+    }
+    return names;
+  }
+
   std::vector<Retrier> ParseRetry(const json::value& v, const std::string& loc);
   std::vector<Catcher> ParseCatch(const json::value& v, const std::string& loc);
   std::optional<ChoiceRule> ParseChoiceRule(const json::value& v, const std::string& loc,
@@ -468,28 +498,12 @@ void DefinitionParser::CheckQueryLanguage(const json::object& obj, const std::st
 
 std::vector<Retrier> DefinitionParser::ParseRetry(const json::value& v, const std::string& loc) {
   std::vector<Retrier> out;
-  if (!v.is_array()) {
-    Error(loc, "Expected value of type [ARRAY]");
-    return out;
-  }
-  const json::array& arr = v.get_array();
-  for (size_t i = 0; i < arr.size(); ++i) {
-    std::string rloc = loc + "[" + std::to_string(i) + "]";
-    if (!arr[i].is_object()) {
-      Error(rloc, "Expected value of type [OBJECT]");
-      continue;
-    }
-    const json::object& obj = arr[i].get_object();
+  ForEachObject(v, loc, [&](const json::object& obj, const std::string& rloc, bool last) {
     CheckFields(obj, rloc,
                 {"ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds",
                  "JitterStrategy", "Comment"});
     Retrier r;
-    r.error_equals = ErrorEquals(obj, rloc);
-    if (std::find(r.error_equals.begin(), r.error_equals.end(), kStatesAll) !=
-            r.error_equals.end() &&
-        i + 1 != arr.size()) {
-      Error(rloc, "A Retrier with 'States.ALL' must be the last one in 'Retry'");
-    }
+    r.error_equals = HandlerErrorEquals(obj, rloc, last, "Retrier", "Retry");
     if (auto n = Integer(obj, "IntervalSeconds", rloc, 1)) r.interval_seconds = double(*n);
     if (auto n = Integer(obj, "MaxAttempts", rloc, 0)) {
       r.max_attempts = static_cast<int>(std::min<int64_t>(*n, INT32_MAX));
@@ -512,32 +526,16 @@ std::vector<Retrier> DefinitionParser::ParseRetry(const json::value& v, const st
       }
     }
     out.push_back(std::move(r));
-  }
+  });
   return out;
 }
 
 std::vector<Catcher> DefinitionParser::ParseCatch(const json::value& v, const std::string& loc) {
   std::vector<Catcher> out;
-  if (!v.is_array()) {
-    Error(loc, "Expected value of type [ARRAY]");
-    return out;
-  }
-  const json::array& arr = v.get_array();
-  for (size_t i = 0; i < arr.size(); ++i) {
-    std::string cloc = loc + "[" + std::to_string(i) + "]";
-    if (!arr[i].is_object()) {
-      Error(cloc, "Expected value of type [OBJECT]");
-      continue;
-    }
-    const json::object& obj = arr[i].get_object();
+  ForEachObject(v, loc, [&](const json::object& obj, const std::string& cloc, bool last) {
     CheckFields(obj, cloc, {"ErrorEquals", "Next", "ResultPath", "Assign", "Comment", "Output"});
     Catcher c;
-    c.error_equals = ErrorEquals(obj, cloc);
-    if (std::find(c.error_equals.begin(), c.error_equals.end(), kStatesAll) !=
-            c.error_equals.end() &&
-        i + 1 != arr.size()) {
-      Error(cloc, "A Catcher with 'States.ALL' must be the last one in 'Catch'");
-    }
+    c.error_equals = HandlerErrorEquals(obj, cloc, last, "Catcher", "Catch");
     if (obj.contains("Output")) {
       Error(cloc,
             "The QueryLanguage is set to 'JSONPath', but field 'Output' is only supported for "
@@ -551,7 +549,7 @@ std::vector<Catcher> DefinitionParser::ParseCatch(const json::value& v, const st
     c.result_path = OptPath(obj, "ResultPath", cloc, /*result_path=*/true);
     c.assign = Template(obj, "Assign", cloc, /*object_only=*/true);
     out.push_back(std::move(c));
-  }
+  });
   return out;
 }
 
@@ -1020,20 +1018,12 @@ void DefinitionParser::ParseState(State& state, const json::object& obj, const s
       auto it = obj.find("Branches");
       if (it == obj.end()) {
         Error(loc, "These fields are required: [Branches]");
-      } else if (!it->value().is_array()) {
-        Error(loc + "/Branches", "Expected value of type [ARRAY]");
-      } else if (it->value().get_array().empty()) {
+      } else if (it->value().is_array() && it->value().get_array().empty()) {
         Error(loc + "/Branches", "Value cannot be empty");
       } else {
-        const json::array& arr = it->value().get_array();
-        for (size_t i = 0; i < arr.size(); ++i) {
-          std::string bloc = loc + "/Branches[" + std::to_string(i) + "]";
-          if (!arr[i].is_object()) {
-            Error(bloc, "Expected value of type [OBJECT]");
-            continue;
-          }
-          state.branches.push_back(ParseMachine(arr[i].get_object(), bloc, Container::kBranch));
-        }
+        ForEachObject(it->value(), loc + "/Branches", [&](const json::object& branch, const std::string& bloc, bool) {
+          state.branches.push_back(ParseMachine(branch, bloc, Container::kBranch));
+        });
       }
       break;
     }
