@@ -17,6 +17,8 @@ import os
 import re
 import sys
 
+from jsoncmp import json_equal
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -25,18 +27,6 @@ def load(path, default=None):
         return default
     with open(path, encoding="utf-8") as f:
         return json.load(f)
-
-
-def json_equal(a, b):
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return a == b
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
-    return type(a) is type(b) and a == b
 
 
 def compare(exp, got):
