@@ -192,6 +192,21 @@ class ParquetFile {
     out->insert(out->end(), v.begin(), v.end());
   }
 
+  // INT32/INT64 values, PLAIN or DELTA_BINARY_PACKED.
+  template <typename T>
+  static void DecodeIntegers(Encoding encoding, std::string_view data, int64_t n, std::vector<int64_t>* ints) {
+    std::vector<T> v(n);
+    if (encoding == Encoding::kDeltaBinaryPacked) {
+      DeltaBinaryPackedDecoder dec;
+      EXPECT_TRUE(dec.Reset(data).ok());
+      EXPECT_TRUE(dec.Decode(v.data(), n).ok());
+    } else {
+      EXPECT_EQ(encoding, Encoding::kPlain);
+      EXPECT_TRUE(PlainDecode(&data, n, v.data()).ok());
+    }
+    ints->insert(ints->end(), v.begin(), v.end());
+  }
+
   static void DecodeValues(Type type, int type_length, Encoding encoding, std::string_view data,
                            int64_t n, std::vector<int64_t>* ints, std::vector<double>* reals,
                            std::vector<std::string>* bytes) {
@@ -216,32 +231,10 @@ class ParquetFile {
         for (int64_t i = 0; i < n; ++i) ints->push_back(b[i]);
         return;
       }
-      case Type::kInt32: {
-        std::vector<int32_t> v(n);
-        if (encoding == Encoding::kDeltaBinaryPacked) {
-          DeltaBinaryPackedDecoder dec;
-          EXPECT_TRUE(dec.Reset(data).ok());
-          EXPECT_TRUE(dec.Decode(v.data(), n).ok());
-        } else {
-          EXPECT_EQ(encoding, Encoding::kPlain);
-          EXPECT_TRUE(PlainDecode(&data, n, v.data()).ok());
-        }
-        ints->insert(ints->end(), v.begin(), v.end());
-        return;
-      }
-      case Type::kInt64: {
-        std::vector<int64_t> v(n);
-        if (encoding == Encoding::kDeltaBinaryPacked) {
-          DeltaBinaryPackedDecoder dec;
-          EXPECT_TRUE(dec.Reset(data).ok());
-          EXPECT_TRUE(dec.Decode(v.data(), n).ok());
-        } else {
-          EXPECT_EQ(encoding, Encoding::kPlain);
-          EXPECT_TRUE(PlainDecode(&data, n, v.data()).ok());
-        }
-        ints->insert(ints->end(), v.begin(), v.end());
-        return;
-      }
+      case Type::kInt32:
+        return DecodeIntegers<int32_t>(encoding, data, n, ints);
+      case Type::kInt64:
+        return DecodeIntegers<int64_t>(encoding, data, n, ints);
       case Type::kFloat: {
         std::vector<float> v(n);
         EXPECT_TRUE(PlainDecode(&data, n, v.data()).ok());
