@@ -273,6 +273,11 @@ class StatesDurable : public ::testing::Test {
                    Function(home, "flaky", "--fail-below-retry 1")});
   }
 
+  // `sluice states start` of execution "e" of state machine "sm" on `input`, with `functions`.
+  static std::vector<std::string> StartArgs(const std::string& input, const std::vector<std::string>& functions) {
+    return Concat({{"states", "start", "--state-machine", "sm", "--name", "e", "--input", input}, functions});
+  }
+
   static std::vector<std::string> Concat(std::vector<std::vector<std::string>> parts) {
     std::vector<std::string> out;
     for (auto& p : parts) out.insert(out.end(), p.begin(), p.end());
@@ -362,10 +367,8 @@ TEST_F(StatesDurable, TaskKilledWhileItsFunctionRunsFinishesAsAnUninterruptedRun
   std::string ref = Home("ref", kSlowTask), crash = Home("crash", kSlowTask);
   auto ref_fn = Function(ref, "slow", "--sleep 1");
   auto crash_fn = Function(crash, "slow", "--sleep 1");
-  Background reference = Spawn(ref, Concat({{"states", "start", "--state-machine", "sm", "--name", "e", "--input", input},
-                                            ref_fn}));
-  Background runner = Spawn(crash, Concat({{"states", "start", "--state-machine", "sm", "--name", "e", "--input", input},
-                                           crash_fn}));
+  Background reference = Spawn(ref, StartArgs(input, ref_fn));
+  Background runner = Spawn(crash, StartArgs(input, crash_fn));
   // Two kill/resume cycles, each while an invocation of the function runs.
   const std::string log = Log(crash, "slow");
   ASSERT_TRUE(WaitUntil([&] { return Invocations(log) == 1 && Running(log); }, 10));
@@ -399,10 +402,8 @@ TEST_F(StatesDurable, EveryFunctionInvocationIsRecordedAsOneTaskStarted) {
   std::string ref = Home("ref", kSlowTask), crash = Home("crash", kSlowTask);
   auto ref_fn = Function(ref, "slow", "--sleep 1");
   auto crash_fn = Function(crash, "slow", "--sleep 1");
-  Background reference = Spawn(ref, Concat({{"states", "start", "--state-machine", "sm", "--name", "e", "--input", input},
-                                            ref_fn}));
-  Background runner = Spawn(crash, Concat({{"states", "start", "--state-machine", "sm", "--name", "e", "--input", input},
-                                           crash_fn}));
+  Background reference = Spawn(ref, StartArgs(input, ref_fn));
+  Background runner = Spawn(crash, StartArgs(input, crash_fn));
   const std::string log = Log(crash, "slow");
   ASSERT_TRUE(WaitUntil([&] { return Invocations(log) == 1 && Running(log); }, 10));
   Kill(runner);
@@ -495,10 +496,8 @@ TEST_F(StatesDurable, MapKilledMidwayRunsEveryIterationOnceExceptTheOnesInFlight
   std::string ref = Home("ref", kMap), crash = Home("crash", kMap);
   auto ref_fn = Function(ref, "item", "--sleep 0.2");
   auto crash_fn = Function(crash, "item", "--sleep 0.2");
-  Background reference = Spawn(ref, Concat({{"states", "start", "--state-machine", "sm", "--name", "e", "--input", input},
-                                            ref_fn}));
-  Background runner = Spawn(crash, Concat({{"states", "start", "--state-machine", "sm", "--name", "e", "--input", input},
-                                           crash_fn}));
+  Background reference = Spawn(ref, StartArgs(input, ref_fn));
+  Background runner = Spawn(crash, StartArgs(input, crash_fn));
   const std::string log = Log(crash, "item");
   // The items whose function started but had not finished when a runner was killed: they
   // run again after the resume (up to two at a time, the Map's MaxConcurrency).
@@ -728,8 +727,7 @@ TEST_F(StatesDurable, SendTaskSuccessCompletesAWaitForTaskTokenExecution) {
   std::string input = Write("in.json", R"({"order":7})");
   std::string token_file = dir_ + "/token";
   auto fn = Function(home, "ask", "--token-file " + token_file);
-  Background runner = Spawn(home, Concat({{"states", "start", "--state-machine", "sm", "--name", "e", "--input", input},
-                                          fn}));
+  Background runner = Spawn(home, StartArgs(input, fn));
   ASSERT_TRUE(WaitUntil([&] { return fs::exists(token_file); }, 10));
   ASSERT_TRUE(WaitForHistory(home, "e", [](const auto& t) { return Count(t, "TaskSubmitted") == 1; }));
   std::string token = ReadFile(token_file);
@@ -760,8 +758,7 @@ TEST_F(StatesDurable, SendTaskSuccessAfterTheRunnerWasKilledFinishesTheExecution
   std::string input = Write("in.json", R"({"order":7})");
   std::string token_file = dir_ + "/token";
   auto fn = Function(home, "ask", "--token-file " + token_file);
-  Background runner = Spawn(home, Concat({{"states", "start", "--state-machine", "sm", "--name", "e", "--input", input},
-                                          fn}));
+  Background runner = Spawn(home, StartArgs(input, fn));
   ASSERT_TRUE(WaitForHistory(home, "e", [](const auto& t) { return Count(t, "TaskSubmitted") == 1; }));
   Kill(runner);
   // send-task-success runs executions nobody runs: this one, replaying the submission.
