@@ -10,6 +10,7 @@
 
 #include "sluice/asl/errors.h"
 #include "sluice/catalog/sqlite_catalog.h"
+#include "sluice/common/test_temp_dir.h"
 
 namespace sluice::asl {
 namespace {
@@ -40,8 +41,7 @@ class CountingTask final : public TaskHandler {
 class ExecutionServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/sluice-exec-XXXXXX";
-    dir_ = mkdtemp(tmpl);
+    dir_ = tmp_.path();
     catalog_ = *catalog::OpenSqliteCatalog(dir_ + "/catalog.db");
     registry_.Register("arn:aws:states:::sluice:*", &task_);
     ExecutionServiceOptions o;
@@ -51,7 +51,6 @@ class ExecutionServiceTest : public ::testing::Test {
     nested_ = std::make_unique<NestedExecutions>(service_.get());
     nested_->RegisterWith(registry_);
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   std::string Create(const std::string& name, const std::string& definition) {
     auto sm = service_->CreateStateMachine(name, definition, "", false);
@@ -91,6 +90,7 @@ class ExecutionServiceTest : public ::testing::Test {
     ASSERT_TRUE(tx->Commit().ok());
   }
 
+  common::TestTempDir tmp_;
   std::string dir_;
   common::ManualClock clock_{common::Timestamp{1795780800000000}};
   std::unique_ptr<catalog::Catalog> catalog_;

@@ -9,19 +9,15 @@
 #include <thread>
 
 #include "sluice/catalog/migrations.h"
+#include "sluice/common/test_temp_dir.h"
 
 namespace sluice::catalog {
 namespace {
 
 class SqliteCatalogTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/sluice-catalog-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    path_ = dir_ + "/catalog.db";
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string dir_, path_;
+  common::TestTempDir tmp_;
+  std::string dir_ = tmp_.path(), path_ = dir_ + "/catalog.db";
 };
 
 TEST_F(SqliteCatalogTest, OpenAppliesEveryMigrationOnce) {

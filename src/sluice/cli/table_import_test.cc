@@ -7,17 +7,15 @@
 #include <fstream>
 
 #include "sluice/parquet/json_rows.h"
+#include "sluice/common/test_temp_dir.h"
 
 namespace sluice::cli {
 namespace {
 
 class TableImportTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/sluice-import-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  common::TestTempDir tmp_;
+  std::string dir_ = tmp_.path();
   std::string Write(const std::string& name, const std::string& text) {
     std::string p = dir_ + "/" + name;
     std::ofstream(p, std::ios::binary) << text;
@@ -28,7 +26,6 @@ class TableImportTest : public ::testing::Test {
     for (int64_t r = 0; r < b.num_rows; ++r) out += common::SerializeJson(parquet::RowToJson(b, r)) + "\n";
     return out;
   }
-  std::string dir_;
 };
 
 TEST_F(TableImportTest, CsvColumnsAreInferredAndQuotedFieldsKeepCommasAndNewlines) {

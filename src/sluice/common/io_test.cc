@@ -5,21 +5,19 @@
 
 #include <filesystem>
 
+#include "sluice/common/test_temp_dir.h"
+
 namespace sluice::common {
 namespace {
 
 class AtomicFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/sluice-io-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   size_t Entries() const {
     return static_cast<size_t>(std::distance(std::filesystem::directory_iterator(dir_),
                                              std::filesystem::directory_iterator()));
   }
-  std::string dir_;
+  TestTempDir tmp_;
+  std::string dir_ = tmp_.path();
 };
 
 TEST_F(AtomicFileTest, ContentAppearsUnderItsNameOnlyAtClose) {

@@ -15,6 +15,7 @@
 #include "sluice/catalog/sqlite_catalog.h"
 #include "sluice/common/hash.h"
 #include "sluice/common/io.h"
+#include "sluice/common/test_temp_dir.h"
 #include "sluice/common/time.h"
 #include "sluice/store/object_store.h"
 
@@ -22,19 +23,7 @@ namespace sluice::events::testing {
 
 inline constexpr int64_t kT0Micros = 1795780800123000;  // 2026-11-27T12:00:00.123Z
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "sluice_events_XXXXXX").string();
-    SLUICE_CHECK(mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using TempDir = common::TestTempDir;
 
 inline std::unique_ptr<catalog::Catalog> OpenTestCatalog(const TempDir& dir) {
   auto catalog = catalog::OpenSqliteCatalog(dir.path() + "/catalog.db");

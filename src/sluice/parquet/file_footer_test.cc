@@ -8,6 +8,7 @@
 #include <string>
 
 #include "sluice/common/file_util.h"
+#include "sluice/common/test_temp_dir.h"
 
 namespace sluice::parquet {
 namespace {
@@ -147,9 +148,8 @@ TEST(FooterGolden, DecodesAHandAssembledFileByteForByte) {
 }
 
 TEST(Footer, ReadsAFileThroughFileSource) {
-  char dir_template[] = "/tmp/sluice_parquet_footer_XXXXXX";
-  ASSERT_NE(::mkdtemp(dir_template), nullptr);
-  std::string path = std::string(dir_template) + "/golden.parquet";
+  common::TestTempDir dir;
+  std::string path = dir.path() + "/golden.parquet";
   ASSERT_TRUE(common::WriteFileAtomically(path, GoldenFile()).ok());
   Result<std::unique_ptr<FileSource>> source = FileSource::Open(path);
   ASSERT_TRUE(source.ok()) << source.status();
@@ -159,7 +159,6 @@ TEST(Footer, ReadsAFileThroughFileSource) {
   std::string out;
   EXPECT_EQ((*source)->ReadAt(GoldenFile().size() - 2, 4, &out).code(), StatusCode::kOutOfRange);
   ::unlink(path.c_str());
-  ::rmdir(dir_template);
   EXPECT_EQ(FileSource::Open(path).status().code(), StatusCode::kNotFound);
 }
 

@@ -7,6 +7,7 @@
 
 #include "sluice/common/hash.h"
 #include "sluice/store/local_object_store.h"
+#include "sluice/common/test_temp_dir.h"
 
 namespace sluice::store {
 namespace {
@@ -14,17 +15,16 @@ namespace {
 class ObjectOutputStreamTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/sluice-oos-XXXXXX";
-    dir_ = mkdtemp(tmpl);
+    dir_ = tmp_.path();
     std::filesystem::create_directories(dir_ + "/scratch");
     store_ = *LocalObjectStore::Open(dir_ + "/buckets");
     ASSERT_TRUE(store_->CreateBucket("silver").ok());
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   size_t ScratchFiles() const {
     return static_cast<size_t>(std::distance(std::filesystem::directory_iterator(dir_ + "/scratch"),
                                              std::filesystem::directory_iterator()));
   }
+  common::TestTempDir tmp_;
   std::string dir_;
   std::unique_ptr<LocalObjectStore> store_;
 };
