@@ -114,6 +114,65 @@ CREATE TABLE task_tokens (
   created_at     TEXT NOT NULL
 )
 )sql"},
+      {4, "etl: schema registry, job runs, dataset files, key indexes, bookmarks",
+       R"sql(
+CREATE TABLE dataset_schemas (
+  dataset        TEXT NOT NULL,
+  version        INTEGER NOT NULL,
+  schema         TEXT NOT NULL,
+  changes        TEXT NOT NULL,
+  run_id         TEXT,
+  created_at     TEXT NOT NULL,
+  PRIMARY KEY (dataset, version)
+);
+CREATE TABLE job_runs (
+  run_id         TEXT PRIMARY KEY,
+  job            TEXT NOT NULL,
+  dataset        TEXT NOT NULL,
+  source_bucket  TEXT NOT NULL,
+  source_key     TEXT NOT NULL,
+  source_etag    TEXT NOT NULL,
+  status         TEXT NOT NULL,
+  schema_version INTEGER,
+  started_at     TEXT NOT NULL,
+  finished_at    TEXT,
+  report         TEXT,
+  error          TEXT
+);
+CREATE INDEX job_runs_by_source ON job_runs (dataset, source_bucket, source_key);
+CREATE INDEX job_runs_by_job ON job_runs (job, started_at);
+CREATE TABLE dataset_files (
+  file_id        INTEGER PRIMARY KEY AUTOINCREMENT,
+  dataset        TEXT NOT NULL,
+  layer          TEXT NOT NULL,
+  path           TEXT NOT NULL,
+  partition_path TEXT NOT NULL,
+  run_id         TEXT NOT NULL,
+  source         TEXT NOT NULL,
+  rows           INTEGER NOT NULL,
+  bytes          INTEGER NOT NULL,
+  schema_version INTEGER,
+  state          TEXT NOT NULL,
+  created_at     TEXT NOT NULL
+);
+CREATE INDEX dataset_files_by_dataset ON dataset_files (dataset, layer, state);
+CREATE INDEX dataset_files_by_run ON dataset_files (run_id);
+CREATE TABLE dataset_key_indexes (
+  dataset        TEXT PRIMARY KEY,
+  path           TEXT NOT NULL,
+  keys           INTEGER NOT NULL,
+  run_id         TEXT NOT NULL
+);
+CREATE TABLE job_bookmarks (
+  job            TEXT NOT NULL,
+  bucket         TEXT NOT NULL,
+  object_key     TEXT NOT NULL,
+  etag           TEXT NOT NULL,
+  run_id         TEXT NOT NULL,
+  processed_at   TEXT NOT NULL,
+  PRIMARY KEY (job, bucket, object_key, etag)
+)
+)sql"},
   };
   return kMigrations;
 }
