@@ -1,0 +1,265 @@
+#include "sluice/etl/batch_ops.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+#include "sluice/common/check.h"
+#include "sluice/common/time.h"
+
+namespace sluice::etl {
+namespace {
+
+using parquet::ColumnVector;
+using parquet::RecordBatch;
+using parquet::TypeKind;
+
+bool IsWideDecimal(const parquet::DataType& t) {
+  return t.kind == TypeKind::kDecimal && t.precision > 18;
+}
+
+bool UsesInts32(TypeKind k) {
+  switch (k) {
+    case TypeKind::kInt8: case TypeKind::kInt16: case TypeKind::kInt32:
+    case TypeKind::kUInt8: case TypeKind::kUInt16: case TypeKind::kUInt32:
+    case TypeKind::kDate:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool UsesInts64(const parquet::DataType& t) {
+  switch (t.kind) {
+    case TypeKind::kInt64: case TypeKind::kUInt64: case TypeKind::kTime:
+    case TypeKind::kTimestamp:
+      return true;
+    case TypeKind::kDecimal:
+      return t.precision <= 18;
+    default:
+      return false;
+  }
+}
+
+void AppendBigEndian(uint64_t v, std::string* out) {
+  char b[8];
+  for (int i = 7; i >= 0; --i) {
+    b[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  out->append(b, 8);
+}
+
+void AppendOrderedInt(int64_t v, std::string* out) {
+  AppendBigEndian(static_cast<uint64_t>(v) ^ (uint64_t{1} << 63), out);
+}
+
+void AppendOrderedDouble(double v, std::string* out) {
+  if (v == 0) v = 0;  // -0.0 and 0.0 are one value
+  uint64_t bits;
+  std::memcpy(&bits, &v, 8);
+  bits = (bits & (uint64_t{1} << 63)) ? ~bits : bits | (uint64_t{1} << 63);
+  AppendBigEndian(bits, out);
+}
+
+std::string FormatDate(int32_t days) {
+  int64_t y;
+  unsigned m, d;
+  common::CivilFromDays(days, &y, &m, &d);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", static_cast<long long>(y), m, d);
+  return buf;
+}
+
+std::string FormatTimestampMicros(int64_t micros, parquet::TimeUnit unit) {
+  int64_t per_sec = unit == parquet::TimeUnit::kMillis ? 1000
+                    : unit == parquet::TimeUnit::kMicros ? 1000000 : 1000000000;
+  int64_t secs = micros / per_sec;
+  int64_t frac = micros % per_sec;
+  if (frac < 0) {
+    frac += per_sec;
+    --secs;
+  }
+  int64_t days = secs / 86400;
+  int64_t rem = secs % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    --days;
+  }
+  std::string out = FormatDate(static_cast<int32_t>(days));
+  char buf[64];
+  std::snprintf(buf, sizeof buf, " %02lld:%02lld:%02lld", static_cast<long long>(rem / 3600),
+                static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60));
+  out += buf;
+  if (frac != 0) {
+    int digits = unit == parquet::TimeUnit::kMillis ? 3 : unit == parquet::TimeUnit::kMicros ? 6 : 9;
+    std::snprintf(buf, sizeof buf, ".%0*lld", digits, static_cast<long long>(frac));
+    out += buf;
+  }
+  return out;
+}
+
+std::string FormatDecimal(const ColumnVector& c, int64_t row) {
+  __int128 v = 0;
+  if (IsWideDecimal(c.type)) {
+    std::string_view b = c.BytesAt(row);
+    unsigned __int128 u = 0;
+    for (unsigned char ch : b) u = (u << 8) | ch;
+    v = static_cast<__int128>(u);
+  } else {
+    v = c.ints64[static_cast<size_t>(row)];
+  }
+  bool neg = v < 0;
+  unsigned __int128 u = neg ? static_cast<unsigned __int128>(-(v + 1)) + 1
+                            : static_cast<unsigned __int128>(v);
+  std::string digits;
+  do {
+    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(u % 10)));
+    u /= 10;
+  } while (u != 0);
+  int scale = c.type.scale;
+  if (scale > 0) {
+    while (static_cast<int>(digits.size()) <= scale) digits.insert(digits.begin(), '0');
+    digits.insert(digits.end() - scale, '.');
+  }
+  return neg ? "-" + digits : digits;
+}
+
+}  // namespace
+
+void AppendValue(const ColumnVector& src, int64_t row, ColumnVector* dst) {
+  if (src.IsNull(row)) {
+    dst->AppendNull();
+    return;
+  }
+  size_t i = static_cast<size_t>(row);
+  const parquet::DataType& t = src.type;
+  if (t.kind == TypeKind::kBoolean) {
+    dst->AppendBool(src.bools[i] != 0);
+  } else if (UsesInts32(t.kind)) {
+    dst->AppendInt32(src.ints32[i]);
+  } else if (UsesInts64(t)) {
+    dst->AppendInt64(src.ints64[i]);
+  } else if (t.kind == TypeKind::kFloat) {
+    dst->AppendFloat(src.floats[i]);
+  } else if (t.kind == TypeKind::kDouble) {
+    dst->AppendDouble(src.doubles[i]);
+  } else {
+    dst->AppendBytes(src.BytesAt(row));
+  }
+}
+
+RecordBatch TakeRows(const RecordBatch& batch, const std::vector<int64_t>& rows) {
+  RecordBatch out = RecordBatch::Make(batch.schema);
+  for (size_t c = 0; c < batch.columns.size(); ++c) {
+    const ColumnVector& src = batch.columns[c];
+    ColumnVector& dst = out.columns[c];
+    for (int64_t r : rows) AppendValue(src, r, &dst);
+  }
+  out.num_rows = static_cast<int64_t>(rows.size());
+  return out;
+}
+
+RecordBatch FilterRows(const RecordBatch& batch, const std::vector<uint8_t>& keep) {
+  std::vector<int64_t> rows;
+  rows.reserve(keep.size());
+  for (size_t i = 0; i < keep.size(); ++i) {
+    if (keep[i]) rows.push_back(static_cast<int64_t>(i));
+  }
+  return TakeRows(batch, rows);
+}
+
+RecordBatch DropColumns(const RecordBatch& batch, const std::vector<int>& drop) {
+  RecordBatch out;
+  out.num_rows = batch.num_rows;
+  for (size_t c = 0; c < batch.columns.size(); ++c) {
+    bool dropped = false;
+    for (int d : drop) dropped |= (static_cast<size_t>(d) == c);
+    if (dropped) continue;
+    out.schema.fields.push_back(batch.schema.fields[c]);
+    out.columns.push_back(batch.columns[c]);
+  }
+  return out;
+}
+
+void AppendOrderedKey(const ColumnVector& c, int64_t row, std::string* out) {
+  if (c.IsNull(row)) {
+    out->push_back('\0');
+    return;
+  }
+  out->push_back('\1');
+  size_t i = static_cast<size_t>(row);
+  const parquet::DataType& t = c.type;
+  if (t.kind == TypeKind::kBoolean) {
+    out->push_back(c.bools[i] ? '\1' : '\0');
+  } else if (UsesInts32(t.kind)) {
+    AppendOrderedInt(c.ints32[i], out);
+  } else if (UsesInts64(t)) {
+    AppendOrderedInt(c.ints64[i], out);
+  } else if (t.kind == TypeKind::kFloat) {
+    AppendOrderedDouble(c.floats[i], out);
+  } else if (t.kind == TypeKind::kDouble) {
+    AppendOrderedDouble(c.doubles[i], out);
+  } else if (IsWideDecimal(t)) {
+    std::string_view b = c.BytesAt(row);
+    std::string flipped(b);
+    if (!flipped.empty()) flipped[0] = static_cast<char>(flipped[0] ^ 0x80);
+    out->append(flipped);
+  } else {
+    // Bytes with 0x00 escaped as 0x00 0xFF and a 0x00 0x00 terminator keep memcmp order and
+    // make a concatenation of several keys unambiguous.
+    for (char ch : c.BytesAt(row)) {
+      out->push_back(ch);
+      if (ch == '\0') out->push_back('\xff');
+    }
+    out->push_back('\0');
+    out->push_back('\0');
+  }
+}
+
+std::string ValueToText(const ColumnVector& c, int64_t row) {
+  if (c.IsNull(row)) return "NULL";
+  size_t i = static_cast<size_t>(row);
+  const parquet::DataType& t = c.type;
+  switch (t.kind) {
+    case TypeKind::kBoolean: return c.bools[i] ? "true" : "false";
+    case TypeKind::kDate: return FormatDate(c.ints32[i]);
+    case TypeKind::kTimestamp: return FormatTimestampMicros(c.ints64[i], t.unit);
+    case TypeKind::kDecimal: return FormatDecimal(c, row);
+    case TypeKind::kFloat:
+    case TypeKind::kDouble: {
+      double v = t.kind == TypeKind::kFloat ? c.floats[i] : c.doubles[i];
+      char buf[64];
+      auto res = std::to_chars(buf, buf + sizeof buf, v);
+      return std::string(buf, res.ptr);
+    }
+    default:
+      break;
+  }
+  if (UsesInts32(t.kind)) return std::to_string(c.ints32[i]);
+  if (UsesInts64(t)) return std::to_string(c.ints64[i]);
+  return std::string(c.BytesAt(row));
+}
+
+std::string HivePartitionComponent(std::string_view name, const ColumnVector& c, int64_t row) {
+  std::string value = c.IsNull(row) ? std::string() : ValueToText(c, row);
+  std::string out(name);
+  out.push_back('=');
+  if (value.empty()) {
+    out += "__HIVE_DEFAULT_PARTITION__";
+    return out;
+  }
+  static constexpr std::string_view kSpecial = "\"#%'*/:=?\\{[]^";
+  for (unsigned char ch : value) {
+    if (ch < 0x20 || ch == 0x7f || kSpecial.find(static_cast<char>(ch)) != std::string_view::npos) {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", ch);
+      out += buf;
+    } else {
+      out.push_back(static_cast<char>(ch));
+    }
+  }
+  return out;
+}
+
+}  // namespace sluice::etl

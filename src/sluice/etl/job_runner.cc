@@ -1,0 +1,1439 @@
+#include "sluice/etl/job_runner.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+#include "sluice/common/file_util.h"
+#include "sluice/common/hash.h"
+#include "sluice/common/ids.h"
+#include "sluice/etl/batch_ops.h"
+#include "sluice/etl/cast.h"
+#include "sluice/etl/column_type.h"
+#include "sluice/etl/decompress.h"
+#include "sluice/etl/dqdl.h"
+#include "sluice/etl/dqdl_eval.h"
+#include "sluice/etl/expression.h"
+#include "sluice/etl/key_index.h"
+#include "sluice/etl/record_source.h"
+#include "sluice/etl/schema_evolution.h"
+#include "sluice/etl/schema_registry.h"
+#include "sluice/parquet/compression.h"
+#include "sluice/parquet/file_reader.h"
+#include "sluice/parquet/file_writer.h"
+
+namespace sluice::etl {
+
+namespace fs = std::filesystem;
+namespace json = common::json;
+using parquet::ColumnVector;
+using parquet::RecordBatch;
+using parquet::Schema;
+
+// ---------------------------------------------------------------------------------------
+// Compilation
+
+namespace {
+
+struct CompiledColumn {
+  ColumnMapping mapping;
+  parquet::DataType type;
+  std::optional<TextCaster> caster;
+};
+
+// Everything a run needs once the source's columns are known.
+struct Plan {
+  std::vector<CompiledColumn> columns;
+  std::vector<ColumnExpression> derived;
+  Schema mapped_schema;  // the mapped columns
+  Schema schema;         // mapped + derived: the dataset's rows
+  Ruleset row_rules;
+  Ruleset dataset_rules;
+  std::vector<int> row_rule_index;  // position in the job's ruleset
+  std::vector<int> dataset_rule_index;
+  std::vector<int> partition_cols;  // in `schema`
+  std::vector<int> key_cols;
+  int order_col = -1;
+};
+
+Status SpecError(const JobSpec& spec, int line, const std::string& what) {
+  std::string where = spec.path.empty() ? "job" : spec.path;
+  if (line > 0) where += ":" + std::to_string(line);
+  return Status::InvalidArgument(where + ": " + what);
+}
+
+Result<Plan> MakePlan(const JobSpec& spec, const Ruleset& rules,
+                      const std::vector<ColumnMapping>& mapping) {
+  Plan plan;
+  for (const ColumnMapping& m : mapping) {
+    CompiledColumn c;
+    c.mapping = m;
+    auto type = ParseColumnType(m.type);
+    if (!type.ok()) return SpecError(spec, m.line, "mapping of \"" + m.target + "\": " + type.status().message());
+    c.type = *type;
+    if (!m.source_type.empty()) {
+      auto st = ParseColumnType(m.source_type);
+      if (!st.ok()) {
+        return SpecError(spec, m.line, "mapping of \"" + m.target + "\": source type: " + st.status().message());
+      }
+    }
+    CastOptions options;
+    options.format = m.format;
+    options.trim = m.trim;
+    auto caster = TextCaster::Make(c.type, options);
+    if (!caster.ok()) return SpecError(spec, m.line, "mapping of \"" + m.target + "\": " + caster.status().message());
+    c.caster.emplace(std::move(*caster));
+    plan.mapped_schema.fields.push_back(parquet::Field{m.target, c.type, m.nullable});
+    plan.columns.push_back(std::move(c));
+  }
+  plan.schema = plan.mapped_schema;
+  for (const DerivedColumn& d : spec.derived) {
+    if (plan.schema.IndexOf(d.name) >= 0) {
+      return SpecError(spec, d.line, "derived column \"" + d.name + "\" already exists");
+    }
+    auto expr = ColumnExpression::Parse(d.expression);
+    if (!expr.ok()) return SpecError(spec, d.line, "derived column \"" + d.name + "\": " + expr.status().message());
+    Status st = expr->Bind(plan.schema);
+    if (!st.ok()) return SpecError(spec, d.line, "derived column \"" + d.name + "\": " + st.message());
+    plan.schema.fields.push_back(parquet::Field{d.name, expr->type(), true});
+    plan.derived.push_back(std::move(*expr));
+  }
+  for (size_t i = 0; i < rules.rules.size(); ++i) {
+    const Rule& r = rules.rules[i];
+    if (r.IsRowLevel()) {
+      plan.row_rules.rules.push_back(r);
+      plan.row_rule_index.push_back(static_cast<int>(i));
+    } else {
+      plan.dataset_rules.rules.push_back(r);
+      plan.dataset_rule_index.push_back(static_cast<int>(i));
+    }
+  }
+  for (const std::string& p : spec.partition_by) {
+    int idx = plan.schema.IndexOf(p);
+    if (idx < 0) return SpecError(spec, 0, "partition_by: unknown column \"" + p + "\"");
+    plan.partition_cols.push_back(idx);
+  }
+  if (!plan.partition_cols.empty() &&
+      plan.partition_cols.size() >= plan.schema.fields.size()) {
+    return SpecError(spec, 0, "partition_by: at least one column must stay in the files");
+  }
+  auto is_partition = [&](int idx) {
+    return std::find(plan.partition_cols.begin(), plan.partition_cols.end(), idx) !=
+           plan.partition_cols.end();
+  };
+  for (const std::string& k : spec.dedupe.key) {
+    int idx = plan.schema.IndexOf(k);
+    if (idx < 0) return SpecError(spec, 0, "dedupe.key: unknown column \"" + k + "\"");
+    if (is_partition(idx)) {
+      return SpecError(spec, 0, "dedupe.key: \"" + k + "\" is a partition column; key columns must be stored in the files");
+    }
+    plan.key_cols.push_back(idx);
+  }
+  if (!spec.dedupe.order_by.empty()) {
+    plan.order_col = plan.schema.IndexOf(spec.dedupe.order_by);
+    if (plan.order_col < 0) {
+      return SpecError(spec, 0, "dedupe.order_by: unknown column \"" + spec.dedupe.order_by + "\"");
+    }
+    if (is_partition(plan.order_col)) {
+      return SpecError(spec, 0, "dedupe.order_by: \"" + spec.dedupe.order_by + "\" is a partition column; it must be stored in the files");
+    }
+  }
+  return plan;
+}
+
+}  // namespace
+
+struct CompiledJob {
+  JobSpec spec;
+  Ruleset rules;
+  EvolutionPolicy policy = EvolutionPolicy::kAdditive;
+  parquet::WriterOptions writer;
+  std::optional<Plan> plan;  // set when the spec declares a mapping
+};
+
+const JobSpec& SpecOf(const CompiledJob& job) { return job.spec; }
+
+Result<std::shared_ptr<const CompiledJob>> CompileJob(const JobSpec& spec) {
+  auto job = std::make_shared<CompiledJob>();
+  job->spec = spec;
+  if (!spec.rules.empty()) {
+    std::string source = spec.path.empty() ? "rules" : spec.path + " (rules)";
+    auto rules = ParseRuleset(spec.rules, source);
+    if (!rules.ok()) return rules.status();
+    job->rules = std::move(*rules);
+  }
+  SLUICE_ASSIGN_OR_RETURN(job->policy, ParseEvolutionPolicy(spec.evolution));
+  parquet::WriterOptions& w = job->writer;
+  static const std::map<std::string, parquet::CompressionCodec> kCodecs = {
+      {"none", parquet::CompressionCodec::kUncompressed},
+      {"snappy", parquet::CompressionCodec::kSnappy},
+      {"gzip", parquet::CompressionCodec::kGzip},
+      {"zstd", parquet::CompressionCodec::kZstd}};
+  w.codec = kCodecs.at(spec.output.codec);
+  w.compression_level = spec.output.compression_level;
+  w.row_group_rows = spec.output.row_group_rows;
+  w.row_group_bytes = spec.output.row_group_bytes;
+  w.created_by = "sluice version 0.1.0 (build sluice) job " + spec.name;
+  if (!spec.mapping.empty()) {
+    SLUICE_ASSIGN_OR_RETURN(Plan plan, MakePlan(spec, job->rules, spec.mapping));
+    job->plan = std::move(plan);
+  } else if (spec.format != SourceFormat::kParquet && !spec.derived.empty()) {
+    // Checked at run time against the inferred columns; parse errors are reported now.
+    for (const DerivedColumn& d : spec.derived) {
+      auto expr = ColumnExpression::Parse(d.expression);
+      if (!expr.ok()) return SpecError(spec, d.line, "derived column \"" + d.name + "\": " + expr.status().message());
+    }
+  }
+  return std::shared_ptr<const CompiledJob>(std::move(job));
+}
+
+// ---------------------------------------------------------------------------------------
+// Sources
+
+Result<SourceObject> LocalSource(const std::string& path, bool with_etag) {
+  std::error_code ec;
+  fs::path abs = fs::absolute(path, ec);
+  if (ec) return Status::InvalidArgument("cannot resolve " + path + ": " + ec.message());
+  auto size = fs::file_size(abs, ec);
+  if (ec) return Status::NotFound("cannot read source " + path + ": " + ec.message());
+  SourceObject src;
+  src.uri = abs.string();
+  src.key = abs.string();
+  src.size = static_cast<int64_t>(size);
+  std::string p = abs.string();
+  src.open = [p]() -> Result<std::unique_ptr<common::InputStream>> {
+    SLUICE_ASSIGN_OR_RETURN(auto in, common::FileInputStream::Open(p));
+    return std::unique_ptr<common::InputStream>(std::move(in));
+  };
+  if (with_etag) {
+    SLUICE_ASSIGN_OR_RETURN(auto in, src.open());
+    common::Hasher md5(common::HashAlgorithm::kMd5);
+    std::string buf(1 << 20, '\0');
+    while (true) {
+      SLUICE_ASSIGN_OR_RETURN(size_t n, in->Read(buf.data(), buf.size()));
+      if (n == 0) break;
+      md5.Update(buf.data(), n);
+    }
+    src.etag = md5.FinishHex();
+  }
+  return src;
+}
+
+// ---------------------------------------------------------------------------------------
+// The lake
+
+namespace {
+
+std::string NowText(const common::Clock& clock) { return common::FormatIso8601Millis(clock.Now()); }
+
+struct Lake {
+  std::string root;
+  std::string dataset;
+
+  std::string Dir(std::string_view layer) const { return root + "/" + std::string(layer) + "/" + dataset; }
+  std::string Meta() const { return root + "/_sluice/" + dataset; }
+  std::string Pending(const std::string& run_id) const { return Meta() + "/staging/" + run_id + ".pending"; }
+  std::string Abs(const std::string& rel) const { return root + "/" + rel; }
+};
+
+// An exclusive lock on a dataset for the duration of a run (flock: released by the kernel
+// if the process dies).
+class DatasetLock {
+ public:
+  static Result<DatasetLock> Acquire(const Lake& lake) {
+    SLUICE_RETURN_IF_ERROR(common::CreateDirectories(lake.Meta() + "/staging"));
+    std::string path = lake.Meta() + "/lock";
+    SLUICE_ASSIGN_OR_RETURN(common::FileDescriptor fd, common::OpenFile(path, O_RDWR | O_CREAT));
+    while (flock(fd.get(), LOCK_EX) != 0) {
+      if (errno != EINTR) return Status::FromErrno(errno, "flock " + path);
+    }
+    DatasetLock lock;
+    lock.fd_ = std::move(fd);
+    return lock;
+  }
+
+ private:
+  common::FileDescriptor fd_;
+};
+
+Status RemoveFileIfExists(const std::string& path) {
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return Status::FromErrno(errno, "unlink " + path);
+  }
+  return Status::OK();
+}
+
+// The pending list: every file a run may create, recorded before it creates them.
+Status WritePending(const Lake& lake, const std::string& run_id, const std::vector<std::string>& rel_paths) {
+  std::string text;
+  for (const std::string& p : rel_paths) text += p + "\n";
+  return common::WriteFileAtomically(lake.Pending(run_id), text);
+}
+
+Status RecoverLocked(const JobEnvironment& env, const Lake& lake) {
+  std::error_code ec;
+  std::string staging = lake.Meta() + "/staging";
+  for (const auto& entry : fs::directory_iterator(staging, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.size() < 9 || name.substr(name.size() - 8) != ".pending") continue;
+    std::string run_id = name.substr(0, name.size() - 8);
+    std::string status;
+    {
+      SLUICE_ASSIGN_OR_RETURN(auto tx, env.catalog->Begin(catalog::TxMode::kRead));
+      SLUICE_ASSIGN_OR_RETURN(auto row, tx->QueryOne("SELECT status FROM job_runs WHERE run_id = $1", {run_id}));
+      if (row) status = row->Text(0);
+    }
+    if (status != "SUCCEEDED") {
+      // Never published: remove what it wrote (silver files and its key index).
+      SLUICE_ASSIGN_OR_RETURN(std::string text, common::ReadFileToString(entry.path().string()));
+      size_t start = 0;
+      while (start < text.size()) {
+        size_t nl = text.find('\n', start);
+        std::string rel = text.substr(start, nl - start);
+        start = nl == std::string::npos ? text.size() : nl + 1;
+        if (!rel.empty()) SLUICE_RETURN_IF_ERROR(RemoveFileIfExists(lake.Abs(rel)));
+      }
+      if (status == "RUNNING") {
+        SLUICE_ASSIGN_OR_RETURN(auto tx, env.catalog->Begin(catalog::TxMode::kWrite));
+        SLUICE_RETURN_IF_ERROR(tx->Execute(
+            "UPDATE job_runs SET status = 'FAILED', finished_at = $2, error = $3 WHERE run_id = $1",
+            {run_id, NowText(*env.clock),
+             std::string("the run was interrupted (its process died); its output was rolled back")}));
+        SLUICE_RETURN_IF_ERROR(tx->Commit());
+      }
+    }
+    SLUICE_RETURN_IF_ERROR(RemoveFileIfExists(entry.path().string()));
+  }
+  // Files superseded by a published run that a crash left on disk.
+  std::vector<std::pair<int64_t, std::string>> deleted;
+  {
+    SLUICE_ASSIGN_OR_RETURN(auto tx, env.catalog->Begin(catalog::TxMode::kRead));
+    SLUICE_ASSIGN_OR_RETURN(auto rows, tx->Query(
+        "SELECT file_id, path FROM dataset_files WHERE dataset = $1 AND state = 'deleted'",
+        {lake.dataset}));
+    for (const auto& r : rows) deleted.emplace_back(r.Int(0), r.Text(1));
+  }
+  if (!deleted.empty()) {
+    for (const auto& [id, rel] : deleted) SLUICE_RETURN_IF_ERROR(RemoveFileIfExists(lake.Abs(rel)));
+    SLUICE_ASSIGN_OR_RETURN(auto tx, env.catalog->Begin(catalog::TxMode::kWrite));
+    SLUICE_RETURN_IF_ERROR(tx->Execute(
+        "UPDATE dataset_files SET state = 'removed' WHERE dataset = $1 AND state = 'deleted'",
+        {lake.dataset}));
+    SLUICE_RETURN_IF_ERROR(tx->Commit());
+  }
+  // Key index files other than the current one.
+  std::string current;
+  {
+    SLUICE_ASSIGN_OR_RETURN(auto tx, env.catalog->Begin(catalog::TxMode::kRead));
+    SLUICE_ASSIGN_OR_RETURN(auto row, tx->QueryOne("SELECT path FROM dataset_key_indexes WHERE dataset = $1", {lake.dataset}));
+    if (row) current = row->Text(0);
+  }
+  for (const auto& entry : fs::directory_iterator(lake.Meta(), ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind("keys-", 0) != 0) continue;
+    std::string rel = "_sluice/" + lake.dataset + "/" + name;
+    if (rel != current) SLUICE_RETURN_IF_ERROR(RemoveFileIfExists(entry.path().string()));
+  }
+  return Status::OK();
+}
+
+// Copies the object into bronze, zstd-compressing it unless it is compressed already
+// (gzip/zstd by suffix, and Parquet). Returns the path relative to the lake root.
+// When the source has a plain MD5 ETag, the copied bytes must match it (the object changed
+// while it was being read otherwise).
+Result<std::string> WriteBronze(const Lake& lake, const std::string& run_id, const SourceObject& source,
+                                int64_t* bytes, bool* added_zstd) {
+  std::string name = fs::path(source.key).filename().string();
+  if (name.empty()) name = "object";
+  bool compressed = CompressionFromName(name) != Compression::kNone ||
+                    (name.size() >= 8 && name.substr(name.size() - 8) == ".parquet");
+  std::string rel = "bronze/" + lake.dataset + "/" + run_id + "/" + name + (compressed ? "" : ".zst");
+  SLUICE_RETURN_IF_ERROR(common::CreateDirectories(fs::path(lake.Abs(rel)).parent_path().string()));
+  SLUICE_ASSIGN_OR_RETURN(auto in, source.open());
+  SLUICE_ASSIGN_OR_RETURN(auto out, common::AtomicFileOutputStream::Open(lake.Abs(rel), true));
+  std::string buf(4 << 20, '\0');
+  std::string frame;
+  std::unique_ptr<parquet::Codec> codec;
+  if (!compressed) {
+    SLUICE_ASSIGN_OR_RETURN(codec, parquet::MakeCodec(parquet::CompressionCodec::kZstd, 1));
+  }
+  *added_zstd = !compressed;
+  std::string etag = source.etag;
+  if (etag.size() >= 2 && etag.front() == '"') etag = etag.substr(1, etag.size() - 2);
+  const bool verify = etag.size() == 32 && etag.find('-') == std::string::npos;
+  common::Hasher md5(common::HashAlgorithm::kMd5);
+  int64_t total = 0;
+  while (true) {
+    // Fill a whole buffer so each zstd frame covers 4 MiB.
+    size_t filled = 0;
+    while (filled < buf.size()) {
+      SLUICE_ASSIGN_OR_RETURN(size_t n, in->Read(buf.data() + filled, buf.size() - filled));
+      if (n == 0) break;
+      filled += n;
+    }
+    if (filled == 0) break;
+    if (verify) md5.Update(buf.data(), filled);
+    if (codec) {
+      frame.clear();
+      SLUICE_RETURN_IF_ERROR(codec->Compress(std::string_view(buf.data(), filled), &frame));
+      SLUICE_RETURN_IF_ERROR(out->Write(frame.data(), frame.size()));
+      total += static_cast<int64_t>(frame.size());
+    } else {
+      SLUICE_RETURN_IF_ERROR(out->Write(buf.data(), filled));
+      total += static_cast<int64_t>(filled);
+    }
+    if (filled < buf.size()) break;
+  }
+  if (verify) {
+    std::string actual = md5.FinishHex();
+    if (actual != etag) {
+      return Status::Aborted(source.uri + " changed while it was read (ETag " + etag + ", read " + actual + ")");
+    }
+  }
+  SLUICE_RETURN_IF_ERROR(out->Close());
+  *bytes = total;
+  return rel;
+}
+
+// ---------------------------------------------------------------------------------------
+// Quarantine
+
+struct QuarantineSink {
+  std::string rel_path;
+  std::unique_ptr<common::AtomicFileOutputStream> out;
+  std::string buffer;
+  int64_t rows = 0;
+  int64_t bytes = 0;
+  std::map<std::string, int64_t> by_rule;    // every failure
+  std::map<std::string, int64_t> by_column;
+
+  struct Failure {
+    std::string column;
+    std::string rule;
+    std::string reason;
+  };
+
+  Status Add(const std::string& source_uri, const std::string& run_id, int64_t line,
+             std::string_view raw, const std::vector<Failure>& failures) {
+    json::object o;
+    o["run_id"] = run_id;
+    o["source"] = source_uri;
+    o["line"] = line;
+    o["column"] = failures.front().column.empty() ? json::value(nullptr) : json::value(failures.front().column);
+    o["rule"] = failures.front().rule;
+    o["reason"] = failures.front().reason;
+    if (failures.size() > 1) {
+      json::array all;
+      for (const Failure& f : failures) {
+        all.push_back(json::object{{"column", f.column.empty() ? json::value(nullptr) : json::value(f.column)},
+                                   {"rule", f.rule},
+                                   {"reason", f.reason}});
+      }
+      o["failures"] = std::move(all);
+    }
+    o["raw"] = std::string(raw);
+    buffer += common::SerializeJson(o);
+    buffer.push_back('\n');
+    ++rows;
+    for (const Failure& f : failures) {
+      ++by_rule[f.rule];
+      if (!f.column.empty()) ++by_column[f.column];
+    }
+    if (buffer.size() >= (1 << 20)) return Flush();
+    return Status::OK();
+  }
+
+  Status Flush() {
+    if (buffer.empty()) return Status::OK();
+    SLUICE_RETURN_IF_ERROR(out->Write(buffer.data(), buffer.size()));
+    bytes += static_cast<int64_t>(buffer.size());
+    buffer.clear();
+    return Status::OK();
+  }
+};
+
+// ---------------------------------------------------------------------------------------
+// Type inference for sources without a mapping
+
+// The narrowest of bool, int64, double, date, timestamp, string that every non-null sample
+// value casts to.
+Result<std::vector<ColumnMapping>> InferMapping(const JobSpec& spec, RecordSource& source) {
+  static const char* kCandidates[] = {"bool", "int64", "double", "date", "timestamp", "string"};
+  std::vector<std::optional<TextCaster>> casters;
+  std::vector<ColumnVector> scratch;
+  for (const char* name : kCandidates) {
+    SLUICE_ASSIGN_OR_RETURN(parquet::DataType t, ParseColumnType(name));
+    SLUICE_ASSIGN_OR_RETURN(TextCaster c, TextCaster::Make(t));
+    casters.emplace_back(std::move(c));
+    scratch.push_back(ColumnVector::Make(t));
+  }
+  const std::vector<std::string>& cols = source.columns();
+  std::vector<size_t> candidate(cols.size(), 0);  // index into kCandidates; only moves up
+  std::vector<bool> seen(cols.size(), false);
+  TextRecord rec;
+  std::string reason;
+  for (int n = 0; n < 1000; ++n) {
+    SLUICE_ASSIGN_OR_RETURN(bool more, source.Next(&rec));
+    if (!more) break;
+    if (!rec.error.empty() || rec.fields.size() != cols.size()) continue;
+    for (size_t c = 0; c < cols.size(); ++c) {
+      if (rec.nulls[c]) continue;
+      seen[c] = true;
+      while (candidate[c] + 1 < std::size(kCandidates)) {
+        ColumnVector& col = scratch[candidate[c]];
+        if (casters[candidate[c]]->Append(rec.fields[c], &col, &reason)) break;
+        ++candidate[c];
+      }
+    }
+    for (ColumnVector& s : scratch) s = ColumnVector::Make(s.type);
+  }
+  std::vector<ColumnMapping> mapping;
+  for (size_t c = 0; c < cols.size(); ++c) {
+    ColumnMapping m;
+    m.source = m.target = cols[c];
+    m.source_type = "string";
+    m.type = seen[c] ? kCandidates[candidate[c]] : "string";
+    mapping.push_back(std::move(m));
+  }
+  (void)spec;
+  return mapping;
+}
+
+// ---------------------------------------------------------------------------------------
+// The run
+
+constexpr int64_t kBatchRows = 16384;
+
+// Rows of one partition, as the run accumulates them.
+struct PartitionBuffer {
+  std::string path;  // "order_date=2026-11-27" (several columns joined by '/'); "" unpartitioned
+  RecordBatch rows;  // full dataset schema (partition columns included)
+  std::vector<uint8_t> dropped;  // 1: lost to a newer duplicate
+};
+
+struct Winner {
+  std::string order;
+  int partition = 0;
+  int64_t row = 0;
+};
+
+struct RunCounts {
+  int64_t read = 0;
+  int64_t written = 0;
+  int64_t quarantined = 0;
+  int64_t dup_in_object = 0;
+  int64_t dup_against_silver = 0;
+  int64_t withheld = 0;
+  int64_t silver_rows_replaced = 0;
+};
+
+struct SilverFile {
+  int64_t file_id = 0;
+  std::string path;
+  std::string partition;
+  std::string source;
+  int64_t schema_version = 0;
+};
+
+// A silver file this run writes (a partition's new rows, or a rewrite of an older file).
+struct PlannedFile {
+  std::string rel_path;
+  std::string partition;
+  std::string source;
+  int64_t rows = 0;
+  int64_t bytes = 0;
+  int64_t schema_version = 0;  // 0: the run's
+  int partition_index = -1;    // new rows: the buffer
+  int64_t replaces_file = 0;   // rewrite: the file it replaces
+  int64_t file_id = 0;         // assigned at commit
+};
+
+class JobRun {
+ public:
+  JobRun(const CompiledJob& job, const SourceObject& source, const JobEnvironment& env)
+      : job_(job), spec_(job.spec), source_(source), env_(env),
+        lake_{env.lake_dir, job.spec.dataset} {}
+
+  Result<RunOutcome> Run(const RunOptions& options);
+
+ private:
+  Status ReadAll();
+  Status ProcessBatch(RecordBatch* batch, std::vector<int64_t>* lines, std::string* raw_arena,
+                      std::vector<size_t>* raw_ends, std::vector<std::vector<QuarantineSink::Failure>>* failures,
+                      RuleEvaluator* row_eval);
+  Status Accept(const RecordBatch& batch);
+  Status DedupeAgainstSilver();
+  Status EvaluateDatasetRules();
+  Status WriteFiles();
+  Status RewriteSuperseded();
+  Status Commit();
+  void Cleanup();
+  json::object Report() const;
+  Status Fail(std::string error) {
+    failed_ = true;
+    error_ = std::move(error);
+    return Status::OK();
+  }
+
+  const CompiledJob& job_;
+  const JobSpec& spec_;
+  const SourceObject& source_;
+  const JobEnvironment& env_;
+  Lake lake_;
+  std::string run_id_;
+  std::string started_at_;
+  common::Timestamp started_{};
+  bool failed_ = false;
+  bool schema_rejected_ = false;  // the data stays in quarantine as a file
+  std::string error_;
+
+  Plan plan_;
+  QuarantineSink quarantine_;
+  std::string bronze_rel_;
+  int64_t bronze_bytes_ = 0;
+  bool bronze_zstd_ = false;  // sluice compressed the bronze copy
+  RunCounts counts_;
+  std::vector<RuleResult> rule_results_;  // in the job's rule order
+  std::vector<std::string> rule_levels_;
+  std::vector<PartitionBuffer> partitions_;
+  std::unordered_map<std::string, int> partition_by_path_;
+  std::unordered_map<std::string, Winner> winners_;
+  std::vector<SilverFile> replaced_same_source_;        // earlier output of this object
+  std::map<int64_t, SilverFile> silver_files_;           // live files of the dataset by id
+  std::map<int64_t, std::set<std::string>> superseded_;  // silver file → keys now newer here
+  std::optional<KeyIndex> index_;
+  std::string index_path_;
+  std::vector<PlannedFile> planned_;
+  std::vector<std::string> pending_;
+  std::optional<SchemaVersion> current_schema_;
+  Schema write_schema_;  // the dataset schema after evolution
+  std::vector<SchemaChange> changes_;
+  int64_t schema_version_ = 0;
+  std::string new_index_rel_;
+  int64_t new_index_keys_ = 0;
+};
+
+Status JobRun::ReadAll() {
+  const bool parquet_source = spec_.format == SourceFormat::kParquet;
+  auto open = [&]() -> Result<std::unique_ptr<RecordSource>> {
+    if (parquet_source) return OpenParquetRecordSource(lake_.Abs(bronze_rel_));
+    // The run reads the bronze copy: exactly the bytes archived (and checked against the ETag).
+    SLUICE_ASSIGN_OR_RETURN(auto file, common::FileInputStream::Open(lake_.Abs(bronze_rel_)));
+    std::unique_ptr<common::InputStream> raw = std::move(file);
+    std::string name = source_.key;
+    if (bronze_zstd_) {
+      SLUICE_ASSIGN_OR_RETURN(raw, OpenDecompressed(std::move(raw), Compression::kZstd, bronze_rel_));
+    }
+    std::unique_ptr<common::InputStream> in;
+    if (spec_.compression == "auto") {
+      SLUICE_ASSIGN_OR_RETURN(in, OpenMaybeCompressed(std::move(raw), name));
+    } else {
+      Compression c = spec_.compression == "gzip" ? Compression::kGzip
+                      : spec_.compression == "zstd" ? Compression::kZstd : Compression::kNone;
+      SLUICE_ASSIGN_OR_RETURN(in, OpenDecompressed(std::move(raw), c, name));
+    }
+    std::vector<std::string> paths;
+    if (spec_.format == SourceFormat::kJsonl && !spec_.mapping.empty()) {
+      for (const ColumnMapping& m : spec_.mapping) {
+        if (std::find(paths.begin(), paths.end(), m.source) == paths.end()) paths.push_back(m.source);
+      }
+      for (const std::string& p : spec_.jsonl_paths) {
+        if (std::find(paths.begin(), paths.end(), p) == paths.end()) paths.push_back(p);
+      }
+    }
+    return OpenRecordSource(spec_, std::move(in), paths, source_.uri);
+  };
+
+  // Resolve the plan (inferring the mapping when the spec has none).
+  if (job_.plan) {
+    plan_ = *job_.plan;
+  } else {
+    SLUICE_ASSIGN_OR_RETURN(auto sample, open());
+    SLUICE_ASSIGN_OR_RETURN(std::vector<ColumnMapping> mapping, InferMapping(spec_, *sample));
+    auto plan = MakePlan(spec_, job_.rules, mapping);
+    if (!plan.ok()) return Fail(plan.status().message());
+    plan_ = std::move(*plan);
+  }
+  SLUICE_ASSIGN_OR_RETURN(auto src, open());
+  const std::vector<std::string>& names = src->columns();
+  std::vector<int> source_index;
+  for (const CompiledColumn& c : plan_.columns) {
+    auto it = std::find(names.begin(), names.end(), c.mapping.source);
+    if (it == names.end()) {
+      std::string list;
+      for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+      return Fail(source_.uri + ": source column \"" + c.mapping.source + "\" (mapped to \"" +
+                  c.mapping.target + "\") is missing; the source has " +
+                  (list.empty() ? std::string("no columns") : list));
+    }
+    source_index.push_back(static_cast<int>(it - names.begin()));
+  }
+
+  RuleEvaluator row_eval(plan_.row_rules, plan_.schema);
+  RecordBatch batch = RecordBatch::Make(plan_.mapped_schema);
+  std::vector<int64_t> lines;
+  std::string raw_arena;
+  std::vector<size_t> raw_ends;
+  std::vector<std::vector<QuarantineSink::Failure>> failures;
+  std::vector<QuarantineSink::Failure> row_failures;
+  TextRecord rec;
+  std::string reason;
+  const size_t ncols = plan_.columns.size();
+  while (true) {
+    SLUICE_ASSIGN_OR_RETURN(bool more, src->Next(&rec));
+    if (more) {
+      ++counts_.read;
+      if (!rec.error.empty()) {
+        SLUICE_RETURN_IF_ERROR(quarantine_.Add(source_.uri, run_id_, rec.line, src->RawText(),
+                                               {{"", "parse", rec.error}}));
+        ++counts_.quarantined;
+        continue;
+      }
+      row_failures.clear();
+      for (size_t c = 0; c < ncols; ++c) {
+        const CompiledColumn& col = plan_.columns[c];
+        ColumnVector& out = batch.columns[c];
+        size_t si = static_cast<size_t>(source_index[c]);
+        if (si >= rec.fields.size() || rec.nulls[si]) {
+          if (!col.mapping.nullable) {
+            row_failures.push_back({col.mapping.target, "not_null",
+                                    "\"" + col.mapping.target + "\" is null but the column is not nullable"});
+          }
+          out.AppendNull();
+        } else if (!col.caster->Append(rec.fields[si], &out, &reason)) {
+          row_failures.push_back({col.mapping.target, "cast", reason});
+          out.AppendNull();
+        }
+      }
+      ++batch.num_rows;
+      lines.push_back(rec.line);
+      raw_arena += src->RawText();
+      raw_ends.push_back(raw_arena.size());
+      failures.push_back(row_failures);
+    }
+    if (batch.num_rows >= kBatchRows || (!more && batch.num_rows > 0)) {
+      SLUICE_RETURN_IF_ERROR(ProcessBatch(&batch, &lines, &raw_arena, &raw_ends, &failures, &row_eval));
+      batch = RecordBatch::Make(plan_.mapped_schema);
+      lines.clear();
+      raw_arena.clear();
+      raw_ends.clear();
+      failures.clear();
+    }
+    if (!more) break;
+  }
+  SLUICE_RETURN_IF_ERROR(quarantine_.Flush());
+  SLUICE_ASSIGN_OR_RETURN(RuleReport row_report, row_eval.Finish(env_.clock->Now()));
+  for (size_t i = 0; i < row_report.rules.size(); ++i) {
+    rule_results_[static_cast<size_t>(plan_.row_rule_index[i])] = row_report.rules[i];
+    rule_levels_[static_cast<size_t>(plan_.row_rule_index[i])] = "row";
+    // A row-level rule quarantines its failing rows; it fails the run only when it has a
+    // threshold that the data misses.
+    const Rule& rule = plan_.row_rules.rules[i];
+    if (row_report.rules[i].outcome == Outcome::kFail && rule.has_threshold) {
+      if (!failed_) Fail("quality rule failed: " + row_report.rules[i].rule + ": " + row_report.rules[i].reason);
+    }
+  }
+  return Status::OK();
+}
+
+Status JobRun::ProcessBatch(RecordBatch* batch, std::vector<int64_t>* lines, std::string* raw_arena,
+                            std::vector<size_t>* raw_ends,
+                            std::vector<std::vector<QuarantineSink::Failure>>* failures,
+                            RuleEvaluator* row_eval) {
+  const int64_t n = batch->num_rows;
+  auto raw_of = [&](int64_t i) {
+    size_t begin = i == 0 ? 0 : (*raw_ends)[static_cast<size_t>(i - 1)];
+    return std::string_view(*raw_arena).substr(begin, (*raw_ends)[static_cast<size_t>(i)] - begin);
+  };
+  // Derived columns are computed on every row (a row already failing just gets more reasons).
+  RecordBatch full;
+  full.schema = plan_.schema;
+  full.num_rows = n;
+  full.columns = std::move(batch->columns);
+  for (size_t d = 0; d < plan_.derived.size(); ++d) {
+    ColumnVector out = ColumnVector::Make(plan_.derived[d].type());
+    std::vector<RowError> errors;
+    RecordBatch view;
+    view.schema.fields.assign(plan_.schema.fields.begin(),
+                              plan_.schema.fields.begin() + static_cast<long>(plan_.mapped_schema.fields.size() + d));
+    view.columns = std::move(full.columns);
+    view.num_rows = n;
+    SLUICE_RETURN_IF_ERROR(plan_.derived[d].Evaluate(view, &out, &errors));
+    full.columns = std::move(view.columns);
+    for (const RowError& e : errors) {
+      auto& f = (*failures)[static_cast<size_t>(e.row)];
+      // A derivation over a value that already failed to cast adds nothing useful.
+      if (f.empty()) f.push_back({spec_.derived[d].name, "derive", e.reason});
+    }
+    full.columns.push_back(std::move(out));
+  }
+  // Rows that failed so far leave; the rest meet the row-level rules.
+  std::vector<uint8_t> keep(static_cast<size_t>(n), 1);
+  int64_t rejected = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    if (!(*failures)[static_cast<size_t>(i)].empty()) {
+      keep[static_cast<size_t>(i)] = 0;
+      ++rejected;
+      SLUICE_RETURN_IF_ERROR(quarantine_.Add(source_.uri, run_id_, (*lines)[static_cast<size_t>(i)],
+                                             raw_of(i), (*failures)[static_cast<size_t>(i)]));
+      ++counts_.quarantined;
+    }
+  }
+  std::vector<int64_t> origin;  // row in `full` of each row of `clean`
+  RecordBatch clean;
+  if (rejected > 0) {
+    for (int64_t i = 0; i < n; ++i) {
+      if (keep[static_cast<size_t>(i)]) origin.push_back(i);
+    }
+    clean = TakeRows(full, origin);
+  } else {
+    clean = std::move(full);
+  }
+  if (!plan_.row_rules.rules.empty()) {
+    std::vector<RowFailure> rule_failures;
+    SLUICE_RETURN_IF_ERROR(row_eval->AddBatch(clean, &rule_failures));
+    if (!rule_failures.empty()) {
+      std::vector<uint8_t> pass(static_cast<size_t>(clean.num_rows), 1);
+      std::map<int64_t, std::vector<QuarantineSink::Failure>> by_row;
+      for (const RowFailure& f : rule_failures) {
+        if (f.warn) continue;
+        const Rule& rule = plan_.row_rules.rules[static_cast<size_t>(f.rule)];
+        by_row[f.row].push_back({rule.column, rule.ToString(), f.reason});
+      }
+      for (auto& [row, fs] : by_row) {
+        pass[static_cast<size_t>(row)] = 0;
+        int64_t in_full = origin.empty() ? row : origin[static_cast<size_t>(row)];
+        SLUICE_RETURN_IF_ERROR(quarantine_.Add(source_.uri, run_id_, (*lines)[static_cast<size_t>(in_full)],
+                                               raw_of(in_full), fs));
+        ++counts_.quarantined;
+      }
+      if (!by_row.empty()) clean = FilterRows(clean, pass);
+    }
+  }
+  return Accept(clean);
+}
+
+Status JobRun::Accept(const RecordBatch& batch) {
+  const bool dedupe = !plan_.key_cols.empty();
+  std::string path;
+  std::string key;
+  std::string order;
+  for (int64_t r = 0; r < batch.num_rows; ++r) {
+    path.clear();
+    for (int c : plan_.partition_cols) {
+      if (!path.empty()) path.push_back('/');
+      path += HivePartitionComponent(plan_.schema.fields[static_cast<size_t>(c)].name,
+                                     batch.columns[static_cast<size_t>(c)], r);
+    }
+    auto it = partition_by_path_.find(path);
+    int p;
+    if (it == partition_by_path_.end()) {
+      p = static_cast<int>(partitions_.size());
+      partition_by_path_.emplace(path, p);
+      PartitionBuffer buf;
+      buf.path = path;
+      buf.rows = RecordBatch::Make(plan_.schema);
+      partitions_.push_back(std::move(buf));
+    } else {
+      p = it->second;
+    }
+    PartitionBuffer& buf = partitions_[static_cast<size_t>(p)];
+    for (size_t c = 0; c < batch.columns.size(); ++c) AppendValue(batch.columns[c], r, &buf.rows.columns[c]);
+    int64_t row = buf.rows.num_rows++;
+    buf.dropped.push_back(0);
+    if (!dedupe) continue;
+    key.clear();
+    for (int c : plan_.key_cols) AppendOrderedKey(batch.columns[static_cast<size_t>(c)], r, &key);
+    order.clear();
+    if (plan_.order_col >= 0) AppendOrderedKey(batch.columns[static_cast<size_t>(plan_.order_col)], r, &order);
+    auto [w, inserted] = winners_.try_emplace(key);
+    if (inserted) {
+      w->second = Winner{order, p, row};
+      continue;
+    }
+    ++counts_.dup_in_object;
+    if (order >= w->second.order) {  // newer, or as new and read later: the new row wins
+      partitions_[static_cast<size_t>(w->second.partition)].dropped[static_cast<size_t>(w->second.row)] = 1;
+      w->second = Winner{order, p, row};
+    } else {
+      buf.dropped[static_cast<size_t>(row)] = 1;
+    }
+  }
+  return Status::OK();
+}
+
+Status JobRun::DedupeAgainstSilver() {
+  if (plan_.key_cols.empty() || !index_) return Status::OK();
+  std::set<int64_t> replaced;
+  for (const SilverFile& f : replaced_same_source_) replaced.insert(f.file_id);
+  for (auto& [key, w] : winners_) {
+    const KeyEntry* e = index_->Find(key);
+    if (!e || replaced.count(e->file_id)) continue;
+    if (e->order > w.order) {
+      partitions_[static_cast<size_t>(w.partition)].dropped[static_cast<size_t>(w.row)] = 1;
+      ++counts_.dup_against_silver;
+      w.partition = -1;  // lost: silver keeps its row
+    } else {
+      superseded_[e->file_id].insert(key);
+    }
+  }
+  return Status::OK();
+}
+
+Status JobRun::EvaluateDatasetRules() {
+  RuleEvaluator eval(plan_.dataset_rules, plan_.schema);
+  std::vector<RowFailure> ignored;
+  for (PartitionBuffer& p : partitions_) {
+    bool any_dropped = std::find(p.dropped.begin(), p.dropped.end(), 1) != p.dropped.end();
+    if (any_dropped) {
+      std::vector<uint8_t> keep(p.dropped.size());
+      for (size_t i = 0; i < keep.size(); ++i) keep[i] = p.dropped[i] ? 0 : 1;
+      p.rows = FilterRows(p.rows, keep);
+      p.dropped.assign(static_cast<size_t>(p.rows.num_rows), 0);
+    }
+    if (!plan_.dataset_rules.rules.empty()) SLUICE_RETURN_IF_ERROR(eval.AddBatch(p.rows, &ignored));
+  }
+  SLUICE_ASSIGN_OR_RETURN(RuleReport report, eval.Finish(env_.clock->Now()));
+  for (size_t i = 0; i < report.rules.size(); ++i) {
+    rule_results_[static_cast<size_t>(plan_.dataset_rule_index[i])] = report.rules[i];
+    rule_levels_[static_cast<size_t>(plan_.dataset_rule_index[i])] = "dataset";
+    if (report.rules[i].outcome == Outcome::kFail && !failed_) {
+      Fail("quality rule failed: " + report.rules[i].rule + ": " + report.rules[i].reason);
+    }
+  }
+  return Status::OK();
+}
+
+// Reads a silver file, drops the rows whose keys are in `drop`, writes the rest to `out_rel`.
+Result<int64_t> RewriteWithout(const Lake& lake, const std::string& in_rel, const std::string& out_rel,
+                               const std::vector<std::string>& key_names, const std::set<std::string>& drop,
+                               const parquet::WriterOptions& options, int64_t* removed, int64_t* bytes) {
+  SLUICE_ASSIGN_OR_RETURN(auto reader, parquet::FileReader::OpenFile(lake.Abs(in_rel)));
+  std::vector<int> key_cols;
+  for (const std::string& k : key_names) {
+    int idx = reader->schema().IndexOf(k);
+    if (idx < 0) return Status::Corruption(in_rel + ": key column \"" + k + "\" is missing");
+    key_cols.push_back(idx);
+  }
+  SLUICE_RETURN_IF_ERROR(common::CreateDirectories(fs::path(lake.Abs(out_rel)).parent_path().string()));
+  SLUICE_ASSIGN_OR_RETURN(auto out, common::AtomicFileOutputStream::Open(lake.Abs(out_rel), true));
+  SLUICE_ASSIGN_OR_RETURN(auto writer, parquet::FileWriter::Open(out.get(), reader->schema(), options));
+  std::string key;
+  int64_t kept = 0;
+  for (int g = 0; g < reader->num_row_groups(); ++g) {
+    SLUICE_ASSIGN_OR_RETURN(RecordBatch batch, reader->ReadRowGroup(g, {}));
+    std::vector<uint8_t> keep(static_cast<size_t>(batch.num_rows), 1);
+    for (int64_t r = 0; r < batch.num_rows; ++r) {
+      key.clear();
+      for (int c : key_cols) AppendOrderedKey(batch.columns[static_cast<size_t>(c)], r, &key);
+      if (drop.count(key)) {
+        keep[static_cast<size_t>(r)] = 0;
+        ++*removed;
+      }
+    }
+    RecordBatch kept_rows = FilterRows(batch, keep);
+    kept += kept_rows.num_rows;
+    SLUICE_RETURN_IF_ERROR(writer->Write(kept_rows));
+  }
+  SLUICE_RETURN_IF_ERROR(writer->Close());
+  SLUICE_RETURN_IF_ERROR(out->Close());
+  std::error_code ec;
+  *bytes = static_cast<int64_t>(fs::file_size(lake.Abs(out_rel), ec));
+  return kept;
+}
+
+Status JobRun::WriteFiles() {
+  // Plan every file first, record the plan, then write (in parallel across partitions).
+  std::vector<int> drop_cols = plan_.partition_cols;
+  std::sort(drop_cols.begin(), drop_cols.end());
+  int n = 0;
+  for (size_t p = 0; p < partitions_.size(); ++p) {
+    if (partitions_[p].rows.num_rows == 0) continue;
+    PlannedFile f;
+    std::string dir = "silver/" + spec_.dataset + (partitions_[p].path.empty() ? "" : "/" + partitions_[p].path);
+    f.rel_path = dir + "/part-" + run_id_ + "-" + std::to_string(n++) + ".parquet";
+    f.partition = partitions_[p].path;
+    f.source = source_.uri;
+    f.partition_index = static_cast<int>(p);
+    planned_.push_back(std::move(f));
+  }
+  for (const auto& [file_id, keys] : superseded_) {
+    const SilverFile& old = silver_files_.at(file_id);
+    PlannedFile f;
+    std::string dir = fs::path(old.path).parent_path().string();
+    f.rel_path = dir + "/part-" + run_id_ + "-r" + std::to_string(n++) + ".parquet";
+    f.partition = old.partition;
+    f.source = old.source;
+    f.schema_version = old.schema_version;
+    f.replaces_file = file_id;
+    planned_.push_back(std::move(f));
+  }
+  for (const PlannedFile& f : planned_) pending_.push_back(f.rel_path);
+  new_index_rel_ = plan_.key_cols.empty() ? "" : "_sluice/" + spec_.dataset + "/keys-" + run_id_ + ".idx";
+  if (!new_index_rel_.empty()) pending_.push_back(new_index_rel_);
+  SLUICE_RETURN_IF_ERROR(WritePending(lake_, run_id_, pending_));
+
+  std::atomic<size_t> next{0};
+  std::mutex mu;
+  Status first_error;
+  std::vector<std::string> key_names;
+  for (int c : plan_.key_cols) key_names.push_back(plan_.schema.fields[static_cast<size_t>(c)].name);
+  auto work = [&]() {
+    while (true) {
+      size_t i = next.fetch_add(1);
+      if (i >= planned_.size()) return;
+      PlannedFile& f = planned_[i];
+      Status st = [&]() -> Status {
+        if (f.replaces_file != 0) {
+          int64_t removed = 0;
+          SLUICE_ASSIGN_OR_RETURN(f.rows, RewriteWithout(lake_, silver_files_.at(f.replaces_file).path, f.rel_path,
+                                                         key_names, superseded_.at(f.replaces_file),
+                                                         job_.writer, &removed, &f.bytes));
+          std::lock_guard<std::mutex> lock(mu);
+          counts_.silver_rows_replaced += removed;
+          return Status::OK();
+        }
+        const PartitionBuffer& p = partitions_[static_cast<size_t>(f.partition_index)];
+        RecordBatch rows = p.rows;
+        if (!(write_schema_ == plan_.schema)) {
+          SLUICE_ASSIGN_OR_RETURN(rows, ConformBatch(rows, write_schema_));
+        }
+        std::vector<int> drop;
+        for (int c : drop_cols) drop.push_back(rows.schema.IndexOf(plan_.schema.fields[static_cast<size_t>(c)].name));
+        std::sort(drop.begin(), drop.end());
+        RecordBatch stored = DropColumns(rows, drop);
+        SLUICE_RETURN_IF_ERROR(common::CreateDirectories(fs::path(lake_.Abs(f.rel_path)).parent_path().string()));
+        SLUICE_ASSIGN_OR_RETURN(auto out, common::AtomicFileOutputStream::Open(lake_.Abs(f.rel_path), true));
+        SLUICE_ASSIGN_OR_RETURN(auto writer, parquet::FileWriter::Open(out.get(), stored.schema, job_.writer));
+        SLUICE_RETURN_IF_ERROR(writer->Write(stored));
+        SLUICE_RETURN_IF_ERROR(writer->Close());
+        SLUICE_RETURN_IF_ERROR(out->Close());
+        f.rows = stored.num_rows;
+        std::error_code ec;
+        f.bytes = static_cast<int64_t>(fs::file_size(lake_.Abs(f.rel_path), ec));
+        return Status::OK();
+      }();
+      if (!st.ok()) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (first_error.ok()) first_error = st;
+        return;
+      }
+    }
+  };
+  int threads = std::max(1, std::min<int>(env_.threads, static_cast<int>(planned_.size())));
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  SLUICE_RETURN_IF_ERROR(first_error);
+  for (const PlannedFile& f : planned_) {
+    if (f.replaces_file == 0) counts_.written += f.rows;
+  }
+  return Status::OK();
+}
+
+Status JobRun::Commit() {
+  SLUICE_ASSIGN_OR_RETURN(auto tx, env_.catalog->Begin(catalog::TxMode::kWrite));
+  std::string now = NowText(*env_.clock);
+  if (!failed_) {
+    if (!changes_.empty() || !current_schema_) {
+      SLUICE_ASSIGN_OR_RETURN(SchemaVersion v, SchemaRegistry::Register(*tx, spec_.dataset, write_schema_, changes_, run_id_, now));
+      schema_version_ = v.version;
+    } else {
+      schema_version_ = current_schema_->version;
+    }
+    for (PlannedFile& f : planned_) {
+      int64_t version = f.schema_version != 0 ? f.schema_version : schema_version_;
+      SLUICE_ASSIGN_OR_RETURN(auto rows, tx->Query(
+          "INSERT INTO dataset_files (dataset, layer, path, partition_path, run_id, source, rows, bytes, "
+          "schema_version, state, created_at) VALUES ($1, 'silver', $2, $3, $4, $5, $6, $7, $8, 'live', $9) "
+          "RETURNING file_id",
+          {spec_.dataset, f.rel_path, f.partition, run_id_, f.source, f.rows, f.bytes, version, now}));
+      f.file_id = rows.at(0).Int(0);
+    }
+    std::set<int64_t> gone;
+    for (const SilverFile& f : replaced_same_source_) gone.insert(f.file_id);
+    for (const auto& [id, keys] : superseded_) gone.insert(id);
+    for (int64_t id : gone) {
+      SLUICE_RETURN_IF_ERROR(tx->Execute("UPDATE dataset_files SET state = 'deleted' WHERE file_id = $1", {id}));
+    }
+    if (!new_index_rel_.empty()) {
+      // The new index: surviving old entries (remapped to rewritten files) and this run's winners.
+      std::map<int64_t, int64_t> remap;
+      for (const PlannedFile& f : planned_) {
+        if (f.replaces_file != 0) remap[f.replaces_file] = f.file_id;
+      }
+      std::vector<int64_t> partition_file(partitions_.size(), 0);
+      for (const PlannedFile& f : planned_) {
+        if (f.partition_index >= 0) partition_file[static_cast<size_t>(f.partition_index)] = f.file_id;
+      }
+      std::vector<KeyEntry> fresh;
+      fresh.reserve(winners_.size());
+      for (const auto& [key, w] : winners_) {
+        if (w.partition < 0) continue;
+        fresh.push_back(KeyEntry{key, w.order, partition_file[static_cast<size_t>(w.partition)]});
+      }
+      std::sort(fresh.begin(), fresh.end(), [](const KeyEntry& a, const KeyEntry& b) { return a.key < b.key; });
+      std::set<int64_t> replaced_ids;
+      for (const SilverFile& f : replaced_same_source_) replaced_ids.insert(f.file_id);
+      std::vector<KeyEntry> merged;
+      merged.reserve(fresh.size() + (index_ ? index_->size() : 0));
+      size_t i = 0;
+      auto old_entries = index_ ? &index_->entries() : nullptr;
+      size_t j = 0;
+      size_t old_n = old_entries ? old_entries->size() : 0;
+      while (i < fresh.size() || j < old_n) {
+        if (j < old_n && (i >= fresh.size() || (*old_entries)[j].key < fresh[i].key)) {
+          KeyEntry e = (*old_entries)[j++];
+          if (replaced_ids.count(e.file_id)) continue;
+          auto r = remap.find(e.file_id);
+          if (r != remap.end()) e.file_id = r->second;
+          merged.push_back(e);
+        } else if (j < old_n && (*old_entries)[j].key == fresh[i].key) {
+          ++j;  // superseded by this run's row
+          merged.push_back(fresh[i++]);
+        } else {
+          merged.push_back(fresh[i++]);
+        }
+      }
+      // Winners that lost to silver kept their old entry (skipped above as w.partition < 0).
+      SLUICE_RETURN_IF_ERROR(KeyIndex::Write(lake_.Abs(new_index_rel_), merged));
+      new_index_keys_ = static_cast<int64_t>(merged.size());
+      SLUICE_RETURN_IF_ERROR(tx->Execute(
+          "INSERT INTO dataset_key_indexes (dataset, path, keys, run_id) VALUES ($1, $2, $3, $4) "
+          "ON CONFLICT (dataset) DO UPDATE SET path = excluded.path, keys = excluded.keys, run_id = excluded.run_id",
+          {spec_.dataset, new_index_rel_, new_index_keys_, run_id_}));
+    }
+    if (spec_.bookmark) {
+      SLUICE_RETURN_IF_ERROR(tx->Execute(
+          "INSERT INTO job_bookmarks (job, bucket, object_key, etag, run_id, processed_at) VALUES ($1, $2, $3, $4, $5, $6) "
+          "ON CONFLICT (job, bucket, object_key, etag) DO UPDATE SET run_id = excluded.run_id, processed_at = excluded.processed_at",
+          {spec_.name, source_.bucket, source_.key, source_.etag, run_id_, now}));
+    }
+  }
+  for (const auto& [layer, rel, bytes, rows] :
+       std::vector<std::tuple<std::string, std::string, int64_t, int64_t>>{
+           {"bronze", bronze_rel_, bronze_bytes_, counts_.read},
+           {"quarantine", quarantine_.rel_path, quarantine_.bytes, counts_.quarantined}}) {
+    if (rel.empty()) continue;
+    SLUICE_RETURN_IF_ERROR(tx->Execute(
+        "INSERT INTO dataset_files (dataset, layer, path, partition_path, run_id, source, rows, bytes, "
+        "schema_version, state, created_at) VALUES ($1, $2, $3, '', $4, $5, $6, $7, NULL, 'live', $8)",
+        {spec_.dataset, layer, rel, run_id_, source_.uri, rows, bytes, now}));
+  }
+  json::object report = Report();
+  SLUICE_RETURN_IF_ERROR(tx->Execute(
+      "UPDATE job_runs SET status = $2, finished_at = $3, report = $4, error = $5, schema_version = $6 WHERE run_id = $1",
+      {run_id_, std::string(failed_ ? "FAILED" : "SUCCEEDED"), now, common::SerializeJson(report),
+       failed_ ? catalog::SqlValue(error_) : catalog::Null(),
+       schema_version_ != 0 ? catalog::SqlValue(schema_version_) : catalog::Null()}));
+  return tx->Commit();
+}
+
+void JobRun::Cleanup() {
+  // After the commit: superseded files and the old index go; the pending list is done.
+  std::vector<std::string> remove;
+  if (!failed_) {
+    for (const SilverFile& f : replaced_same_source_) remove.push_back(f.path);
+    for (const auto& [id, keys] : superseded_) remove.push_back(silver_files_.at(id).path);
+    if (!index_path_.empty() && !new_index_rel_.empty()) remove.push_back(index_path_);
+  } else {
+    remove = pending_;  // never published
+  }
+  for (const std::string& rel : remove) (void)RemoveFileIfExists(lake_.Abs(rel));
+  if (!failed_ && (!replaced_same_source_.empty() || !superseded_.empty())) {
+    auto tx = env_.catalog->Begin(catalog::TxMode::kWrite);
+    if (tx.ok()) {
+      (void)(*tx)->Execute("UPDATE dataset_files SET state = 'removed' WHERE dataset = $1 AND state = 'deleted'",
+                           {spec_.dataset});
+      (void)(*tx)->Commit();
+    }
+  }
+  (void)RemoveFileIfExists(lake_.Pending(run_id_));
+}
+
+json::object JobRun::Report() const {
+  json::object r;
+  r["run_id"] = run_id_;
+  r["job"] = spec_.name;
+  r["dataset"] = spec_.dataset;
+  r["source"] = json::object{{"uri", source_.uri}, {"etag", source_.etag}, {"size", source_.size}};
+  r["status"] = failed_ ? "FAILED" : "SUCCEEDED";
+  if (failed_) r["error"] = error_;
+  r["started_at"] = started_at_;
+  r["duration_ms"] = (env_.clock->Now().micros - started_.micros) / 1000;
+  r["rows"] = json::object{{"read", counts_.read},
+                           {"written", counts_.written},
+                           {"quarantined", counts_.quarantined},
+                           {"duplicates", counts_.dup_in_object + counts_.dup_against_silver},
+                           {"withheld", counts_.withheld},
+                           {"duplicates_in_object", counts_.dup_in_object},
+                           {"duplicates_against_silver", counts_.dup_against_silver},
+                           {"silver_rows_replaced", counts_.silver_rows_replaced}};
+  json::object by_rule;
+  for (const auto& [rule, n] : quarantine_.by_rule) by_rule[rule] = n;
+  r["quarantine_by_rule"] = std::move(by_rule);
+  json::object by_column;
+  for (const auto& [col, n] : quarantine_.by_column) by_column[col] = n;
+  r["quarantine_by_column"] = std::move(by_column);
+  json::array rules;
+  for (size_t i = 0; i < rule_results_.size(); ++i) {
+    const RuleResult& rr = rule_results_[i];
+    json::object o{{"rule", job_.rules.rules[i].ToString()},
+                   {"level", rule_levels_[i]},
+                   {"outcome", rule_levels_[i].empty() ? "NOT_EVALUATED" : std::string(OutcomeName(rr.outcome))}};
+    if (rr.metric) o["metric"] = *rr.metric;
+    if (rule_levels_[i] == "row") o["failed_rows"] = rr.failed_rows;
+    if (!rr.reason.empty()) o["reason"] = rr.reason;
+    rules.push_back(std::move(o));
+  }
+  r["rules"] = std::move(rules);
+  json::array parts;
+  for (const PlannedFile& f : planned_) {
+    if (f.replaces_file != 0) continue;
+    parts.push_back(json::object{{"partition", f.partition}, {"rows", f.rows}, {"file", f.rel_path}});
+  }
+  r["partitions"] = std::move(parts);
+  json::array rewritten;
+  for (const PlannedFile& f : planned_) {
+    if (f.replaces_file == 0) continue;
+    rewritten.push_back(json::object{{"replaces", silver_files_.at(f.replaces_file).path}, {"file", f.rel_path}, {"rows", f.rows}});
+  }
+  r["rewritten_files"] = std::move(rewritten);
+  json::array changes;
+  for (const SchemaChange& c : changes_) changes.push_back(json::value(c.ToString()));
+  r["schema"] = json::object{{"version", schema_version_}, {"changes", std::move(changes)}};
+  json::array replaced;
+  for (const SilverFile& f : replaced_same_source_) replaced.push_back(json::value(f.path));
+  r["outputs"] = json::object{{"lake", lake_.root},
+                              {"bronze", bronze_rel_},
+                              {"quarantine", quarantine_.rel_path},
+                              {"replaced_files", std::move(replaced)}};
+  return r;
+}
+
+Result<RunOutcome> JobRun::Run(const RunOptions& options) {
+  started_ = env_.clock->Now();
+  started_at_ = common::FormatIso8601Millis(started_);
+  run_id_ = common::NewSortableId();
+  RunOutcome outcome;
+  outcome.run_id = run_id_;
+
+  SLUICE_ASSIGN_OR_RETURN(DatasetLock lock, DatasetLock::Acquire(lake_));
+  SLUICE_RETURN_IF_ERROR(RecoverLocked(env_, lake_));
+
+  if (spec_.bookmark && !options.ignore_bookmark && !source_.etag.empty()) {
+    SLUICE_ASSIGN_OR_RETURN(auto tx, env_.catalog->Begin(catalog::TxMode::kRead));
+    SLUICE_ASSIGN_OR_RETURN(auto row, tx->QueryOne(
+        "SELECT run_id FROM job_bookmarks WHERE job = $1 AND bucket = $2 AND object_key = $3 AND etag = $4",
+        {spec_.name, source_.bucket, source_.key, source_.etag}));
+    if (row) {
+      outcome.status = "SKIPPED";
+      outcome.report = json::object{{"job", spec_.name}, {"dataset", spec_.dataset}, {"status", "SKIPPED"},
+                                    {"source", json::object{{"uri", source_.uri}, {"etag", source_.etag}}},
+                                    {"reason", "bookmarked: processed by run " + row->Text(0)}};
+      outcome.run_id = row->Text(0);
+      return outcome;
+    }
+  }
+  {
+    SLUICE_ASSIGN_OR_RETURN(auto tx, env_.catalog->Begin(catalog::TxMode::kWrite));
+    SLUICE_RETURN_IF_ERROR(tx->Execute(
+        "INSERT INTO job_runs (run_id, job, dataset, source_bucket, source_key, source_etag, status, started_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6, 'RUNNING', $7)",
+        {run_id_, spec_.name, spec_.dataset, source_.bucket, source_.key, source_.etag, started_at_}));
+    SLUICE_RETURN_IF_ERROR(tx->Commit());
+  }
+  rule_results_.assign(job_.rules.rules.size(), RuleResult{});
+  rule_levels_.assign(job_.rules.rules.size(), "");
+
+  Status st = [&]() -> Status {
+    auto bronze = WriteBronze(lake_, run_id_, source_, &bronze_bytes_, &bronze_zstd_);
+    if (!bronze.ok()) return Fail("cannot read " + source_.uri + ": " + bronze.status().ToString());
+    bronze_rel_ = *bronze;
+    quarantine_.rel_path = "quarantine/" + spec_.dataset + "/" + run_id_ + ".jsonl";
+    SLUICE_RETURN_IF_ERROR(common::CreateDirectories(lake_.Dir("quarantine")));
+    SLUICE_ASSIGN_OR_RETURN(quarantine_.out, common::AtomicFileOutputStream::Open(lake_.Abs(quarantine_.rel_path), true));
+
+    {  // The dataset as published: its schema, live files and key index.
+      SLUICE_ASSIGN_OR_RETURN(auto tx, env_.catalog->Begin(catalog::TxMode::kRead));
+      SLUICE_ASSIGN_OR_RETURN(current_schema_, SchemaRegistry::Latest(*tx, spec_.dataset));
+      SLUICE_ASSIGN_OR_RETURN(auto rows, tx->Query(
+          "SELECT file_id, path, partition_path, source, schema_version FROM dataset_files "
+          "WHERE dataset = $1 AND layer = 'silver' AND state = 'live'", {spec_.dataset}));
+      for (const auto& r : rows) {
+        SilverFile f{r.Int(0), r.Text(1), r.Text(2), r.Text(3), r.Int(4)};
+        if (f.source == source_.uri) replaced_same_source_.push_back(f);
+        silver_files_.emplace(f.file_id, std::move(f));
+      }
+      SLUICE_ASSIGN_OR_RETURN(auto idx, tx->QueryOne("SELECT path FROM dataset_key_indexes WHERE dataset = $1", {spec_.dataset}));
+      if (idx) index_path_ = idx->Text(0);
+    }
+    if (!index_path_.empty()) {
+      SLUICE_ASSIGN_OR_RETURN(KeyIndex loaded, KeyIndex::Load(lake_.Abs(index_path_)));
+      index_ = std::move(loaded);
+    }
+
+    Status read = ReadAll();
+    if (!read.ok()) {
+      // The input itself failed (I/O, corrupt compression): the run fails, nothing is published.
+      return Fail("cannot read " + source_.uri + ": " + read.ToString());
+    }
+    if (failed_) return Status::OK();
+    SLUICE_RETURN_IF_ERROR(DedupeAgainstSilver());
+    SLUICE_RETURN_IF_ERROR(EvaluateDatasetRules());
+    if (failed_) return Status::OK();
+
+    // Schema evolution against what the dataset holds.
+    if (current_schema_) {
+      auto evolution = Evolve(current_schema_->schema, plan_.schema, job_.policy);
+      if (!evolution.ok()) {
+        schema_rejected_ = true;
+        return Fail(evolution.status().message());
+      }
+      write_schema_ = evolution->schema;
+      changes_ = evolution->changes;
+    } else {
+      write_schema_ = plan_.schema;
+    }
+    return WriteFiles();
+  }();
+  if (!st.ok() && !failed_) Fail(st.ToString());
+  (void)quarantine_.Flush();
+  if (quarantine_.out) {
+    Status closed = quarantine_.out->Close();
+    if (!closed.ok() && !failed_) Fail(closed.ToString());
+  }
+
+  if (failed_) {
+    counts_.withheld = counts_.read - counts_.quarantined - counts_.dup_in_object -
+                       counts_.dup_against_silver;
+    counts_.written = 0;
+    if (schema_rejected_) {
+      // The object stays quarantined as a file when its schema is refused.
+      std::string rel = "quarantine/" + spec_.dataset + "/" + run_id_ + "-rejected/" +
+                        fs::path(bronze_rel_).filename().string();
+      std::error_code ec;
+      fs::create_directories(fs::path(lake_.Abs(rel)).parent_path(), ec);
+      fs::copy_file(lake_.Abs(bronze_rel_), lake_.Abs(rel), ec);
+    }
+  }
+  if (counts_.read != counts_.written + counts_.quarantined + counts_.dup_in_object +
+                          counts_.dup_against_silver + counts_.withheld) {
+    Fail("internal error: row accounting does not balance (read " + std::to_string(counts_.read) +
+         ", written " + std::to_string(counts_.written) + ", quarantined " +
+         std::to_string(counts_.quarantined) + ", duplicates " +
+         std::to_string(counts_.dup_in_object + counts_.dup_against_silver) + ", withheld " +
+         std::to_string(counts_.withheld) + ")");
+  }
+  SLUICE_RETURN_IF_ERROR(Commit());
+  Cleanup();
+  outcome.status = failed_ ? "FAILED" : "SUCCEEDED";
+  outcome.error = error_;
+  outcome.report = Report();
+  outcome.report["schema"].as_object()["version"] = schema_version_;
+  return outcome;
+}
+
+}  // namespace
+
+Result<RunOutcome> RunJob(const CompiledJob& job, const SourceObject& source, const JobEnvironment& env,
+                          const RunOptions& options) {
+  JobEnvironment e = env;
+  if (!e.clock) e.clock = common::SystemClock::Default();
+  if (!e.catalog) return Status::InvalidArgument("RunJob: no catalog");
+  JobRun run(job, source, e);
+  return run.Run(options);
+}
+
+Status RecoverDataset(const JobEnvironment& env, const std::string& dataset) {
+  JobEnvironment e = env;
+  if (!e.clock) e.clock = common::SystemClock::Default();
+  Lake lake{e.lake_dir, dataset};
+  SLUICE_ASSIGN_OR_RETURN(DatasetLock lock, DatasetLock::Acquire(lake));
+  return RecoverLocked(e, lake);
+}
+
+Result<int64_t> ResetBookmarks(const JobEnvironment& env, const std::string& job, const std::string& dataset) {
+  JobEnvironment e = env;
+  if (!e.clock) e.clock = common::SystemClock::Default();
+  Lake lake{e.lake_dir, dataset};
+  SLUICE_ASSIGN_OR_RETURN(DatasetLock lock, DatasetLock::Acquire(lake));
+  SLUICE_RETURN_IF_ERROR(RecoverLocked(e, lake));
+  std::string old_index;
+  std::string new_index;
+  int64_t forgotten = 0;
+  {
+    SLUICE_ASSIGN_OR_RETURN(auto tx, e.catalog->Begin(catalog::TxMode::kWrite));
+    SLUICE_ASSIGN_OR_RETURN(auto bm, tx->Query("SELECT bucket, object_key FROM job_bookmarks WHERE job = $1", {job}));
+    forgotten = static_cast<int64_t>(bm.size());
+    std::set<int64_t> gone;
+    for (const auto& b : bm) {
+      std::string uri = b.Text(0).empty() ? b.Text(1) : "s3://" + b.Text(0) + "/" + b.Text(1);
+      SLUICE_ASSIGN_OR_RETURN(auto files, tx->Query(
+          "SELECT file_id FROM dataset_files WHERE dataset = $1 AND layer = 'silver' AND state = 'live' AND source = $2",
+          {dataset, uri}));
+      for (const auto& f : files) gone.insert(f.Int(0));
+    }
+    for (int64_t id : gone) {
+      SLUICE_RETURN_IF_ERROR(tx->Execute("UPDATE dataset_files SET state = 'deleted' WHERE file_id = $1", {id}));
+    }
+    SLUICE_ASSIGN_OR_RETURN(auto idx, tx->QueryOne("SELECT path FROM dataset_key_indexes WHERE dataset = $1", {dataset}));
+    if (idx && !gone.empty()) {
+      old_index = idx->Text(0);
+      SLUICE_ASSIGN_OR_RETURN(KeyIndex index, KeyIndex::Load(lake.Abs(old_index)));
+      std::vector<KeyEntry> kept;
+      for (const KeyEntry& k : index.entries()) {
+        if (!gone.count(k.file_id)) kept.push_back(k);
+      }
+      new_index = "_sluice/" + dataset + "/keys-" + common::NewSortableId() + ".idx";
+      SLUICE_RETURN_IF_ERROR(KeyIndex::Write(lake.Abs(new_index), kept));
+      SLUICE_RETURN_IF_ERROR(tx->Execute("UPDATE dataset_key_indexes SET path = $2, keys = $3 WHERE dataset = $1",
+                                         {dataset, new_index, static_cast<int64_t>(kept.size())}));
+    }
+    SLUICE_RETURN_IF_ERROR(tx->Execute(
+        "UPDATE job_runs SET status = 'RESET' WHERE job = $1 AND status = 'SUCCEEDED' AND run_id IN "
+        "(SELECT run_id FROM job_bookmarks WHERE job = $1)", {job}));
+    SLUICE_RETURN_IF_ERROR(tx->Execute("DELETE FROM job_bookmarks WHERE job = $1", {job}));
+    SLUICE_RETURN_IF_ERROR(tx->Commit());
+  }
+  // Deleted files (and the old index) go now; a crash here is finished by the next recovery.
+  SLUICE_RETURN_IF_ERROR(RecoverLocked(e, lake));
+  return forgotten;
+}
+
+Result<json::array> ListRuns(catalog::Catalog& catalog, const std::string& job, int limit) {
+  SLUICE_ASSIGN_OR_RETURN(auto tx, catalog.Begin(catalog::TxMode::kRead));
+  SLUICE_ASSIGN_OR_RETURN(auto rows, tx->Query(
+      "SELECT run_id, job, dataset, source_bucket, source_key, source_etag, status, started_at, finished_at, "
+      "report, error FROM job_runs WHERE ($1 = '' OR job = $1) ORDER BY started_at DESC, run_id DESC LIMIT $2",
+      {job, static_cast<int64_t>(limit)}));
+  json::array out;
+  for (const auto& r : rows) {
+    json::object o{{"run_id", r.Text(0)}, {"job", r.Text(1)}, {"dataset", r.Text(2)},
+                   {"source", r.Text(3).empty() ? r.Text(4) : "s3://" + r.Text(3) + "/" + r.Text(4)},
+                   {"etag", r.Text(5)}, {"status", r.Text(6)}, {"started_at", r.Text(7)}};
+    if (!r.IsNull(8)) o["finished_at"] = r.Text(8);
+    if (!r.IsNull(9)) {
+      auto report = common::ParseJson(r.Text(9), "report");
+      if (report.ok() && report->is_object()) {
+        const json::object& rep = report->as_object();
+        if (auto* rows_obj = rep.if_contains("rows")) o["rows"] = *rows_obj;
+      }
+    }
+    if (!r.IsNull(10)) o["error"] = r.Text(10);
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+}  // namespace sluice::etl
