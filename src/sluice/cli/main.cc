@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "sluice/cli/home.h"
+#include "sluice/cli/jobs_commands.h"
 #include "sluice/cli/parquet_commands.h"
 #include "sluice/cli/s3_commands.h"
 #include "sluice/cli/s3_url.h"
@@ -372,6 +373,68 @@ int Main(int argc, char** argv) {
   pq_convert->callback([&] {
     command_name = "parquet convert";
     local_action = [&] { return ParquetConvert(convert, std::cout, std::cerr); };
+  });
+
+  // --- jobs, schemas (ETL: Glue's role) ---
+  CLI::App* jobs = app.add_subcommand("jobs", "ETL jobs: raw objects to bronze, silver Parquet and quarantine");
+  jobs->require_subcommand(1);
+  std::string job_path, job_name;
+  JobRunCommand job_run;
+  int runs_limit = 50;
+  CLI::App* jobs_validate = jobs->add_subcommand("validate", "check a job spec (YAML): fields, types, expressions, rules");
+  jobs_validate->add_option("job", job_path, "job spec, e.g. jobs/orders.yaml")->required();
+  jobs_validate->callback([&] {
+    command_name = "jobs validate";
+    local_action = [&] { return ValidateJob(job_path, std::cout, std::cerr); };
+  });
+  CLI::App* jobs_run = jobs->add_subcommand("run", "run a job on one object and print the run report (exit 1 when the run fails)");
+  jobs_run->add_option("job", job_run.job_path, "job spec, e.g. jobs/orders.yaml")->required();
+  jobs_run->add_option("--source", job_run.source, "s3://BUCKET/KEY or a local file")->required();
+  jobs_run->add_option("--threads", job_run.threads, "worker threads (default: every core)")->check(CLI::NonNegativeNumber);
+  jobs_run->add_flag("--force", job_run.force, "run even if the bookmark says the object was processed");
+  jobs_run->callback([&] {
+    command_name = "jobs run";
+    action = [&](Home& home) { return RunJobCommand(home, job_run, std::cout, std::cerr); };
+  });
+  CLI::App* jobs_runs = jobs->add_subcommand("runs", "list runs, newest first, as JSON");
+  jobs_runs->add_option("--job", job_name, "only this job's runs");
+  jobs_runs->add_option("--limit", runs_limit, "at most this many (default 50)")->check(CLI::PositiveNumber);
+  jobs_runs->callback([&] {
+    command_name = "jobs runs";
+    action = [&](Home& home) { return ListJobRuns(home, job_name, runs_limit, std::cout, std::cerr); };
+  });
+  CLI::App* jobs_reset = jobs->add_subcommand(
+      "reset-bookmark", "forget which objects a job processed, and remove those runs' silver output");
+  jobs_reset->add_option("job", job_name, "job name or job spec path")->required();
+  jobs_reset->callback([&] {
+    command_name = "jobs reset-bookmark";
+    action = [&](Home& home) { return ResetJobBookmark(home, job_name, std::cout, std::cerr); };
+  });
+
+  CLI::App* schemas = app.add_subcommand("schemas", "the schema registry: dataset schemas and their versions");
+  schemas->require_subcommand(1);
+  std::string schema_dataset;
+  int64_t schema_version = 0, schema_from = 0, schema_to = 0;
+  CLI::App* schemas_list = schemas->add_subcommand("list", "list schema versions (of one dataset, or all)");
+  schemas_list->add_option("dataset", schema_dataset, "dataset name");
+  schemas_list->callback([&] {
+    command_name = "schemas list";
+    action = [&](Home& home) { return ListSchemas(home, schema_dataset, std::cout, std::cerr); };
+  });
+  CLI::App* schemas_show = schemas->add_subcommand("show", "print a dataset's schema (latest, or --version N) as JSON");
+  schemas_show->add_option("dataset", schema_dataset, "dataset name")->required();
+  schemas_show->add_option("--version", schema_version, "schema version (default: latest)")->check(CLI::PositiveNumber);
+  schemas_show->callback([&] {
+    command_name = "schemas show";
+    action = [&](Home& home) { return ShowSchema(home, schema_dataset, schema_version, std::cout, std::cerr); };
+  });
+  CLI::App* schemas_diff = schemas->add_subcommand("diff", "compare two schema versions of a dataset");
+  schemas_diff->add_option("dataset", schema_dataset, "dataset name")->required();
+  schemas_diff->add_option("from", schema_from, "older version")->required();
+  schemas_diff->add_option("to", schema_to, "newer version")->required();
+  schemas_diff->callback([&] {
+    command_name = "schemas diff";
+    action = [&](Home& home) { return DiffSchemas(home, schema_dataset, schema_from, schema_to, std::cout, std::cerr); };
   });
 
   // Durable executions: state machines and executions kept in the engine home's catalog.

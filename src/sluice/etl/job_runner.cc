@@ -1295,7 +1295,7 @@ Result<RunOutcome> JobRun::Run(const RunOptions& options) {
 
     // Schema evolution against what the dataset holds.
     if (current_schema_) {
-      auto evolution = Evolve(current_schema_->schema, plan_.schema, job_.policy);
+      auto evolution = Evolve(current_schema_->schema, plan_.schema, job_.policy, spec_.dataset);
       if (!evolution.ok()) {
         schema_rejected_ = true;
         return Fail(evolution.status().message());

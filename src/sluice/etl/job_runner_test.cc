@@ -1,0 +1,373 @@
+#include "sluice/etl/job_runner.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "sluice/catalog/sqlite_catalog.h"
+#include "sluice/common/file_util.h"
+#include "sluice/common/test_temp_dir.h"
+#include "sluice/etl/schema_registry.h"
+#include "sluice/parquet/file_reader.h"
+#include "sluice/parquet/json_rows.h"
+
+namespace sluice::etl {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = common::json;
+
+constexpr const char* kOrdersJob = R"yaml(
+name: orders
+source: {format: csv}
+mapping:
+  - [order_id, string, order_id, string]
+  - {source: order_ts, target: order_ts, type: timestamp}
+  - [quantity, string, quantity, int32]
+  - [unit_price, string, unit_price, "decimal(10,2)"]
+  - [note, string, note, string]
+derived:
+  - {name: order_date, expression: "date(order_ts)"}
+rules: |
+  Rules = [
+    IsComplete "order_id",
+    ColumnValues "quantity" between 0 and 1001,
+    RowCount > 0
+  ]
+dedupe: {key: order_id, order_by: order_ts}
+partition_by: order_date
+)yaml";
+
+class JobRunnerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto cat = catalog::OpenSqliteCatalog(dir_.path() + "/catalog.db");
+    ASSERT_TRUE(cat.ok()) << cat.status().ToString();
+    catalog_ = std::move(*cat);
+    env_.catalog = catalog_.get();
+    env_.lake_dir = dir_.path() + "/lake";
+    env_.threads = 2;
+  }
+
+  std::shared_ptr<const CompiledJob> Compile(const std::string& yaml) {
+    auto spec = ParseJobSpec(yaml, "job.yaml");
+    EXPECT_TRUE(spec.ok()) << spec.status().ToString();
+    auto job = CompileJob(*spec);
+    EXPECT_TRUE(job.ok()) << job.status().ToString();
+    return job.ok() ? *job : nullptr;
+  }
+
+  std::string WriteFile(const std::string& name, const std::string& content) {
+    std::string path = dir_.path() + "/in/" + name;
+    fs::create_directories(fs::path(path).parent_path());
+    std::ofstream(path, std::ios::binary) << content;
+    return path;
+  }
+
+  RunOutcome Run(const CompiledJob& job, const std::string& path, bool force = false) {
+    auto source = LocalSource(path, true);
+    EXPECT_TRUE(source.ok()) << source.status().ToString();
+    RunOptions options;
+    options.ignore_bookmark = force;
+    auto outcome = RunJob(job, *source, env_, options);
+    EXPECT_TRUE(outcome.ok()) << outcome.status().ToString();
+    if (!outcome.ok()) return {};
+    // The invariant every run keeps.
+    const json::object& rows = outcome->report.at("rows").as_object();
+    if (outcome->status != "SKIPPED") {
+      EXPECT_EQ(rows.at("read").as_int64(),
+                rows.at("written").as_int64() + rows.at("quarantined").as_int64() +
+                    rows.at("duplicates").as_int64() + rows.at("withheld").as_int64());
+    }
+    return *outcome;
+  }
+
+  // Every live silver row of `dataset`, as canonical JSON text keyed by order_id, with the
+  // partition directory added as "_partition".
+  std::map<std::string, std::string> SilverRows(const std::string& dataset) {
+    std::map<std::string, std::string> out;
+    auto tx = catalog_->Begin(catalog::TxMode::kRead);
+    auto files = (*tx)->Query(
+        "SELECT path, partition_path FROM dataset_files WHERE dataset = $1 AND layer = 'silver' AND state = 'live'",
+        {dataset});
+    EXPECT_TRUE(files.ok());
+    for (const auto& f : *files) {
+      auto reader = parquet::FileReader::OpenFile(env_.lake_dir + "/" + f.Text(0));
+      EXPECT_TRUE(reader.ok()) << f.Text(0);
+      for (int g = 0; g < (*reader)->num_row_groups(); ++g) {
+        auto batch = (*reader)->ReadRowGroup(g, {});
+        EXPECT_TRUE(batch.ok());
+        for (int64_t r = 0; r < batch->num_rows; ++r) {
+          json::object row = parquet::RowToJson(*batch, r);
+          row["_partition"] = f.Text(1);
+          std::string id = row.at("order_id").as_string().c_str();
+          EXPECT_EQ(out.count(id), 0u) << "duplicate order_id in silver: " << id;
+          out[id] = common::SerializeJson(row);
+        }
+      }
+    }
+    return out;
+  }
+
+  std::vector<json::object> QuarantineLines(const RunOutcome& outcome) {
+    std::vector<json::object> out;
+    std::string rel = outcome.report.at("outputs").at("quarantine").as_string().c_str();
+    std::ifstream in(env_.lake_dir + "/" + rel);
+    std::string line;
+    while (std::getline(in, line)) out.push_back(common::ParseJson(line, "q")->as_object());
+    return out;
+  }
+
+  common::TestTempDir dir_;
+  std::unique_ptr<catalog::Catalog> catalog_;
+  JobEnvironment env_;
+};
+
+TEST_F(JobRunnerTest, TypesPartitionsQuarantinesAndDedupesAnOrdersFile) {
+  auto job = Compile(kOrdersJob);
+  std::string path = WriteFile("orders.csv",
+                               "order_id,order_ts,quantity,unit_price,note\n"
+                               "1,2026-11-01T10:00:00Z,2,9.99,\n"
+                               "2,2026-11-02T11:00:00Z,abc,1.00,x\n"
+                               ",2026-11-02T12:00:00Z,1,1.00,no id\n"
+                               "3,2026-11-02T13:00:00Z,5,3.50,\"a, \"\"quoted\"\"\nnote\"\n"
+                               "1,2026-11-03T09:00:00Z,3,9.99,newer\n"
+                               "4,2026-11-02T14:00:00Z,2000,1.00,too many\n"
+                               "5,yesterday,1,1.00,\n"
+                               "6,2026-11-02T15:00:00Z,1\n"
+                               "3,2026-11-01T00:00:00Z,9,3.50,older\n");
+  RunOutcome run = Run(*job, path);
+  ASSERT_EQ(run.status, "SUCCEEDED") << run.error;
+  const json::object& rows = run.report.at("rows").as_object();
+  EXPECT_EQ(rows.at("read").as_int64(), 9);
+  EXPECT_EQ(rows.at("written").as_int64(), 2);
+  EXPECT_EQ(rows.at("quarantined").as_int64(), 5);
+  EXPECT_EQ(rows.at("duplicates").as_int64(), 2);
+
+  auto silver = SilverRows("orders");
+  ASSERT_EQ(silver.size(), 2u);
+  EXPECT_EQ(silver["1"],
+            R"({"order_id":"1","order_ts":"2026-11-03T09:00:00.000000Z","quantity":3,"unit_price":"9.99","note":"newer","_partition":"order_date=2026-11-03"})");
+  EXPECT_EQ(silver["3"],
+            R"({"order_id":"3","order_ts":"2026-11-02T13:00:00.000000Z","quantity":5,"unit_price":"3.50","note":"a, \"quoted\"\nnote","_partition":"order_date=2026-11-02"})");
+
+  auto q = QuarantineLines(run);
+  ASSERT_EQ(q.size(), 5u);
+  EXPECT_EQ(q[0].at("line").as_int64(), 3);
+  EXPECT_EQ(q[0].at("rule").as_string(), "cast");
+  EXPECT_EQ(q[0].at("column").as_string(), "quantity");
+  EXPECT_EQ(q[0].at("raw").as_string(), "2,2026-11-02T11:00:00Z,abc,1.00,x");
+  EXPECT_EQ(q[0].at("source").as_string(), path);
+  EXPECT_EQ(q[1].at("line").as_int64(), 4);
+  EXPECT_EQ(q[1].at("rule").as_string(), "IsComplete \"order_id\"");
+  EXPECT_EQ(q[2].at("rule").as_string(), "ColumnValues \"quantity\" between 0 and 1001");
+  EXPECT_EQ(q[2].at("line").as_int64(), 8);
+  EXPECT_EQ(q[3].at("column").as_string(), "order_ts");
+  EXPECT_EQ(q[3].at("rule").as_string(), "cast");
+  EXPECT_EQ(q[4].at("rule").as_string(), "parse");
+  EXPECT_EQ(q[4].at("reason").as_string(), "3 fields, expected 5");
+  EXPECT_EQ(q[4].at("line").as_int64(), 10);
+
+  const json::object& by_rule = run.report.at("quarantine_by_rule").as_object();
+  EXPECT_EQ(by_rule.at("cast").as_int64(), 2);
+  EXPECT_EQ(by_rule.at("parse").as_int64(), 1);
+
+  // Bronze keeps the object as received, compressed.
+  std::string bronze = run.report.at("outputs").at("bronze").as_string().c_str();
+  EXPECT_EQ(bronze, "bronze/orders/" + run.run_id + "/orders.csv.zst");
+  EXPECT_TRUE(fs::exists(env_.lake_dir + "/" + bronze));
+
+  auto tx = catalog_->Begin(catalog::TxMode::kRead);
+  auto schema = SchemaRegistry::Latest(**tx, "orders");
+  ASSERT_TRUE(schema.ok() && schema->has_value());
+  EXPECT_EQ((*schema)->version, 1);
+  EXPECT_EQ((*schema)->schema.fields.size(), 6u);
+}
+
+TEST_F(JobRunnerTest, BookmarkSkipsAnObjectAlreadyProcessedAndForceReplacesItsOutput) {
+  auto job = Compile(kOrdersJob);
+  std::string path = WriteFile("a.csv",
+                               "order_id,order_ts,quantity,unit_price,note\n"
+                               "1,2026-11-01T10:00:00Z,2,9.99,\n"
+                               "2,2026-11-02T10:00:00Z,2,9.99,\n");
+  RunOutcome first = Run(*job, path);
+  ASSERT_EQ(first.status, "SUCCEEDED") << first.error;
+  RunOutcome again = Run(*job, path);
+  EXPECT_EQ(again.status, "SKIPPED");
+  EXPECT_EQ(again.run_id, first.run_id);
+  RunOutcome forced = Run(*job, path, /*force=*/true);
+  ASSERT_EQ(forced.status, "SUCCEEDED") << forced.error;
+  EXPECT_EQ(forced.report.at("outputs").at("replaced_files").as_array().size(), 2u);
+  auto silver = SilverRows("orders");
+  EXPECT_EQ(silver.size(), 2u);
+  // The first run's files are gone from disk too.
+  for (const auto& p : first.report.at("partitions").as_array()) {
+    EXPECT_FALSE(fs::exists(env_.lake_dir + "/" + std::string(p.at("file").as_string())));
+  }
+  auto reset = ResetBookmarks(env_, "orders", "orders");
+  ASSERT_TRUE(reset.ok()) << reset.status().ToString();
+  EXPECT_EQ(*reset, 1);
+  EXPECT_TRUE(SilverRows("orders").empty());
+  RunOutcome after_reset = Run(*job, path);
+  EXPECT_EQ(after_reset.status, "SUCCEEDED");
+  EXPECT_EQ(SilverRows("orders").size(), 2u);
+}
+
+TEST_F(JobRunnerTest, NewerRowsReplaceOlderOnesInSilverAndOlderOnesAreDropped) {
+  auto job = Compile(kOrdersJob);
+  ASSERT_EQ(Run(*job, WriteFile("a.csv",
+                                "order_id,order_ts,quantity,unit_price,note\n"
+                                "1,2026-11-01T10:00:00Z,1,1.00,a1\n"
+                                "2,2026-11-01T10:00:00Z,1,1.00,a2\n"
+                                "3,2026-11-01T10:00:00Z,1,1.00,a3\n"))
+                .status,
+            "SUCCEEDED");
+  RunOutcome b = Run(*job, WriteFile("b.csv",
+                                     "order_id,order_ts,quantity,unit_price,note\n"
+                                     "2,2026-11-02T10:00:00Z,2,1.00,b2 newer\n"
+                                     "3,2026-10-30T10:00:00Z,2,1.00,b3 older\n"
+                                     "4,2026-11-02T10:00:00Z,2,1.00,b4\n"));
+  ASSERT_EQ(b.status, "SUCCEEDED") << b.error;
+  const json::object& rows = b.report.at("rows").as_object();
+  EXPECT_EQ(rows.at("written").as_int64(), 2);
+  EXPECT_EQ(rows.at("duplicates_against_silver").as_int64(), 1);
+  EXPECT_EQ(rows.at("silver_rows_replaced").as_int64(), 1);
+  auto silver = SilverRows("orders");
+  ASSERT_EQ(silver.size(), 4u);
+  EXPECT_NE(silver["1"].find("\"a1\""), std::string::npos);
+  EXPECT_NE(silver["2"].find("\"b2 newer\""), std::string::npos);
+  EXPECT_NE(silver["3"].find("\"a3\""), std::string::npos);
+  EXPECT_NE(silver["4"].find("\"b4\""), std::string::npos);
+}
+
+TEST_F(JobRunnerTest, AFailingDatasetRuleFailsTheRunAndPublishesNothing) {
+  auto job = Compile(std::string(kOrdersJob) + "\n");
+  auto spec = ParseJobSpec(std::string(R"yaml(
+name: strict_orders
+source: {format: csv}
+mapping:
+  - [order_id, string, order_id, string]
+  - [quantity, string, quantity, int32]
+rules: |
+  Rules = [ RowCount > 5 ]
+)yaml"), "job.yaml");
+  ASSERT_TRUE(spec.ok());
+  auto strict = CompileJob(*spec);
+  ASSERT_TRUE(strict.ok());
+  RunOutcome run = Run(**strict, WriteFile("s.csv", "order_id,quantity\n1,1\n2,x\n"));
+  EXPECT_EQ(run.status, "FAILED");
+  EXPECT_EQ(run.error, "quality rule failed: RowCount > 5: " +
+                           std::string(run.report.at("rules").at(0).at("reason").as_string()));
+  const json::object& rows = run.report.at("rows").as_object();
+  EXPECT_EQ(rows.at("read").as_int64(), 2);
+  EXPECT_EQ(rows.at("written").as_int64(), 0);
+  EXPECT_EQ(rows.at("quarantined").as_int64(), 1);
+  EXPECT_EQ(rows.at("withheld").as_int64(), 1);
+  EXPECT_TRUE(SilverRows("strict_orders").empty());
+  EXPECT_FALSE(fs::exists(env_.lake_dir + "/silver/strict_orders"));
+}
+
+TEST_F(JobRunnerTest, AdditiveEvolutionAddsColumnsAndStrictRefusesThemWithADiff) {
+  auto v1 = Compile("name: ev\nsource: {format: csv}\nmapping:\n  - [id, string, id, string]\n  - [n, string, n, int32]\n");
+  ASSERT_EQ(Run(*v1, WriteFile("1.csv", "id,n\na,1\n")).status, "SUCCEEDED");
+  auto v2 = Compile("name: ev\nsource: {format: csv}\nmapping:\n  - [id, string, id, string]\n  - [n, string, n, int64]\n"
+                    "  - [extra, string, extra, string]\n");
+  RunOutcome run2 = Run(*v2, WriteFile("2.csv", "id,n,extra\nb,5000000000,hello\n"));
+  ASSERT_EQ(run2.status, "SUCCEEDED") << run2.error;
+  EXPECT_EQ(run2.report.at("schema").at("version").as_int64(), 2);
+  EXPECT_EQ(run2.report.at("schema").at("changes").as_array().size(), 2u);
+
+  auto v3 = Compile("name: ev\nsource: {format: csv}\nevolution: strict\nmapping:\n  - [id, string, id, string]\n"
+                    "  - [n, string, n, int64]\n  - [extra, string, extra, string]\n  - [more, string, more, bool]\n");
+  RunOutcome run3 = Run(*v3, WriteFile("3.csv", "id,n,extra,more\nc,1,x,true\n"));
+  EXPECT_EQ(run3.status, "FAILED");
+  EXPECT_NE(run3.error.find("+ more: bool"), std::string::npos) << run3.error;
+  EXPECT_TRUE(fs::exists(env_.lake_dir + "/quarantine/ev/" + run3.run_id + "-rejected/3.csv.zst"));
+  EXPECT_EQ(run3.report.at("rows").at("withheld").as_int64(), 1);
+}
+
+TEST_F(JobRunnerTest, AnUnreadableObjectFailsTheRunWithTheSourceInTheError) {
+  auto job = Compile("name: gz\nsource: {format: csv}\n");
+  std::string path = WriteFile("broken.csv.gz", "this is not gzip at all");
+  RunOutcome run = Run(*job, path);
+  EXPECT_EQ(run.status, "FAILED");
+  EXPECT_NE(run.error.find(path), std::string::npos) << run.error;
+  EXPECT_TRUE(fs::exists(path));  // the landing object stays untouched
+}
+
+TEST_F(JobRunnerTest, MalformedInputIsQuarantinedRowByRowAndEmptyFilesSucceed) {
+  auto job = Compile("name: junk\nsource: {format: csv}\nmapping:\n  - [a, string, a, string]\n  - [b, string, b, int32]\n");
+  std::string junk = "a,b\nx,1\n\"unterminated,2\ny,\xff\xfe\n";
+  junk += std::string("\x00\x01\x02,3\n", 8);
+  junk += "z," + std::string(100, '9') + "\n";
+  RunOutcome run = Run(*job, WriteFile("junk.csv", junk));
+  ASSERT_EQ(run.status, "SUCCEEDED") << run.error;
+  EXPECT_GE(run.report.at("rows").at("quarantined").as_int64(), 2);
+
+  RunOutcome empty = Run(*job, WriteFile("empty.csv", ""));
+  EXPECT_EQ(empty.status, "FAILED");  // no columns at all: the mapping cannot apply
+  RunOutcome header_only = Run(*job, WriteFile("header.csv", "a,b\n"));
+  EXPECT_EQ(header_only.status, "SUCCEEDED") << header_only.error;
+  EXPECT_EQ(header_only.report.at("rows").at("read").as_int64(), 0);
+}
+
+TEST_F(JobRunnerTest, InfersTypesWhenTheJobHasNoMapping) {
+  auto job = Compile("name: inferred\nsource: {format: csv}\n");
+  RunOutcome run = Run(*job, WriteFile("i.csv", "id,flag,amount,day,at,name\n1,true,1.5,2026-11-27,2026-11-27T10:00:00Z,x\n"
+                                                "2,false,2,2026-11-28,2026-11-27T11:00:00Z,y\n"));
+  ASSERT_EQ(run.status, "SUCCEEDED") << run.error;
+  auto tx = catalog_->Begin(catalog::TxMode::kRead);
+  auto schema = SchemaRegistry::Latest(**tx, "inferred");
+  ASSERT_TRUE(schema.ok() && schema->has_value());
+  std::vector<std::string> types;
+  for (const auto& f : (*schema)->schema.fields) types.push_back(f.name + ":" + f.type.ToString());
+  EXPECT_EQ(types, (std::vector<std::string>{"id:int64", "flag:bool", "amount:double", "day:date",
+                                             "at:timestamp[us, UTC]", "name:string"}));
+}
+
+TEST_F(JobRunnerTest, RecoveryRollsBackTheFilesOfARunThatDied) {
+  auto job = Compile(kOrdersJob);
+  // A run that died after writing a file but before publishing it.
+  {
+    auto tx = catalog_->Begin(catalog::TxMode::kWrite);
+    ASSERT_TRUE((*tx)->Execute("INSERT INTO job_runs (run_id, job, dataset, source_bucket, source_key, source_etag, "
+                               "status, started_at) VALUES ('dead', 'orders', 'orders', '', 'x', '', 'RUNNING', 'now')")
+                    .ok());
+    ASSERT_TRUE((*tx)->Commit().ok());
+  }
+  fs::create_directories(env_.lake_dir + "/_sluice/orders/staging");
+  fs::create_directories(env_.lake_dir + "/silver/orders/order_date=2026-11-01");
+  std::string orphan = env_.lake_dir + "/silver/orders/order_date=2026-11-01/part-dead-0.parquet";
+  std::ofstream(orphan) << "half a file";
+  std::ofstream(env_.lake_dir + "/_sluice/orders/staging/dead.pending")
+      << "silver/orders/order_date=2026-11-01/part-dead-0.parquet\n";
+  ASSERT_TRUE(RecoverDataset(env_, "orders").ok());
+  EXPECT_FALSE(fs::exists(orphan));
+  auto tx = catalog_->Begin(catalog::TxMode::kRead);
+  auto row = (*tx)->QueryOne("SELECT status, error FROM job_runs WHERE run_id = 'dead'");
+  ASSERT_TRUE(row.ok() && row->has_value());
+  EXPECT_EQ((*row)->Text(0), "FAILED");
+  EXPECT_EQ((*row)->Text(1), "the run was interrupted (its process died); its output was rolled back");
+}
+
+TEST(JobCompile, RejectsUnknownTypesColumnsAndRulesWithTheirPlace) {
+  auto compile = [](const std::string& yaml) {
+    auto spec = ParseJobSpec(yaml, "j.yaml");
+    EXPECT_TRUE(spec.ok()) << spec.status().ToString();
+    return CompileJob(*spec).status().message();
+  };
+  EXPECT_EQ(compile("name: j\nsource: {format: csv}\nmapping:\n  - [a, string, a, int128]\n").substr(0, 31),
+            "j.yaml:4: mapping of \"a\": unkno");
+  EXPECT_EQ(compile("name: j\nsource: {format: csv}\nmapping:\n  - [a, string, a, int32]\npartition_by: b\n"),
+            "j.yaml: partition_by: unknown column \"b\"");
+  EXPECT_EQ(compile("name: j\nsource: {format: csv}\nmapping:\n  - [a, string, a, int32]\n  - [b, string, b, int32]\n"
+                    "partition_by: a\ndedupe: {key: a}\n"),
+            "j.yaml: dedupe.key: \"a\" is a partition column; key columns must be stored in the files");
+  EXPECT_EQ(compile("name: j\nsource: {format: csv}\nrules: \"Rules = [ Bogus ]\"\n").substr(0, 17),
+            "j.yaml (rules):1:");
+}
+
+}  // namespace
+}  // namespace sluice::etl
