@@ -169,7 +169,7 @@ RecordBatch FilterRows(const RecordBatch& batch, const std::vector<uint8_t>& kee
   return TakeRows(batch, rows);
 }
 
-RecordBatch DropColumns(const RecordBatch& batch, const std::vector<int>& drop) {
+RecordBatch DropColumns(RecordBatch batch, const std::vector<int>& drop) {
   RecordBatch out;
   out.num_rows = batch.num_rows;
   for (size_t c = 0; c < batch.columns.size(); ++c) {
@@ -177,7 +177,7 @@ RecordBatch DropColumns(const RecordBatch& batch, const std::vector<int>& drop) 
     for (int d : drop) dropped |= (static_cast<size_t>(d) == c);
     if (dropped) continue;
     out.schema.fields.push_back(batch.schema.fields[c]);
-    out.columns.push_back(batch.columns[c]);
+    out.columns.push_back(std::move(batch.columns[c]));
   }
   return out;
 }

@@ -25,7 +25,7 @@ parquet::RecordBatch TakeRows(const parquet::RecordBatch& batch, const std::vect
 parquet::RecordBatch FilterRows(const parquet::RecordBatch& batch, const std::vector<uint8_t>& keep);
 
 // The columns of `batch` other than those at `drop` (ascending positions).
-parquet::RecordBatch DropColumns(const parquet::RecordBatch& batch, const std::vector<int>& drop);
+parquet::RecordBatch DropColumns(parquet::RecordBatch batch, const std::vector<int>& drop);
 
 // Appends an encoding of the value at `row` to `out` such that comparing two encodings with
 // memcmp orders them as the values order (NULL first, then numbers by value, strings by

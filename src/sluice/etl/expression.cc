@@ -22,7 +22,7 @@ using parquet::TimeUnit;
 using parquet::TypeKind;
 
 // The parsed form: what the text says, before names and types are resolved.
-struct Expression::Node {
+struct ColumnExpression::Node {
   enum class Kind {
     kColumn,
     kInt,
@@ -50,7 +50,7 @@ struct Expression::Node {
 
 namespace {
 
-using Node = Expression::Node;
+using Node = ColumnExpression::Node;
 using NodePtr = std::shared_ptr<const Node>;
 
 constexpr int64_t kMicrosPerSecond = 1000000;
@@ -718,7 +718,7 @@ enum class BoundOp {
 };
 
 // The resolved form: column indexes, result types, compiled patterns. Immutable.
-struct Expression::BoundNode {
+struct ColumnExpression::BoundNode {
   BoundOp op = BoundOp::kLiteral;
   DataType type;
   bool null_literal = false;  // `null`: fits any type, every row NULL
@@ -733,7 +733,7 @@ struct Expression::BoundNode {
 
 namespace {
 
-using BoundNode = Expression::BoundNode;
+using BoundNode = ColumnExpression::BoundNode;
 using BoundPtr = std::shared_ptr<const BoundNode>;
 
 std::string TypeNameOf(const BoundNode& n) {
@@ -1475,16 +1475,16 @@ class Evaluator {
 
 }  // namespace
 
-Result<Expression> Expression::Parse(std::string_view text) {
+Result<ColumnExpression> ColumnExpression::Parse(std::string_view text) {
   Parser parser(text);
   SLUICE_ASSIGN_OR_RETURN(NodePtr ast, parser.ParseAll());
-  Expression e;
+  ColumnExpression e;
   e.text_ = std::string(text);
   e.ast_ = std::move(ast);
   return e;
 }
 
-Status Expression::Bind(const Schema& schema) {
+Status ColumnExpression::Bind(const Schema& schema) {
   Binder binder(text_, schema);
   SLUICE_ASSIGN_OR_RETURN(BoundPtr bound, binder.Bind(*ast_));
   type_ = bound->type;
@@ -1493,7 +1493,7 @@ Status Expression::Bind(const Schema& schema) {
   return Status::OK();
 }
 
-Status Expression::Evaluate(const RecordBatch& batch, ColumnVector* out,
+Status ColumnExpression::Evaluate(const RecordBatch& batch, ColumnVector* out,
                             std::vector<RowError>* errors) const {
   if (bound_ == nullptr) {
     return Status::FailedPrecondition("expression \"" + text_ +

@@ -52,7 +52,7 @@
 //                     the group (a literal, default 1) of the first match; no match or an
 //                     unmatched group -> "" (as Spark).
 //
-// An Expression is a value (cheap to copy: the trees are shared and immutable). Bind
+// An ColumnExpression is a value (cheap to copy: the trees are shared and immutable). Bind
 // mutates; after it, Evaluate is const and thread-safe.
 
 #include <cstdint>
@@ -74,14 +74,14 @@ struct RowError {
   friend bool operator==(const RowError&, const RowError&) = default;
 };
 
-class Expression {
+class ColumnExpression {
  public:
   struct Node;
   struct BoundNode;
 
   // Parses `text`. InvalidArgument naming the 1-based column of the problem:
   // `expression "lower(x": expected ')' at column 8`.
-  static Result<Expression> Parse(std::string_view text);
+  static Result<ColumnExpression> Parse(std::string_view text);
 
   // Resolves columns and types against `schema`. InvalidArgument for an unknown column
   // (`expression "x + 1": unknown column "x"; columns are a, b, c`), wrong argument counts
@@ -104,7 +104,7 @@ class Expression {
   std::string ToString() const { return text_; }
 
  private:
-  Expression() = default;
+  ColumnExpression() = default;
 
   std::string text_;
   std::shared_ptr<const Node> ast_;

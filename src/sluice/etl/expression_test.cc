@@ -137,7 +137,7 @@ struct Output {
 
 Output EvalText(std::string_view text, const RecordBatch& batch) {
   Output o;
-  auto e = Expression::Parse(text);
+  auto e = ColumnExpression::Parse(text);
   EXPECT_TRUE(e.ok()) << e.status();
   if (!e.ok()) return o;
   Status bound = e->Bind(batch.schema);
@@ -160,7 +160,7 @@ std::vector<std::string> Values(std::string_view text, const RecordBatch& batch)
 }
 
 std::string ParseError(std::string_view text) {
-  auto e = Expression::Parse(text);
+  auto e = ColumnExpression::Parse(text);
   EXPECT_FALSE(e.ok()) << text;
   if (e.ok()) return "";
   EXPECT_EQ(e.status().code(), StatusCode::kInvalidArgument);
@@ -168,7 +168,7 @@ std::string ParseError(std::string_view text) {
 }
 
 std::string BindError(std::string_view text, const Schema& schema) {
-  auto e = Expression::Parse(text);
+  auto e = ColumnExpression::Parse(text);
   EXPECT_TRUE(e.ok()) << e.status();
   if (!e.ok()) return "";
   Status st = e->Bind(schema);
@@ -181,7 +181,7 @@ using V = std::vector<std::string>;
 
 RecordBatch OneRow() { return Batch({{"one", Int64s({1})}}); }
 
-TEST(Expression, ArithmeticFollowsPrecedenceAndParentheses) {
+TEST(ColumnExpression, ArithmeticFollowsPrecedenceAndParentheses) {
   RecordBatch b = OneRow();
   EXPECT_EQ(Values("1 + 2 * 3", b), V{"7"});
   EXPECT_EQ(Values("(1 + 2) * 3", b), V{"9"});
@@ -194,12 +194,12 @@ TEST(Expression, ArithmeticFollowsPrecedenceAndParentheses) {
   EXPECT_EQ(EvalText("one + 1", b).type, DataType::Of(TypeKind::kInt64));
 }
 
-TEST(Expression, ComputesPerRowOverColumns) {
+TEST(ColumnExpression, ComputesPerRowOverColumns) {
   RecordBatch b = Batch({{"qty", Int32s({3, -2, 0})}, {"id", Int64s({10, 20, 30})}});
   EXPECT_EQ(Values("qty * 2 + id", b), (V{"16", "16", "30"}));
 }
 
-TEST(Expression, MixesIntegersWithDoublesAndDecimalsAsDouble) {
+TEST(ColumnExpression, MixesIntegersWithDoublesAndDecimalsAsDouble) {
   RecordBatch b = Batch({{"qty", Int32s({3})},
                          {"price", Doubles({0.25})},
                          {"amount", Decimals(10, 2, {1250})},
@@ -214,7 +214,7 @@ TEST(Expression, MixesIntegersWithDoublesAndDecimalsAsDouble) {
   EXPECT_EQ(Values("small * small", b), V{"25"});
 }
 
-TEST(Expression, ReportsIntegerOverflowAndDivisionByZeroAsRowErrors) {
+TEST(ColumnExpression, ReportsIntegerOverflowAndDivisionByZeroAsRowErrors) {
   RecordBatch b =
       Batch({{"id", Int64s({INT64_MAX, 1, N, INT64_MIN})}, {"d", Int64s({1, 0, 0, 0})}});
   Output add = EvalText("id + 1", b);
@@ -232,7 +232,7 @@ TEST(Expression, ReportsIntegerOverflowAndDivisionByZeroAsRowErrors) {
   EXPECT_EQ(EvalText("1.5 / (d * 0.0)", b).errors.size(), 4u);
 }
 
-TEST(Expression, PropagatesNullThroughOperatorsAndFunctions) {
+TEST(ColumnExpression, PropagatesNullThroughOperatorsAndFunctions) {
   RecordBatch b = Batch({{"qty", Int32s({N, 2})}, {"name", Strings({"A", N})}});
   EXPECT_EQ(Values("qty * 2", b), (V{"NULL", "4"}));
   EXPECT_EQ(Values("qty + null", b), (V{"NULL", "NULL"}));
@@ -246,7 +246,7 @@ TEST(Expression, PropagatesNullThroughOperatorsAndFunctions) {
   EXPECT_EQ(bare.values, (V{"NULL", "NULL"}));
 }
 
-TEST(Expression, LiteralsAndQuotedColumnNames) {
+TEST(ColumnExpression, LiteralsAndQuotedColumnNames) {
   RecordBatch b = Batch({{"order id", Int64s({41})}, {"null", Int64s({7})}});
   EXPECT_EQ(Values("\"order id\" + 1", b), V{"42"});
   EXPECT_EQ(Values("\"null\"", b), V{"7"});
@@ -258,7 +258,7 @@ TEST(Expression, LiteralsAndQuotedColumnNames) {
   EXPECT_EQ(EvalText("1e2", b).type, DataType::Of(TypeKind::kDouble));
 }
 
-TEST(Expression, CastsFromStringsWithTheTextCastRules) {
+TEST(ColumnExpression, CastsFromStringsWithTheTextCastRules) {
   RecordBatch b = Batch({{"text", Strings({"12", "12x", N, "300"})}});
   Output o = EvalText("cast(text as int32)", b);
   EXPECT_EQ(o.type, DataType::Of(TypeKind::kInt32));
@@ -278,7 +278,7 @@ TEST(Expression, CastsFromStringsWithTheTextCastRules) {
             (std::vector<RowError>{{1, "\"{a:1}\" is not a valid json"}}));
 }
 
-TEST(Expression, CastsBetweenNumbersCheckingRangeAndFractions) {
+TEST(ColumnExpression, CastsBetweenNumbersCheckingRangeAndFractions) {
   RecordBatch b = Batch({{"id", Int64s({300, -128})},
                          {"price", Doubles({1.5, 2.0})},
                          {"amount", Decimals(10, 2, {1200, 1250})},
@@ -317,7 +317,7 @@ TEST(Expression, CastsBetweenNumbersCheckingRangeAndFractions) {
             (RowError{0, "300 is not a valid bool"}));
 }
 
-TEST(Expression, CastsEveryTypeToString) {
+TEST(ColumnExpression, CastsEveryTypeToString) {
   RecordBatch b = Batch({
       {"i", Int64s({-42})},
       {"small", Int32s({-128}, TypeKind::kInt8)},
@@ -361,7 +361,7 @@ TEST(Expression, CastsEveryTypeToString) {
             (std::vector<RowError>{{0, "\"NaN\" is not a valid json"}}));
 }
 
-TEST(Expression, CastsBetweenDatesAndTimestamps) {
+TEST(ColumnExpression, CastsBetweenDatesAndTimestamps) {
   RecordBatch b = Batch({{"ts", Timestamps({-1, 86400000000, 1795787130123456})},
                          {"day", Int32s({-1, 0, 20783}, TypeKind::kDate)},
                          {"s", Strings({"2026-11-27", "1969-12-31", "x"})}});
@@ -376,7 +376,7 @@ TEST(Expression, CastsBetweenDatesAndTimestamps) {
             (std::vector<RowError>{{2, "\"x\" is not a valid date (expected YYYY-MM-DD)"}}));
 }
 
-TEST(Expression, DateTruncTruncatesTimestampsToEachUnit) {
+TEST(ColumnExpression, DateTruncTruncatesTimestampsToEachUnit) {
   // 2026-11-27T13:45:30.123456Z is a Friday.
   RecordBatch b = Batch({{"ts", Timestamps({1795787130123456, -1, N})}});
   std::vector<std::pair<std::string, V>> cases = {
@@ -396,7 +396,7 @@ TEST(Expression, DateTruncTruncatesTimestampsToEachUnit) {
   EXPECT_EQ(Values("DATE_TRUNC('Month', ts)", b).front(), "1793491200000000");
 }
 
-TEST(Expression, DateTruncOnDatesStartsWeeksOnMonday) {
+TEST(ColumnExpression, DateTruncOnDatesStartsWeeksOnMonday) {
   // 2026-11-26 is a Thursday; 1969-12-31 a Wednesday; 2026-11-23 a Monday.
   RecordBatch b = Batch({{"day", Int32s({20783, -1, 20780}, TypeKind::kDate)}});
   EXPECT_EQ(Values("date_trunc('week', day)", b), (V{"20780", "-3", "20780"}));
@@ -406,14 +406,14 @@ TEST(Expression, DateTruncOnDatesStartsWeeksOnMonday) {
   EXPECT_EQ(EvalText("date_trunc('day', day)", b).type, DataType::Of(TypeKind::kDate));
 }
 
-TEST(Expression, StringFunctionsChangeAsciiAndLeaveOtherBytes) {
+TEST(ColumnExpression, StringFunctionsChangeAsciiAndLeaveOtherBytes) {
   RecordBatch b = Batch({{"s", Strings({"HeLLo ÉtÉ", "\t a b \n", ""})}});
   EXPECT_EQ(Values("lower(s)", b), (V{"hello ÉtÉ", "\t a b \n", ""}));
   EXPECT_EQ(Values("UPPER(s)", b), (V{"HELLO ÉTÉ", "\t A B \n", ""}));
   EXPECT_EQ(Values("trim(s)", b), (V{"HeLLo ÉtÉ", "a b", ""}));
 }
 
-TEST(Expression, ConcatFormatsValuesAndIsNullWhenAnyArgumentIs) {
+TEST(ColumnExpression, ConcatFormatsValuesAndIsNullWhenAnyArgumentIs) {
   RecordBatch b = Batch({{"name", Strings({"ab", "cd", N})},
                          {"qty", Int32s({1, N, 3})},
                          {"day", Int32s({0, 0, 0}, TypeKind::kDate)}});
@@ -423,7 +423,7 @@ TEST(Expression, ConcatFormatsValuesAndIsNullWhenAnyArgumentIs) {
   EXPECT_EQ(Values("'n=' || 1 + 2", b).front(), "n=3");
 }
 
-TEST(Expression, CoalesceTakesTheFirstNonNullAndPromotesNumbers) {
+TEST(ColumnExpression, CoalesceTakesTheFirstNonNullAndPromotesNumbers) {
   RecordBatch b = Batch({{"qty", Int32s({1, N, N})},
                          {"id", Int64s({10, 20, N})},
                          {"price", Doubles({N, 2.5, N})},
@@ -447,7 +447,7 @@ TEST(Expression, CoalesceTakesTheFirstNonNullAndPromotesNumbers) {
   EXPECT_EQ(needed.errors, (std::vector<RowError>{{0, "\"12x\" is not a valid int32"}}));
 }
 
-TEST(Expression, RegexpExtractReturnsTheGroupOrEmpty) {
+TEST(ColumnExpression, RegexpExtractReturnsTheGroupOrEmpty) {
   RecordBatch b = Batch({{"email", Strings({"ann@example.com", "nobody", N, "x@y.z and b@c.d"})}});
   EXPECT_EQ(Values("regexp_extract(email, '([a-z]+)@([a-z.]+)', 2)", b),
             (V{"example.com", "", "NULL", "y.z"}));
@@ -457,7 +457,7 @@ TEST(Expression, RegexpExtractReturnsTheGroupOrEmpty) {
   EXPECT_EQ(Values("regexp_extract(email, '(a)|(o)', 2)", b), (V{"", "o", "NULL", ""}));
 }
 
-TEST(Expression, ReadsEveryInputType) {
+TEST(ColumnExpression, ReadsEveryInputType) {
   ColumnVector wide = ColumnVector::Make(DataType::Decimal(38, 2));
   wide.AppendBytes(std::string(15, '\xff') + "\x83");  // -125 unscaled: -1.25
   RecordBatch b = Batch({{"b", Bools({true})},
@@ -480,7 +480,7 @@ TEST(Expression, ReadsEveryInputType) {
             V{"fffffffffffffffffffffffffffffb1e"});  // -1250
 }
 
-TEST(Expression, ParseErrorsNameTheColumn) {
+TEST(ColumnExpression, ParseErrorsNameTheColumn) {
   EXPECT_EQ(ParseError("lower(x"), "expression \"lower(x\": expected ')' at column 8");
   EXPECT_EQ(ParseError("1 +"), "expression \"1 +\": expected an expression at column 4");
   EXPECT_EQ(ParseError("a b"), "expression \"a b\": unexpected 'b' at column 3");
@@ -520,7 +520,7 @@ TEST(Expression, ParseErrorsNameTheColumn) {
   EXPECT_EQ(ParseError(""), "expression \"\": expected an expression at column 1");
 }
 
-TEST(Expression, BindRejectsUnknownColumnsListingTheColumns) {
+TEST(ColumnExpression, BindRejectsUnknownColumnsListingTheColumns) {
   Schema schema{{Field{"a", DataType::Of(TypeKind::kInt64)},
                  Field{"b", DataType::Of(TypeKind::kString)},
                  Field{"c", DataType::Of(TypeKind::kDate)}}};
@@ -535,7 +535,7 @@ TEST(Expression, BindRejectsUnknownColumnsListingTheColumns) {
       "expression \"l\": column \"l\" is list<int32>, which expressions do not take at column 1");
 }
 
-TEST(Expression, BindRejectsWrongArgumentCountsAndTypes) {
+TEST(ColumnExpression, BindRejectsWrongArgumentCountsAndTypes) {
   Schema schema{{Field{"n", DataType::Of(TypeKind::kInt64)},
                  Field{"s", DataType::Of(TypeKind::kString)},
                  Field{"d", DataType::Of(TypeKind::kDate)},
@@ -586,9 +586,9 @@ TEST(Expression, BindRejectsWrongArgumentCountsAndTypes) {
   }
 }
 
-TEST(Expression, EvaluateChecksItsInputs) {
+TEST(ColumnExpression, EvaluateChecksItsInputs) {
   RecordBatch b = OneRow();
-  auto e = Expression::Parse("one + 1");
+  auto e = ColumnExpression::Parse("one + 1");
   ASSERT_TRUE(e.ok());
   ColumnVector out = ColumnVector::Make(DataType::Of(TypeKind::kInt64));
   std::vector<RowError> errors;
@@ -603,9 +603,9 @@ TEST(Expression, EvaluateChecksItsInputs) {
   EXPECT_EQ(out.length, 0);
 }
 
-TEST(Expression, AppendsAfterValuesAlreadyInTheOutput) {
+TEST(ColumnExpression, AppendsAfterValuesAlreadyInTheOutput) {
   RecordBatch b = Batch({{"s", Strings({"1", "x"})}});
-  auto e = Expression::Parse("cast(s as int64)");
+  auto e = ColumnExpression::Parse("cast(s as int64)");
   ASSERT_TRUE(e.ok());
   ASSERT_TRUE(e->Bind(b.schema).ok());
   ColumnVector out = ColumnVector::Make(e->type());
@@ -618,13 +618,13 @@ TEST(Expression, AppendsAfterValuesAlreadyInTheOutput) {
   EXPECT_TRUE(out.Validate("out").ok());
 }
 
-TEST(Expression, CopiesAreIndependentAndRebindable) {
-  auto parsed = Expression::Parse("v * 2");
+TEST(ColumnExpression, CopiesAreIndependentAndRebindable) {
+  auto parsed = ColumnExpression::Parse("v * 2");
   ASSERT_TRUE(parsed.ok());
   EXPECT_EQ(parsed->ToString(), "v * 2");
   EXPECT_FALSE(parsed->bound());
-  Expression ints = *parsed;
-  Expression doubles = *parsed;
+  ColumnExpression ints = *parsed;
+  ColumnExpression doubles = *parsed;
   RecordBatch a = Batch({{"v", Int64s({2})}});
   RecordBatch b = Batch({{"v", Doubles({0.25})}});
   ASSERT_TRUE(ints.Bind(a.schema).ok());
@@ -639,7 +639,7 @@ TEST(Expression, CopiesAreIndependentAndRebindable) {
   EXPECT_TRUE(ints.bound());
 }
 
-TEST(Expression, AColumnReferenceCopiesTheColumn) {
+TEST(ColumnExpression, AColumnReferenceCopiesTheColumn) {
   RecordBatch b = Batch({{"s", Strings({"a", N})}, {"ts", Timestamps({5, N}, TimeUnit::kMillis)}});
   Output o = EvalText("s", b);
   EXPECT_EQ(o.values, (V{"a", "NULL"}));

@@ -578,9 +578,15 @@ class JobRun {
   Status Commit();
   void Cleanup();
   json::object Report() const;
-  Status Fail(std::string error) {
+  // Marks the run failed (the first reason wins); processing stops at the next check.
+  void MarkFailed(std::string error) {
+    if (failed_) return;
     failed_ = true;
     error_ = std::move(error);
+  }
+  // The same, for `return Fail(...)` in stages that return a Status.
+  Status Fail(std::string error) {
+    MarkFailed(std::move(error));
     return Status::OK();
   }
 
@@ -605,7 +611,7 @@ class JobRun {
   std::vector<RuleResult> rule_results_;  // in the job's rule order
   std::vector<std::string> rule_levels_;
   std::vector<PartitionBuffer> partitions_;
-  std::unordered_map<std::string, int> partition_by_path_;
+  std::unordered_map<std::string, int> partition_by_path_;  // ordered key of the values → index
   std::unordered_map<std::string, Winner> winners_;
   std::vector<SilverFile> replaced_same_source_;        // earlier output of this object
   std::map<int64_t, SilverFile> silver_files_;           // live files of the dataset by id
@@ -739,7 +745,7 @@ Status JobRun::ReadAll() {
     // threshold that the data misses.
     const Rule& rule = plan_.row_rules.rules[i];
     if (row_report.rules[i].outcome == Outcome::kFail && rule.has_threshold) {
-      if (!failed_) Fail("quality rule failed: " + row_report.rules[i].rule + ": " + row_report.rules[i].reason);
+      MarkFailed("quality rule failed: " + row_report.rules[i].rule + ": " + row_report.rules[i].reason);
     }
   }
   return Status::OK();
@@ -827,18 +833,23 @@ Status JobRun::Accept(const RecordBatch& batch) {
   std::string path;
   std::string key;
   std::string order;
+  std::string part_key;
   for (int64_t r = 0; r < batch.num_rows; ++r) {
-    path.clear();
-    for (int c : plan_.partition_cols) {
-      if (!path.empty()) path.push_back('/');
-      path += HivePartitionComponent(plan_.schema.fields[static_cast<size_t>(c)].name,
-                                     batch.columns[static_cast<size_t>(c)], r);
-    }
-    auto it = partition_by_path_.find(path);
+    // Partitions are looked up by the ordered encoding of their values (cheap); the Hive
+    // directory name is built once per partition.
+    part_key.clear();
+    for (int c : plan_.partition_cols) AppendOrderedKey(batch.columns[static_cast<size_t>(c)], r, &part_key);
+    auto it = partition_by_path_.find(part_key);
     int p;
     if (it == partition_by_path_.end()) {
+      path.clear();
+      for (int c : plan_.partition_cols) {
+        if (!path.empty()) path.push_back('/');
+        path += HivePartitionComponent(plan_.schema.fields[static_cast<size_t>(c)].name,
+                                       batch.columns[static_cast<size_t>(c)], r);
+      }
       p = static_cast<int>(partitions_.size());
-      partition_by_path_.emplace(path, p);
+      partition_by_path_.emplace(part_key, p);
       PartitionBuffer buf;
       buf.path = path;
       buf.rows = RecordBatch::Make(plan_.schema);
@@ -907,7 +918,7 @@ Status JobRun::EvaluateDatasetRules() {
     rule_results_[static_cast<size_t>(plan_.dataset_rule_index[i])] = report.rules[i];
     rule_levels_[static_cast<size_t>(plan_.dataset_rule_index[i])] = "dataset";
     if (report.rules[i].outcome == Outcome::kFail && !failed_) {
-      Fail("quality rule failed: " + report.rules[i].rule + ": " + report.rules[i].reason);
+      MarkFailed("quality rule failed: " + report.rules[i].rule + ": " + report.rules[i].reason);
     }
   }
   return Status::OK();
@@ -1002,15 +1013,16 @@ Status JobRun::WriteFiles() {
           counts_.silver_rows_replaced += removed;
           return Status::OK();
         }
-        const PartitionBuffer& p = partitions_[static_cast<size_t>(f.partition_index)];
-        RecordBatch rows = p.rows;
+        // Each partition's rows are written once: the buffer gives them up.
+        PartitionBuffer& p = partitions_[static_cast<size_t>(f.partition_index)];
+        RecordBatch rows = std::move(p.rows);
         if (!(write_schema_ == plan_.schema)) {
           SLUICE_ASSIGN_OR_RETURN(rows, ConformBatch(rows, write_schema_));
         }
         std::vector<int> drop;
         for (int c : drop_cols) drop.push_back(rows.schema.IndexOf(plan_.schema.fields[static_cast<size_t>(c)].name));
         std::sort(drop.begin(), drop.end());
-        RecordBatch stored = DropColumns(rows, drop);
+        RecordBatch stored = DropColumns(std::move(rows), drop);
         SLUICE_RETURN_IF_ERROR(common::CreateDirectories(fs::path(lake_.Abs(f.rel_path)).parent_path().string()));
         SLUICE_ASSIGN_OR_RETURN(auto out, common::AtomicFileOutputStream::Open(lake_.Abs(f.rel_path), true));
         SLUICE_ASSIGN_OR_RETURN(auto writer, parquet::FileWriter::Open(out.get(), stored.schema, job_.writer));
@@ -1307,11 +1319,11 @@ Result<RunOutcome> JobRun::Run(const RunOptions& options) {
     }
     return WriteFiles();
   }();
-  if (!st.ok() && !failed_) Fail(st.ToString());
+  if (!st.ok() && !failed_) MarkFailed(st.ToString());
   (void)quarantine_.Flush();
   if (quarantine_.out) {
     Status closed = quarantine_.out->Close();
-    if (!closed.ok() && !failed_) Fail(closed.ToString());
+    if (!closed.ok() && !failed_) MarkFailed(closed.ToString());
   }
 
   if (failed_) {
@@ -1329,7 +1341,7 @@ Result<RunOutcome> JobRun::Run(const RunOptions& options) {
   }
   if (counts_.read != counts_.written + counts_.quarantined + counts_.dup_in_object +
                           counts_.dup_against_silver + counts_.withheld) {
-    Fail("internal error: row accounting does not balance (read " + std::to_string(counts_.read) +
+    MarkFailed("internal error: row accounting does not balance (read " + std::to_string(counts_.read) +
          ", written " + std::to_string(counts_.written) + ", quarantined " +
          std::to_string(counts_.quarantined) + ", duplicates " +
          std::to_string(counts_.dup_in_object + counts_.dup_against_silver) + ", withheld " +

@@ -34,7 +34,7 @@ class CsvRecordSource final : public RecordSource {
     return true;
   }
 
-  std::string RawText() const override { return std::string(record_.raw); }
+  std::string_view RawText() override { return record_.raw; }
   int64_t bytes_read() const override { return reader_->bytes_read(); }
 
  private:
@@ -59,7 +59,7 @@ class JsonlRecordSource final : public RecordSource {
     return true;
   }
 
-  std::string RawText() const override { return std::string(record_.raw); }
+  std::string_view RawText() override { return record_.raw; }
   int64_t bytes_read() const override { return reader_->bytes_read(); }
 
  private:
@@ -101,7 +101,7 @@ class ParquetRecordSource final : public RecordSource {
     return true;
   }
 
-  std::string RawText() const override {
+  std::string_view RawText() override {
     common::json::object row;
     for (size_t c = 0; c < columns_.size(); ++c) {
       const parquet::ColumnVector& col = batch_->columns[c];
@@ -111,7 +111,8 @@ class ParquetRecordSource final : public RecordSource {
         row[columns_[c]] = ValueToText(col, current_);
       }
     }
-    return common::SerializeJson(row);
+    raw_ = common::SerializeJson(row);
+    return raw_;
   }
 
   int64_t bytes_read() const override { return reader_->stats().bytes_read; }
@@ -125,6 +126,7 @@ class ParquetRecordSource final : public RecordSource {
   int64_t current_ = 0;
   int64_t rows_ = 0;
   std::vector<std::string> texts_;
+  std::string raw_;
 };
 
 }  // namespace

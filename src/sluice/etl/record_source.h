@@ -32,8 +32,9 @@ class RecordSource {
   virtual const std::vector<std::string>& columns() const = 0;
   // False at the end; a Status only when the input itself fails.
   virtual Result<bool> Next(TextRecord* record) = 0;
-  // The raw text of the record last returned by Next() (a Parquet row as a JSON object).
-  virtual std::string RawText() const = 0;
+  // The raw text of the record last returned by Next() (a Parquet row as a JSON object);
+  // valid until the next call to Next() or RawText().
+  virtual std::string_view RawText() = 0;
   // Bytes read from the (decompressed) input so far.
   virtual int64_t bytes_read() const = 0;
 };

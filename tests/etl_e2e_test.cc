@@ -1,0 +1,141 @@
+// `sluice jobs …` run as users run them, on orders data from tools/orders_gen.py with counted
+// defects: the run report must account for every defect, and DuckDB (an independent reader)
+// must read silver with hive_partitioning and return the aggregates the generator computed
+// independently over the clean input.
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "process_util.h"
+#include "sluice/common/json.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = sluice::common::json;
+using sluice::testing::RunResult;
+
+class EtlCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* base = std::getenv("SLUICE_TEST_TMPDIR");
+    std::string tmpl = std::string(base ? base : "/tmp") + "/sluice-etl-XXXXXX";
+    dir_ = mkdtemp(tmpl.data());
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  RunResult Run(std::vector<std::string> args) { return sluice::testing::Sluice(dir_ + "/home", std::move(args)); }
+
+  // Generates orders; returns the truth object.
+  json::object Generate(const std::string& format, int rows, int seed, const std::string& out) {
+    std::string truth = out + ".truth.json";
+    std::string cmd = "python3 '" + std::string(SLUICE_SOURCE_DIR) + "/tools/orders_gen.py' --rows " +
+                      std::to_string(rows) + " --seed " + std::to_string(seed) + " --format " + format +
+                      " --defect-rate 0.05 --out '" + out + "' --truth '" + truth + "'";
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    std::ifstream in(truth);
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    return sluice::common::ParseJson(text, truth)->as_object();
+  }
+
+  json::object Report(const RunResult& r) {
+    auto v = sluice::common::ParseJson(r.out, "report");
+    EXPECT_TRUE(v.ok()) << r.out << r.err;
+    return v.ok() ? v->as_object() : json::object{};
+  }
+
+  void ExpectDuckDbAgrees(const std::string& dataset, const json::object& truth, const json::object& report) {
+    if (!fs::exists(std::string(SLUICE_SOURCE_DIR) + "/tools/node_modules/@duckdb")) {
+      GTEST_SKIP() << "tools/node_modules missing";
+    }
+    std::string script = std::string(SLUICE_SOURCE_DIR) + "/tests/etl/duckdb_silver.mjs";
+    std::string out = sluice::testing::ShellOutput("node '" + script + "' '" + dir_ + "/home/lake/silver/" + dataset + "'");
+    auto duck = sluice::common::ParseJson(out, "duckdb");
+    ASSERT_TRUE(duck.ok()) << out;
+    EXPECT_EQ(duck->at("rows").as_int64(), truth.at("distinct_valid_orders").as_int64());
+    EXPECT_EQ(duck->at("distinct_orders").as_int64(), truth.at("distinct_valid_orders").as_int64());
+    EXPECT_EQ(duck->at("amount_total").as_string(), truth.at("expected_amount_total").as_string());
+    // Per-day counts agree with the run report's partitions.
+    json::object per_day;
+    for (const auto& p : report.at("partitions").as_array()) {
+      std::string part = p.at("partition").as_string().c_str();
+      per_day[part.substr(std::string("order_date=").size())] = p.at("rows").as_int64();
+    }
+    EXPECT_EQ(sluice::common::SerializeJson(duck->at("per_day")), sluice::common::SerializeJson(per_day));
+  }
+
+  std::string dir_;
+};
+
+TEST_F(EtlCliTest, OrdersCsvToSilverAccountsForEveryDefectAndDuckDbAgrees) {
+  std::string csv = dir_ + "/orders.csv";
+  json::object truth = Generate("csv", 20000, 7, csv);
+  std::string job = std::string(SLUICE_SOURCE_DIR) + "/examples/orders/jobs/orders.yaml";
+  ASSERT_EQ(Run({"jobs", "validate", job}).exit_code, 0);
+  RunResult r = Run({"jobs", "run", job, "--source", csv});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  json::object report = Report(r);
+  const json::object& rows = report.at("rows").as_object();
+  const json::object& defects = truth.at("defects").as_object();
+  EXPECT_EQ(rows.at("read").as_int64(), truth.at("rows").as_int64());
+  EXPECT_EQ(rows.at("written").as_int64(), truth.at("distinct_valid_orders").as_int64());
+  EXPECT_EQ(rows.at("duplicates").as_int64(), defects.at("duplicate").as_int64());
+  EXPECT_EQ(rows.at("quarantined").as_int64(),
+            defects.at("bad_quantity").as_int64() + defects.at("bad_timestamp").as_int64() +
+                defects.at("missing_id").as_int64() + defects.at("ragged").as_int64());
+  EXPECT_EQ(report.at("quarantine_by_rule").at("parse").as_int64(), defects.at("ragged").as_int64());
+  ExpectDuckDbAgrees("orders", truth, report);
+
+  // The same object again: the bookmark skips it; forced, it replaces its own output.
+  RunResult again = Run({"jobs", "run", job, "--source", csv});
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_EQ(Report(again).at("status").as_string(), "SKIPPED");
+  RunResult forced = Run({"jobs", "run", job, "--source", csv, "--force", "--threads", "1"});
+  ASSERT_EQ(forced.exit_code, 0) << forced.err;
+  ExpectDuckDbAgrees("orders", truth, Report(forced));
+
+  RunResult runs = Run({"jobs", "runs", "--job", "orders"});
+  ASSERT_EQ(runs.exit_code, 0);
+  auto list = sluice::common::ParseJson(runs.out, "runs");
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(list->at("runs").as_array().size(), 2u);  // the skipped run is not recorded
+  EXPECT_EQ(Run({"schemas", "list", "orders"}).exit_code, 0);
+  RunResult show = Run({"schemas", "show", "orders"});
+  EXPECT_NE(show.out.find("\"unit_price\""), std::string::npos) << show.out;
+}
+
+TEST_F(EtlCliTest, OrdersJsonLinesToSilverAndDuckDbAgrees) {
+  std::string jsonl = dir_ + "/orders.jsonl";
+  json::object truth = Generate("jsonl", 5000, 11, jsonl);
+  std::string job = std::string(SLUICE_SOURCE_DIR) + "/tests/etl/orders_jsonl.yaml";
+  RunResult r = Run({"jobs", "run", job, "--source", jsonl});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  json::object report = Report(r);
+  EXPECT_EQ(report.at("rows").at("written").as_int64(), truth.at("distinct_valid_orders").as_int64());
+  ExpectDuckDbAgrees("orders_jsonl", truth, report);
+}
+
+TEST_F(EtlCliTest, AnInvalidJobSpecIsAUsageErrorNamingTheLine) {
+  std::string bad = dir_ + "/bad.yaml";
+  std::ofstream(bad) << "name: x\nsource: {format: csv}\nmapping:\n  - [a, string, a, int99]\n";
+  RunResult v = Run({"jobs", "validate", bad});
+  EXPECT_EQ(v.exit_code, 2);
+  EXPECT_EQ(v.err.rfind(bad + ":4: mapping of \"a\": ", 0), 0u) << v.err;
+}
+
+TEST_F(EtlCliTest, AFailedRunExitsOneAndKeepsTheObjectInTheBucket) {
+  ASSERT_EQ(Run({"s3", "mb", "s3://landing"}).exit_code, 0);
+  std::string broken = dir_ + "/x.csv.gz";
+  std::ofstream(broken) << "not gzip";
+  ASSERT_EQ(Run({"s3", "cp", broken, "s3://landing/in/x.csv.gz", "--quiet"}).exit_code, 0);
+  std::string job = std::string(SLUICE_SOURCE_DIR) + "/examples/orders/jobs/orders.yaml";
+  RunResult r = Run({"jobs", "run", job, "--source", "s3://landing/in/x.csv.gz"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("FAILED: cannot read s3://landing/in/x.csv.gz"), std::string::npos) << r.err;
+  EXPECT_EQ(Run({"s3", "ls", "s3://landing/in/"}).exit_code, 0);
+  EXPECT_NE(Run({"s3", "ls", "s3://landing/in/"}).out.find("x.csv.gz"), std::string::npos);
+}
+
+}  // namespace
