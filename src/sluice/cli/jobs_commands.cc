@@ -21,7 +21,7 @@ int Fail(std::ostream& err, std::string_view command, const Status& st) {
 
 // The dataset a job writes: from its spec when `job` is a path, else from its runs.
 Result<std::pair<std::string, std::string>> JobAndDataset(Home& home, const std::string& job) {
-  if (job.find('/') != std::string::npos || job.size() > 5 && job.substr(job.size() - 5) == ".yaml") {
+  if (job.find('/') != std::string::npos || (job.size() > 5 && job.substr(job.size() - 5) == ".yaml")) {
     SLUICE_ASSIGN_OR_RETURN(etl::JobSpec spec, etl::LoadJobSpec(job));
     return std::make_pair(spec.name, spec.dataset);
   }

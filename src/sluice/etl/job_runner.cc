@@ -27,6 +27,7 @@
 #include "sluice/etl/record_source.h"
 #include "sluice/etl/schema_evolution.h"
 #include "sluice/etl/schema_registry.h"
+#include "sluice/etl/utf8.h"
 #include "sluice/parquet/compression.h"
 #include "sluice/parquet/file_reader.h"
 #include "sluice/parquet/file_writer.h"
@@ -407,6 +408,28 @@ Result<std::string> WriteBronze(const Lake& lake, const std::string& run_id, con
 // ---------------------------------------------------------------------------------------
 // Quarantine
 
+std::string Base64(std::string_view bytes) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    uint32_t v = (uint32_t{static_cast<unsigned char>(bytes[i])} << 16) |
+                 (uint32_t{static_cast<unsigned char>(bytes[i + 1])} << 8) |
+                 static_cast<unsigned char>(bytes[i + 2]);
+    for (int k = 18; k >= 0; k -= 6) out.push_back(kAlphabet[(v >> k) & 63]);
+  }
+  if (i < bytes.size()) {
+    uint32_t v = uint32_t{static_cast<unsigned char>(bytes[i])} << 16;
+    if (i + 1 < bytes.size()) v |= uint32_t{static_cast<unsigned char>(bytes[i + 1])} << 8;
+    out.push_back(kAlphabet[(v >> 18) & 63]);
+    out.push_back(kAlphabet[(v >> 12) & 63]);
+    out.push_back(i + 1 < bytes.size() ? kAlphabet[(v >> 6) & 63] : '=');
+    out.push_back('=');
+  }
+  return out;
+}
+
 struct QuarantineSink {
   std::string rel_path;
   std::unique_ptr<common::AtomicFileOutputStream> out;
@@ -415,6 +438,7 @@ struct QuarantineSink {
   int64_t bytes = 0;
   std::map<std::string, int64_t> by_rule;    // every failure
   std::map<std::string, int64_t> by_column;
+  std::vector<std::pair<int64_t, std::string>> pending;  // (line, JSON) of the current batch
 
   struct Failure {
     std::string column;
@@ -422,8 +446,9 @@ struct QuarantineSink {
     std::string reason;
   };
 
-  Status Add(const std::string& source_uri, const std::string& run_id, int64_t line,
-             std::string_view raw, const std::vector<Failure>& failures) {
+  // Queues one quarantined row; rows are written in line order by EndBatch().
+  void Add(const std::string& source_uri, const std::string& run_id, int64_t line,
+           std::string_view raw, const std::vector<Failure>& failures) {
     json::object o;
     o["run_id"] = run_id;
     o["source"] = source_uri;
@@ -440,14 +465,30 @@ struct QuarantineSink {
       }
       o["failures"] = std::move(all);
     }
-    o["raw"] = std::string(raw);
-    buffer += common::SerializeJson(o);
-    buffer.push_back('\n');
+    if (FindInvalidUtf8(raw) == std::string_view::npos) {
+      o["raw"] = std::string(raw);
+    } else {
+      // JSON text must be UTF-8: show the text with U+FFFD, and keep the exact bytes.
+      o["raw"] = ToUtf8Lossy(raw);
+      o["raw_base64"] = Base64(raw);
+    }
+    pending.emplace_back(line, common::SerializeJson(o));
     ++rows;
     for (const Failure& f : failures) {
       ++by_rule[f.rule];
       if (!f.column.empty()) ++by_column[f.column];
     }
+  }
+
+  // Writes the queued rows, ordered by line.
+  Status EndBatch() {
+    std::stable_sort(pending.begin(), pending.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [line, text] : pending) {
+      buffer += text;
+      buffer.push_back('\n');
+    }
+    pending.clear();
     if (buffer.size() >= (1 << 20)) return Flush();
     return Status::OK();
   }
@@ -699,8 +740,7 @@ Status JobRun::ReadAll() {
     if (more) {
       ++counts_.read;
       if (!rec.error.empty()) {
-        SLUICE_RETURN_IF_ERROR(quarantine_.Add(source_.uri, run_id_, rec.line, src->RawText(),
-                                               {{"", "parse", rec.error}}));
+        quarantine_.Add(source_.uri, run_id_, rec.line, src->RawText(), {{"", "parse", rec.error}});
         ++counts_.quarantined;
         continue;
       }
@@ -736,6 +776,7 @@ Status JobRun::ReadAll() {
     }
     if (!more) break;
   }
+  SLUICE_RETURN_IF_ERROR(quarantine_.EndBatch());
   SLUICE_RETURN_IF_ERROR(quarantine_.Flush());
   SLUICE_ASSIGN_OR_RETURN(RuleReport row_report, row_eval.Finish(env_.clock->Now()));
   for (size_t i = 0; i < row_report.rules.size(); ++i) {
@@ -789,8 +830,8 @@ Status JobRun::ProcessBatch(RecordBatch* batch, std::vector<int64_t>* lines, std
     if (!(*failures)[static_cast<size_t>(i)].empty()) {
       keep[static_cast<size_t>(i)] = 0;
       ++rejected;
-      SLUICE_RETURN_IF_ERROR(quarantine_.Add(source_.uri, run_id_, (*lines)[static_cast<size_t>(i)],
-                                             raw_of(i), (*failures)[static_cast<size_t>(i)]));
+      quarantine_.Add(source_.uri, run_id_, (*lines)[static_cast<size_t>(i)], raw_of(i),
+                      (*failures)[static_cast<size_t>(i)]);
       ++counts_.quarantined;
     }
   }
@@ -818,13 +859,13 @@ Status JobRun::ProcessBatch(RecordBatch* batch, std::vector<int64_t>* lines, std
       for (auto& [row, fs] : by_row) {
         pass[static_cast<size_t>(row)] = 0;
         int64_t in_full = origin.empty() ? row : origin[static_cast<size_t>(row)];
-        SLUICE_RETURN_IF_ERROR(quarantine_.Add(source_.uri, run_id_, (*lines)[static_cast<size_t>(in_full)],
-                                               raw_of(in_full), fs));
+        quarantine_.Add(source_.uri, run_id_, (*lines)[static_cast<size_t>(in_full)], raw_of(in_full), fs);
         ++counts_.quarantined;
       }
       if (!by_row.empty()) clean = FilterRows(clean, pass);
     }
   }
+  SLUICE_RETURN_IF_ERROR(quarantine_.EndBatch());
   return Accept(clean);
 }
 

@@ -94,7 +94,7 @@ void ExpectError(const std::string& yaml, const std::string& message) {
 
 TEST(JobSpec, ErrorsNameTheFileLineColumnAndField) {
   ExpectError("name: x\nsource: {format: xml}\n",
-              "job.yaml:2:19: source.format: expected csv, jsonl or parquet, got \"xml\"");
+              "job.yaml:2:18: source.format: expected csv, jsonl or parquet, got \"xml\"");
   ExpectError("name: x\nsource: {format: csv}\ncolour: red\n",
               "job.yaml:3:1: colour: unknown field; expected one of name, dataset, description, source, "
               "mapping, derived, rules, dedupe, partition_by, output, evolution, bookmark, warehouse");
@@ -106,7 +106,7 @@ TEST(JobSpec, ErrorsNameTheFileLineColumnAndField) {
   ExpectError("name: x\nsource:\n  format: csv\n  csv: {delimiter: ab}\n",
               "job.yaml:4:20: source.csv.delimiter: expected a single character");
   ExpectError("name: x\nsource: {format: csv}\noutput: {codec: lz4}\n",
-              "job.yaml:3:18: output.codec: expected none, snappy, gzip or zstd, got \"lz4\"");
+              "job.yaml:3:17: output.codec: expected none, snappy, gzip or zstd, got \"lz4\"");
   ExpectError("name: x\nsource: {format: csv}\nbookmark: maybe\n",
               "job.yaml:3:11: bookmark: expected true or false");
   ExpectError("name: x y\nsource: {format: csv}\n",

@@ -143,7 +143,7 @@ Result<std::unique_ptr<RecordSource>> OpenRecordSource(const JobSpec& spec,
     case SourceFormat::kJsonl: {
       JsonlOptions options;
       options.paths = columns;
-      SLUICE_ASSIGN_OR_RETURN(auto reader, JsonlReader::Open(std::move(raw), options));
+      SLUICE_ASSIGN_OR_RETURN(auto reader, JsonlReader::Open(std::move(raw), options, name));
       return std::unique_ptr<RecordSource>(new JsonlRecordSource(std::move(reader)));
     }
     case SourceFormat::kParquet:
