@@ -149,14 +149,68 @@ void AppendValue(const ColumnVector& src, int64_t row, ColumnVector* dst) {
   }
 }
 
+namespace {
+
+template <typename T>
+void GatherValues(const std::vector<T>& src, const int64_t* rows, size_t n, std::vector<T>* dst) {
+  size_t base = dst->size();
+  dst->resize(base + n);
+  T* out = dst->data() + base;
+  for (size_t i = 0; i < n; ++i) out[i] = src[static_cast<size_t>(rows[i])];
+}
+
+void GatherColumn(const ColumnVector& src, const int64_t* rows, size_t n, ColumnVector* dst) {
+  if (!src.validity.empty() || !dst->validity.empty()) {
+    if (dst->validity.empty()) dst->validity.assign(static_cast<size_t>(dst->length), 1);
+    size_t base = dst->validity.size();
+    dst->validity.resize(base + n);
+    for (size_t i = 0; i < n; ++i) {
+      dst->validity[base + i] = src.validity.empty() ? 1 : src.validity[static_cast<size_t>(rows[i])];
+    }
+  }
+  const parquet::DataType& t = src.type;
+  if (t.kind == TypeKind::kBoolean) {
+    GatherValues(src.bools, rows, n, &dst->bools);
+  } else if (UsesInts32(t.kind)) {
+    GatherValues(src.ints32, rows, n, &dst->ints32);
+  } else if (UsesInts64(t)) {
+    GatherValues(src.ints64, rows, n, &dst->ints64);
+  } else if (t.kind == TypeKind::kFloat) {
+    GatherValues(src.floats, rows, n, &dst->floats);
+  } else if (t.kind == TypeKind::kDouble) {
+    GatherValues(src.doubles, rows, n, &dst->doubles);
+  } else if (IsWideDecimal(t) || t.kind == TypeKind::kFixedBinary || t.kind == TypeKind::kUuid) {
+    for (size_t i = 0; i < n; ++i) dst->bytes.append(src.BytesAt(rows[i]));
+  } else {
+    if (dst->offsets.empty()) dst->offsets.push_back(0);
+    size_t total = 0;
+    for (size_t i = 0; i < n; ++i) {
+      size_t r = static_cast<size_t>(rows[i]);
+      total += static_cast<size_t>(src.offsets[r + 1] - src.offsets[r]);
+    }
+    dst->bytes.reserve(dst->bytes.size() + total);
+    size_t base = dst->offsets.size();
+    dst->offsets.resize(base + n);
+    for (size_t i = 0; i < n; ++i) {
+      size_t r = static_cast<size_t>(rows[i]);
+      dst->bytes.append(src.bytes, static_cast<size_t>(src.offsets[r]),
+                        static_cast<size_t>(src.offsets[r + 1] - src.offsets[r]));
+      dst->offsets[base + i] = static_cast<int64_t>(dst->bytes.size());
+    }
+  }
+  dst->length += static_cast<int64_t>(n);
+}
+
+}  // namespace
+
+void AppendRows(const RecordBatch& src, const int64_t* rows, size_t n, RecordBatch* dst) {
+  for (size_t c = 0; c < src.columns.size(); ++c) GatherColumn(src.columns[c], rows, n, &dst->columns[c]);
+  dst->num_rows += static_cast<int64_t>(n);
+}
+
 RecordBatch TakeRows(const RecordBatch& batch, const std::vector<int64_t>& rows) {
   RecordBatch out = RecordBatch::Make(batch.schema);
-  for (size_t c = 0; c < batch.columns.size(); ++c) {
-    const ColumnVector& src = batch.columns[c];
-    ColumnVector& dst = out.columns[c];
-    for (int64_t r : rows) AppendValue(src, r, &dst);
-  }
-  out.num_rows = static_cast<int64_t>(rows.size());
+  AppendRows(batch, rows.data(), rows.size(), &out);
   return out;
 }
 

@@ -21,6 +21,10 @@ void AppendValue(const parquet::ColumnVector& src, int64_t row, parquet::ColumnV
 // The rows of `batch` at `rows` (in that order) as a new batch with the same schema.
 parquet::RecordBatch TakeRows(const parquet::RecordBatch& batch, const std::vector<int64_t>& rows);
 
+// Appends the rows of `src` at rows[0..n) to `dst`, which has the same schema; a typed loop
+// per column (the fast path the job runner gathers partitions with).
+void AppendRows(const parquet::RecordBatch& src, const int64_t* rows, size_t n, parquet::RecordBatch* dst);
+
 // The rows whose keep[i] is non-zero.
 parquet::RecordBatch FilterRows(const parquet::RecordBatch& batch, const std::vector<uint8_t>& keep);
 

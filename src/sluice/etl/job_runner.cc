@@ -6,8 +6,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <map>
+#include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -554,17 +557,17 @@ Result<std::vector<ColumnMapping>> InferMapping(const JobSpec& spec, RecordSourc
 
 constexpr int64_t kBatchRows = 16384;
 
-// Rows of one partition, as the run accumulates them.
-struct PartitionBuffer {
-  std::string path;  // "order_date=2026-11-27" (several columns joined by '/'); "" unpartitioned
-  RecordBatch rows;  // full dataset schema (partition columns included)
-  std::vector<uint8_t> dropped;  // 1: lost to a newer duplicate
+// The clean rows of one batch, kept until the object is read (dedupe must see every row
+// before anything is written), with each row's partition and whether it lost to a duplicate.
+struct Chunk {
+  RecordBatch rows;  // the dataset schema (partition columns included)
+  std::vector<int32_t> partition;
+  std::vector<uint8_t> dropped;
 };
 
-struct Winner {
-  std::string order;
-  int partition = 0;
-  int64_t row = 0;
+struct Partition {
+  std::string path;  // "order_date=2026-11-27" (several columns joined by '/'); "" unpartitioned
+  int64_t rows = 0;  // rows kept (after dedupe)
 };
 
 struct RunCounts {
@@ -593,8 +596,9 @@ struct PlannedFile {
   int64_t rows = 0;
   int64_t bytes = 0;
   int64_t schema_version = 0;  // 0: the run's
-  int partition_index = -1;    // new rows: the buffer
+  int partition_index = -1;    // new rows: the partition
   int64_t replaces_file = 0;   // rewrite: the file it replaces
+  int64_t replaced_rows = 0;   // rewrite: rows removed (now newer in this run)
   int64_t file_id = 0;         // assigned at commit
 };
 
@@ -611,14 +615,23 @@ class JobRun {
   Status ProcessBatch(RecordBatch* batch, std::vector<int64_t>* lines, std::string* raw_arena,
                       std::vector<size_t>* raw_ends, std::vector<std::vector<QuarantineSink::Failure>>* failures,
                       RuleEvaluator* row_eval);
-  Status Accept(const RecordBatch& batch);
+  Status Accept(RecordBatch batch);
   Status DedupeAgainstSilver();
-  Status EvaluateDatasetRules();
+  // Plans the files, then per partition gathers its kept rows, feeds the dataset-level
+  // rules and writes the file (on the worker threads); rewrites superseded silver files.
   Status WriteFiles();
-  Status RewriteSuperseded();
+  RecordBatch GatherPartition(int partition) const;
   Status Commit();
   void Cleanup();
   json::object Report() const;
+  // Records the time since the previous lap under `phase` (run report "timings_ms").
+  void Lap(const char* phase) {
+    auto now = std::chrono::steady_clock::now();
+    if (std::string_view(phase) != "start") {
+      timings_.emplace_back(phase, std::chrono::duration<double, std::milli>(now - lap_).count());
+    }
+    lap_ = now;
+  }
   // Marks the run failed (the first reason wins); processing stops at the next check.
   void MarkFailed(std::string error) {
     if (failed_) return;
@@ -639,6 +652,8 @@ class JobRun {
   std::string run_id_;
   std::string started_at_;
   common::Timestamp started_{};
+  std::chrono::steady_clock::time_point lap_;
+  std::vector<std::pair<std::string, double>> timings_;
   bool failed_ = false;
   bool schema_rejected_ = false;  // the data stays in quarantine as a file
   std::string error_;
@@ -651,13 +666,14 @@ class JobRun {
   RunCounts counts_;
   std::vector<RuleResult> rule_results_;  // in the job's rule order
   std::vector<std::string> rule_levels_;
-  std::vector<PartitionBuffer> partitions_;
+  std::vector<Chunk> chunks_;
+  std::vector<Partition> partitions_;
   std::unordered_map<std::string, int> partition_by_path_;  // ordered key of the values → index
-  std::unordered_map<std::string, Winner> winners_;
+  KeyTable winners_;  // key → newest row: a = chunk (-1: lost to silver), b = row
   std::vector<SilverFile> replaced_same_source_;        // earlier output of this object
   std::map<int64_t, SilverFile> silver_files_;           // live files of the dataset by id
   std::map<int64_t, std::set<std::string>> superseded_;  // silver file → keys now newer here
-  std::optional<KeyIndex> index_;
+  std::optional<KeyTable> index_;  // the dataset's key index: a = file id
   std::string index_path_;
   std::vector<PlannedFile> planned_;
   std::vector<std::string> pending_;
@@ -866,60 +882,80 @@ Status JobRun::ProcessBatch(RecordBatch* batch, std::vector<int64_t>* lines, std
     }
   }
   SLUICE_RETURN_IF_ERROR(quarantine_.EndBatch());
-  return Accept(clean);
+  return Accept(std::move(clean));
 }
 
-Status JobRun::Accept(const RecordBatch& batch) {
+Status JobRun::Accept(RecordBatch batch) {
   const bool dedupe = !plan_.key_cols.empty();
+  const int32_t chunk_index = static_cast<int32_t>(chunks_.size());
+  Chunk chunk;
+  chunk.partition.resize(static_cast<size_t>(batch.num_rows));
+  chunk.dropped.assign(static_cast<size_t>(batch.num_rows), 0);
   std::string path;
+  std::string part_key;
   std::string key;
   std::string order;
-  std::string part_key;
+  int last = -1;
+  std::string last_key;
   for (int64_t r = 0; r < batch.num_rows; ++r) {
-    // Partitions are looked up by the ordered encoding of their values (cheap); the Hive
-    // directory name is built once per partition.
-    part_key.clear();
-    for (int c : plan_.partition_cols) AppendOrderedKey(batch.columns[static_cast<size_t>(c)], r, &part_key);
-    auto it = partition_by_path_.find(part_key);
-    int p;
-    if (it == partition_by_path_.end()) {
-      path.clear();
-      for (int c : plan_.partition_cols) {
-        if (!path.empty()) path.push_back('/');
-        path += HivePartitionComponent(plan_.schema.fields[static_cast<size_t>(c)].name,
-                                       batch.columns[static_cast<size_t>(c)], r);
+    // Partitions are looked up by the ordered encoding of their values (cheap, and usually
+    // the same as the previous row's); the Hive directory name is built once per partition.
+    int p = 0;
+    if (!plan_.partition_cols.empty()) {
+      part_key.clear();
+      for (int c : plan_.partition_cols) AppendOrderedKey(batch.columns[static_cast<size_t>(c)], r, &part_key);
+      if (last >= 0 && part_key == last_key) {
+        p = last;
+      } else {
+        auto it = partition_by_path_.find(part_key);
+        if (it == partition_by_path_.end()) {
+          path.clear();
+          for (int c : plan_.partition_cols) {
+            if (!path.empty()) path.push_back('/');
+            path += HivePartitionComponent(plan_.schema.fields[static_cast<size_t>(c)].name,
+                                           batch.columns[static_cast<size_t>(c)], r);
+          }
+          p = static_cast<int>(partitions_.size());
+          partition_by_path_.emplace(part_key, p);
+          partitions_.push_back(Partition{path, 0});
+        } else {
+          p = it->second;
+        }
+        last = p;
+        last_key = part_key;
       }
-      p = static_cast<int>(partitions_.size());
-      partition_by_path_.emplace(part_key, p);
-      PartitionBuffer buf;
-      buf.path = path;
-      buf.rows = RecordBatch::Make(plan_.schema);
-      partitions_.push_back(std::move(buf));
-    } else {
-      p = it->second;
+    } else if (partitions_.empty()) {
+      partitions_.push_back(Partition{"", 0});
     }
-    PartitionBuffer& buf = partitions_[static_cast<size_t>(p)];
-    for (size_t c = 0; c < batch.columns.size(); ++c) AppendValue(batch.columns[c], r, &buf.rows.columns[c]);
-    int64_t row = buf.rows.num_rows++;
-    buf.dropped.push_back(0);
+    chunk.partition[static_cast<size_t>(r)] = p;
+    ++partitions_[static_cast<size_t>(p)].rows;
     if (!dedupe) continue;
     key.clear();
     for (int c : plan_.key_cols) AppendOrderedKey(batch.columns[static_cast<size_t>(c)], r, &key);
     order.clear();
     if (plan_.order_col >= 0) AppendOrderedKey(batch.columns[static_cast<size_t>(plan_.order_col)], r, &order);
-    auto [w, inserted] = winners_.try_emplace(key);
+    auto [w, inserted] = winners_.FindOrInsert(key);
     if (inserted) {
-      w->second = Winner{order, p, row};
+      winners_.SetOrder(w, order);
+      w->a = chunk_index;
+      w->b = r;
       continue;
     }
     ++counts_.dup_in_object;
-    if (order >= w->second.order) {  // newer, or as new and read later: the new row wins
-      partitions_[static_cast<size_t>(w->second.partition)].dropped[static_cast<size_t>(w->second.row)] = 1;
-      w->second = Winner{order, p, row};
+    if (order >= winners_.order(*w)) {  // newer, or as new and read later: the new row wins
+      Chunk& old = w->a == chunk_index ? chunk : chunks_[static_cast<size_t>(w->a)];
+      old.dropped[static_cast<size_t>(w->b)] = 1;
+      --partitions_[static_cast<size_t>(old.partition[static_cast<size_t>(w->b)])].rows;
+      winners_.SetOrder(w, order);
+      w->a = chunk_index;
+      w->b = r;
     } else {
-      buf.dropped[static_cast<size_t>(row)] = 1;
+      chunk.dropped[static_cast<size_t>(r)] = 1;
+      --partitions_[static_cast<size_t>(p)].rows;
     }
   }
+  chunk.rows = std::move(batch);
+  chunks_.push_back(std::move(chunk));
   return Status::OK();
 }
 
@@ -927,42 +963,34 @@ Status JobRun::DedupeAgainstSilver() {
   if (plan_.key_cols.empty() || !index_) return Status::OK();
   std::set<int64_t> replaced;
   for (const SilverFile& f : replaced_same_source_) replaced.insert(f.file_id);
-  for (auto& [key, w] : winners_) {
-    const KeyEntry* e = index_->Find(key);
-    if (!e || replaced.count(e->file_id)) continue;
-    if (e->order > w.order) {
-      partitions_[static_cast<size_t>(w.partition)].dropped[static_cast<size_t>(w.row)] = 1;
+  for (KeyTable::Entry& w : winners_.mutable_entries()) {
+    std::string_view key = winners_.key(w);
+    const KeyTable::Entry* e = index_->Find(key);
+    if (!e || replaced.count(e->a)) continue;
+    if (index_->order(*e) > winners_.order(w)) {
+      Chunk& chunk = chunks_[static_cast<size_t>(w.a)];
+      chunk.dropped[static_cast<size_t>(w.b)] = 1;
+      --partitions_[static_cast<size_t>(chunk.partition[static_cast<size_t>(w.b)])].rows;
       ++counts_.dup_against_silver;
-      w.partition = -1;  // lost: silver keeps its row
+      w.a = -1;  // lost: silver keeps its row
     } else {
-      superseded_[e->file_id].insert(key);
+      superseded_[e->a].insert(std::string(key));
     }
   }
   return Status::OK();
 }
 
-Status JobRun::EvaluateDatasetRules() {
-  RuleEvaluator eval(plan_.dataset_rules, plan_.schema);
-  std::vector<RowFailure> ignored;
-  for (PartitionBuffer& p : partitions_) {
-    bool any_dropped = std::find(p.dropped.begin(), p.dropped.end(), 1) != p.dropped.end();
-    if (any_dropped) {
-      std::vector<uint8_t> keep(p.dropped.size());
-      for (size_t i = 0; i < keep.size(); ++i) keep[i] = p.dropped[i] ? 0 : 1;
-      p.rows = FilterRows(p.rows, keep);
-      p.dropped.assign(static_cast<size_t>(p.rows.num_rows), 0);
+RecordBatch JobRun::GatherPartition(int partition) const {
+  RecordBatch out = RecordBatch::Make(plan_.schema);
+  std::vector<int64_t> rows;
+  for (const Chunk& chunk : chunks_) {
+    rows.clear();
+    for (size_t r = 0; r < chunk.partition.size(); ++r) {
+      if (chunk.partition[r] == partition && !chunk.dropped[r]) rows.push_back(static_cast<int64_t>(r));
     }
-    if (!plan_.dataset_rules.rules.empty()) SLUICE_RETURN_IF_ERROR(eval.AddBatch(p.rows, &ignored));
+    AppendRows(chunk.rows, rows.data(), rows.size(), &out);
   }
-  SLUICE_ASSIGN_OR_RETURN(RuleReport report, eval.Finish(env_.clock->Now()));
-  for (size_t i = 0; i < report.rules.size(); ++i) {
-    rule_results_[static_cast<size_t>(plan_.dataset_rule_index[i])] = report.rules[i];
-    rule_levels_[static_cast<size_t>(plan_.dataset_rule_index[i])] = "dataset";
-    if (report.rules[i].outcome == Outcome::kFail && !failed_) {
-      MarkFailed("quality rule failed: " + report.rules[i].rule + ": " + report.rules[i].reason);
-    }
-  }
-  return Status::OK();
+  return out;
 }
 
 // Reads a silver file, drops the rows whose keys are in `drop`, writes the rest to `out_rel`.
@@ -1004,12 +1032,10 @@ Result<int64_t> RewriteWithout(const Lake& lake, const std::string& in_rel, cons
 }
 
 Status JobRun::WriteFiles() {
-  // Plan every file first, record the plan, then write (in parallel across partitions).
-  std::vector<int> drop_cols = plan_.partition_cols;
-  std::sort(drop_cols.begin(), drop_cols.end());
+  // Plan every file first and record the plan (the pending list), then write.
   int n = 0;
   for (size_t p = 0; p < partitions_.size(); ++p) {
-    if (partitions_[p].rows.num_rows == 0) continue;
+    if (partitions_[p].rows == 0) continue;
     PlannedFile f;
     std::string dir = "silver/" + spec_.dataset + (partitions_[p].path.empty() ? "" : "/" + partitions_[p].path);
     f.rel_path = dir + "/part-" + run_id_ + "-" + std::to_string(n++) + ".parquet";
@@ -1034,62 +1060,117 @@ Status JobRun::WriteFiles() {
   if (!new_index_rel_.empty()) pending_.push_back(new_index_rel_);
   SLUICE_RETURN_IF_ERROR(WritePending(lake_, run_id_, pending_));
 
-  std::atomic<size_t> next{0};
-  std::mutex mu;
-  Status first_error;
+  std::vector<int> drop_cols;  // partition columns, by position in the written schema
+  for (int c : plan_.partition_cols) drop_cols.push_back(write_schema_.IndexOf(plan_.schema.fields[static_cast<size_t>(c)].name));
+  std::sort(drop_cols.begin(), drop_cols.end());
   std::vector<std::string> key_names;
   for (int c : plan_.key_cols) key_names.push_back(plan_.schema.fields[static_cast<size_t>(c)].name);
-  auto work = [&]() {
+
+  // One file: a rewrite of a superseded silver file, or a partition's gathered rows.
+  auto write_one = [&](PlannedFile& f, RecordBatch rows) -> Status {
+    if (f.replaces_file != 0) {
+      int64_t removed = 0;
+      SLUICE_ASSIGN_OR_RETURN(f.rows, RewriteWithout(lake_, silver_files_.at(f.replaces_file).path, f.rel_path,
+                                                     key_names, superseded_.at(f.replaces_file), job_.writer,
+                                                     &removed, &f.bytes));
+      f.replaced_rows = removed;
+      return Status::OK();
+    }
+    if (!(write_schema_ == plan_.schema)) {
+      SLUICE_ASSIGN_OR_RETURN(rows, ConformBatch(rows, write_schema_));
+    }
+    RecordBatch stored = DropColumns(std::move(rows), drop_cols);
+    SLUICE_RETURN_IF_ERROR(common::CreateDirectories(fs::path(lake_.Abs(f.rel_path)).parent_path().string()));
+    SLUICE_ASSIGN_OR_RETURN(auto out, common::AtomicFileOutputStream::Open(lake_.Abs(f.rel_path), true));
+    SLUICE_ASSIGN_OR_RETURN(auto writer, parquet::FileWriter::Open(out.get(), stored.schema, job_.writer));
+    SLUICE_RETURN_IF_ERROR(writer->Write(stored));
+    SLUICE_RETURN_IF_ERROR(writer->Close());
+    SLUICE_RETURN_IF_ERROR(out->Close());
+    f.rows = stored.num_rows;
+    std::error_code ec;
+    f.bytes = static_cast<int64_t>(fs::file_size(lake_.Abs(f.rel_path), ec));
+    return Status::OK();
+  };
+
+  // The main thread gathers partitions in order and feeds the dataset-level rules (a
+  // single-threaded evaluator); workers write. The queue bounds memory to a few partitions.
+  struct Job {
+    PlannedFile* file;
+    RecordBatch rows;
+  };
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<Job> queue;
+  bool done = false;
+  Status first_error;
+  const int workers = std::max(0, env_.threads - 1);
+  auto worker = [&]() {
     while (true) {
-      size_t i = next.fetch_add(1);
-      if (i >= planned_.size()) return;
-      PlannedFile& f = planned_[i];
-      Status st = [&]() -> Status {
-        if (f.replaces_file != 0) {
-          int64_t removed = 0;
-          SLUICE_ASSIGN_OR_RETURN(f.rows, RewriteWithout(lake_, silver_files_.at(f.replaces_file).path, f.rel_path,
-                                                         key_names, superseded_.at(f.replaces_file),
-                                                         job_.writer, &removed, &f.bytes));
-          std::lock_guard<std::mutex> lock(mu);
-          counts_.silver_rows_replaced += removed;
-          return Status::OK();
-        }
-        // Each partition's rows are written once: the buffer gives them up.
-        PartitionBuffer& p = partitions_[static_cast<size_t>(f.partition_index)];
-        RecordBatch rows = std::move(p.rows);
-        if (!(write_schema_ == plan_.schema)) {
-          SLUICE_ASSIGN_OR_RETURN(rows, ConformBatch(rows, write_schema_));
-        }
-        std::vector<int> drop;
-        for (int c : drop_cols) drop.push_back(rows.schema.IndexOf(plan_.schema.fields[static_cast<size_t>(c)].name));
-        std::sort(drop.begin(), drop.end());
-        RecordBatch stored = DropColumns(std::move(rows), drop);
-        SLUICE_RETURN_IF_ERROR(common::CreateDirectories(fs::path(lake_.Abs(f.rel_path)).parent_path().string()));
-        SLUICE_ASSIGN_OR_RETURN(auto out, common::AtomicFileOutputStream::Open(lake_.Abs(f.rel_path), true));
-        SLUICE_ASSIGN_OR_RETURN(auto writer, parquet::FileWriter::Open(out.get(), stored.schema, job_.writer));
-        SLUICE_RETURN_IF_ERROR(writer->Write(stored));
-        SLUICE_RETURN_IF_ERROR(writer->Close());
-        SLUICE_RETURN_IF_ERROR(out->Close());
-        f.rows = stored.num_rows;
-        std::error_code ec;
-        f.bytes = static_cast<int64_t>(fs::file_size(lake_.Abs(f.rel_path), ec));
-        return Status::OK();
-      }();
+      Job job;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait(lock, [&] { return done || !queue.empty(); });
+        if (queue.empty()) return;
+        job = std::move(queue.front());
+        queue.pop_front();
+      }
+      cv.notify_all();
+      Status st = write_one(*job.file, std::move(job.rows));
       if (!st.ok()) {
         std::lock_guard<std::mutex> lock(mu);
         if (first_error.ok()) first_error = st;
-        return;
       }
     }
   };
-  int threads = std::max(1, std::min<int>(env_.threads, static_cast<int>(planned_.size())));
   std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
+  for (int t = 0; t < workers; ++t) pool.emplace_back(worker);
+
+  RuleEvaluator eval(plan_.dataset_rules, plan_.schema);
+  std::vector<RowFailure> ignored;
+  Status produced = [&]() -> Status {
+    for (PlannedFile& f : planned_) {
+      RecordBatch rows;
+      if (f.replaces_file == 0) {
+        rows = GatherPartition(f.partition_index);
+        if (!plan_.dataset_rules.rules.empty()) SLUICE_RETURN_IF_ERROR(eval.AddBatch(rows, &ignored));
+      }
+      if (workers == 0) {
+        SLUICE_RETURN_IF_ERROR(write_one(f, std::move(rows)));
+        continue;
+      }
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return queue.size() < static_cast<size_t>(workers) || !first_error.ok(); });
+      if (!first_error.ok()) break;
+      queue.push_back(Job{&f, std::move(rows)});
+      cv.notify_all();
+    }
+    return Status::OK();
+  }();
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    done = true;
+  }
+  cv.notify_all();
   for (std::thread& t : pool) t.join();
+  SLUICE_RETURN_IF_ERROR(produced);
   SLUICE_RETURN_IF_ERROR(first_error);
+  for (Chunk& chunk : chunks_) chunk.rows = RecordBatch();  // written; the partitions stay for the index
+
+  // Dataset-level rules saw exactly the rows being published.
+  SLUICE_ASSIGN_OR_RETURN(RuleReport report, eval.Finish(env_.clock->Now()));
+  for (size_t i = 0; i < report.rules.size(); ++i) {
+    rule_results_[static_cast<size_t>(plan_.dataset_rule_index[i])] = report.rules[i];
+    rule_levels_[static_cast<size_t>(plan_.dataset_rule_index[i])] = "dataset";
+    if (report.rules[i].outcome == Outcome::kFail) {
+      MarkFailed("quality rule failed: " + report.rules[i].rule + ": " + report.rules[i].reason);
+    }
+  }
   for (const PlannedFile& f : planned_) {
-    if (f.replaces_file == 0) counts_.written += f.rows;
+    if (f.replaces_file == 0) {
+      counts_.written += f.rows;
+    } else {
+      counts_.silver_rows_replaced += f.replaced_rows;
+    }
   }
   return Status::OK();
 }
@@ -1120,8 +1201,11 @@ Status JobRun::Commit() {
       SLUICE_RETURN_IF_ERROR(tx->Execute("UPDATE dataset_files SET state = 'deleted' WHERE file_id = $1", {id}));
     }
     if (!new_index_rel_.empty()) {
-      // The new index: surviving old entries (remapped to rewritten files) and this run's winners.
+      // The new index: surviving old entries (remapped to rewritten files), then this run's
+      // winners, which replace the entries of their keys.
       std::map<int64_t, int64_t> remap;
+      std::set<int64_t> replaced_ids;
+      for (const SilverFile& f : replaced_same_source_) replaced_ids.insert(f.file_id);
       for (const PlannedFile& f : planned_) {
         if (f.replaces_file != 0) remap[f.replaces_file] = f.file_id;
       }
@@ -1129,37 +1213,25 @@ Status JobRun::Commit() {
       for (const PlannedFile& f : planned_) {
         if (f.partition_index >= 0) partition_file[static_cast<size_t>(f.partition_index)] = f.file_id;
       }
-      std::vector<KeyEntry> fresh;
-      fresh.reserve(winners_.size());
-      for (const auto& [key, w] : winners_) {
-        if (w.partition < 0) continue;
-        fresh.push_back(KeyEntry{key, w.order, partition_file[static_cast<size_t>(w.partition)]});
-      }
-      std::sort(fresh.begin(), fresh.end(), [](const KeyEntry& a, const KeyEntry& b) { return a.key < b.key; });
-      std::set<int64_t> replaced_ids;
-      for (const SilverFile& f : replaced_same_source_) replaced_ids.insert(f.file_id);
-      std::vector<KeyEntry> merged;
-      merged.reserve(fresh.size() + (index_ ? index_->size() : 0));
-      size_t i = 0;
-      auto old_entries = index_ ? &index_->entries() : nullptr;
-      size_t j = 0;
-      size_t old_n = old_entries ? old_entries->size() : 0;
-      while (i < fresh.size() || j < old_n) {
-        if (j < old_n && (i >= fresh.size() || (*old_entries)[j].key < fresh[i].key)) {
-          KeyEntry e = (*old_entries)[j++];
-          if (replaced_ids.count(e.file_id)) continue;
-          auto r = remap.find(e.file_id);
-          if (r != remap.end()) e.file_id = r->second;
-          merged.push_back(e);
-        } else if (j < old_n && (*old_entries)[j].key == fresh[i].key) {
-          ++j;  // superseded by this run's row
-          merged.push_back(fresh[i++]);
-        } else {
-          merged.push_back(fresh[i++]);
+      KeyTable merged;
+      merged.Reserve((index_ ? index_->size() : 0) + winners_.size());
+      if (index_) {
+        for (const KeyTable::Entry& e : index_->entries()) {
+          if (replaced_ids.count(e.a)) continue;
+          auto [m, inserted] = merged.FindOrInsert(index_->key(e));
+          merged.SetOrder(m, index_->order(e));
+          auto r = remap.find(e.a);
+          m->a = r != remap.end() ? r->second : e.a;
         }
       }
-      // Winners that lost to silver kept their old entry (skipped above as w.partition < 0).
-      SLUICE_RETURN_IF_ERROR(KeyIndex::Write(lake_.Abs(new_index_rel_), merged));
+      for (const KeyTable::Entry& w : winners_.entries()) {
+        if (w.a < 0) continue;  // lost to silver: silver's entry stays
+        auto [m, inserted] = merged.FindOrInsert(winners_.key(w));
+        merged.SetOrder(m, winners_.order(w));
+        const Chunk& chunk = chunks_[static_cast<size_t>(w.a)];
+        m->a = partition_file[static_cast<size_t>(chunk.partition[static_cast<size_t>(w.b)])];
+      }
+      SLUICE_RETURN_IF_ERROR(merged.Write(lake_.Abs(new_index_rel_)));
       new_index_keys_ = static_cast<int64_t>(merged.size());
       SLUICE_RETURN_IF_ERROR(tx->Execute(
           "INSERT INTO dataset_key_indexes (dataset, path, keys, run_id) VALUES ($1, $2, $3, $4) "
@@ -1202,7 +1274,13 @@ void JobRun::Cleanup() {
   } else {
     remove = pending_;  // never published
   }
-  for (const std::string& rel : remove) (void)RemoveFileIfExists(lake_.Abs(rel));
+  for (const std::string& rel : remove) {
+    (void)RemoveFileIfExists(lake_.Abs(rel));
+    // Partition directories left empty go too (rmdir fails on a non-empty one).
+    for (fs::path dir = fs::path(lake_.Abs(rel)).parent_path();
+         dir.string().size() > lake_.root.size() + 1 && ::rmdir(dir.c_str()) == 0; dir = dir.parent_path()) {
+    }
+  }
   if (!failed_ && (!replaced_same_source_.empty() || !superseded_.empty())) {
     auto tx = env_.catalog->Begin(catalog::TxMode::kWrite);
     if (tx.ok()) {
@@ -1224,6 +1302,9 @@ json::object JobRun::Report() const {
   if (failed_) r["error"] = error_;
   r["started_at"] = started_at_;
   r["duration_ms"] = (env_.clock->Now().micros - started_.micros) / 1000;
+  json::object timings;
+  for (const auto& [phase, ms] : timings_) timings[phase] = static_cast<int64_t>(ms + 0.5);
+  r["timings_ms"] = std::move(timings);
   r["rows"] = json::object{{"read", counts_.read},
                            {"written", counts_.written},
                            {"quarantined", counts_.quarantined},
@@ -1310,7 +1391,9 @@ Result<RunOutcome> JobRun::Run(const RunOptions& options) {
   rule_levels_.assign(job_.rules.rules.size(), "");
 
   Status st = [&]() -> Status {
+    Lap("start");
     auto bronze = WriteBronze(lake_, run_id_, source_, &bronze_bytes_, &bronze_zstd_);
+    Lap("bronze");
     if (!bronze.ok()) return Fail("cannot read " + source_.uri + ": " + bronze.status().ToString());
     bronze_rel_ = *bronze;
     quarantine_.rel_path = "quarantine/" + spec_.dataset + "/" + run_id_ + ".jsonl";
@@ -1332,19 +1415,20 @@ Result<RunOutcome> JobRun::Run(const RunOptions& options) {
       if (idx) index_path_ = idx->Text(0);
     }
     if (!index_path_.empty()) {
-      SLUICE_ASSIGN_OR_RETURN(KeyIndex loaded, KeyIndex::Load(lake_.Abs(index_path_)));
+      SLUICE_ASSIGN_OR_RETURN(KeyTable loaded, KeyTable::Load(lake_.Abs(index_path_)));
       index_ = std::move(loaded);
     }
 
+    Lap("load_dataset");
     Status read = ReadAll();
+    Lap("read_cast_rules");
     if (!read.ok()) {
       // The input itself failed (I/O, corrupt compression): the run fails, nothing is published.
       return Fail("cannot read " + source_.uri + ": " + read.ToString());
     }
     if (failed_) return Status::OK();
     SLUICE_RETURN_IF_ERROR(DedupeAgainstSilver());
-    SLUICE_RETURN_IF_ERROR(EvaluateDatasetRules());
-    if (failed_) return Status::OK();
+    Lap("dedupe_against_silver");
 
     // Schema evolution against what the dataset holds.
     if (current_schema_) {
@@ -1358,7 +1442,9 @@ Result<RunOutcome> JobRun::Run(const RunOptions& options) {
     } else {
       write_schema_ = plan_.schema;
     }
-    return WriteFiles();
+    Status written = WriteFiles();
+    Lap("write_parquet_and_dataset_rules");
+    return written;
   }();
   if (!st.ok() && !failed_) MarkFailed(st.ToString());
   (void)quarantine_.Flush();
@@ -1389,6 +1475,7 @@ Result<RunOutcome> JobRun::Run(const RunOptions& options) {
          std::to_string(counts_.withheld) + ")");
   }
   SLUICE_RETURN_IF_ERROR(Commit());
+  Lap("publish");
   Cleanup();
   outcome.status = failed_ ? "FAILED" : "SUCCEEDED";
   outcome.error = error_;
@@ -1443,13 +1530,17 @@ Result<int64_t> ResetBookmarks(const JobEnvironment& env, const std::string& job
     SLUICE_ASSIGN_OR_RETURN(auto idx, tx->QueryOne("SELECT path FROM dataset_key_indexes WHERE dataset = $1", {dataset}));
     if (idx && !gone.empty()) {
       old_index = idx->Text(0);
-      SLUICE_ASSIGN_OR_RETURN(KeyIndex index, KeyIndex::Load(lake.Abs(old_index)));
-      std::vector<KeyEntry> kept;
-      for (const KeyEntry& k : index.entries()) {
-        if (!gone.count(k.file_id)) kept.push_back(k);
+      SLUICE_ASSIGN_OR_RETURN(KeyTable index, KeyTable::Load(lake.Abs(old_index)));
+      KeyTable kept;
+      kept.Reserve(index.size());
+      for (const KeyTable::Entry& e : index.entries()) {
+        if (gone.count(e.a)) continue;
+        auto [k, inserted] = kept.FindOrInsert(index.key(e));
+        kept.SetOrder(k, index.order(e));
+        k->a = e.a;
       }
       new_index = "_sluice/" + dataset + "/keys-" + common::NewSortableId() + ".idx";
-      SLUICE_RETURN_IF_ERROR(KeyIndex::Write(lake.Abs(new_index), kept));
+      SLUICE_RETURN_IF_ERROR(kept.Write(lake.Abs(new_index)));
       SLUICE_RETURN_IF_ERROR(tx->Execute("UPDATE dataset_key_indexes SET path = $2, keys = $3 WHERE dataset = $1",
                                          {dataset, new_index, static_cast<int64_t>(kept.size())}));
     }

@@ -1,47 +1,106 @@
 #include "sluice/etl/key_index.h"
 
-#include <algorithm>
 #include <cstring>
+#include <functional>
 
 #include "sluice/common/file_util.h"
 
 namespace sluice::etl {
 namespace {
 
-constexpr std::string_view kMagic = "SLKEYS01";
+constexpr std::string_view kMagic = "SLKEYS02";
 
-void PutU32(std::string* out, uint32_t v) {
-  char b[4];
-  std::memcpy(b, &v, 4);
-  out->append(b, 4);
+uint64_t HashKey(std::string_view key) {
+  uint64_t h = std::hash<std::string_view>{}(key);
+  // Mix so that the low bits (the slot) depend on every bit.
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  return h;
 }
 
-void PutI64(std::string* out, int64_t v) {
-  char b[8];
-  std::memcpy(b, &v, 8);
-  out->append(b, 8);
+template <typename T>
+void Put(std::string* out, T v) {
+  char b[sizeof(T)];
+  std::memcpy(b, &v, sizeof(T));
+  out->append(b, sizeof(T));
 }
 
 }  // namespace
 
-Status KeyIndex::Write(const std::string& path, const std::vector<KeyEntry>& entries) {
+void KeyTable::Reserve(size_t n) {
+  entries_.reserve(n);
+  size_t slots = 1024;
+  while (slots * 3 < n * 4 + 4) slots *= 2;
+  if (slots > slots_.size()) Rehash(slots);
+}
+
+void KeyTable::Rehash(size_t slots) {
+  slots_.assign(slots, 0);
+  size_t mask = slots - 1;
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    size_t s = entries_[i].hash & mask;
+    while (slots_[s] != 0) s = (s + 1) & mask;
+    slots_[s] = static_cast<uint32_t>(i + 1);
+  }
+}
+
+size_t KeyTable::Probe(uint64_t hash, std::string_view k) const {
+  size_t mask = slots_.size() - 1;
+  for (size_t s = hash & mask;; s = (s + 1) & mask) {
+    uint32_t idx = slots_[s];
+    if (idx == 0) return s;
+    const Entry& e = entries_[idx - 1];
+    if (e.hash == hash && key(e) == k) return s;
+  }
+}
+
+const KeyTable::Entry* KeyTable::Find(std::string_view k) const {
+  if (slots_.empty()) return nullptr;
+  size_t s = Probe(HashKey(k), k);
+  return slots_[s] == 0 ? nullptr : &entries_[slots_[s] - 1];
+}
+
+std::pair<KeyTable::Entry*, bool> KeyTable::FindOrInsert(std::string_view k) {
+  if ((entries_.size() + 1) * 4 > slots_.size() * 3) Rehash(slots_.empty() ? 1024 : slots_.size() * 2);
+  uint64_t hash = HashKey(k);
+  size_t s = Probe(hash, k);
+  if (slots_[s] != 0) return {&entries_[slots_[s] - 1], false};
+  Entry e;
+  e.hash = hash;
+  e.key_offset = arena_.size();
+  e.key_size = static_cast<uint32_t>(k.size());
+  arena_.append(k);
+  e.order_offset = arena_.size();
+  entries_.push_back(e);
+  slots_[s] = static_cast<uint32_t>(entries_.size());
+  return {&entries_.back(), true};
+}
+
+void KeyTable::SetOrder(Entry* entry, std::string_view order) {
+  if (order.size() == entry->order_size && order == this->order(*entry)) return;
+  entry->order_offset = arena_.size();
+  entry->order_size = static_cast<uint32_t>(order.size());
+  arena_.append(order);
+}
+
+Status KeyTable::Write(const std::string& path) const {
+  // magic, count, then per entry: key size, order size, a, key bytes, order bytes; magic.
   std::string out(kMagic);
-  PutI64(&out, static_cast<int64_t>(entries.size()));
-  for (const KeyEntry& e : entries) {
-    PutU32(&out, static_cast<uint32_t>(e.key.size()));
-    out.append(e.key);
-    PutU32(&out, static_cast<uint32_t>(e.order.size()));
-    out.append(e.order);
-    PutI64(&out, e.file_id);
+  Put<uint64_t>(&out, entries_.size());
+  for (const Entry& e : entries_) {
+    Put<uint32_t>(&out, e.key_size);
+    Put<uint32_t>(&out, e.order_size);
+    Put<int64_t>(&out, e.a);
+    out.append(key(e));
+    out.append(order(e));
   }
   out.append(kMagic);
   return common::WriteFileAtomically(path, out);
 }
 
-Result<KeyIndex> KeyIndex::Load(const std::string& path) {
-  KeyIndex index;
-  SLUICE_ASSIGN_OR_RETURN(index.data_, common::ReadFileToString(path));
-  const std::string& d = index.data_;
+Result<KeyTable> KeyTable::Load(const std::string& path) {
+  SLUICE_ASSIGN_OR_RETURN(std::string d, common::ReadFileToString(path));
   auto corrupt = [&](const std::string& what) {
     return Status::Corruption("key index " + path + ": " + what);
   };
@@ -51,39 +110,30 @@ Result<KeyIndex> KeyIndex::Load(const std::string& path) {
   }
   size_t p = kMagic.size();
   size_t end = d.size() - kMagic.size();
-  int64_t count;
+  uint64_t count;
   std::memcpy(&count, d.data() + p, 8);
   p += 8;
-  if (count < 0 || static_cast<uint64_t>(count) > (end - p) / 16) return corrupt("bad entry count");
-  index.entries_.reserve(static_cast<size_t>(count));
-  for (int64_t i = 0; i < count; ++i) {
-    KeyEntry e;
-    for (std::string_view* field : {&e.key, &e.order}) {
-      if (end - p < 4) return corrupt("entry " + std::to_string(i) + " is truncated");
-      uint32_t n;
-      std::memcpy(&n, d.data() + p, 4);
-      p += 4;
-      if (end - p < n) return corrupt("entry " + std::to_string(i) + " is truncated");
-      *field = std::string_view(d.data() + p, n);
-      p += n;
-    }
-    if (end - p < 8) return corrupt("entry " + std::to_string(i) + " is truncated");
-    std::memcpy(&e.file_id, d.data() + p, 8);
-    p += 8;
-    if (!index.entries_.empty() && !(index.entries_.back().key < e.key)) {
-      return corrupt("keys out of order at entry " + std::to_string(i));
-    }
-    index.entries_.push_back(e);
+  if (count > (end - p) / 16) return corrupt("bad entry count");
+  KeyTable table;
+  table.Reserve(count);
+  table.arena_.reserve(end - p - count * 16);
+  for (uint64_t i = 0; i < count; ++i) {
+    if (end - p < 16) return corrupt("entry " + std::to_string(i) + " is truncated");
+    uint32_t key_size, order_size;
+    int64_t a;
+    std::memcpy(&key_size, d.data() + p, 4);
+    std::memcpy(&order_size, d.data() + p + 4, 4);
+    std::memcpy(&a, d.data() + p + 8, 8);
+    p += 16;
+    if (end - p < uint64_t{key_size} + order_size) return corrupt("entry " + std::to_string(i) + " is truncated");
+    auto [e, inserted] = table.FindOrInsert(std::string_view(d.data() + p, key_size));
+    if (!inserted) return corrupt("key of entry " + std::to_string(i) + " appears twice");
+    table.SetOrder(e, std::string_view(d.data() + p + key_size, order_size));
+    e->a = a;
+    p += key_size + order_size;
   }
   if (p != end) return corrupt("trailing bytes after the last entry");
-  return index;
-}
-
-const KeyEntry* KeyIndex::Find(std::string_view key) const {
-  auto it = std::lower_bound(entries_.begin(), entries_.end(), key,
-                             [](const KeyEntry& e, std::string_view k) { return e.key < k; });
-  if (it == entries_.end() || it->key != key) return nullptr;
-  return &*it;
+  return table;
 }
 
 }  // namespace sluice::etl

@@ -1,11 +1,14 @@
 #pragma once
 
-// The dedupe key index of a silver dataset: for every key silver holds, the newest ordering
-// value and the id of the file (catalog table dataset_files) holding that row. One immutable
-// file per published version (docs/formats/lake.md); the catalog's dataset_key_indexes row
-// says which file is current, so a run swaps the index in the same transaction that
-// publishes its files. Loaded whole into memory (about key + ordering + 16 bytes per key).
-// A loaded KeyIndex is read-only and may be shared by threads.
+// Dedupe state: KeyTable, a flat hash table from a key (the AppendOrderedKey encoding of the
+// dedupe columns) to its newest ordering value and a location, and its on-disk form, the key
+// index of a silver dataset (one immutable file per published version, docs/formats/lake.md).
+//
+// Within a run the table maps keys to the winning row (chunk, row); in the index it maps
+// every key silver holds to the id of the file (catalog table dataset_files) holding its
+// row. The catalog's dataset_key_indexes row says which file is current, so a run swaps the
+// index in the transaction that publishes its files. Memory: the key and ordering bytes plus
+// about 56 bytes per key. Not thread-safe; a loaded table may be read by several threads.
 
 #include <cstdint>
 #include <string>
@@ -16,33 +19,51 @@
 
 namespace sluice::etl {
 
-struct KeyEntry {
-  std::string_view key;    // AppendOrderedKey encodings of the key columns
-  std::string_view order;  // AppendOrderedKey encoding of the ordering column ("" without one)
-  int64_t file_id = 0;
-};
-
-class KeyIndex {
+class KeyTable {
  public:
-  KeyIndex() = default;
-  KeyIndex(KeyIndex&&) = default;
-  KeyIndex& operator=(KeyIndex&&) = default;
+  struct Entry {
+    uint64_t hash = 0;
+    uint64_t key_offset = 0;
+    uint64_t order_offset = 0;
+    uint32_t key_size = 0;
+    uint32_t order_size = 0;
+    int64_t a = 0;  // the run: chunk index (-1: lost); the index: file id
+    int64_t b = 0;  // the run: row in the chunk
+  };
 
-  // Reads an index file; Corruption naming the file when it is truncated or malformed.
-  static Result<KeyIndex> Load(const std::string& path);
-
-  // Writes `entries` (sorted by key, keys unique) to `path` durably and atomically.
-  static Status Write(const std::string& path, const std::vector<KeyEntry>& entries);
+  KeyTable() = default;
 
   // The entry for `key`, or nullptr.
-  const KeyEntry* Find(std::string_view key) const;
-  // Sorted by key.
-  const std::vector<KeyEntry>& entries() const { return entries_; }
+  const Entry* Find(std::string_view key) const;
+  // The entry for `key`, inserting an empty one (order "", a = b = 0) when absent.
+  // Returns the entry and whether it was inserted. Pointers stay valid until the next insert.
+  std::pair<Entry*, bool> FindOrInsert(std::string_view key);
+  // Replaces the entry's ordering value.
+  void SetOrder(Entry* entry, std::string_view order);
+
+  std::string_view key(const Entry& e) const { return std::string_view(arena_).substr(e.key_offset, e.key_size); }
+  std::string_view order(const Entry& e) const {
+    return std::string_view(arena_).substr(e.order_offset, e.order_size);
+  }
+  const std::vector<Entry>& entries() const { return entries_; }
+  std::vector<Entry>& mutable_entries() { return entries_; }
   size_t size() const { return entries_.size(); }
+  void Reserve(size_t n);
+
+  // Writes the table (the key, ordering value and `a` of every entry) to `path`, durably
+  // and atomically.
+  Status Write(const std::string& path) const;
+  // Reads a file written by Write(); Corruption naming the file when it is truncated or
+  // malformed.
+  static Result<KeyTable> Load(const std::string& path);
 
  private:
-  std::string data_;  // the file's bytes; entries_ point into it
-  std::vector<KeyEntry> entries_;
+  void Rehash(size_t slots);
+  size_t Probe(uint64_t hash, std::string_view key) const;  // slot holding key, or an empty one
+
+  std::string arena_;             // key and ordering bytes
+  std::vector<Entry> entries_;
+  std::vector<uint32_t> slots_;   // entry index + 1; 0 = empty
 };
 
 }  // namespace sluice::etl
