@@ -78,6 +78,7 @@ int RunJobCommand(Home& home, const JobRunCommand& command, std::ostream& out, s
     source.bucket = url->bucket;
     source.key = url->key;
     source.etag = info->etag_hex();
+    source.verify_etag = true;
     source.size = static_cast<int64_t>(info->size);
     store::ObjectStore* store = &home.store();
     std::string bucket = url->bucket, key = url->key;

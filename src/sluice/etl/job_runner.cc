@@ -350,62 +350,186 @@ Status RecoverLocked(const JobEnvironment& env, const Lake& lake) {
   return Status::OK();
 }
 
-// Copies the object into bronze, zstd-compressing it unless it is compressed already
-// (gzip/zstd by suffix, and Parquet). Returns the path relative to the lake root.
-// When the source has a plain MD5 ETag, the copied bytes must match it (the object changed
-// while it was being read otherwise).
-Result<std::string> WriteBronze(const Lake& lake, const std::string& run_id, const SourceObject& source,
-                                int64_t* bytes, bool* added_zstd) {
-  std::string name = fs::path(source.key).filename().string();
-  if (name.empty()) name = "object";
-  bool compressed = CompressionFromName(name) != Compression::kNone ||
-                    (name.size() >= 8 && name.substr(name.size() - 8) == ".parquet");
-  std::string rel = "bronze/" + lake.dataset + "/" + run_id + "/" + name + (compressed ? "" : ".zst");
-  SLUICE_RETURN_IF_ERROR(common::CreateDirectories(fs::path(lake.Abs(rel)).parent_path().string()));
+// The bronze copy of an object: its bytes as received, zstd-compressed (independent 4 MiB
+// frames) unless already compressed (gzip/zstd by suffix, and Parquet). Bytes arrive through
+// Add() — as the run reads them (TeeInputStream), so the object is read once — and may be
+// compressed on a background thread. When the source has a plain MD5 ETag to verify, the
+// bytes must match it: the object changed while it was read otherwise.
+class BronzeWriter {
+ public:
+  static Result<std::unique_ptr<BronzeWriter>> Open(const Lake& lake, const std::string& run_id,
+                                                    const SourceObject& source, bool background) {
+    std::unique_ptr<BronzeWriter> w(new BronzeWriter);
+    std::string name = fs::path(source.key).filename().string();
+    if (name.empty()) name = "object";
+    bool compressed = CompressionFromName(name) != Compression::kNone ||
+                      (name.size() >= 8 && name.substr(name.size() - 8) == ".parquet");
+    w->rel_ = "bronze/" + lake.dataset + "/" + run_id + "/" + name + (compressed ? "" : ".zst");
+    w->uri_ = source.uri;
+    SLUICE_RETURN_IF_ERROR(common::CreateDirectories(fs::path(lake.Abs(w->rel_)).parent_path().string()));
+    SLUICE_ASSIGN_OR_RETURN(w->out_, common::AtomicFileOutputStream::Open(lake.Abs(w->rel_), true));
+    if (!compressed) {
+      SLUICE_ASSIGN_OR_RETURN(w->codec_, parquet::MakeCodec(parquet::CompressionCodec::kZstd, 1));
+    }
+    std::string etag = source.etag;
+    if (etag.size() >= 2 && etag.front() == '"') etag = etag.substr(1, etag.size() - 2);
+    if (source.verify_etag && etag.size() == 32) {
+      w->etag_ = etag;
+      w->md5_ = std::make_unique<common::Hasher>(common::HashAlgorithm::kMd5);
+    }
+    if (background) w->thread_ = std::thread([p = w.get()] { p->Work(); });
+    return w;
+  }
+
+  ~BronzeWriter() {
+    if (thread_.joinable()) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        closing_ = true;
+      }
+      cv_.notify_all();
+      thread_.join();
+    }
+  }
+
+  Status Add(const char* data, size_t n) {
+    while (n > 0) {
+      size_t take = std::min(n, kFrame - pending_.size());
+      pending_.append(data, take);
+      data += take;
+      n -= take;
+      if (pending_.size() == kFrame) SLUICE_RETURN_IF_ERROR(Submit());
+    }
+    return Status::OK();
+  }
+
+  // Writes what is left, checks the ETag and makes the copy durable.
+  Status Finish() {
+    if (!pending_.empty()) SLUICE_RETURN_IF_ERROR(Submit());
+    if (thread_.joinable()) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        closing_ = true;
+      }
+      cv_.notify_all();
+      thread_.join();
+    }
+    SLUICE_RETURN_IF_ERROR(error_);
+    if (md5_) {
+      std::string actual = md5_->FinishHex();
+      if (actual != etag_) {
+        return Status::Aborted(uri_ + " changed while it was read (ETag " + etag_ + ", read " + actual + ")");
+      }
+    }
+    return out_->Close();
+  }
+
+  const std::string& rel() const { return rel_; }
+  int64_t bytes() const { return bytes_; }
+
+ private:
+  static constexpr size_t kFrame = 4 << 20;
+  BronzeWriter() = default;
+
+  Status Submit() {
+    if (!thread_.joinable()) {
+      Status st = Write(pending_);
+      pending_.clear();
+      return st;
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return queue_.size() < 2 || !error_.ok(); });
+    SLUICE_RETURN_IF_ERROR(error_);
+    queue_.push_back(std::move(pending_));
+    pending_ = std::string();
+    pending_.reserve(kFrame);
+    cv_.notify_all();
+    return Status::OK();
+  }
+
+  void Work() {
+    while (true) {
+      std::string buf;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return closing_ || !queue_.empty(); });
+        if (queue_.empty()) return;
+        buf = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      cv_.notify_all();
+      Status st = Write(buf);
+      if (!st.ok()) {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (error_.ok()) error_ = st;
+        cv_.notify_all();
+      }
+    }
+  }
+
+  Status Write(const std::string& buf) {
+    if (md5_) md5_->Update(buf.data(), buf.size());
+    if (!codec_) {
+      bytes_ += static_cast<int64_t>(buf.size());
+      return out_->Write(buf.data(), buf.size());
+    }
+    frame_.clear();
+    SLUICE_RETURN_IF_ERROR(codec_->Compress(buf, &frame_));
+    bytes_ += static_cast<int64_t>(frame_.size());
+    return out_->Write(frame_.data(), frame_.size());
+  }
+
+  std::string rel_;
+  std::string uri_;
+  std::unique_ptr<common::AtomicFileOutputStream> out_;
+  std::unique_ptr<parquet::Codec> codec_;
+  std::unique_ptr<common::Hasher> md5_;
+  std::string etag_;
+  std::string pending_;
+  std::string frame_;
+  int64_t bytes_ = 0;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string> queue_;
+  bool closing_ = false;
+  Status error_;
+};
+
+// Passes a stream's bytes through, giving each to the bronze writer too.
+class TeeInputStream final : public common::InputStream {
+ public:
+  TeeInputStream(std::unique_ptr<common::InputStream> in, BronzeWriter* bronze)
+      : in_(std::move(in)), bronze_(bronze) {}
+  Result<size_t> Read(void* out, size_t size) override {
+    SLUICE_ASSIGN_OR_RETURN(size_t n, in_->Read(out, size));
+    if (n > 0) SLUICE_RETURN_IF_ERROR(bronze_->Add(static_cast<const char*>(out), n));
+    return n;
+  }
+  // Reads the rest of the stream into bronze.
+  Status Drain() {
+    std::string buf(1 << 20, '\0');
+    while (true) {
+      SLUICE_ASSIGN_OR_RETURN(size_t n, Read(buf.data(), buf.size()));
+      if (n == 0) return Status::OK();
+    }
+  }
+
+ private:
+  std::unique_ptr<common::InputStream> in_;
+  BronzeWriter* bronze_;
+};
+
+// Copies the whole object into bronze (Parquet sources, which are read from the copy).
+Status CopyToBronze(const SourceObject& source, BronzeWriter* bronze) {
   SLUICE_ASSIGN_OR_RETURN(auto in, source.open());
-  SLUICE_ASSIGN_OR_RETURN(auto out, common::AtomicFileOutputStream::Open(lake.Abs(rel), true));
-  std::string buf(4 << 20, '\0');
-  std::string frame;
-  std::unique_ptr<parquet::Codec> codec;
-  if (!compressed) {
-    SLUICE_ASSIGN_OR_RETURN(codec, parquet::MakeCodec(parquet::CompressionCodec::kZstd, 1));
-  }
-  *added_zstd = !compressed;
-  std::string etag = source.etag;
-  if (etag.size() >= 2 && etag.front() == '"') etag = etag.substr(1, etag.size() - 2);
-  const bool verify = etag.size() == 32 && etag.find('-') == std::string::npos;
-  common::Hasher md5(common::HashAlgorithm::kMd5);
-  int64_t total = 0;
+  std::string buf(1 << 20, '\0');
   while (true) {
-    // Fill a whole buffer so each zstd frame covers 4 MiB.
-    size_t filled = 0;
-    while (filled < buf.size()) {
-      SLUICE_ASSIGN_OR_RETURN(size_t n, in->Read(buf.data() + filled, buf.size() - filled));
-      if (n == 0) break;
-      filled += n;
-    }
-    if (filled == 0) break;
-    if (verify) md5.Update(buf.data(), filled);
-    if (codec) {
-      frame.clear();
-      SLUICE_RETURN_IF_ERROR(codec->Compress(std::string_view(buf.data(), filled), &frame));
-      SLUICE_RETURN_IF_ERROR(out->Write(frame.data(), frame.size()));
-      total += static_cast<int64_t>(frame.size());
-    } else {
-      SLUICE_RETURN_IF_ERROR(out->Write(buf.data(), filled));
-      total += static_cast<int64_t>(filled);
-    }
-    if (filled < buf.size()) break;
+    SLUICE_ASSIGN_OR_RETURN(size_t n, in->Read(buf.data(), buf.size()));
+    if (n == 0) break;
+    SLUICE_RETURN_IF_ERROR(bronze->Add(buf.data(), n));
   }
-  if (verify) {
-    std::string actual = md5.FinishHex();
-    if (actual != etag) {
-      return Status::Aborted(source.uri + " changed while it was read (ETag " + etag + ", read " + actual + ")");
-    }
-  }
-  SLUICE_RETURN_IF_ERROR(out->Close());
-  *bytes = total;
-  return rel;
+  return bronze->Finish();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -662,7 +786,8 @@ class JobRun {
   QuarantineSink quarantine_;
   std::string bronze_rel_;
   int64_t bronze_bytes_ = 0;
-  bool bronze_zstd_ = false;  // sluice compressed the bronze copy
+  std::unique_ptr<BronzeWriter> bronze_;
+  TeeInputStream* tee_ = nullptr;  // owned by the record source of the processing pass
   RunCounts counts_;
   std::vector<RuleResult> rule_results_;  // in the job's rule order
   std::vector<std::string> rule_levels_;
@@ -687,15 +812,16 @@ class JobRun {
 
 Status JobRun::ReadAll() {
   const bool parquet_source = spec_.format == SourceFormat::kParquet;
-  auto open = [&]() -> Result<std::unique_ptr<RecordSource>> {
-    if (parquet_source) return OpenParquetRecordSource(lake_.Abs(bronze_rel_));
-    // The run reads the bronze copy: exactly the bytes archived (and checked against the ETag).
-    SLUICE_ASSIGN_OR_RETURN(auto file, common::FileInputStream::Open(lake_.Abs(bronze_rel_)));
-    std::unique_ptr<common::InputStream> raw = std::move(file);
-    std::string name = source_.key;
-    if (bronze_zstd_) {
-      SLUICE_ASSIGN_OR_RETURN(raw, OpenDecompressed(std::move(raw), Compression::kZstd, bronze_rel_));
+  // `tee`: the bytes also go to the bronze copy (the pass that processes the object).
+  auto open = [&](bool tee) -> Result<std::unique_ptr<RecordSource>> {
+    if (parquet_source) return OpenParquetRecordSource(lake_.Abs(bronze_->rel()));
+    SLUICE_ASSIGN_OR_RETURN(auto raw, source_.open());
+    if (tee) {
+      auto t = std::make_unique<TeeInputStream>(std::move(raw), bronze_.get());
+      tee_ = t.get();
+      raw = std::move(t);
     }
+    std::string name = source_.key;
     std::unique_ptr<common::InputStream> in;
     if (spec_.compression == "auto") {
       SLUICE_ASSIGN_OR_RETURN(in, OpenMaybeCompressed(std::move(raw), name));
@@ -720,13 +846,13 @@ Status JobRun::ReadAll() {
   if (job_.plan) {
     plan_ = *job_.plan;
   } else {
-    SLUICE_ASSIGN_OR_RETURN(auto sample, open());
+    SLUICE_ASSIGN_OR_RETURN(auto sample, open(false));
     SLUICE_ASSIGN_OR_RETURN(std::vector<ColumnMapping> mapping, InferMapping(spec_, *sample));
     auto plan = MakePlan(spec_, job_.rules, mapping);
     if (!plan.ok()) return Fail(plan.status().message());
     plan_ = std::move(*plan);
   }
-  SLUICE_ASSIGN_OR_RETURN(auto src, open());
+  SLUICE_ASSIGN_OR_RETURN(auto src, open(!parquet_source));
   const std::vector<std::string>& names = src->columns();
   std::vector<int> source_index;
   for (const CompiledColumn& c : plan_.columns) {
@@ -741,6 +867,10 @@ Status JobRun::ReadAll() {
     source_index.push_back(static_cast<int>(it - names.begin()));
   }
 
+  if (!plan_.key_cols.empty() && source_.size > 0) {
+    // About one key per 100 bytes of input (orders CSV: 87); growing the table costs more.
+    winners_.Reserve(static_cast<size_t>(std::min<int64_t>(source_.size / 100, int64_t{1} << 26)));
+  }
   RuleEvaluator row_eval(plan_.row_rules, plan_.schema);
   RecordBatch batch = RecordBatch::Make(plan_.mapped_schema);
   std::vector<int64_t> lines;
@@ -794,6 +924,13 @@ Status JobRun::ReadAll() {
   }
   SLUICE_RETURN_IF_ERROR(quarantine_.EndBatch());
   SLUICE_RETURN_IF_ERROR(quarantine_.Flush());
+  if (!parquet_source) {
+    // Every byte of the object reaches bronze, even past where a reader stopped.
+    SLUICE_RETURN_IF_ERROR(tee_->Drain());
+    SLUICE_RETURN_IF_ERROR(bronze_->Finish());
+    bronze_rel_ = bronze_->rel();
+    bronze_bytes_ = bronze_->bytes();
+  }
   SLUICE_ASSIGN_OR_RETURN(RuleReport row_report, row_eval.Finish(env_.clock->Now()));
   for (size_t i = 0; i < row_report.rules.size(); ++i) {
     rule_results_[static_cast<size_t>(plan_.row_rule_index[i])] = row_report.rules[i];
@@ -1213,26 +1350,34 @@ Status JobRun::Commit() {
       for (const PlannedFile& f : planned_) {
         if (f.partition_index >= 0) partition_file[static_cast<size_t>(f.partition_index)] = f.file_id;
       }
-      KeyTable merged;
-      merged.Reserve((index_ ? index_->size() : 0) + winners_.size());
-      if (index_) {
+      KeyTable fresh;
+      KeyTable* merged = &fresh;
+      if (!index_) {
+        // A dataset's first index is this run's winners as they are.
+        merged = &winners_;
+        for (KeyTable::Entry& w : winners_.mutable_entries()) {
+          const Chunk& chunk = chunks_[static_cast<size_t>(w.a)];
+          w.a = partition_file[static_cast<size_t>(chunk.partition[static_cast<size_t>(w.b)])];
+        }
+      } else {
+        fresh.Reserve(index_->size() + winners_.size());
         for (const KeyTable::Entry& e : index_->entries()) {
           if (replaced_ids.count(e.a)) continue;
-          auto [m, inserted] = merged.FindOrInsert(index_->key(e));
-          merged.SetOrder(m, index_->order(e));
+          auto [m, inserted] = fresh.FindOrInsert(index_->key(e));
+          fresh.SetOrder(m, index_->order(e));
           auto r = remap.find(e.a);
           m->a = r != remap.end() ? r->second : e.a;
         }
+        for (const KeyTable::Entry& w : winners_.entries()) {
+          if (w.a < 0) continue;  // lost to silver: silver's entry stays
+          auto [m, inserted] = fresh.FindOrInsert(winners_.key(w));
+          fresh.SetOrder(m, winners_.order(w));
+          const Chunk& chunk = chunks_[static_cast<size_t>(w.a)];
+          m->a = partition_file[static_cast<size_t>(chunk.partition[static_cast<size_t>(w.b)])];
+        }
       }
-      for (const KeyTable::Entry& w : winners_.entries()) {
-        if (w.a < 0) continue;  // lost to silver: silver's entry stays
-        auto [m, inserted] = merged.FindOrInsert(winners_.key(w));
-        merged.SetOrder(m, winners_.order(w));
-        const Chunk& chunk = chunks_[static_cast<size_t>(w.a)];
-        m->a = partition_file[static_cast<size_t>(chunk.partition[static_cast<size_t>(w.b)])];
-      }
-      SLUICE_RETURN_IF_ERROR(merged.Write(lake_.Abs(new_index_rel_)));
-      new_index_keys_ = static_cast<int64_t>(merged.size());
+      SLUICE_RETURN_IF_ERROR(merged->Write(lake_.Abs(new_index_rel_)));
+      new_index_keys_ = static_cast<int64_t>(merged->size());
       SLUICE_RETURN_IF_ERROR(tx->Execute(
           "INSERT INTO dataset_key_indexes (dataset, path, keys, run_id) VALUES ($1, $2, $3, $4) "
           "ON CONFLICT (dataset) DO UPDATE SET path = excluded.path, keys = excluded.keys, run_id = excluded.run_id",
@@ -1392,10 +1537,15 @@ Result<RunOutcome> JobRun::Run(const RunOptions& options) {
 
   Status st = [&]() -> Status {
     Lap("start");
-    auto bronze = WriteBronze(lake_, run_id_, source_, &bronze_bytes_, &bronze_zstd_);
-    Lap("bronze");
-    if (!bronze.ok()) return Fail("cannot read " + source_.uri + ": " + bronze.status().ToString());
-    bronze_rel_ = *bronze;
+    // Bronze is written as the object is read (below); Parquet is read from the copy.
+    SLUICE_ASSIGN_OR_RETURN(bronze_, BronzeWriter::Open(lake_, run_id_, source_, env_.threads > 1));
+    if (spec_.format == SourceFormat::kParquet) {
+      Status copied = CopyToBronze(source_, bronze_.get());
+      if (!copied.ok()) return Fail("cannot read " + source_.uri + ": " + copied.ToString());
+      bronze_rel_ = bronze_->rel();
+      bronze_bytes_ = bronze_->bytes();
+      Lap("bronze");
+    }
     quarantine_.rel_path = "quarantine/" + spec_.dataset + "/" + run_id_ + ".jsonl";
     SLUICE_RETURN_IF_ERROR(common::CreateDirectories(lake_.Dir("quarantine")));
     SLUICE_ASSIGN_OR_RETURN(quarantine_.out, common::AtomicFileOutputStream::Open(lake_.Abs(quarantine_.rel_path), true));

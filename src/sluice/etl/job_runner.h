@@ -61,13 +61,17 @@ struct SourceObject {
   std::string uri;     // s3://bucket/key, or the path of a local file
   std::string bucket;  // "" for a local file
   std::string key;     // the object key, or the local file's absolute path
-  std::string etag;    // the object's ETag (for a local file: the MD5 of its bytes)
+  std::string etag;    // the object's ETag (for a local file: the MD5 of its bytes, or "")
+  // The bytes read must have `etag` as MD5 (a plain, non-multipart ETag): the run fails when
+  // the object changed while it was read.
+  bool verify_etag = false;
   int64_t size = 0;
   // Opens the object's raw (possibly compressed) bytes; may be called more than once.
   std::function<Result<std::unique_ptr<common::InputStream>>()> open;
 };
 
-// A local file as a SourceObject (reads it once to compute its MD5 when `with_etag`).
+// A local file as a SourceObject (reads it once to compute its MD5 when `with_etag`, which
+// bookmarks need).
 Result<SourceObject> LocalSource(const std::string& path, bool with_etag);
 
 struct JobEnvironment {

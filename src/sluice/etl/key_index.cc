@@ -31,26 +31,30 @@ void Put(std::string* out, T v) {
 void KeyTable::Reserve(size_t n) {
   entries_.reserve(n);
   size_t slots = 1024;
-  while (slots * 3 < n * 4 + 4) slots *= 2;
+  while (slots < n * 2 + 2) slots *= 2;
   if (slots > slots_.size()) Rehash(slots);
 }
 
+// A slot holds the entry's index + 1 in its low 32 bits and the high 32 bits of the key's
+// hash in its high bits, so probing rarely touches an entry that does not match.
 void KeyTable::Rehash(size_t slots) {
   slots_.assign(slots, 0);
   size_t mask = slots - 1;
   for (size_t i = 0; i < entries_.size(); ++i) {
     size_t s = entries_[i].hash & mask;
     while (slots_[s] != 0) s = (s + 1) & mask;
-    slots_[s] = static_cast<uint32_t>(i + 1);
+    slots_[s] = (entries_[i].hash & 0xffffffff00000000ULL) | (i + 1);
   }
 }
 
 size_t KeyTable::Probe(uint64_t hash, std::string_view k) const {
   size_t mask = slots_.size() - 1;
+  const uint64_t tag = hash & 0xffffffff00000000ULL;
   for (size_t s = hash & mask;; s = (s + 1) & mask) {
-    uint32_t idx = slots_[s];
-    if (idx == 0) return s;
-    const Entry& e = entries_[idx - 1];
+    uint64_t slot = slots_[s];
+    if (slot == 0) return s;
+    if ((slot & 0xffffffff00000000ULL) != tag) continue;
+    const Entry& e = entries_[(slot & 0xffffffff) - 1];
     if (e.hash == hash && key(e) == k) return s;
   }
 }
@@ -58,14 +62,14 @@ size_t KeyTable::Probe(uint64_t hash, std::string_view k) const {
 const KeyTable::Entry* KeyTable::Find(std::string_view k) const {
   if (slots_.empty()) return nullptr;
   size_t s = Probe(HashKey(k), k);
-  return slots_[s] == 0 ? nullptr : &entries_[slots_[s] - 1];
+  return slots_[s] == 0 ? nullptr : &entries_[(slots_[s] & 0xffffffff) - 1];
 }
 
 std::pair<KeyTable::Entry*, bool> KeyTable::FindOrInsert(std::string_view k) {
-  if ((entries_.size() + 1) * 4 > slots_.size() * 3) Rehash(slots_.empty() ? 1024 : slots_.size() * 2);
+  if ((entries_.size() + 1) * 2 > slots_.size()) Rehash(slots_.empty() ? 1024 : slots_.size() * 2);
   uint64_t hash = HashKey(k);
   size_t s = Probe(hash, k);
-  if (slots_[s] != 0) return {&entries_[slots_[s] - 1], false};
+  if (slots_[s] != 0) return {&entries_[(slots_[s] & 0xffffffff) - 1], false};
   Entry e;
   e.hash = hash;
   e.key_offset = arena_.size();
@@ -73,7 +77,7 @@ std::pair<KeyTable::Entry*, bool> KeyTable::FindOrInsert(std::string_view k) {
   arena_.append(k);
   e.order_offset = arena_.size();
   entries_.push_back(e);
-  slots_[s] = static_cast<uint32_t>(entries_.size());
+  slots_[s] = (hash & 0xffffffff00000000ULL) | entries_.size();
   return {&entries_.back(), true};
 }
 

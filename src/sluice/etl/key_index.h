@@ -8,7 +8,7 @@
 // every key silver holds to the id of the file (catalog table dataset_files) holding its
 // row. The catalog's dataset_key_indexes row says which file is current, so a run swaps the
 // index in the transaction that publishes its files. Memory: the key and ordering bytes plus
-// about 56 bytes per key. Not thread-safe; a loaded table may be read by several threads.
+// about 64 bytes per key. Not thread-safe; a loaded table may be read by several threads.
 
 #include <cstdint>
 #include <string>
@@ -63,7 +63,7 @@ class KeyTable {
 
   std::string arena_;             // key and ordering bytes
   std::vector<Entry> entries_;
-  std::vector<uint32_t> slots_;   // entry index + 1; 0 = empty
+  std::vector<uint64_t> slots_;   // hash tag | entry index + 1; 0 = empty; at most half full
 };
 
 }  // namespace sluice::etl
