@@ -689,6 +689,25 @@ struct Chunk {
   std::vector<uint8_t> dropped;
 };
 
+// One batch as the parser hands it over: the mapped columns cast (a failed value is a null
+// plus an entry in `failures`), with each row's line and raw text, and the records that did
+// not even parse.
+struct ParsedBatch {
+  RecordBatch batch;
+  std::vector<int64_t> lines;
+  std::string raw_arena;
+  std::vector<size_t> raw_ends;  // row i's raw text ends here in raw_arena
+  std::vector<std::vector<QuarantineSink::Failure>> failures;
+  struct ParseError {
+    int64_t line;
+    std::string raw;
+    std::string reason;
+  };
+  std::vector<ParseError> parse_errors;
+  int64_t records = 0;  // records read, parse errors included
+  TextRecord record;    // the parser's scratch
+};
+
 struct Partition {
   std::string path;  // "order_date=2026-11-27" (several columns joined by '/'); "" unpartitioned
   int64_t rows = 0;  // rows kept (after dedupe)
@@ -736,9 +755,8 @@ class JobRun {
 
  private:
   Status ReadAll();
-  Status ProcessBatch(RecordBatch* batch, std::vector<int64_t>* lines, std::string* raw_arena,
-                      std::vector<size_t>* raw_ends, std::vector<std::vector<QuarantineSink::Failure>>* failures,
-                      RuleEvaluator* row_eval);
+  // Derived columns, row-level rules and quarantine for one parsed batch, then Accept().
+  Status ProcessBatch(ParsedBatch* parsed, RuleEvaluator* row_eval);
   Status Accept(RecordBatch batch);
   Status DedupeAgainstSilver();
   // Plans the files, then per partition gathers its kept rows, feeds the dataset-level
@@ -872,28 +890,27 @@ Status JobRun::ReadAll() {
     winners_.Reserve(static_cast<size_t>(std::min<int64_t>(source_.size / 100, int64_t{1} << 26)));
   }
   RuleEvaluator row_eval(plan_.row_rules, plan_.schema);
-  RecordBatch batch = RecordBatch::Make(plan_.mapped_schema);
-  std::vector<int64_t> lines;
-  std::string raw_arena;
-  std::vector<size_t> raw_ends;
-  std::vector<std::vector<QuarantineSink::Failure>> failures;
-  std::vector<QuarantineSink::Failure> row_failures;
-  TextRecord rec;
-  std::string reason;
+  // Parsing and casting (the producer) runs ahead of rules, quarantine and dedupe (this
+  // thread) on a thread of its own when the run has more than one; the queue holds at most
+  // two batches, so memory does not grow with the object.
   const size_t ncols = plan_.columns.size();
-  while (true) {
-    SLUICE_ASSIGN_OR_RETURN(bool more, src->Next(&rec));
-    if (more) {
-      ++counts_.read;
+  auto parse = [&](ParsedBatch* b, bool* more) -> Status {
+    b->batch = RecordBatch::Make(plan_.mapped_schema);
+    TextRecord& rec = b->record;
+    std::vector<QuarantineSink::Failure> row_failures;
+    std::string reason;
+    while (b->batch.num_rows < kBatchRows) {
+      SLUICE_ASSIGN_OR_RETURN(*more, src->Next(&rec));
+      if (!*more) break;
+      ++b->records;
       if (!rec.error.empty()) {
-        quarantine_.Add(source_.uri, run_id_, rec.line, src->RawText(), {{"", "parse", rec.error}});
-        ++counts_.quarantined;
+        b->parse_errors.push_back({rec.line, std::string(src->RawText()), rec.error});
         continue;
       }
       row_failures.clear();
       for (size_t c = 0; c < ncols; ++c) {
         const CompiledColumn& col = plan_.columns[c];
-        ColumnVector& out = batch.columns[c];
+        ColumnVector& out = b->batch.columns[c];
         size_t si = static_cast<size_t>(source_index[c]);
         if (si >= rec.fields.size() || rec.nulls[si]) {
           if (!col.mapping.nullable) {
@@ -906,21 +923,77 @@ Status JobRun::ReadAll() {
           out.AppendNull();
         }
       }
-      ++batch.num_rows;
-      lines.push_back(rec.line);
-      raw_arena += src->RawText();
-      raw_ends.push_back(raw_arena.size());
-      failures.push_back(row_failures);
+      ++b->batch.num_rows;
+      b->lines.push_back(rec.line);
+      b->raw_arena += src->RawText();
+      b->raw_ends.push_back(b->raw_arena.size());
+      b->failures.push_back(row_failures);
     }
-    if (batch.num_rows >= kBatchRows || (!more && batch.num_rows > 0)) {
-      SLUICE_RETURN_IF_ERROR(ProcessBatch(&batch, &lines, &raw_arena, &raw_ends, &failures, &row_eval));
-      batch = RecordBatch::Make(plan_.mapped_schema);
-      lines.clear();
-      raw_arena.clear();
-      raw_ends.clear();
-      failures.clear();
+    return Status::OK();
+  };
+  auto consume = [&](ParsedBatch* b) -> Status {
+    counts_.read += b->records;
+    for (const auto& e : b->parse_errors) {
+      quarantine_.Add(source_.uri, run_id_, e.line, e.raw, {{"", "parse", e.reason}});
+      ++counts_.quarantined;
     }
-    if (!more) break;
+    if (b->batch.num_rows == 0) return quarantine_.EndBatch();
+    return ProcessBatch(b, &row_eval);
+  };
+  if (env_.threads <= 1) {
+    bool more = true;
+    while (more) {
+      ParsedBatch b;
+      SLUICE_RETURN_IF_ERROR(parse(&b, &more));
+      SLUICE_RETURN_IF_ERROR(consume(&b));
+    }
+  } else {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<ParsedBatch> queue;
+    bool finished = false;
+    bool stop = false;
+    Status parse_status;
+    std::thread producer([&] {
+      bool more = true;
+      while (more) {
+        ParsedBatch b;
+        Status st = parse(&b, &more);
+        std::unique_lock<std::mutex> lock(mu);
+        if (!st.ok()) {
+          parse_status = st;
+          break;
+        }
+        cv.wait(lock, [&] { return queue.size() < 2 || stop; });
+        if (stop) break;
+        queue.push_back(std::move(b));
+        cv.notify_all();
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      finished = true;
+      cv.notify_all();
+    });
+    Status consumed;
+    while (consumed.ok()) {
+      ParsedBatch b;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait(lock, [&] { return finished || !queue.empty(); });
+        if (queue.empty()) break;
+        b = std::move(queue.front());
+        queue.pop_front();
+        cv.notify_all();
+      }
+      consumed = consume(&b);
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      stop = true;
+      cv.notify_all();
+    }
+    producer.join();
+    SLUICE_RETURN_IF_ERROR(parse_status);
+    SLUICE_RETURN_IF_ERROR(consumed);
   }
   SLUICE_RETURN_IF_ERROR(quarantine_.EndBatch());
   SLUICE_RETURN_IF_ERROR(quarantine_.Flush());
@@ -945,10 +1018,12 @@ Status JobRun::ReadAll() {
   return Status::OK();
 }
 
-Status JobRun::ProcessBatch(RecordBatch* batch, std::vector<int64_t>* lines, std::string* raw_arena,
-                            std::vector<size_t>* raw_ends,
-                            std::vector<std::vector<QuarantineSink::Failure>>* failures,
-                            RuleEvaluator* row_eval) {
+Status JobRun::ProcessBatch(ParsedBatch* parsed, RuleEvaluator* row_eval) {
+  RecordBatch* batch = &parsed->batch;
+  std::vector<int64_t>* lines = &parsed->lines;
+  std::string* raw_arena = &parsed->raw_arena;
+  std::vector<size_t>* raw_ends = &parsed->raw_ends;
+  std::vector<std::vector<QuarantineSink::Failure>>* failures = &parsed->failures;
   const int64_t n = batch->num_rows;
   auto raw_of = [&](int64_t i) {
     size_t begin = i == 0 ? 0 : (*raw_ends)[static_cast<size_t>(i - 1)];
@@ -1240,7 +1315,8 @@ Status JobRun::WriteFiles() {
   std::deque<Job> queue;
   bool done = false;
   Status first_error;
-  const int workers = std::max(0, env_.threads - 1);
+  // The main thread only gathers and evaluates; with more than one thread, every core writes.
+  const int workers = env_.threads > 1 ? env_.threads : 0;
   auto worker = [&]() {
     while (true) {
       Job job;
