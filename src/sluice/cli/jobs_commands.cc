@@ -96,6 +96,7 @@ int RunJobCommand(Home& home, const JobRunCommand& command, std::ostream& out, s
   env.lake_dir = LakeDir(home);
   env.threads = command.threads > 0 ? command.threads
                                     : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  env.memory_budget_bytes = command.memory_budget_mib << 20;
   etl::RunOptions options;
   options.ignore_bookmark = command.force;
   auto outcome = etl::RunJob(**job, source, env, options);

@@ -21,6 +21,7 @@ struct JobRunCommand {
   std::string source;  // s3://bucket/key or a local path
   int threads = 0;     // 0: every core
   bool force = false;  // ignore the bookmark
+  int64_t memory_budget_mib = 512;  // rows held in memory before partitions are spilled
 };
 
 int RunJobCommand(Home& home, const JobRunCommand& command, std::ostream& out, std::ostream& err);

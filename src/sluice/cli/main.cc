@@ -392,6 +392,9 @@ int Main(int argc, char** argv) {
   jobs_run->add_option("--source", job_run.source, "s3://BUCKET/KEY or a local file")->required();
   jobs_run->add_option("--threads", job_run.threads, "worker threads (default: every core)")->check(CLI::NonNegativeNumber);
   jobs_run->add_flag("--force", job_run.force, "run even if the bookmark says the object was processed");
+  jobs_run->add_option("--memory-budget", job_run.memory_budget_mib,
+                       "MiB of rows held before partitions are written out early (default 512)")
+      ->check(CLI::PositiveNumber);
   jobs_run->callback([&] {
     command_name = "jobs run";
     action = [&](Home& home) { return RunJobCommand(home, job_run, std::cout, std::cerr); };

@@ -208,6 +208,16 @@ void AppendRows(const RecordBatch& src, const int64_t* rows, size_t n, RecordBat
   dst->num_rows += static_cast<int64_t>(n);
 }
 
+int64_t ApproximateBytes(const RecordBatch& batch) {
+  int64_t n = 0;
+  for (const ColumnVector& c : batch.columns) {
+    n += static_cast<int64_t>(c.validity.capacity() + c.bools.capacity() + c.ints32.capacity() * 4 +
+                              c.ints64.capacity() * 8 + c.floats.capacity() * 4 + c.doubles.capacity() * 8 +
+                              c.offsets.capacity() * 8 + c.bytes.capacity());
+  }
+  return n;
+}
+
 RecordBatch TakeRows(const RecordBatch& batch, const std::vector<int64_t>& rows) {
   RecordBatch out = RecordBatch::Make(batch.schema);
   AppendRows(batch, rows.data(), rows.size(), &out);

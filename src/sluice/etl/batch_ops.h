@@ -25,6 +25,9 @@ parquet::RecordBatch TakeRows(const parquet::RecordBatch& batch, const std::vect
 // per column (the fast path the job runner gathers partitions with).
 void AppendRows(const parquet::RecordBatch& src, const int64_t* rows, size_t n, parquet::RecordBatch* dst);
 
+// About how many bytes of memory the batch's values take.
+int64_t ApproximateBytes(const parquet::RecordBatch& batch);
+
 // The rows whose keep[i] is non-zero.
 parquet::RecordBatch FilterRows(const parquet::RecordBatch& batch, const std::vector<uint8_t>& keep);
 

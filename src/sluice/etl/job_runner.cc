@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <condition_variable>
 #include <deque>
@@ -274,6 +275,19 @@ Status RemoveFileIfExists(const std::string& path) {
     return Status::FromErrno(errno, "unlink " + path);
   }
   return Status::OK();
+}
+
+// Writes `rows` as the Parquet file `rel` of the lake (durably); returns its size.
+Result<int64_t> WriteParquet(const Lake& lake, const std::string& rel, const parquet::RecordBatch& rows,
+                             const parquet::WriterOptions& options) {
+  SLUICE_RETURN_IF_ERROR(common::CreateDirectories(fs::path(lake.Abs(rel)).parent_path().string()));
+  SLUICE_ASSIGN_OR_RETURN(auto out, common::AtomicFileOutputStream::Open(lake.Abs(rel), true));
+  SLUICE_ASSIGN_OR_RETURN(auto writer, parquet::FileWriter::Open(out.get(), rows.schema, options));
+  SLUICE_RETURN_IF_ERROR(writer->Write(rows));
+  SLUICE_RETURN_IF_ERROR(writer->Close());
+  SLUICE_RETURN_IF_ERROR(out->Close());
+  std::error_code ec;
+  return static_cast<int64_t>(fs::file_size(lake.Abs(rel), ec));
 }
 
 // The pending list: every file a run may create, recorded before it creates them.
@@ -684,9 +698,12 @@ constexpr int64_t kBatchRows = 16384;
 // The clean rows of one batch, kept until the object is read (dedupe must see every row
 // before anything is written), with each row's partition and whether it lost to a duplicate.
 struct Chunk {
-  RecordBatch rows;  // the dataset schema (partition columns included)
+  RecordBatch rows;  // the dataset schema (partition columns included); empty once spilled
   std::vector<int32_t> partition;
   std::vector<uint8_t> dropped;
+  std::vector<int64_t> ordinal;  // spilled: the row's position in its partition's spill file
+  bool spilled = false;
+  int64_t bytes = 0;  // approximate memory of `rows`
 };
 
 // One batch as the parser hands it over: the mapped columns cast (a failed value is a null
@@ -711,6 +728,19 @@ struct ParsedBatch {
 struct Partition {
   std::string path;  // "order_date=2026-11-27" (several columns joined by '/'); "" unpartitioned
   int64_t rows = 0;  // rows kept (after dedupe)
+  RecordBatch values;  // one row holding the partition's values (every column of the schema)
+  // When the run's rows outgrow the memory budget they are written ("spilled") to files of
+  // their partitions while the object is still being read, one complete file per partition
+  // and spill; rows later lost to a newer duplicate are removed by rewriting those files.
+  struct SpillFile {
+    std::string rel;
+    int64_t first_ordinal = 0;  // ordinals of the partition's spilled rows, in spill order
+    int64_t rows = 0;
+    int64_t bytes = 0;
+  };
+  std::vector<SpillFile> spill_files;
+  int64_t spilled = 0;            // rows spilled so far
+  std::set<int64_t> spill_drops;  // ordinals of spilled rows that lost to a later duplicate
 };
 
 struct RunCounts {
@@ -742,6 +772,9 @@ struct PlannedFile {
   int partition_index = -1;    // new rows: the partition
   int64_t replaces_file = 0;   // rewrite: the file it replaces
   int64_t replaced_rows = 0;   // rewrite: rows removed (now newer in this run)
+  bool spilled = false;        // new rows: a spill file (written already)
+  int64_t first_ordinal = 0;   // spilled: the ordinal of its first row in the partition
+  std::string rewrite_rel;     // spilled: where the file goes without its dropped rows
   int64_t file_id = 0;         // assigned at commit
 };
 
@@ -762,7 +795,16 @@ class JobRun {
   // Plans the files, then per partition gathers its kept rows, feeds the dataset-level
   // rules and writes the file (on the worker threads); rewrites superseded silver files.
   Status WriteFiles();
-  RecordBatch GatherPartition(int partition) const;
+  // The kept rows of `partition` still in memory; gives each its ordinal in the partition's
+  // spill file counting from `first_ordinal`.
+  RecordBatch GatherPartition(int partition, int64_t first_ordinal);
+  // A row lost to a newer duplicate (in memory, or in a spill file).
+  void MarkDropped(Chunk& chunk, int64_t row);
+  // Writes every partition's rows in memory to its spill file and frees them.
+  Status Spill();
+  // Conforms rows to the dataset schema and leaves out the partition columns.
+  Result<RecordBatch> Stored(RecordBatch rows) const;
+  Status AddPending(const std::string& rel);
   Status Commit();
   void Cleanup();
   json::object Report() const;
@@ -798,6 +840,7 @@ class JobRun {
   std::vector<std::pair<std::string, double>> timings_;
   bool failed_ = false;
   bool schema_rejected_ = false;  // the data stays in quarantine as a file
+  std::string rejected_rel_;      // ... this one
   std::string error_;
 
   Plan plan_;
@@ -810,6 +853,8 @@ class JobRun {
   std::vector<RuleResult> rule_results_;  // in the job's rule order
   std::vector<std::string> rule_levels_;
   std::vector<Chunk> chunks_;
+  int64_t buffered_bytes_ = 0;  // rows held in memory (approximate)
+  bool spilled_any_ = false;
   std::vector<Partition> partitions_;
   std::unordered_map<std::string, int> partition_by_path_;  // ordered key of the values → index
   KeyTable winners_;  // key → newest row: a = chunk (-1: lost to silver), b = row
@@ -885,9 +930,31 @@ Status JobRun::ReadAll() {
     source_index.push_back(static_cast<int>(it - names.begin()));
   }
 
+  // Schema evolution against what the dataset holds, before any row is written.
+  if (current_schema_) {
+    auto evolution = Evolve(current_schema_->schema, plan_.schema, job_.policy, spec_.dataset);
+    if (!evolution.ok()) {
+      // The object is refused as a whole: archive it (bronze) so that it can be quarantined.
+      schema_rejected_ = true;
+      if (!parquet_source) {
+        Status copied = CopyToBronze(source_, bronze_.get());
+        if (copied.ok()) {
+          bronze_rel_ = bronze_->rel();
+          bronze_bytes_ = bronze_->bytes();
+        }
+      }
+      return Fail(evolution.status().message());
+    }
+    write_schema_ = evolution->schema;
+    changes_ = evolution->changes;
+  } else {
+    write_schema_ = plan_.schema;
+  }
+
   if (!plan_.key_cols.empty() && source_.size > 0) {
-    // About one key per 100 bytes of input (orders CSV: 87); growing the table costs more.
-    winners_.Reserve(static_cast<size_t>(std::min<int64_t>(source_.size / 100, int64_t{1} << 26)));
+    // About one key per 100 bytes of input (orders CSV: 87); growing the table costs more,
+    // but a huge object starts at 4M keys rather than touching gigabytes it may not need.
+    winners_.Reserve(static_cast<size_t>(std::min<int64_t>(source_.size / 100, int64_t{1} << 22)));
   }
   RuleEvaluator row_eval(plan_.row_rules, plan_.schema);
   // Parsing and casting (the producer) runs ahead of rules, quarantine and dedupe (this
@@ -1129,7 +1196,10 @@ Status JobRun::Accept(RecordBatch batch) {
           }
           p = static_cast<int>(partitions_.size());
           partition_by_path_.emplace(part_key, p);
-          partitions_.push_back(Partition{path, 0});
+          Partition part;
+          part.path = path;
+          part.values = TakeRows(batch, {r});
+          partitions_.push_back(std::move(part));
         } else {
           p = it->second;
         }
@@ -1137,7 +1207,7 @@ Status JobRun::Accept(RecordBatch batch) {
         last_key = part_key;
       }
     } else if (partitions_.empty()) {
-      partitions_.push_back(Partition{"", 0});
+      partitions_.emplace_back();
     }
     chunk.partition[static_cast<size_t>(r)] = p;
     ++partitions_[static_cast<size_t>(p)].rows;
@@ -1155,9 +1225,7 @@ Status JobRun::Accept(RecordBatch batch) {
     }
     ++counts_.dup_in_object;
     if (order >= winners_.order(*w)) {  // newer, or as new and read later: the new row wins
-      Chunk& old = w->a == chunk_index ? chunk : chunks_[static_cast<size_t>(w->a)];
-      old.dropped[static_cast<size_t>(w->b)] = 1;
-      --partitions_[static_cast<size_t>(old.partition[static_cast<size_t>(w->b)])].rows;
+      MarkDropped(w->a == chunk_index ? chunk : chunks_[static_cast<size_t>(w->a)], w->b);
       winners_.SetOrder(w, order);
       w->a = chunk_index;
       w->b = r;
@@ -1166,8 +1234,60 @@ Status JobRun::Accept(RecordBatch batch) {
       --partitions_[static_cast<size_t>(p)].rows;
     }
   }
+  chunk.bytes = ApproximateBytes(batch);
+  buffered_bytes_ += chunk.bytes;
   chunk.rows = std::move(batch);
   chunks_.push_back(std::move(chunk));
+  if (buffered_bytes_ > env_.memory_budget_bytes) return Spill();
+  return Status::OK();
+}
+
+void JobRun::MarkDropped(Chunk& chunk, int64_t r) {
+  size_t i = static_cast<size_t>(r);
+  chunk.dropped[i] = 1;
+  Partition& part = partitions_[static_cast<size_t>(chunk.partition[i])];
+  --part.rows;
+  if (chunk.spilled) part.spill_drops.insert(chunk.ordinal[i]);
+}
+
+Status JobRun::AddPending(const std::string& rel) {
+  pending_.push_back(rel);
+  return WritePending(lake_, run_id_, pending_);
+}
+
+Result<RecordBatch> JobRun::Stored(RecordBatch rows) const {
+  if (!(write_schema_ == plan_.schema)) {
+    SLUICE_ASSIGN_OR_RETURN(rows, ConformBatch(rows, write_schema_));
+  }
+  std::vector<int> drop;  // partition columns, by position in the written schema
+  for (int c : plan_.partition_cols) drop.push_back(rows.schema.IndexOf(plan_.schema.fields[static_cast<size_t>(c)].name));
+  std::sort(drop.begin(), drop.end());
+  return DropColumns(std::move(rows), drop);
+}
+
+Status JobRun::Spill() {
+  for (size_t p = 0; p < partitions_.size(); ++p) {
+    Partition& part = partitions_[p];
+    RecordBatch rows = GatherPartition(static_cast<int>(p), part.spilled);
+    if (rows.num_rows == 0) continue;
+    SLUICE_ASSIGN_OR_RETURN(RecordBatch stored, Stored(std::move(rows)));
+    Partition::SpillFile file;
+    file.rel = "silver/" + spec_.dataset + (part.path.empty() ? "" : "/" + part.path) + "/part-" + run_id_ +
+               "-s" + std::to_string(p) + "-" + std::to_string(part.spill_files.size()) + ".parquet";
+    file.first_ordinal = part.spilled;
+    file.rows = stored.num_rows;
+    SLUICE_RETURN_IF_ERROR(AddPending(file.rel));
+    SLUICE_ASSIGN_OR_RETURN(file.bytes, WriteParquet(lake_, file.rel, stored, job_.writer));
+    part.spilled += stored.num_rows;
+    part.spill_files.push_back(std::move(file));
+  }
+  for (Chunk& chunk : chunks_) {
+    if (chunk.spilled) continue;
+    chunk.rows = RecordBatch();
+    chunk.spilled = true;
+  }
+  buffered_bytes_ = 0;
+  spilled_any_ = true;
   return Status::OK();
 }
 
@@ -1180,9 +1300,7 @@ Status JobRun::DedupeAgainstSilver() {
     const KeyTable::Entry* e = index_->Find(key);
     if (!e || replaced.count(e->a)) continue;
     if (index_->order(*e) > winners_.order(w)) {
-      Chunk& chunk = chunks_[static_cast<size_t>(w.a)];
-      chunk.dropped[static_cast<size_t>(w.b)] = 1;
-      --partitions_[static_cast<size_t>(chunk.partition[static_cast<size_t>(w.b)])].rows;
+      MarkDropped(chunks_[static_cast<size_t>(w.a)], w.b);
       ++counts_.dup_against_silver;
       w.a = -1;  // lost: silver keeps its row
     } else {
@@ -1192,42 +1310,41 @@ Status JobRun::DedupeAgainstSilver() {
   return Status::OK();
 }
 
-RecordBatch JobRun::GatherPartition(int partition) const {
+RecordBatch JobRun::GatherPartition(int partition, int64_t first_ordinal) {
   RecordBatch out = RecordBatch::Make(plan_.schema);
   std::vector<int64_t> rows;
-  for (const Chunk& chunk : chunks_) {
+  int64_t ordinal = first_ordinal;
+  for (Chunk& chunk : chunks_) {
+    if (chunk.spilled) continue;
     rows.clear();
     for (size_t r = 0; r < chunk.partition.size(); ++r) {
       if (chunk.partition[r] == partition && !chunk.dropped[r]) rows.push_back(static_cast<int64_t>(r));
     }
+    if (rows.empty()) continue;
+    if (chunk.ordinal.empty()) chunk.ordinal.assign(chunk.partition.size(), -1);
+    for (int64_t r : rows) chunk.ordinal[static_cast<size_t>(r)] = ordinal++;
     AppendRows(chunk.rows, rows.data(), rows.size(), &out);
   }
   return out;
 }
 
-// Reads a silver file, drops the rows whose keys are in `drop`, writes the rest to `out_rel`.
+// Copies a Parquet file of the lake to `out_rel` without the rows `drop` selects (given the
+// row group's batch, the row in it and the row's ordinal in the file). Returns the rows kept;
+// `removed` counts the others.
 Result<int64_t> RewriteWithout(const Lake& lake, const std::string& in_rel, const std::string& out_rel,
-                               const std::vector<std::string>& key_names, const std::set<std::string>& drop,
+                               const std::function<bool(const RecordBatch&, int64_t, int64_t)>& drop,
                                const parquet::WriterOptions& options, int64_t* removed, int64_t* bytes) {
   SLUICE_ASSIGN_OR_RETURN(auto reader, parquet::FileReader::OpenFile(lake.Abs(in_rel)));
-  std::vector<int> key_cols;
-  for (const std::string& k : key_names) {
-    int idx = reader->schema().IndexOf(k);
-    if (idx < 0) return Status::Corruption(in_rel + ": key column \"" + k + "\" is missing");
-    key_cols.push_back(idx);
-  }
   SLUICE_RETURN_IF_ERROR(common::CreateDirectories(fs::path(lake.Abs(out_rel)).parent_path().string()));
   SLUICE_ASSIGN_OR_RETURN(auto out, common::AtomicFileOutputStream::Open(lake.Abs(out_rel), true));
   SLUICE_ASSIGN_OR_RETURN(auto writer, parquet::FileWriter::Open(out.get(), reader->schema(), options));
-  std::string key;
   int64_t kept = 0;
+  int64_t ordinal = 0;
   for (int g = 0; g < reader->num_row_groups(); ++g) {
     SLUICE_ASSIGN_OR_RETURN(RecordBatch batch, reader->ReadRowGroup(g, {}));
     std::vector<uint8_t> keep(static_cast<size_t>(batch.num_rows), 1);
-    for (int64_t r = 0; r < batch.num_rows; ++r) {
-      key.clear();
-      for (int c : key_cols) AppendOrderedKey(batch.columns[static_cast<size_t>(c)], r, &key);
-      if (drop.count(key)) {
+    for (int64_t r = 0; r < batch.num_rows; ++r, ++ordinal) {
+      if (drop(batch, r, ordinal)) {
         keep[static_cast<size_t>(r)] = 0;
         ++*removed;
       }
@@ -1243,17 +1360,50 @@ Result<int64_t> RewriteWithout(const Lake& lake, const std::string& in_rel, cons
   return kept;
 }
 
+// Drops rows whose dedupe key is in `keys`.
+std::function<bool(const RecordBatch&, int64_t, int64_t)> DropKeys(const std::vector<std::string>& key_names,
+                                                                    const std::set<std::string>& keys) {
+  return [&key_names, &keys, key = std::string()](const RecordBatch& batch, int64_t r, int64_t) mutable {
+    key.clear();
+    for (const std::string& k : key_names) {
+      int idx = batch.schema.IndexOf(k);
+      if (idx >= 0) AppendOrderedKey(batch.columns[static_cast<size_t>(idx)], r, &key);
+    }
+    return keys.count(key) > 0;
+  };
+}
+
 Status JobRun::WriteFiles() {
   // Plan every file first and record the plan (the pending list), then write.
   int n = 0;
+  std::vector<std::string> rewrites;  // spill files losing rows are rewritten to these
   for (size_t p = 0; p < partitions_.size(); ++p) {
-    if (partitions_[p].rows == 0) continue;
+    const Partition& part = partitions_[p];
+    std::string dir = "silver/" + spec_.dataset + (part.path.empty() ? "" : "/" + part.path);
+    for (size_t k = 0; k < part.spill_files.size(); ++k) {
+      const Partition::SpillFile& sf = part.spill_files[k];
+      PlannedFile f;
+      f.partition = part.path;
+      f.source = source_.uri;
+      f.partition_index = static_cast<int>(p);
+      f.spilled = true;
+      f.rel_path = sf.rel;  // written, and in the pending list
+      f.first_ordinal = sf.first_ordinal;
+      f.rows = sf.rows;
+      f.bytes = sf.bytes;
+      auto drop = part.spill_drops.lower_bound(sf.first_ordinal);
+      if (drop != part.spill_drops.end() && *drop < sf.first_ordinal + sf.rows) {
+        rewrites.push_back(dir + "/part-" + run_id_ + "-d" + std::to_string(p) + "-" + std::to_string(k) + ".parquet");
+        f.rewrite_rel = rewrites.back();
+      }
+      planned_.push_back(std::move(f));
+    }
+    if (part.rows <= part.spilled - static_cast<int64_t>(part.spill_drops.size())) continue;  // nothing left in memory
     PlannedFile f;
-    std::string dir = "silver/" + spec_.dataset + (partitions_[p].path.empty() ? "" : "/" + partitions_[p].path);
-    f.rel_path = dir + "/part-" + run_id_ + "-" + std::to_string(n++) + ".parquet";
-    f.partition = partitions_[p].path;
+    f.partition = part.path;
     f.source = source_.uri;
     f.partition_index = static_cast<int>(p);
+    f.rel_path = dir + "/part-" + run_id_ + "-" + std::to_string(n++) + ".parquet";
     planned_.push_back(std::move(f));
   }
   for (const auto& [file_id, keys] : superseded_) {
@@ -1267,14 +1417,14 @@ Status JobRun::WriteFiles() {
     f.replaces_file = file_id;
     planned_.push_back(std::move(f));
   }
-  for (const PlannedFile& f : planned_) pending_.push_back(f.rel_path);
+  for (const PlannedFile& f : planned_) {
+    if (!f.spilled) pending_.push_back(f.rel_path);
+  }
+  for (const std::string& r : rewrites) pending_.push_back(r);
   new_index_rel_ = plan_.key_cols.empty() ? "" : "_sluice/" + spec_.dataset + "/keys-" + run_id_ + ".idx";
   if (!new_index_rel_.empty()) pending_.push_back(new_index_rel_);
   SLUICE_RETURN_IF_ERROR(WritePending(lake_, run_id_, pending_));
 
-  std::vector<int> drop_cols;  // partition columns, by position in the written schema
-  for (int c : plan_.partition_cols) drop_cols.push_back(write_schema_.IndexOf(plan_.schema.fields[static_cast<size_t>(c)].name));
-  std::sort(drop_cols.begin(), drop_cols.end());
   std::vector<std::string> key_names;
   for (int c : plan_.key_cols) key_names.push_back(plan_.schema.fields[static_cast<size_t>(c)].name);
 
@@ -1283,24 +1433,30 @@ Status JobRun::WriteFiles() {
     if (f.replaces_file != 0) {
       int64_t removed = 0;
       SLUICE_ASSIGN_OR_RETURN(f.rows, RewriteWithout(lake_, silver_files_.at(f.replaces_file).path, f.rel_path,
-                                                     key_names, superseded_.at(f.replaces_file), job_.writer,
-                                                     &removed, &f.bytes));
+                                                     DropKeys(key_names, superseded_.at(f.replaces_file)),
+                                                     job_.writer, &removed, &f.bytes));
       f.replaced_rows = removed;
       return Status::OK();
     }
-    if (!(write_schema_ == plan_.schema)) {
-      SLUICE_ASSIGN_OR_RETURN(rows, ConformBatch(rows, write_schema_));
+    if (f.spilled) {
+      if (f.rewrite_rel.empty()) return Status::OK();
+      const std::set<int64_t>& drops = partitions_[static_cast<size_t>(f.partition_index)].spill_drops;
+      const int64_t first = f.first_ordinal;
+      int64_t removed = 0;
+      SLUICE_ASSIGN_OR_RETURN(f.rows, RewriteWithout(lake_, f.rel_path, f.rewrite_rel,
+                                                     [&drops, first](const RecordBatch&, int64_t, int64_t i) {
+                                                       return drops.count(first + i) > 0;
+                                                     },
+                                                     job_.writer, &removed, &f.bytes));
+      SLUICE_RETURN_IF_ERROR(RemoveFileIfExists(lake_.Abs(f.rel_path)));
+      f.rel_path = f.rewrite_rel;
+      if (f.rows == 0) SLUICE_RETURN_IF_ERROR(RemoveFileIfExists(lake_.Abs(f.rel_path)));
+      return Status::OK();
     }
-    RecordBatch stored = DropColumns(std::move(rows), drop_cols);
-    SLUICE_RETURN_IF_ERROR(common::CreateDirectories(fs::path(lake_.Abs(f.rel_path)).parent_path().string()));
-    SLUICE_ASSIGN_OR_RETURN(auto out, common::AtomicFileOutputStream::Open(lake_.Abs(f.rel_path), true));
-    SLUICE_ASSIGN_OR_RETURN(auto writer, parquet::FileWriter::Open(out.get(), stored.schema, job_.writer));
-    SLUICE_RETURN_IF_ERROR(writer->Write(stored));
-    SLUICE_RETURN_IF_ERROR(writer->Close());
-    SLUICE_RETURN_IF_ERROR(out->Close());
+    if (rows.num_rows == 0) return Status::OK();  // every row lost to a later duplicate
+    SLUICE_ASSIGN_OR_RETURN(RecordBatch stored, Stored(std::move(rows)));
+    SLUICE_ASSIGN_OR_RETURN(f.bytes, WriteParquet(lake_, f.rel_path, stored, job_.writer));
     f.rows = stored.num_rows;
-    std::error_code ec;
-    f.bytes = static_cast<int64_t>(fs::file_size(lake_.Abs(f.rel_path), ec));
     return Status::OK();
   };
 
@@ -1343,9 +1499,13 @@ Status JobRun::WriteFiles() {
   Status produced = [&]() -> Status {
     for (PlannedFile& f : planned_) {
       RecordBatch rows;
-      if (f.replaces_file == 0) {
-        rows = GatherPartition(f.partition_index);
-        if (!plan_.dataset_rules.rules.empty()) SLUICE_RETURN_IF_ERROR(eval.AddBatch(rows, &ignored));
+      if (f.replaces_file == 0 && !f.spilled) {
+        rows = GatherPartition(f.partition_index, 0);
+        // Without spills every kept row is here: the rules see them now. With spills they
+        // read the finished files back below.
+        if (!spilled_any_ && !plan_.dataset_rules.rules.empty()) {
+          SLUICE_RETURN_IF_ERROR(eval.AddBatch(rows, &ignored));
+        }
       }
       if (workers == 0) {
         SLUICE_RETURN_IF_ERROR(write_one(f, std::move(rows)));
@@ -1369,8 +1529,38 @@ Status JobRun::WriteFiles() {
   SLUICE_RETURN_IF_ERROR(first_error);
   for (Chunk& chunk : chunks_) chunk.rows = RecordBatch();  // written; the partitions stay for the index
 
-  // Dataset-level rules saw exactly the rows being published.
-  SLUICE_ASSIGN_OR_RETURN(RuleReport report, eval.Finish(env_.clock->Now()));
+  // Dataset-level rules see exactly the rows being published.
+  std::optional<RuleEvaluator> readback;
+  if (spilled_any_ && !plan_.dataset_rules.rules.empty()) {
+    for (const PlannedFile& f : planned_) {
+      if (f.replaces_file != 0 || f.rows == 0) continue;
+      const Partition& part = partitions_[static_cast<size_t>(f.partition_index)];
+      SLUICE_ASSIGN_OR_RETURN(auto reader, parquet::FileReader::OpenFile(lake_.Abs(f.rel_path)));
+      for (int g = 0; g < reader->num_row_groups(); ++g) {
+        SLUICE_ASSIGN_OR_RETURN(RecordBatch stored, reader->ReadRowGroup(g, {}));
+        // The rows as the rules know them: the plan's columns, partition values added back.
+        RecordBatch rows;
+        rows.num_rows = stored.num_rows;
+        for (size_t c = 0; c < plan_.schema.fields.size(); ++c) {
+          const parquet::Field& field = plan_.schema.fields[c];
+          int in_file = stored.schema.IndexOf(field.name);
+          if (in_file >= 0) {
+            rows.schema.fields.push_back(stored.schema.fields[static_cast<size_t>(in_file)]);
+            rows.columns.push_back(std::move(stored.columns[static_cast<size_t>(in_file)]));
+          } else {
+            rows.schema.fields.push_back(field);
+            ColumnVector col = ColumnVector::Make(field.type);
+            for (int64_t r = 0; r < stored.num_rows; ++r) AppendValue(part.values.columns[c], 0, &col);
+            rows.columns.push_back(std::move(col));
+          }
+        }
+        if (!readback) readback.emplace(plan_.dataset_rules, rows.schema);
+        SLUICE_RETURN_IF_ERROR(readback->AddBatch(rows, &ignored));
+      }
+    }
+  }
+  SLUICE_ASSIGN_OR_RETURN(RuleReport report, readback ? readback->Finish(env_.clock->Now())
+                                                      : eval.Finish(env_.clock->Now()));
   for (size_t i = 0; i < report.rules.size(); ++i) {
     rule_results_[static_cast<size_t>(plan_.dataset_rule_index[i])] = report.rules[i];
     rule_levels_[static_cast<size_t>(plan_.dataset_rule_index[i])] = "dataset";
@@ -1399,6 +1589,7 @@ Status JobRun::Commit() {
       schema_version_ = current_schema_->version;
     }
     for (PlannedFile& f : planned_) {
+      if (f.rows == 0 && f.replaces_file == 0) continue;  // every row lost to a duplicate
       int64_t version = f.schema_version != 0 ? f.schema_version : schema_version_;
       SLUICE_ASSIGN_OR_RETURN(auto rows, tx->Query(
           "INSERT INTO dataset_files (dataset, layer, path, partition_path, run_id, source, rows, bytes, "
@@ -1572,6 +1763,7 @@ json::object JobRun::Report() const {
   r["outputs"] = json::object{{"lake", lake_.root},
                               {"bronze", bronze_rel_},
                               {"quarantine", quarantine_.rel_path},
+                              {"rejected_object", rejected_rel_},
                               {"replaced_files", std::move(replaced)}};
   return r;
 }
@@ -1656,18 +1848,6 @@ Result<RunOutcome> JobRun::Run(const RunOptions& options) {
     SLUICE_RETURN_IF_ERROR(DedupeAgainstSilver());
     Lap("dedupe_against_silver");
 
-    // Schema evolution against what the dataset holds.
-    if (current_schema_) {
-      auto evolution = Evolve(current_schema_->schema, plan_.schema, job_.policy, spec_.dataset);
-      if (!evolution.ok()) {
-        schema_rejected_ = true;
-        return Fail(evolution.status().message());
-      }
-      write_schema_ = evolution->schema;
-      changes_ = evolution->changes;
-    } else {
-      write_schema_ = plan_.schema;
-    }
     Status written = WriteFiles();
     Lap("write_parquet_and_dataset_rules");
     return written;
@@ -1683,13 +1863,14 @@ Result<RunOutcome> JobRun::Run(const RunOptions& options) {
     counts_.withheld = counts_.read - counts_.quarantined - counts_.dup_in_object -
                        counts_.dup_against_silver;
     counts_.written = 0;
-    if (schema_rejected_) {
-      // The object stays quarantined as a file when its schema is refused.
+    if (schema_rejected_ && !bronze_rel_.empty()) {
+      // The object stays quarantined as a file when its schema is refused (its rows are not
+      // read, so they count nowhere).
       std::string rel = "quarantine/" + spec_.dataset + "/" + run_id_ + "-rejected/" +
                         fs::path(bronze_rel_).filename().string();
       std::error_code ec;
       fs::create_directories(fs::path(lake_.Abs(rel)).parent_path(), ec);
-      fs::copy_file(lake_.Abs(bronze_rel_), lake_.Abs(rel), ec);
+      if (fs::copy_file(lake_.Abs(bronze_rel_), lake_.Abs(rel), ec)) rejected_rel_ = rel;
     }
   }
   if (counts_.read != counts_.written + counts_.quarantined + counts_.dup_in_object +

@@ -79,6 +79,9 @@ struct JobEnvironment {
   std::string lake_dir;                 // where bronze/silver/quarantine live
   int threads = 1;                      // worker threads for parsing and writing
   const common::Clock* clock = nullptr; // DataFreshness and timestamps (default: system)
+  // Rows a run holds in memory before it writes them to their partitions' files ("spills");
+  // rows that a later duplicate replaces are then removed by rewriting those files.
+  int64_t memory_budget_bytes = int64_t{512} << 20;
 };
 
 struct RunOptions {

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "sluice/catalog/sqlite_catalog.h"
 #include "sluice/common/file_util.h"
@@ -34,6 +35,7 @@ rules: |
   Rules = [
     IsComplete "order_id",
     ColumnValues "quantity" between 0 and 1001,
+    IsPrimaryKey "order_id",
     RowCount > 0
   ]
 dedupe: {key: order_id, order_by: order_ts}
@@ -284,8 +286,10 @@ TEST_F(JobRunnerTest, AdditiveEvolutionAddsColumnsAndStrictRefusesThemWithADiff)
   RunOutcome run3 = Run(*v3, WriteFile("3.csv", "id,n,extra,more\nc,1,x,true\n"));
   EXPECT_EQ(run3.status, "FAILED");
   EXPECT_NE(run3.error.find("+ more: bool"), std::string::npos) << run3.error;
-  EXPECT_TRUE(fs::exists(env_.lake_dir + "/quarantine/ev/" + run3.run_id + "-rejected/3.csv.zst"));
-  EXPECT_EQ(run3.report.at("rows").at("withheld").as_int64(), 1);
+  std::string rejected = "quarantine/ev/" + run3.run_id + "-rejected/3.csv.zst";
+  EXPECT_EQ(run3.report.at("outputs").at("rejected_object").as_string(), rejected);
+  EXPECT_TRUE(fs::exists(env_.lake_dir + "/" + rejected));
+  EXPECT_EQ(run3.report.at("rows").at("read").as_int64(), 0);  // refused before its rows were read
 }
 
 TEST_F(JobRunnerTest, AnUnreadableObjectFailsTheRunWithTheSourceInTheError) {
@@ -363,6 +367,47 @@ TEST_F(JobRunnerTest, RecoveryRollsBackTheFilesOfARunThatDied) {
   ASSERT_TRUE(row.ok() && row->has_value());
   EXPECT_EQ((*row)->Text(0), "FAILED");
   EXPECT_EQ((*row)->Text(1), "the run was interrupted (its process died); its output was rolled back");
+}
+
+TEST_F(JobRunnerTest, SpillingUnderATinyMemoryBudgetGivesTheSameSilverAsMemory) {
+  // Three batches' worth of rows (16,384 per batch) with duplicates that cross batches, so
+  // later rows replace rows already written to the spill files.
+  std::string csv = "order_id,order_ts,quantity,unit_price,note\n";
+  for (int i = 0; i < 40000; ++i) {
+    int id = i < 30000 ? i : (i - 30000) * 3;  // ids 0, 3, 6, … again, newer
+    csv += std::to_string(id) + ",2026-11-0" + std::to_string(1 + i % 5) + "T10:" +
+           (i < 30000 ? "00" : "30") + ":00Z," + std::to_string(1 + i % 7) + ",1.50," +
+           (i < 30000 ? "first" : "second") + "\n";
+  }
+  std::string path = WriteFile("big.csv", csv);
+  auto job = Compile(kOrdersJob);
+  RunOutcome in_memory = Run(*job, path);
+  ASSERT_EQ(in_memory.status, "SUCCEEDED") << in_memory.error;
+  auto expected = SilverRows("orders");
+  ASSERT_EQ(expected.size(), 30000u);
+  ASSERT_EQ(in_memory.report.at("rows").at("duplicates").as_int64(), 10000);
+
+  env_.memory_budget_bytes = 1;  // spill after every batch
+  RunOutcome spilled = Run(*job, path, /*force=*/true);
+  ASSERT_EQ(spilled.status, "SUCCEEDED") << spilled.error;
+  EXPECT_EQ(spilled.report.at("rows").at("written").as_int64(), 30000);
+  EXPECT_EQ(spilled.report.at("rows").at("duplicates").as_int64(), 10000);
+  EXPECT_EQ(SilverRows("orders"), expected);
+  for (const auto& rule : spilled.report.at("rules").as_array()) {
+    EXPECT_EQ(rule.at("outcome").as_string(), "PASS") << common::SerializeJson(rule);
+  }
+  // The spill files that lost rows were rewritten; every file in silver is a published one.
+  std::set<std::string> on_disk;
+  for (const auto& e : fs::recursive_directory_iterator(env_.lake_dir + "/silver/orders")) {
+    if (e.is_regular_file()) on_disk.insert(fs::relative(e.path(), env_.lake_dir).string());
+  }
+  std::set<std::string> live;
+  auto tx = catalog_->Begin(catalog::TxMode::kRead);
+  auto rows = (*tx)->Query("SELECT path FROM dataset_files WHERE layer = 'silver' AND state = 'live'");
+  ASSERT_TRUE(rows.ok());
+  for (const auto& r : *rows) live.insert(r.Text(0));
+  EXPECT_EQ(on_disk, live);
+  EXPECT_GT(live.size(), 5u);  // several spills per partition
 }
 
 TEST(JobCompile, RejectsUnknownTypesColumnsAndRulesWithTheirPlace) {
