@@ -698,11 +698,10 @@ constexpr int64_t kBatchRows = 16384;
 // The clean rows of one batch, kept until the object is read (dedupe must see every row
 // before anything is written), with each row's partition and whether it lost to a duplicate.
 struct Chunk {
-  RecordBatch rows;  // the dataset schema (partition columns included); empty once spilled
+  RecordBatch rows;  // the dataset schema (partition columns included)
   std::vector<int32_t> partition;
   std::vector<uint8_t> dropped;
-  std::vector<int64_t> ordinal;  // spilled: the row's position in its partition's spill file
-  bool spilled = false;
+  std::vector<int64_t> ordinal;  // while spilling: the row's ordinal among its partition's spilled rows
   int64_t bytes = 0;  // approximate memory of `rows`
 };
 
@@ -773,7 +772,8 @@ struct PlannedFile {
   int64_t replaces_file = 0;   // rewrite: the file it replaces
   int64_t replaced_rows = 0;   // rewrite: rows removed (now newer in this run)
   bool spilled = false;        // new rows: a spill file (written already)
-  int64_t first_ordinal = 0;   // spilled: the ordinal of its first row in the partition
+  int64_t first_ordinal = 0;   // spilled: the ordinals of its rows in the partition
+  int64_t ordinal_end = 0;
   std::string rewrite_rel;     // spilled: where the file goes without its dropped rows
   int64_t file_id = 0;         // assigned at commit
 };
@@ -798,8 +798,11 @@ class JobRun {
   // The kept rows of `partition` still in memory; gives each its ordinal in the partition's
   // spill file counting from `first_ordinal`.
   RecordBatch GatherPartition(int partition, int64_t first_ordinal);
-  // A row lost to a newer duplicate (in memory, or in a spill file).
-  void MarkDropped(Chunk& chunk, int64_t row);
+  // The row `w` points at lost to a newer duplicate (in memory, or in a spill file).
+  // `current` is the chunk being accepted (index `current_index`, not yet in chunks_).
+  void DropWinnerRow(const KeyTable::Entry& w, Chunk* current, int64_t current_index);
+  // The file id (after Commit assigned them) holding the winner `w`.
+  int64_t WinnerFile(const KeyTable::Entry& w) const;
   // Writes every partition's rows in memory to its spill file and frees them.
   Status Spill();
   // Conforms rows to the dataset schema and leaves out the partition columns.
@@ -857,13 +860,16 @@ class JobRun {
   bool spilled_any_ = false;
   std::vector<Partition> partitions_;
   std::unordered_map<std::string, int> partition_by_path_;  // ordered key of the values → index
-  KeyTable winners_;  // key → newest row: a = chunk (-1: lost to silver), b = row
+  // Key → newest row: a ≥ 0: chunk a, row b; a = -1: lost to silver; a ≤ -2: spilled, in
+  // partition -(a + 2) with ordinal b.
+  KeyTable winners_;
   std::vector<SilverFile> replaced_same_source_;        // earlier output of this object
   std::map<int64_t, SilverFile> silver_files_;           // live files of the dataset by id
   std::map<int64_t, std::set<std::string>> superseded_;  // silver file → keys now newer here
   std::optional<KeyTable> index_;  // the dataset's key index: a = file id
   std::string index_path_;
   std::vector<PlannedFile> planned_;
+  std::vector<std::vector<const PlannedFile*>> files_by_partition_;  // new rows' files (Commit)
   std::vector<std::string> pending_;
   std::optional<SchemaVersion> current_schema_;
   Schema write_schema_;  // the dataset schema after evolution
@@ -1225,7 +1231,7 @@ Status JobRun::Accept(RecordBatch batch) {
     }
     ++counts_.dup_in_object;
     if (order >= winners_.order(*w)) {  // newer, or as new and read later: the new row wins
-      MarkDropped(w->a == chunk_index ? chunk : chunks_[static_cast<size_t>(w->a)], w->b);
+      DropWinnerRow(*w, &chunk, chunk_index);
       winners_.SetOrder(w, order);
       w->a = chunk_index;
       w->b = r;
@@ -1242,12 +1248,35 @@ Status JobRun::Accept(RecordBatch batch) {
   return Status::OK();
 }
 
-void JobRun::MarkDropped(Chunk& chunk, int64_t r) {
-  size_t i = static_cast<size_t>(r);
+void JobRun::DropWinnerRow(const KeyTable::Entry& w, Chunk* current, int64_t current_index) {
+  if (w.a <= -2) {
+    Partition& part = partitions_[static_cast<size_t>(-(w.a + 2))];
+    --part.rows;
+    part.spill_drops.insert(w.b);
+    return;
+  }
+  Chunk& chunk = w.a == current_index ? *current : chunks_[static_cast<size_t>(w.a)];
+  size_t i = static_cast<size_t>(w.b);
   chunk.dropped[i] = 1;
-  Partition& part = partitions_[static_cast<size_t>(chunk.partition[i])];
-  --part.rows;
-  if (chunk.spilled) part.spill_drops.insert(chunk.ordinal[i]);
+  --partitions_[static_cast<size_t>(chunk.partition[i])].rows;
+}
+
+int64_t JobRun::WinnerFile(const KeyTable::Entry& w) const {
+  int64_t partition;
+  int64_t ordinal = -1;  // in memory until written: the partition's last file
+  if (w.a >= 0) {
+    const Chunk& chunk = chunks_[static_cast<size_t>(w.a)];
+    partition = chunk.partition[static_cast<size_t>(w.b)];
+  } else {
+    partition = -(w.a + 2);
+    ordinal = w.b;
+  }
+  for (const PlannedFile* f : files_by_partition_[static_cast<size_t>(partition)]) {
+    if (ordinal < 0 ? !f->spilled : (f->spilled && ordinal >= f->first_ordinal && ordinal < f->ordinal_end)) {
+      return f->file_id;
+    }
+  }
+  return 0;
 }
 
 Status JobRun::AddPending(const std::string& rel) {
@@ -1281,11 +1310,16 @@ Status JobRun::Spill() {
     part.spilled += stored.num_rows;
     part.spill_files.push_back(std::move(file));
   }
-  for (Chunk& chunk : chunks_) {
-    if (chunk.spilled) continue;
-    chunk.rows = RecordBatch();
-    chunk.spilled = true;
+  // Winners in the spilled rows now point at (partition, ordinal); the chunks go entirely.
+  for (KeyTable::Entry& w : winners_.mutable_entries()) {
+    if (w.a < 0) continue;
+    const Chunk& chunk = chunks_[static_cast<size_t>(w.a)];
+    size_t i = static_cast<size_t>(w.b);
+    w.a = -2 - chunk.partition[i];
+    w.b = chunk.ordinal[i];
   }
+  chunks_.clear();
+  chunks_.shrink_to_fit();
   buffered_bytes_ = 0;
   spilled_any_ = true;
   return Status::OK();
@@ -1300,7 +1334,7 @@ Status JobRun::DedupeAgainstSilver() {
     const KeyTable::Entry* e = index_->Find(key);
     if (!e || replaced.count(e->a)) continue;
     if (index_->order(*e) > winners_.order(w)) {
-      MarkDropped(chunks_[static_cast<size_t>(w.a)], w.b);
+      DropWinnerRow(w, nullptr, -1);
       ++counts_.dup_against_silver;
       w.a = -1;  // lost: silver keeps its row
     } else {
@@ -1315,7 +1349,6 @@ RecordBatch JobRun::GatherPartition(int partition, int64_t first_ordinal) {
   std::vector<int64_t> rows;
   int64_t ordinal = first_ordinal;
   for (Chunk& chunk : chunks_) {
-    if (chunk.spilled) continue;
     rows.clear();
     for (size_t r = 0; r < chunk.partition.size(); ++r) {
       if (chunk.partition[r] == partition && !chunk.dropped[r]) rows.push_back(static_cast<int64_t>(r));
@@ -1389,6 +1422,7 @@ Status JobRun::WriteFiles() {
       f.spilled = true;
       f.rel_path = sf.rel;  // written, and in the pending list
       f.first_ordinal = sf.first_ordinal;
+      f.ordinal_end = sf.first_ordinal + sf.rows;
       f.rows = sf.rows;
       f.bytes = sf.bytes;
       auto drop = part.spill_drops.lower_bound(sf.first_ordinal);
@@ -1613,19 +1647,16 @@ Status JobRun::Commit() {
       for (const PlannedFile& f : planned_) {
         if (f.replaces_file != 0) remap[f.replaces_file] = f.file_id;
       }
-      std::vector<int64_t> partition_file(partitions_.size(), 0);
+      files_by_partition_.assign(partitions_.size(), {});
       for (const PlannedFile& f : planned_) {
-        if (f.partition_index >= 0) partition_file[static_cast<size_t>(f.partition_index)] = f.file_id;
+        if (f.replaces_file == 0) files_by_partition_[static_cast<size_t>(f.partition_index)].push_back(&f);
       }
       KeyTable fresh;
       KeyTable* merged = &fresh;
       if (!index_) {
         // A dataset's first index is this run's winners as they are.
         merged = &winners_;
-        for (KeyTable::Entry& w : winners_.mutable_entries()) {
-          const Chunk& chunk = chunks_[static_cast<size_t>(w.a)];
-          w.a = partition_file[static_cast<size_t>(chunk.partition[static_cast<size_t>(w.b)])];
-        }
+        for (KeyTable::Entry& w : winners_.mutable_entries()) w.a = WinnerFile(w);
       } else {
         fresh.Reserve(index_->size() + winners_.size());
         for (const KeyTable::Entry& e : index_->entries()) {
@@ -1636,11 +1667,10 @@ Status JobRun::Commit() {
           m->a = r != remap.end() ? r->second : e.a;
         }
         for (const KeyTable::Entry& w : winners_.entries()) {
-          if (w.a < 0) continue;  // lost to silver: silver's entry stays
+          if (w.a == -1) continue;  // lost to silver: silver's entry stays
           auto [m, inserted] = fresh.FindOrInsert(winners_.key(w));
           fresh.SetOrder(m, winners_.order(w));
-          const Chunk& chunk = chunks_[static_cast<size_t>(w.a)];
-          m->a = partition_file[static_cast<size_t>(chunk.partition[static_cast<size_t>(w.b)])];
+          m->a = WinnerFile(w);
         }
       }
       SLUICE_RETURN_IF_ERROR(merged->Write(lake_.Abs(new_index_rel_)));
