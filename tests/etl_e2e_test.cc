@@ -117,6 +117,41 @@ TEST_F(EtlCliTest, OrdersJsonLinesToSilverAndDuckDbAgrees) {
   ExpectDuckDbAgrees("orders_jsonl", truth, report);
 }
 
+TEST_F(EtlCliTest, CompressedInputsGiveTheSameSilverAsPlainOnes) {
+  std::string csv = dir_ + "/orders.csv";
+  json::object truth = Generate("csv", 3000, 3, csv);
+  ASSERT_EQ(std::system(("gzip -k '" + csv + "' && zstd -q -k '" + csv + "'").c_str()), 0);
+  std::string job = std::string(SLUICE_SOURCE_DIR) + "/examples/orders/jobs/orders.yaml";
+  for (std::string input : {csv + ".gz", csv + ".zst"}) {
+    RunResult r = Run({"jobs", "run", job, "--source", input});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    json::object report = Report(r);
+    EXPECT_EQ(report.at("rows").at("written").as_int64(), truth.at("distinct_valid_orders").as_int64()) << input;
+    // Already compressed: bronze keeps the object's own bytes.
+    std::string bronze = report.at("outputs").at("bronze").as_string().c_str();
+    EXPECT_EQ(fs::path(bronze).filename().string(), fs::path(input).filename().string());
+    ExpectDuckDbAgrees("orders", truth, report);
+    fs::remove_all(dir_ + "/home");
+  }
+}
+
+TEST_F(EtlCliTest, SchemasDiffShowsAnAddedColumn) {
+  std::string a = dir_ + "/a.yaml", b = dir_ + "/b.yaml";
+  std::ofstream(a) << "name: ds\nsource: {format: csv}\nmapping:\n  - [id, string, id, int64]\n";
+  std::ofstream(b) << "name: ds\nsource: {format: csv}\nmapping:\n  - [id, string, id, int64]\n"
+                      "  - [note, string, note, string]\n";
+  std::ofstream(dir_ + "/1.csv") << "id\n1\n";
+  std::ofstream(dir_ + "/2.csv") << "id,note\n2,x\n";
+  ASSERT_EQ(Run({"jobs", "run", a, "--source", dir_ + "/1.csv"}).exit_code, 0);
+  ASSERT_EQ(Run({"jobs", "run", b, "--source", dir_ + "/2.csv"}).exit_code, 0);
+  RunResult diff = Run({"schemas", "diff", "ds", "1", "2"});
+  ASSERT_EQ(diff.exit_code, 0) << diff.err;
+  EXPECT_NE(diff.out.find("+ note: string"), std::string::npos) << diff.out;
+  RunResult missing = Run({"schemas", "show", "ds", "--version", "9"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.err, "sluice schemas show: NotFound: dataset \"ds\" has no schema version 9\n");
+}
+
 TEST_F(EtlCliTest, AnInvalidJobSpecIsAUsageErrorNamingTheLine) {
   std::string bad = dir_ + "/bad.yaml";
   std::ofstream(bad) << "name: x\nsource: {format: csv}\nmapping:\n  - [a, string, a, int99]\n";

@@ -12,6 +12,7 @@
 #include "sluice/common/test_temp_dir.h"
 #include "sluice/etl/schema_registry.h"
 #include "sluice/parquet/file_reader.h"
+#include "sluice/parquet/file_writer.h"
 #include "sluice/parquet/json_rows.h"
 
 namespace sluice::etl {
@@ -422,6 +423,68 @@ TEST_F(JobRunnerTest, SpillingUnderATinyMemoryBudgetGivesTheSameSilverAsMemory) 
   EXPECT_EQ(after.size(), 30000u);
   EXPECT_NE(after["3"].find("\"third\""), std::string::npos);
   EXPECT_NE(after["29999"].find("\"third\""), std::string::npos);
+}
+
+TEST_F(JobRunnerTest, ReadsParquetSourcesAndCastsTheirColumns) {
+  // A Parquet object with typed columns; the mapping narrows one and re-types another.
+  parquet::Schema schema;
+  schema.fields = {{"order_id", parquet::DataType::Of(parquet::TypeKind::kInt64), false},
+                   {"order_ts", parquet::DataType::Timestamp(parquet::TimeUnit::kMicros), true},
+                   {"quantity", parquet::DataType::Of(parquet::TypeKind::kInt64), true}};
+  parquet::RecordBatch batch = parquet::RecordBatch::Make(schema);
+  int64_t ts = 1795780800000000;  // 2026-11-27T12:00:00Z
+  for (int64_t id : {1, 2, 3}) {
+    batch.columns[0].AppendInt64(id);
+    batch.columns[1].AppendInt64(ts + id * 3600000000);
+    batch.columns[2].AppendInt64(id == 2 ? 5000000000 : id * 10);  // 5e9 does not fit int32
+  }
+  batch.num_rows = 3;
+  std::string path = dir_.path() + "/in/orders.parquet";
+  fs::create_directories(dir_.path() + "/in");
+  {
+    auto out = common::AtomicFileOutputStream::Open(path, false);
+    ASSERT_TRUE(out.ok());
+    auto writer = parquet::FileWriter::Open(out->get(), schema, {});
+    ASSERT_TRUE(writer.ok());
+    ASSERT_TRUE((*writer)->Write(batch).ok());
+    ASSERT_TRUE((*writer)->Close().ok());
+    ASSERT_TRUE((*out)->Close().ok());
+  }
+  auto job = Compile(R"yaml(
+name: pq
+source: {format: parquet}
+mapping:
+  - [order_id, int64, order_id, string]
+  - [order_ts, timestamp, order_ts, timestamp]
+  - [quantity, int64, quantity, int32]
+derived:
+  - {name: order_date, expression: "date(order_ts)"}
+partition_by: order_date
+)yaml");
+  RunOutcome run = Run(*job, path);
+  ASSERT_EQ(run.status, "SUCCEEDED") << run.error;
+  EXPECT_EQ(run.report.at("rows").at("written").as_int64(), 2);
+  auto q = QuarantineLines(run);
+  ASSERT_EQ(q.size(), 1u);
+  EXPECT_EQ(q[0].at("line").as_int64(), 2);
+  EXPECT_EQ(q[0].at("column").as_string(), "quantity");
+  EXPECT_EQ(std::string(q[0].at("raw").as_string()),
+            R"({"order_id":"2","order_ts":"2026-11-27 14:00:00","quantity":"5000000000"})");
+  // Bronze keeps the Parquet object as it is (already compressed).
+  EXPECT_EQ(run.report.at("outputs").at("bronze").as_string(), "bronze/pq/" + run.run_id + "/orders.parquet");
+}
+
+TEST_F(JobRunnerTest, AFieldOverTheDialectLimitQuarantinesOnlyItsRow) {
+  auto job = Compile("name: big\nsource:\n  format: csv\n  csv: {max_field_bytes: 1048576}\n"
+                     "mapping:\n  - [a, string, a, string]\n  - [b, string, b, string]\n");
+  std::string csv = "a,b\n1,x\n2," + std::string(10 << 20, 'y') + "\n3,z\n";
+  RunOutcome run = Run(*job, WriteFile("big.csv", csv));
+  ASSERT_EQ(run.status, "SUCCEEDED") << run.error;
+  EXPECT_EQ(run.report.at("rows").at("written").as_int64(), 2);
+  auto q = QuarantineLines(run);
+  ASSERT_EQ(q.size(), 1u);
+  EXPECT_EQ(q[0].at("reason").as_string(), "field 2 of 10485760 bytes exceeds the 1048576-byte limit");
+  EXPECT_EQ(q[0].at("raw").as_string().size(), 4096u);  // the start of the record only
 }
 
 TEST(JobCompile, RejectsUnknownTypesColumnsAndRulesWithTheirPlace) {
