@@ -3,11 +3,11 @@
 // must read silver with hive_partitioning and return the aggregates the generator computed
 // independently over the clean input.
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "process_util.h"
 #include "sluice/common/json.h"
@@ -26,14 +26,17 @@ class EtlCliTest : public ::testing::Test {
     dir_ = mkdtemp(tmpl.data());
   }
   void TearDown() override { fs::remove_all(dir_); }
-  RunResult Run(std::vector<std::string> args) { return sluice::testing::Sluice(dir_ + "/home", std::move(args)); }
+  RunResult Run(std::vector<std::string> args) {
+    return sluice::testing::Sluice(dir_ + "/home", std::move(args));
+  }
 
   // Generates orders; returns the truth object.
   json::object Generate(const std::string& format, int rows, int seed, const std::string& out) {
     std::string truth = out + ".truth.json";
-    std::string cmd = "python3 '" + std::string(SLUICE_SOURCE_DIR) + "/tools/orders_gen.py' --rows " +
-                      std::to_string(rows) + " --seed " + std::to_string(seed) + " --format " + format +
-                      " --defect-rate 0.05 --out '" + out + "' --truth '" + truth + "'";
+    std::string cmd = "python3 '" + std::string(SLUICE_SOURCE_DIR) +
+                      "/tools/orders_gen.py' --rows " + std::to_string(rows) + " --seed " +
+                      std::to_string(seed) + " --format " + format + " --defect-rate 0.05 --out '" +
+                      out + "' --truth '" + truth + "'";
     EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
     std::ifstream in(truth);
     std::string text((std::istreambuf_iterator<char>(in)), {});
@@ -46,12 +49,14 @@ class EtlCliTest : public ::testing::Test {
     return v.ok() ? v->as_object() : json::object{};
   }
 
-  void ExpectDuckDbAgrees(const std::string& dataset, const json::object& truth, const json::object& report) {
+  void ExpectDuckDbAgrees(const std::string& dataset, const json::object& truth,
+                          const json::object& report) {
     if (!fs::exists(std::string(SLUICE_SOURCE_DIR) + "/tools/node_modules/@duckdb")) {
       GTEST_SKIP() << "tools/node_modules missing";
     }
     std::string script = std::string(SLUICE_SOURCE_DIR) + "/tests/etl/duckdb_silver.mjs";
-    std::string out = sluice::testing::ShellOutput("node '" + script + "' '" + dir_ + "/home/lake/silver/" + dataset + "'");
+    std::string out = sluice::testing::ShellOutput("node '" + script + "' '" + dir_ +
+                                                   "/home/lake/silver/" + dataset + "'");
     auto duck = sluice::common::ParseJson(out, "duckdb");
     ASSERT_TRUE(duck.ok()) << out;
     EXPECT_EQ(duck->at("rows").as_int64(), truth.at("distinct_valid_orders").as_int64());
@@ -63,7 +68,8 @@ class EtlCliTest : public ::testing::Test {
       std::string part = p.at("partition").as_string().c_str();
       per_day[part.substr(std::string("order_date=").size())] = p.at("rows").as_int64();
     }
-    EXPECT_EQ(sluice::common::SerializeJson(duck->at("per_day")), sluice::common::SerializeJson(per_day));
+    EXPECT_EQ(sluice::common::SerializeJson(duck->at("per_day")),
+              sluice::common::SerializeJson(per_day));
   }
 
   std::string dir_;
@@ -85,7 +91,8 @@ TEST_F(EtlCliTest, OrdersCsvToSilverAccountsForEveryDefectAndDuckDbAgrees) {
   EXPECT_EQ(rows.at("quarantined").as_int64(),
             defects.at("bad_quantity").as_int64() + defects.at("bad_timestamp").as_int64() +
                 defects.at("missing_id").as_int64() + defects.at("ragged").as_int64());
-  EXPECT_EQ(report.at("quarantine_by_rule").at("parse").as_int64(), defects.at("ragged").as_int64());
+  EXPECT_EQ(report.at("quarantine_by_rule").at("parse").as_int64(),
+            defects.at("ragged").as_int64());
   ExpectDuckDbAgrees("orders", truth, report);
 
   // The same object again: the bookmark skips it; forced, it replaces its own output.
@@ -113,7 +120,8 @@ TEST_F(EtlCliTest, OrdersJsonLinesToSilverAndDuckDbAgrees) {
   RunResult r = Run({"jobs", "run", job, "--source", jsonl});
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
   json::object report = Report(r);
-  EXPECT_EQ(report.at("rows").at("written").as_int64(), truth.at("distinct_valid_orders").as_int64());
+  EXPECT_EQ(report.at("rows").at("written").as_int64(),
+            truth.at("distinct_valid_orders").as_int64());
   ExpectDuckDbAgrees("orders_jsonl", truth, report);
 }
 
@@ -126,7 +134,9 @@ TEST_F(EtlCliTest, CompressedInputsGiveTheSameSilverAsPlainOnes) {
     RunResult r = Run({"jobs", "run", job, "--source", input});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     json::object report = Report(r);
-    EXPECT_EQ(report.at("rows").at("written").as_int64(), truth.at("distinct_valid_orders").as_int64()) << input;
+    EXPECT_EQ(report.at("rows").at("written").as_int64(),
+              truth.at("distinct_valid_orders").as_int64())
+        << input;
     // Already compressed: bronze keeps the object's own bytes.
     std::string bronze = report.at("outputs").at("bronze").as_string().c_str();
     EXPECT_EQ(fs::path(bronze).filename().string(), fs::path(input).filename().string());

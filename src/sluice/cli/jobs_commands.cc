@@ -21,14 +21,18 @@ int Fail(std::ostream& err, std::string_view command, const Status& st) {
 
 // The dataset a job writes: from its spec when `job` is a path, else from its runs.
 Result<std::pair<std::string, std::string>> JobAndDataset(Home& home, const std::string& job) {
-  if (job.find('/') != std::string::npos || (job.size() > 5 && job.substr(job.size() - 5) == ".yaml")) {
+  if (job.find('/') != std::string::npos ||
+      (job.size() > 5 && job.substr(job.size() - 5) == ".yaml")) {
     SLUICE_ASSIGN_OR_RETURN(etl::JobSpec spec, etl::LoadJobSpec(job));
     return std::make_pair(spec.name, spec.dataset);
   }
   SLUICE_ASSIGN_OR_RETURN(auto tx, home.catalog().Begin(catalog::TxMode::kRead));
-  SLUICE_ASSIGN_OR_RETURN(auto row, tx->QueryOne(
-      "SELECT dataset FROM job_runs WHERE job = $1 ORDER BY started_at DESC LIMIT 1", {job}));
-  if (!row) return Status::NotFound("no runs of job \"" + job + "\" (pass the job spec's path instead)");
+  SLUICE_ASSIGN_OR_RETURN(
+      auto row,
+      tx->QueryOne("SELECT dataset FROM job_runs WHERE job = $1 ORDER BY started_at DESC LIMIT 1",
+                   {job}));
+  if (!row)
+    return Status::NotFound("no runs of job \"" + job + "\" (pass the job spec's path instead)");
   return std::make_pair(job, row->Text(0));
 }
 
@@ -48,8 +52,9 @@ int ValidateJob(const std::string& path, std::ostream& out, std::ostream& err) {
     return 2;
   }
   out << path << ": job " << spec->name << " is valid: " << etl::SourceFormatName(spec->format)
-      << " source, " << (spec->mapping.empty() ? std::string("inferred columns")
-                                                : std::to_string(spec->mapping.size()) + " mapped columns")
+      << " source, "
+      << (spec->mapping.empty() ? std::string("inferred columns")
+                                : std::to_string(spec->mapping.size()) + " mapped columns")
       << ", " << spec->derived.size() << " derived, dataset " << spec->dataset << "\n";
   return 0;
 }
@@ -94,8 +99,9 @@ int RunJobCommand(Home& home, const JobRunCommand& command, std::ostream& out, s
   etl::JobEnvironment env;
   env.catalog = &home.catalog();
   env.lake_dir = LakeDir(home);
-  env.threads = command.threads > 0 ? command.threads
-                                    : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  env.threads = command.threads > 0
+                    ? command.threads
+                    : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   env.memory_budget_bytes = command.memory_budget_mib << 20;
   etl::RunOptions options;
   options.ignore_bookmark = command.force;
@@ -109,7 +115,8 @@ int RunJobCommand(Home& home, const JobRunCommand& command, std::ostream& out, s
   return 0;
 }
 
-int ListJobRuns(Home& home, const std::string& job, int limit, std::ostream& out, std::ostream& err) {
+int ListJobRuns(Home& home, const std::string& job, int limit, std::ostream& out,
+                std::ostream& err) {
   auto runs = etl::ListRuns(home.catalog(), job, limit);
   if (!runs.ok()) return Fail(err, "jobs runs", runs.status());
   out << common::SerializeJsonPretty(json::object{{"runs", *runs}}) << "\n";
@@ -124,8 +131,8 @@ int ResetJobBookmark(Home& home, const std::string& job, std::ostream& out, std:
   env.lake_dir = LakeDir(home);
   auto n = etl::ResetBookmarks(env, names->first, names->second);
   if (!n.ok()) return Fail(err, "jobs reset-bookmark", n.status());
-  out << common::SerializeJson(json::object{{"job", names->first}, {"dataset", names->second},
-                                            {"bookmarks_forgotten", *n}})
+  out << common::SerializeJson(json::object{
+             {"job", names->first}, {"dataset", names->second}, {"bookmarks_forgotten", *n}})
       << "\n";
   return 0;
 }
@@ -139,9 +146,11 @@ int ListSchemas(Home& home, const std::string& dataset, std::ostream& out, std::
   for (const etl::SchemaVersion& v : *versions) {
     json::array changes;
     for (const std::string& c : v.changes) changes.push_back(json::value(c));
-    list.push_back(json::object{{"dataset", v.dataset}, {"version", v.version},
+    list.push_back(json::object{{"dataset", v.dataset},
+                                {"version", v.version},
                                 {"columns", static_cast<int64_t>(v.schema.fields.size())},
-                                {"changes", std::move(changes)}, {"run_id", v.run_id},
+                                {"changes", std::move(changes)},
+                                {"run_id", v.run_id},
                                 {"created_at", v.created_at}});
   }
   out << common::SerializeJsonPretty(json::object{{"schemas", std::move(list)}}) << "\n";
@@ -156,9 +165,10 @@ int ShowSchema(Home& home, const std::string& dataset, int64_t version, std::ost
                        : etl::SchemaRegistry::Latest(**tx, dataset);
   if (!v.ok()) return Fail(err, "schemas show", v.status());
   if (!*v) {
-    return Fail(err, "schemas show",
-                Status::NotFound("dataset \"" + dataset + "\" has no schema" +
-                                 (version > 0 ? " version " + std::to_string(version) : std::string())));
+    return Fail(
+        err, "schemas show",
+        Status::NotFound("dataset \"" + dataset + "\" has no schema" +
+                         (version > 0 ? " version " + std::to_string(version) : std::string())));
   }
   auto schema = common::ParseJson(etl::SchemaToJson((*v)->schema), "schema");
   json::object o{{"dataset", (*v)->dataset}, {"version", (*v)->version}};
@@ -177,8 +187,9 @@ int DiffSchemas(Home& home, const std::string& dataset, int64_t from, int64_t to
   if (!b.ok()) return Fail(err, "schemas diff", b.status());
   for (auto [v, n] : {std::pair{&*a, from}, std::pair{&*b, to}}) {
     if (!*v) {
-      return Fail(err, "schemas diff", Status::NotFound("dataset \"" + dataset + "\" has no schema version " +
-                                                        std::to_string(n)));
+      return Fail(err, "schemas diff",
+                  Status::NotFound("dataset \"" + dataset + "\" has no schema version " +
+                                   std::to_string(n)));
     }
   }
   out << "--- " << dataset << " v" << from << "\n+++ " << dataset << " v" << to << "\n"

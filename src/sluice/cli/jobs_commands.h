@@ -18,23 +18,25 @@ int ValidateJob(const std::string& path, std::ostream& out, std::ostream& err);
 
 struct JobRunCommand {
   std::string job_path;
-  std::string source;  // s3://bucket/key or a local path
-  int threads = 0;     // 0: every core
-  bool force = false;  // ignore the bookmark
+  std::string source;               // s3://bucket/key or a local path
+  int threads = 0;                  // 0: every core
+  bool force = false;               // ignore the bookmark
   int64_t memory_budget_mib = 512;  // rows held in memory before partitions are spilled
 };
 
 int RunJobCommand(Home& home, const JobRunCommand& command, std::ostream& out, std::ostream& err);
 
 // Prints the newest runs (all jobs, or `job`) as a JSON array.
-int ListJobRuns(Home& home, const std::string& job, int limit, std::ostream& out, std::ostream& err);
+int ListJobRuns(Home& home, const std::string& job, int limit, std::ostream& out,
+                std::ostream& err);
 
 // `job` is a job name or a job spec path.
 int ResetJobBookmark(Home& home, const std::string& job, std::ostream& out, std::ostream& err);
 
 // `sluice schemas list [DATASET]`, `show DATASET [--version N]`, `diff DATASET V1 V2`.
 int ListSchemas(Home& home, const std::string& dataset, std::ostream& out, std::ostream& err);
-int ShowSchema(Home& home, const std::string& dataset, int64_t version, std::ostream& out, std::ostream& err);
+int ShowSchema(Home& home, const std::string& dataset, int64_t version, std::ostream& out,
+               std::ostream& err);
 int DiffSchemas(Home& home, const std::string& dataset, int64_t from, int64_t to, std::ostream& out,
                 std::ostream& err);
 

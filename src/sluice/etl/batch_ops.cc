@@ -12,34 +12,9 @@ namespace {
 
 using parquet::ColumnVector;
 using parquet::RecordBatch;
+using parquet::Storage;
+using parquet::StorageOf;
 using parquet::TypeKind;
-
-bool IsWideDecimal(const parquet::DataType& t) {
-  return t.kind == TypeKind::kDecimal && t.precision > 18;
-}
-
-bool UsesInts32(TypeKind k) {
-  switch (k) {
-    case TypeKind::kInt8: case TypeKind::kInt16: case TypeKind::kInt32:
-    case TypeKind::kUInt8: case TypeKind::kUInt16: case TypeKind::kUInt32:
-    case TypeKind::kDate:
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool UsesInts64(const parquet::DataType& t) {
-  switch (t.kind) {
-    case TypeKind::kInt64: case TypeKind::kUInt64: case TypeKind::kTime:
-    case TypeKind::kTimestamp:
-      return true;
-    case TypeKind::kDecimal:
-      return t.precision <= 18;
-    default:
-      return false;
-  }
-}
 
 void AppendBigEndian(uint64_t v, std::string* out) {
   char b[8];
@@ -72,8 +47,9 @@ std::string FormatDate(int32_t days) {
 }
 
 std::string FormatTimestampMicros(int64_t micros, parquet::TimeUnit unit) {
-  int64_t per_sec = unit == parquet::TimeUnit::kMillis ? 1000
-                    : unit == parquet::TimeUnit::kMicros ? 1000000 : 1000000000;
+  int64_t per_sec = unit == parquet::TimeUnit::kMillis   ? 1000
+                    : unit == parquet::TimeUnit::kMicros ? 1000000
+                                                         : 1000000000;
   int64_t secs = micros / per_sec;
   int64_t frac = micros % per_sec;
   if (frac < 0) {
@@ -92,7 +68,9 @@ std::string FormatTimestampMicros(int64_t micros, parquet::TimeUnit unit) {
                 static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60));
   out += buf;
   if (frac != 0) {
-    int digits = unit == parquet::TimeUnit::kMillis ? 3 : unit == parquet::TimeUnit::kMicros ? 6 : 9;
+    int digits = unit == parquet::TimeUnit::kMillis   ? 3
+                 : unit == parquet::TimeUnit::kMicros ? 6
+                                                      : 9;
     std::snprintf(buf, sizeof buf, ".%0*lld", digits, static_cast<long long>(frac));
     out += buf;
   }
@@ -101,7 +79,7 @@ std::string FormatTimestampMicros(int64_t micros, parquet::TimeUnit unit) {
 
 std::string FormatDecimal(const ColumnVector& c, int64_t row) {
   __int128 v = 0;
-  if (IsWideDecimal(c.type)) {
+  if (StorageOf(c.type) == Storage::kFixed) {
     std::string_view b = c.BytesAt(row);
     unsigned __int128 u = 0;
     for (unsigned char ch : b) u = (u << 8) | ch;
@@ -110,8 +88,8 @@ std::string FormatDecimal(const ColumnVector& c, int64_t row) {
     v = c.ints64[static_cast<size_t>(row)];
   }
   bool neg = v < 0;
-  unsigned __int128 u = neg ? static_cast<unsigned __int128>(-(v + 1)) + 1
-                            : static_cast<unsigned __int128>(v);
+  unsigned __int128 u =
+      neg ? static_cast<unsigned __int128>(-(v + 1)) + 1 : static_cast<unsigned __int128>(v);
   std::string digits;
   do {
     digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(u % 10)));
@@ -136,9 +114,9 @@ void AppendValue(const ColumnVector& src, int64_t row, ColumnVector* dst) {
   const parquet::DataType& t = src.type;
   if (t.kind == TypeKind::kBoolean) {
     dst->AppendBool(src.bools[i] != 0);
-  } else if (UsesInts32(t.kind)) {
+  } else if (StorageOf(t) == Storage::kInts32) {
     dst->AppendInt32(src.ints32[i]);
-  } else if (UsesInts64(t)) {
+  } else if (StorageOf(t) == Storage::kInts64) {
     dst->AppendInt64(src.ints64[i]);
   } else if (t.kind == TypeKind::kFloat) {
     dst->AppendFloat(src.floats[i]);
@@ -165,21 +143,22 @@ void GatherColumn(const ColumnVector& src, const int64_t* rows, size_t n, Column
     size_t base = dst->validity.size();
     dst->validity.resize(base + n);
     for (size_t i = 0; i < n; ++i) {
-      dst->validity[base + i] = src.validity.empty() ? 1 : src.validity[static_cast<size_t>(rows[i])];
+      dst->validity[base + i] =
+          src.validity.empty() ? 1 : src.validity[static_cast<size_t>(rows[i])];
     }
   }
   const parquet::DataType& t = src.type;
   if (t.kind == TypeKind::kBoolean) {
     GatherValues(src.bools, rows, n, &dst->bools);
-  } else if (UsesInts32(t.kind)) {
+  } else if (StorageOf(t) == Storage::kInts32) {
     GatherValues(src.ints32, rows, n, &dst->ints32);
-  } else if (UsesInts64(t)) {
+  } else if (StorageOf(t) == Storage::kInts64) {
     GatherValues(src.ints64, rows, n, &dst->ints64);
   } else if (t.kind == TypeKind::kFloat) {
     GatherValues(src.floats, rows, n, &dst->floats);
   } else if (t.kind == TypeKind::kDouble) {
     GatherValues(src.doubles, rows, n, &dst->doubles);
-  } else if (IsWideDecimal(t) || t.kind == TypeKind::kFixedBinary || t.kind == TypeKind::kUuid) {
+  } else if (StorageOf(t) == Storage::kFixed) {
     for (size_t i = 0; i < n; ++i) dst->bytes.append(src.BytesAt(rows[i]));
   } else {
     if (dst->offsets.empty()) dst->offsets.push_back(0);
@@ -204,7 +183,8 @@ void GatherColumn(const ColumnVector& src, const int64_t* rows, size_t n, Column
 }  // namespace
 
 void AppendRows(const RecordBatch& src, const int64_t* rows, size_t n, RecordBatch* dst) {
-  for (size_t c = 0; c < src.columns.size(); ++c) GatherColumn(src.columns[c], rows, n, &dst->columns[c]);
+  for (size_t c = 0; c < src.columns.size(); ++c)
+    GatherColumn(src.columns[c], rows, n, &dst->columns[c]);
   dst->num_rows += static_cast<int64_t>(n);
 }
 
@@ -212,8 +192,9 @@ int64_t ApproximateBytes(const RecordBatch& batch) {
   int64_t n = 0;
   for (const ColumnVector& c : batch.columns) {
     n += static_cast<int64_t>(c.validity.capacity() + c.bools.capacity() + c.ints32.capacity() * 4 +
-                              c.ints64.capacity() * 8 + c.floats.capacity() * 4 + c.doubles.capacity() * 8 +
-                              c.offsets.capacity() * 8 + c.bytes.capacity());
+                              c.ints64.capacity() * 8 + c.floats.capacity() * 4 +
+                              c.doubles.capacity() * 8 + c.offsets.capacity() * 8 +
+                              c.bytes.capacity());
   }
   return n;
 }
@@ -256,15 +237,15 @@ void AppendOrderedKey(const ColumnVector& c, int64_t row, std::string* out) {
   const parquet::DataType& t = c.type;
   if (t.kind == TypeKind::kBoolean) {
     out->push_back(c.bools[i] ? '\1' : '\0');
-  } else if (UsesInts32(t.kind)) {
+  } else if (StorageOf(t) == Storage::kInts32) {
     AppendOrderedInt(c.ints32[i], out);
-  } else if (UsesInts64(t)) {
+  } else if (StorageOf(t) == Storage::kInts64) {
     AppendOrderedInt(c.ints64[i], out);
   } else if (t.kind == TypeKind::kFloat) {
     AppendOrderedDouble(c.floats[i], out);
   } else if (t.kind == TypeKind::kDouble) {
     AppendOrderedDouble(c.doubles[i], out);
-  } else if (IsWideDecimal(t)) {
+  } else if (t.kind == TypeKind::kDecimal && StorageOf(t) == Storage::kFixed) {
     std::string_view b = c.BytesAt(row);
     std::string flipped(b);
     if (!flipped.empty()) flipped[0] = static_cast<char>(flipped[0] ^ 0x80);
@@ -286,10 +267,14 @@ std::string ValueToText(const ColumnVector& c, int64_t row) {
   size_t i = static_cast<size_t>(row);
   const parquet::DataType& t = c.type;
   switch (t.kind) {
-    case TypeKind::kBoolean: return c.bools[i] ? "true" : "false";
-    case TypeKind::kDate: return FormatDate(c.ints32[i]);
-    case TypeKind::kTimestamp: return FormatTimestampMicros(c.ints64[i], t.unit);
-    case TypeKind::kDecimal: return FormatDecimal(c, row);
+    case TypeKind::kBoolean:
+      return c.bools[i] ? "true" : "false";
+    case TypeKind::kDate:
+      return FormatDate(c.ints32[i]);
+    case TypeKind::kTimestamp:
+      return FormatTimestampMicros(c.ints64[i], t.unit);
+    case TypeKind::kDecimal:
+      return FormatDecimal(c, row);
     case TypeKind::kFloat:
     case TypeKind::kDouble: {
       double v = t.kind == TypeKind::kFloat ? c.floats[i] : c.doubles[i];
@@ -300,8 +285,8 @@ std::string ValueToText(const ColumnVector& c, int64_t row) {
     default:
       break;
   }
-  if (UsesInts32(t.kind)) return std::to_string(c.ints32[i]);
-  if (UsesInts64(t)) return std::to_string(c.ints64[i]);
+  if (StorageOf(t) == Storage::kInts32) return std::to_string(c.ints32[i]);
+  if (StorageOf(t) == Storage::kInts64) return std::to_string(c.ints64[i]);
   return std::string(c.BytesAt(row));
 }
 

@@ -23,13 +23,15 @@ parquet::RecordBatch TakeRows(const parquet::RecordBatch& batch, const std::vect
 
 // Appends the rows of `src` at rows[0..n) to `dst`, which has the same schema; a typed loop
 // per column (the fast path the job runner gathers partitions with).
-void AppendRows(const parquet::RecordBatch& src, const int64_t* rows, size_t n, parquet::RecordBatch* dst);
+void AppendRows(const parquet::RecordBatch& src, const int64_t* rows, size_t n,
+                parquet::RecordBatch* dst);
 
 // About how many bytes of memory the batch's values take.
 int64_t ApproximateBytes(const parquet::RecordBatch& batch);
 
 // The rows whose keep[i] is non-zero.
-parquet::RecordBatch FilterRows(const parquet::RecordBatch& batch, const std::vector<uint8_t>& keep);
+parquet::RecordBatch FilterRows(const parquet::RecordBatch& batch,
+                                const std::vector<uint8_t>& keep);
 
 // The columns of `batch` other than those at `drop` (ascending positions).
 parquet::RecordBatch DropColumns(parquet::RecordBatch batch, const std::vector<int>& drop);

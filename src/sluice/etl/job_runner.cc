@@ -1,17 +1,14 @@
 #include "sluice/etl/job_runner.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <map>
-#include <condition_variable>
-#include <deque>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -21,6 +18,7 @@
 #include "sluice/common/hash.h"
 #include "sluice/common/ids.h"
 #include "sluice/etl/batch_ops.h"
+#include "sluice/etl/bronze_internal.h"
 #include "sluice/etl/cast.h"
 #include "sluice/etl/column_type.h"
 #include "sluice/etl/decompress.h"
@@ -28,11 +26,12 @@
 #include "sluice/etl/dqdl_eval.h"
 #include "sluice/etl/expression.h"
 #include "sluice/etl/key_index.h"
+#include "sluice/etl/lake_internal.h"
+#include "sluice/etl/quarantine_internal.h"
 #include "sluice/etl/record_source.h"
 #include "sluice/etl/schema_evolution.h"
 #include "sluice/etl/schema_registry.h"
 #include "sluice/etl/utf8.h"
-#include "sluice/parquet/compression.h"
 #include "sluice/parquet/file_reader.h"
 #include "sluice/parquet/file_writer.h"
 
@@ -83,19 +82,23 @@ Result<Plan> MakePlan(const JobSpec& spec, const Ruleset& rules,
     CompiledColumn c;
     c.mapping = m;
     auto type = ParseColumnType(m.type);
-    if (!type.ok()) return SpecError(spec, m.line, "mapping of \"" + m.target + "\": " + type.status().message());
+    if (!type.ok())
+      return SpecError(spec, m.line, "mapping of \"" + m.target + "\": " + type.status().message());
     c.type = *type;
     if (!m.source_type.empty()) {
       auto st = ParseColumnType(m.source_type);
       if (!st.ok()) {
-        return SpecError(spec, m.line, "mapping of \"" + m.target + "\": source type: " + st.status().message());
+        return SpecError(spec, m.line,
+                         "mapping of \"" + m.target + "\": source type: " + st.status().message());
       }
     }
     CastOptions options;
     options.format = m.format;
     options.trim = m.trim;
     auto caster = TextCaster::Make(c.type, options);
-    if (!caster.ok()) return SpecError(spec, m.line, "mapping of \"" + m.target + "\": " + caster.status().message());
+    if (!caster.ok())
+      return SpecError(spec, m.line,
+                       "mapping of \"" + m.target + "\": " + caster.status().message());
     c.caster.emplace(std::move(*caster));
     plan.mapped_schema.fields.push_back(parquet::Field{m.target, c.type, m.nullable});
     plan.columns.push_back(std::move(c));
@@ -106,9 +109,12 @@ Result<Plan> MakePlan(const JobSpec& spec, const Ruleset& rules,
       return SpecError(spec, d.line, "derived column \"" + d.name + "\" already exists");
     }
     auto expr = ColumnExpression::Parse(d.expression);
-    if (!expr.ok()) return SpecError(spec, d.line, "derived column \"" + d.name + "\": " + expr.status().message());
+    if (!expr.ok())
+      return SpecError(spec, d.line,
+                       "derived column \"" + d.name + "\": " + expr.status().message());
     Status st = expr->Bind(plan.schema);
-    if (!st.ok()) return SpecError(spec, d.line, "derived column \"" + d.name + "\": " + st.message());
+    if (!st.ok())
+      return SpecError(spec, d.line, "derived column \"" + d.name + "\": " + st.message());
     plan.schema.fields.push_back(parquet::Field{d.name, expr->type(), true});
     plan.derived.push_back(std::move(*expr));
   }
@@ -127,8 +133,7 @@ Result<Plan> MakePlan(const JobSpec& spec, const Ruleset& rules,
     if (idx < 0) return SpecError(spec, 0, "partition_by: unknown column \"" + p + "\"");
     plan.partition_cols.push_back(idx);
   }
-  if (!plan.partition_cols.empty() &&
-      plan.partition_cols.size() >= plan.schema.fields.size()) {
+  if (!plan.partition_cols.empty() && plan.partition_cols.size() >= plan.schema.fields.size()) {
     return SpecError(spec, 0, "partition_by: at least one column must stay in the files");
   }
   auto is_partition = [&](int idx) {
@@ -139,7 +144,9 @@ Result<Plan> MakePlan(const JobSpec& spec, const Ruleset& rules,
     int idx = plan.schema.IndexOf(k);
     if (idx < 0) return SpecError(spec, 0, "dedupe.key: unknown column \"" + k + "\"");
     if (is_partition(idx)) {
-      return SpecError(spec, 0, "dedupe.key: \"" + k + "\" is a partition column; key columns must be stored in the files");
+      return SpecError(spec, 0,
+                       "dedupe.key: \"" + k +
+                           "\" is a partition column; key columns must be stored in the files");
     }
     plan.key_cols.push_back(idx);
   }
@@ -149,7 +156,9 @@ Result<Plan> MakePlan(const JobSpec& spec, const Ruleset& rules,
       return SpecError(spec, 0, "dedupe.order_by: unknown column \"" + spec.dedupe.order_by + "\"");
     }
     if (is_partition(plan.order_col)) {
-      return SpecError(spec, 0, "dedupe.order_by: \"" + spec.dedupe.order_by + "\" is a partition column; it must be stored in the files");
+      return SpecError(spec, 0,
+                       "dedupe.order_by: \"" + spec.dedupe.order_by +
+                           "\" is a partition column; it must be stored in the files");
     }
   }
   return plan;
@@ -195,7 +204,9 @@ Result<std::shared_ptr<const CompiledJob>> CompileJob(const JobSpec& spec) {
     // Checked at run time against the inferred columns; parse errors are reported now.
     for (const DerivedColumn& d : spec.derived) {
       auto expr = ColumnExpression::Parse(d.expression);
-      if (!expr.ok()) return SpecError(spec, d.line, "derived column \"" + d.name + "\": " + expr.status().message());
+      if (!expr.ok())
+        return SpecError(spec, d.line,
+                         "derived column \"" + d.name + "\": " + expr.status().message());
     }
   }
   return std::shared_ptr<const CompiledJob>(std::move(job));
@@ -234,414 +245,9 @@ Result<SourceObject> LocalSource(const std::string& path, bool with_etag) {
 }
 
 // ---------------------------------------------------------------------------------------
-// The lake
+// The run
 
 namespace {
-
-std::string NowText(const common::Clock& clock) { return common::FormatIso8601Millis(clock.Now()); }
-
-struct Lake {
-  std::string root;
-  std::string dataset;
-
-  std::string Dir(std::string_view layer) const { return root + "/" + std::string(layer) + "/" + dataset; }
-  std::string Meta() const { return root + "/_sluice/" + dataset; }
-  std::string Pending(const std::string& run_id) const { return Meta() + "/staging/" + run_id + ".pending"; }
-  std::string Abs(const std::string& rel) const { return root + "/" + rel; }
-};
-
-// An exclusive lock on a dataset for the duration of a run (flock: released by the kernel
-// if the process dies).
-class DatasetLock {
- public:
-  static Result<DatasetLock> Acquire(const Lake& lake) {
-    SLUICE_RETURN_IF_ERROR(common::CreateDirectories(lake.Meta() + "/staging"));
-    std::string path = lake.Meta() + "/lock";
-    SLUICE_ASSIGN_OR_RETURN(common::FileDescriptor fd, common::OpenFile(path, O_RDWR | O_CREAT));
-    while (flock(fd.get(), LOCK_EX) != 0) {
-      if (errno != EINTR) return Status::FromErrno(errno, "flock " + path);
-    }
-    DatasetLock lock;
-    lock.fd_ = std::move(fd);
-    return lock;
-  }
-
- private:
-  common::FileDescriptor fd_;
-};
-
-Status RemoveFileIfExists(const std::string& path) {
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-    return Status::FromErrno(errno, "unlink " + path);
-  }
-  return Status::OK();
-}
-
-// Writes `rows` as the Parquet file `rel` of the lake (durably); returns its size.
-Result<int64_t> WriteParquet(const Lake& lake, const std::string& rel, const parquet::RecordBatch& rows,
-                             const parquet::WriterOptions& options) {
-  SLUICE_RETURN_IF_ERROR(common::CreateDirectories(fs::path(lake.Abs(rel)).parent_path().string()));
-  SLUICE_ASSIGN_OR_RETURN(auto out, common::AtomicFileOutputStream::Open(lake.Abs(rel), true));
-  SLUICE_ASSIGN_OR_RETURN(auto writer, parquet::FileWriter::Open(out.get(), rows.schema, options));
-  SLUICE_RETURN_IF_ERROR(writer->Write(rows));
-  SLUICE_RETURN_IF_ERROR(writer->Close());
-  SLUICE_RETURN_IF_ERROR(out->Close());
-  std::error_code ec;
-  return static_cast<int64_t>(fs::file_size(lake.Abs(rel), ec));
-}
-
-// The pending list: every file a run may create, recorded before it creates them.
-Status WritePending(const Lake& lake, const std::string& run_id, const std::vector<std::string>& rel_paths) {
-  std::string text;
-  for (const std::string& p : rel_paths) text += p + "\n";
-  return common::WriteFileAtomically(lake.Pending(run_id), text);
-}
-
-Status RecoverLocked(const JobEnvironment& env, const Lake& lake) {
-  std::error_code ec;
-  std::string staging = lake.Meta() + "/staging";
-  for (const auto& entry : fs::directory_iterator(staging, ec)) {
-    std::string name = entry.path().filename().string();
-    if (name.size() < 9 || name.substr(name.size() - 8) != ".pending") continue;
-    std::string run_id = name.substr(0, name.size() - 8);
-    std::string status;
-    {
-      SLUICE_ASSIGN_OR_RETURN(auto tx, env.catalog->Begin(catalog::TxMode::kRead));
-      SLUICE_ASSIGN_OR_RETURN(auto row, tx->QueryOne("SELECT status FROM job_runs WHERE run_id = $1", {run_id}));
-      if (row) status = row->Text(0);
-    }
-    if (status != "SUCCEEDED") {
-      // Never published: remove what it wrote (silver files and its key index).
-      SLUICE_ASSIGN_OR_RETURN(std::string text, common::ReadFileToString(entry.path().string()));
-      size_t start = 0;
-      while (start < text.size()) {
-        size_t nl = text.find('\n', start);
-        std::string rel = text.substr(start, nl - start);
-        start = nl == std::string::npos ? text.size() : nl + 1;
-        if (!rel.empty()) SLUICE_RETURN_IF_ERROR(RemoveFileIfExists(lake.Abs(rel)));
-      }
-      if (status == "RUNNING") {
-        SLUICE_ASSIGN_OR_RETURN(auto tx, env.catalog->Begin(catalog::TxMode::kWrite));
-        SLUICE_RETURN_IF_ERROR(tx->Execute(
-            "UPDATE job_runs SET status = 'FAILED', finished_at = $2, error = $3 WHERE run_id = $1",
-            {run_id, NowText(*env.clock),
-             std::string("the run was interrupted (its process died); its output was rolled back")}));
-        SLUICE_RETURN_IF_ERROR(tx->Commit());
-      }
-    }
-    SLUICE_RETURN_IF_ERROR(RemoveFileIfExists(entry.path().string()));
-  }
-  // Files superseded by a published run that a crash left on disk.
-  std::vector<std::pair<int64_t, std::string>> deleted;
-  {
-    SLUICE_ASSIGN_OR_RETURN(auto tx, env.catalog->Begin(catalog::TxMode::kRead));
-    SLUICE_ASSIGN_OR_RETURN(auto rows, tx->Query(
-        "SELECT file_id, path FROM dataset_files WHERE dataset = $1 AND state = 'deleted'",
-        {lake.dataset}));
-    for (const auto& r : rows) deleted.emplace_back(r.Int(0), r.Text(1));
-  }
-  if (!deleted.empty()) {
-    for (const auto& [id, rel] : deleted) SLUICE_RETURN_IF_ERROR(RemoveFileIfExists(lake.Abs(rel)));
-    SLUICE_ASSIGN_OR_RETURN(auto tx, env.catalog->Begin(catalog::TxMode::kWrite));
-    SLUICE_RETURN_IF_ERROR(tx->Execute(
-        "UPDATE dataset_files SET state = 'removed' WHERE dataset = $1 AND state = 'deleted'",
-        {lake.dataset}));
-    SLUICE_RETURN_IF_ERROR(tx->Commit());
-  }
-  // Key index files other than the current one.
-  std::string current;
-  {
-    SLUICE_ASSIGN_OR_RETURN(auto tx, env.catalog->Begin(catalog::TxMode::kRead));
-    SLUICE_ASSIGN_OR_RETURN(auto row, tx->QueryOne("SELECT path FROM dataset_key_indexes WHERE dataset = $1", {lake.dataset}));
-    if (row) current = row->Text(0);
-  }
-  for (const auto& entry : fs::directory_iterator(lake.Meta(), ec)) {
-    std::string name = entry.path().filename().string();
-    if (name.rfind("keys-", 0) != 0) continue;
-    std::string rel = "_sluice/" + lake.dataset + "/" + name;
-    if (rel != current) SLUICE_RETURN_IF_ERROR(RemoveFileIfExists(entry.path().string()));
-  }
-  return Status::OK();
-}
-
-// The bronze copy of an object: its bytes as received, zstd-compressed (independent 4 MiB
-// frames) unless already compressed (gzip/zstd by suffix, and Parquet). Bytes arrive through
-// Add() — as the run reads them (TeeInputStream), so the object is read once — and may be
-// compressed on a background thread. When the source has a plain MD5 ETag to verify, the
-// bytes must match it: the object changed while it was read otherwise.
-class BronzeWriter {
- public:
-  static Result<std::unique_ptr<BronzeWriter>> Open(const Lake& lake, const std::string& run_id,
-                                                    const SourceObject& source, bool background) {
-    std::unique_ptr<BronzeWriter> w(new BronzeWriter);
-    std::string name = fs::path(source.key).filename().string();
-    if (name.empty()) name = "object";
-    bool compressed = CompressionFromName(name) != Compression::kNone ||
-                      (name.size() >= 8 && name.substr(name.size() - 8) == ".parquet");
-    w->rel_ = "bronze/" + lake.dataset + "/" + run_id + "/" + name + (compressed ? "" : ".zst");
-    w->uri_ = source.uri;
-    SLUICE_RETURN_IF_ERROR(common::CreateDirectories(fs::path(lake.Abs(w->rel_)).parent_path().string()));
-    SLUICE_ASSIGN_OR_RETURN(w->out_, common::AtomicFileOutputStream::Open(lake.Abs(w->rel_), true));
-    if (!compressed) {
-      SLUICE_ASSIGN_OR_RETURN(w->codec_, parquet::MakeCodec(parquet::CompressionCodec::kZstd, 1));
-    }
-    std::string etag = source.etag;
-    if (etag.size() >= 2 && etag.front() == '"') etag = etag.substr(1, etag.size() - 2);
-    if (source.verify_etag && etag.size() == 32) {
-      w->etag_ = etag;
-      w->md5_ = std::make_unique<common::Hasher>(common::HashAlgorithm::kMd5);
-    }
-    if (background) w->thread_ = std::thread([p = w.get()] { p->Work(); });
-    return w;
-  }
-
-  ~BronzeWriter() {
-    if (thread_.joinable()) {
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        closing_ = true;
-      }
-      cv_.notify_all();
-      thread_.join();
-    }
-  }
-
-  Status Add(const char* data, size_t n) {
-    while (n > 0) {
-      size_t take = std::min(n, kFrame - pending_.size());
-      pending_.append(data, take);
-      data += take;
-      n -= take;
-      if (pending_.size() == kFrame) SLUICE_RETURN_IF_ERROR(Submit());
-    }
-    return Status::OK();
-  }
-
-  // Writes what is left, checks the ETag and makes the copy durable.
-  Status Finish() {
-    if (!pending_.empty()) SLUICE_RETURN_IF_ERROR(Submit());
-    if (thread_.joinable()) {
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        closing_ = true;
-      }
-      cv_.notify_all();
-      thread_.join();
-    }
-    SLUICE_RETURN_IF_ERROR(error_);
-    if (md5_) {
-      std::string actual = md5_->FinishHex();
-      if (actual != etag_) {
-        return Status::Aborted(uri_ + " changed while it was read (ETag " + etag_ + ", read " + actual + ")");
-      }
-    }
-    return out_->Close();
-  }
-
-  const std::string& rel() const { return rel_; }
-  int64_t bytes() const { return bytes_; }
-
- private:
-  static constexpr size_t kFrame = 4 << 20;
-  BronzeWriter() = default;
-
-  Status Submit() {
-    if (!thread_.joinable()) {
-      Status st = Write(pending_);
-      pending_.clear();
-      return st;
-    }
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return queue_.size() < 2 || !error_.ok(); });
-    SLUICE_RETURN_IF_ERROR(error_);
-    queue_.push_back(std::move(pending_));
-    pending_ = std::string();
-    pending_.reserve(kFrame);
-    cv_.notify_all();
-    return Status::OK();
-  }
-
-  void Work() {
-    while (true) {
-      std::string buf;
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return closing_ || !queue_.empty(); });
-        if (queue_.empty()) return;
-        buf = std::move(queue_.front());
-        queue_.pop_front();
-      }
-      cv_.notify_all();
-      Status st = Write(buf);
-      if (!st.ok()) {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (error_.ok()) error_ = st;
-        cv_.notify_all();
-      }
-    }
-  }
-
-  Status Write(const std::string& buf) {
-    if (md5_) md5_->Update(buf.data(), buf.size());
-    if (!codec_) {
-      bytes_ += static_cast<int64_t>(buf.size());
-      return out_->Write(buf.data(), buf.size());
-    }
-    frame_.clear();
-    SLUICE_RETURN_IF_ERROR(codec_->Compress(buf, &frame_));
-    bytes_ += static_cast<int64_t>(frame_.size());
-    return out_->Write(frame_.data(), frame_.size());
-  }
-
-  std::string rel_;
-  std::string uri_;
-  std::unique_ptr<common::AtomicFileOutputStream> out_;
-  std::unique_ptr<parquet::Codec> codec_;
-  std::unique_ptr<common::Hasher> md5_;
-  std::string etag_;
-  std::string pending_;
-  std::string frame_;
-  int64_t bytes_ = 0;
-  std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::string> queue_;
-  bool closing_ = false;
-  Status error_;
-};
-
-// Passes a stream's bytes through, giving each to the bronze writer too.
-class TeeInputStream final : public common::InputStream {
- public:
-  TeeInputStream(std::unique_ptr<common::InputStream> in, BronzeWriter* bronze)
-      : in_(std::move(in)), bronze_(bronze) {}
-  Result<size_t> Read(void* out, size_t size) override {
-    SLUICE_ASSIGN_OR_RETURN(size_t n, in_->Read(out, size));
-    if (n > 0) SLUICE_RETURN_IF_ERROR(bronze_->Add(static_cast<const char*>(out), n));
-    return n;
-  }
-  // Reads the rest of the stream into bronze.
-  Status Drain() {
-    std::string buf(1 << 20, '\0');
-    while (true) {
-      SLUICE_ASSIGN_OR_RETURN(size_t n, Read(buf.data(), buf.size()));
-      if (n == 0) return Status::OK();
-    }
-  }
-
- private:
-  std::unique_ptr<common::InputStream> in_;
-  BronzeWriter* bronze_;
-};
-
-// Copies the whole object into bronze (Parquet sources, which are read from the copy).
-Status CopyToBronze(const SourceObject& source, BronzeWriter* bronze) {
-  SLUICE_ASSIGN_OR_RETURN(auto in, source.open());
-  std::string buf(1 << 20, '\0');
-  while (true) {
-    SLUICE_ASSIGN_OR_RETURN(size_t n, in->Read(buf.data(), buf.size()));
-    if (n == 0) break;
-    SLUICE_RETURN_IF_ERROR(bronze->Add(buf.data(), n));
-  }
-  return bronze->Finish();
-}
-
-// ---------------------------------------------------------------------------------------
-// Quarantine
-
-std::string Base64(std::string_view bytes) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    uint32_t v = (uint32_t{static_cast<unsigned char>(bytes[i])} << 16) |
-                 (uint32_t{static_cast<unsigned char>(bytes[i + 1])} << 8) |
-                 static_cast<unsigned char>(bytes[i + 2]);
-    for (int k = 18; k >= 0; k -= 6) out.push_back(kAlphabet[(v >> k) & 63]);
-  }
-  if (i < bytes.size()) {
-    uint32_t v = uint32_t{static_cast<unsigned char>(bytes[i])} << 16;
-    if (i + 1 < bytes.size()) v |= uint32_t{static_cast<unsigned char>(bytes[i + 1])} << 8;
-    out.push_back(kAlphabet[(v >> 18) & 63]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-    out.push_back(i + 1 < bytes.size() ? kAlphabet[(v >> 6) & 63] : '=');
-    out.push_back('=');
-  }
-  return out;
-}
-
-struct QuarantineSink {
-  std::string rel_path;
-  std::unique_ptr<common::AtomicFileOutputStream> out;
-  std::string buffer;
-  int64_t rows = 0;
-  int64_t bytes = 0;
-  std::map<std::string, int64_t> by_rule;    // every failure
-  std::map<std::string, int64_t> by_column;
-  std::vector<std::pair<int64_t, std::string>> pending;  // (line, JSON) of the current batch
-
-  struct Failure {
-    std::string column;
-    std::string rule;
-    std::string reason;
-  };
-
-  // Queues one quarantined row; rows are written in line order by EndBatch().
-  void Add(const std::string& source_uri, const std::string& run_id, int64_t line,
-           std::string_view raw, const std::vector<Failure>& failures) {
-    json::object o;
-    o["run_id"] = run_id;
-    o["source"] = source_uri;
-    o["line"] = line;
-    o["column"] = failures.front().column.empty() ? json::value(nullptr) : json::value(failures.front().column);
-    o["rule"] = failures.front().rule;
-    o["reason"] = failures.front().reason;
-    if (failures.size() > 1) {
-      json::array all;
-      for (const Failure& f : failures) {
-        all.push_back(json::object{{"column", f.column.empty() ? json::value(nullptr) : json::value(f.column)},
-                                   {"rule", f.rule},
-                                   {"reason", f.reason}});
-      }
-      o["failures"] = std::move(all);
-    }
-    if (FindInvalidUtf8(raw) == std::string_view::npos) {
-      o["raw"] = std::string(raw);
-    } else {
-      // JSON text must be UTF-8: show the text with U+FFFD, and keep the exact bytes.
-      o["raw"] = ToUtf8Lossy(raw);
-      o["raw_base64"] = Base64(raw);
-    }
-    pending.emplace_back(line, common::SerializeJson(o));
-    ++rows;
-    for (const Failure& f : failures) {
-      ++by_rule[f.rule];
-      if (!f.column.empty()) ++by_column[f.column];
-    }
-  }
-
-  // Writes the queued rows, ordered by line.
-  Status EndBatch() {
-    std::stable_sort(pending.begin(), pending.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (const auto& [line, text] : pending) {
-      buffer += text;
-      buffer.push_back('\n');
-    }
-    pending.clear();
-    if (buffer.size() >= (1 << 20)) return Flush();
-    return Status::OK();
-  }
-
-  Status Flush() {
-    if (buffer.empty()) return Status::OK();
-    SLUICE_RETURN_IF_ERROR(out->Write(buffer.data(), buffer.size()));
-    bytes += static_cast<int64_t>(buffer.size());
-    buffer.clear();
-    return Status::OK();
-  }
-};
 
 // ---------------------------------------------------------------------------------------
 // Type inference for sources without a mapping
@@ -701,7 +307,8 @@ struct Chunk {
   RecordBatch rows;  // the dataset schema (partition columns included)
   std::vector<int32_t> partition;
   std::vector<uint8_t> dropped;
-  std::vector<int64_t> ordinal;  // while spilling: the row's ordinal among its partition's spilled rows
+  std::vector<int64_t>
+      ordinal;        // while spilling: the row's ordinal among its partition's spilled rows
   int64_t bytes = 0;  // approximate memory of `rows`
 };
 
@@ -725,8 +332,8 @@ struct ParsedBatch {
 };
 
 struct Partition {
-  std::string path;  // "order_date=2026-11-27" (several columns joined by '/'); "" unpartitioned
-  int64_t rows = 0;  // rows kept (after dedupe)
+  std::string path;    // "order_date=2026-11-27" (several columns joined by '/'); "" unpartitioned
+  int64_t rows = 0;    // rows kept (after dedupe)
   RecordBatch values;  // one row holding the partition's values (every column of the schema)
   // When the run's rows outgrow the memory budget they are written ("spilled") to files of
   // their partitions while the object is still being read, one complete file per partition
@@ -774,14 +381,17 @@ struct PlannedFile {
   bool spilled = false;        // new rows: a spill file (written already)
   int64_t first_ordinal = 0;   // spilled: the ordinals of its rows in the partition
   int64_t ordinal_end = 0;
-  std::string rewrite_rel;     // spilled: where the file goes without its dropped rows
-  int64_t file_id = 0;         // assigned at commit
+  std::string rewrite_rel;  // spilled: where the file goes without its dropped rows
+  int64_t file_id = 0;      // assigned at commit
 };
 
 class JobRun {
  public:
   JobRun(const CompiledJob& job, const SourceObject& source, const JobEnvironment& env)
-      : job_(job), spec_(job.spec), source_(source), env_(env),
+      : job_(job),
+        spec_(job.spec),
+        source_(source),
+        env_(env),
         lake_{env.lake_dir, job.spec.dataset} {}
 
   Result<RunOutcome> Run(const RunOptions& options);
@@ -863,10 +473,10 @@ class JobRun {
   // Key → newest row: a ≥ 0: chunk a, row b; a = -1: lost to silver; a ≤ -2: spilled, in
   // partition -(a + 2) with ordinal b.
   KeyTable winners_;
-  std::vector<SilverFile> replaced_same_source_;        // earlier output of this object
+  std::vector<SilverFile> replaced_same_source_;         // earlier output of this object
   std::map<int64_t, SilverFile> silver_files_;           // live files of the dataset by id
   std::map<int64_t, std::set<std::string>> superseded_;  // silver file → keys now newer here
-  std::optional<KeyTable> index_;  // the dataset's key index: a = file id
+  std::optional<KeyTable> index_;                        // the dataset's key index: a = file id
   std::string index_path_;
   std::vector<PlannedFile> planned_;
   std::vector<std::vector<const PlannedFile*>> files_by_partition_;  // new rows' files (Commit)
@@ -895,14 +505,16 @@ Status JobRun::ReadAll() {
     if (spec_.compression == "auto") {
       SLUICE_ASSIGN_OR_RETURN(in, OpenMaybeCompressed(std::move(raw), name));
     } else {
-      Compression c = spec_.compression == "gzip" ? Compression::kGzip
-                      : spec_.compression == "zstd" ? Compression::kZstd : Compression::kNone;
+      Compression c = spec_.compression == "gzip"   ? Compression::kGzip
+                      : spec_.compression == "zstd" ? Compression::kZstd
+                                                    : Compression::kNone;
       SLUICE_ASSIGN_OR_RETURN(in, OpenDecompressed(std::move(raw), c, name));
     }
     std::vector<std::string> paths;
     if (spec_.format == SourceFormat::kJsonl && !spec_.mapping.empty()) {
       for (const ColumnMapping& m : spec_.mapping) {
-        if (std::find(paths.begin(), paths.end(), m.source) == paths.end()) paths.push_back(m.source);
+        if (std::find(paths.begin(), paths.end(), m.source) == paths.end())
+          paths.push_back(m.source);
       }
       for (const std::string& p : spec_.jsonl_paths) {
         if (std::find(paths.begin(), paths.end(), p) == paths.end()) paths.push_back(p);
@@ -987,8 +599,9 @@ Status JobRun::ReadAll() {
         size_t si = static_cast<size_t>(source_index[c]);
         if (si >= rec.fields.size() || rec.nulls[si]) {
           if (!col.mapping.nullable) {
-            row_failures.push_back({col.mapping.target, "not_null",
-                                    "\"" + col.mapping.target + "\" is null but the column is not nullable"});
+            row_failures.push_back(
+                {col.mapping.target, "not_null",
+                 "\"" + col.mapping.target + "\" is null but the column is not nullable"});
           }
           out.AppendNull();
         } else if (!col.caster->Append(rec.fields[si], &out, &reason)) {
@@ -1085,7 +698,8 @@ Status JobRun::ReadAll() {
     // threshold that the data misses.
     const Rule& rule = plan_.row_rules.rules[i];
     if (row_report.rules[i].outcome == Outcome::kFail && rule.has_threshold) {
-      MarkFailed("quality rule failed: " + row_report.rules[i].rule + ": " + row_report.rules[i].reason);
+      MarkFailed("quality rule failed: " + row_report.rules[i].rule + ": " +
+                 row_report.rules[i].reason);
     }
   }
   return Status::OK();
@@ -1111,8 +725,9 @@ Status JobRun::ProcessBatch(ParsedBatch* parsed, RuleEvaluator* row_eval) {
     ColumnVector out = ColumnVector::Make(plan_.derived[d].type());
     std::vector<RowError> errors;
     RecordBatch view;
-    view.schema.fields.assign(plan_.schema.fields.begin(),
-                              plan_.schema.fields.begin() + static_cast<long>(plan_.mapped_schema.fields.size() + d));
+    view.schema.fields.assign(
+        plan_.schema.fields.begin(),
+        plan_.schema.fields.begin() + static_cast<long>(plan_.mapped_schema.fields.size() + d));
     view.columns = std::move(full.columns);
     view.num_rows = n;
     SLUICE_RETURN_IF_ERROR(plan_.derived[d].Evaluate(view, &out, &errors));
@@ -1160,7 +775,8 @@ Status JobRun::ProcessBatch(ParsedBatch* parsed, RuleEvaluator* row_eval) {
       for (auto& [row, fs] : by_row) {
         pass[static_cast<size_t>(row)] = 0;
         int64_t in_full = origin.empty() ? row : origin[static_cast<size_t>(row)];
-        quarantine_.Add(source_.uri, run_id_, (*lines)[static_cast<size_t>(in_full)], raw_of(in_full), fs);
+        quarantine_.Add(source_.uri, run_id_, (*lines)[static_cast<size_t>(in_full)],
+                        raw_of(in_full), fs);
         ++counts_.quarantined;
       }
       if (!by_row.empty()) clean = FilterRows(clean, pass);
@@ -1188,7 +804,8 @@ Status JobRun::Accept(RecordBatch batch) {
     int p = 0;
     if (!plan_.partition_cols.empty()) {
       part_key.clear();
-      for (int c : plan_.partition_cols) AppendOrderedKey(batch.columns[static_cast<size_t>(c)], r, &part_key);
+      for (int c : plan_.partition_cols)
+        AppendOrderedKey(batch.columns[static_cast<size_t>(c)], r, &part_key);
       if (last >= 0 && part_key == last_key) {
         p = last;
       } else {
@@ -1221,7 +838,8 @@ Status JobRun::Accept(RecordBatch batch) {
     key.clear();
     for (int c : plan_.key_cols) AppendOrderedKey(batch.columns[static_cast<size_t>(c)], r, &key);
     order.clear();
-    if (plan_.order_col >= 0) AppendOrderedKey(batch.columns[static_cast<size_t>(plan_.order_col)], r, &order);
+    if (plan_.order_col >= 0)
+      AppendOrderedKey(batch.columns[static_cast<size_t>(plan_.order_col)], r, &order);
     auto [w, inserted] = winners_.FindOrInsert(key);
     if (inserted) {
       winners_.SetOrder(w, order);
@@ -1272,7 +890,8 @@ int64_t JobRun::WinnerFile(const KeyTable::Entry& w) const {
     ordinal = w.b;
   }
   for (const PlannedFile* f : files_by_partition_[static_cast<size_t>(partition)]) {
-    if (ordinal < 0 ? !f->spilled : (f->spilled && ordinal >= f->first_ordinal && ordinal < f->ordinal_end)) {
+    if (ordinal < 0 ? !f->spilled
+                    : (f->spilled && ordinal >= f->first_ordinal && ordinal < f->ordinal_end)) {
       return f->file_id;
     }
   }
@@ -1289,7 +908,8 @@ Result<RecordBatch> JobRun::Stored(RecordBatch rows) const {
     SLUICE_ASSIGN_OR_RETURN(rows, ConformBatch(rows, write_schema_));
   }
   std::vector<int> drop;  // partition columns, by position in the written schema
-  for (int c : plan_.partition_cols) drop.push_back(rows.schema.IndexOf(plan_.schema.fields[static_cast<size_t>(c)].name));
+  for (int c : plan_.partition_cols)
+    drop.push_back(rows.schema.IndexOf(plan_.schema.fields[static_cast<size_t>(c)].name));
   std::sort(drop.begin(), drop.end());
   return DropColumns(std::move(rows), drop);
 }
@@ -1301,8 +921,9 @@ Status JobRun::Spill() {
     if (rows.num_rows == 0) continue;
     SLUICE_ASSIGN_OR_RETURN(RecordBatch stored, Stored(std::move(rows)));
     Partition::SpillFile file;
-    file.rel = "silver/" + spec_.dataset + (part.path.empty() ? "" : "/" + part.path) + "/part-" + run_id_ +
-               "-s" + std::to_string(p) + "-" + std::to_string(part.spill_files.size()) + ".parquet";
+    file.rel = "silver/" + spec_.dataset + (part.path.empty() ? "" : "/" + part.path) + "/part-" +
+               run_id_ + "-s" + std::to_string(p) + "-" + std::to_string(part.spill_files.size()) +
+               ".parquet";
     file.first_ordinal = part.spilled;
     file.rows = stored.num_rows;
     SLUICE_RETURN_IF_ERROR(AddPending(file.rel));
@@ -1351,7 +972,8 @@ RecordBatch JobRun::GatherPartition(int partition, int64_t first_ordinal) {
   for (Chunk& chunk : chunks_) {
     rows.clear();
     for (size_t r = 0; r < chunk.partition.size(); ++r) {
-      if (chunk.partition[r] == partition && !chunk.dropped[r]) rows.push_back(static_cast<int64_t>(r));
+      if (chunk.partition[r] == partition && !chunk.dropped[r])
+        rows.push_back(static_cast<int64_t>(r));
     }
     if (rows.empty()) continue;
     if (chunk.ordinal.empty()) chunk.ordinal.assign(chunk.partition.size(), -1);
@@ -1359,51 +981,6 @@ RecordBatch JobRun::GatherPartition(int partition, int64_t first_ordinal) {
     AppendRows(chunk.rows, rows.data(), rows.size(), &out);
   }
   return out;
-}
-
-// Copies a Parquet file of the lake to `out_rel` without the rows `drop` selects (given the
-// row group's batch, the row in it and the row's ordinal in the file). Returns the rows kept;
-// `removed` counts the others.
-Result<int64_t> RewriteWithout(const Lake& lake, const std::string& in_rel, const std::string& out_rel,
-                               const std::function<bool(const RecordBatch&, int64_t, int64_t)>& drop,
-                               const parquet::WriterOptions& options, int64_t* removed, int64_t* bytes) {
-  SLUICE_ASSIGN_OR_RETURN(auto reader, parquet::FileReader::OpenFile(lake.Abs(in_rel)));
-  SLUICE_RETURN_IF_ERROR(common::CreateDirectories(fs::path(lake.Abs(out_rel)).parent_path().string()));
-  SLUICE_ASSIGN_OR_RETURN(auto out, common::AtomicFileOutputStream::Open(lake.Abs(out_rel), true));
-  SLUICE_ASSIGN_OR_RETURN(auto writer, parquet::FileWriter::Open(out.get(), reader->schema(), options));
-  int64_t kept = 0;
-  int64_t ordinal = 0;
-  for (int g = 0; g < reader->num_row_groups(); ++g) {
-    SLUICE_ASSIGN_OR_RETURN(RecordBatch batch, reader->ReadRowGroup(g, {}));
-    std::vector<uint8_t> keep(static_cast<size_t>(batch.num_rows), 1);
-    for (int64_t r = 0; r < batch.num_rows; ++r, ++ordinal) {
-      if (drop(batch, r, ordinal)) {
-        keep[static_cast<size_t>(r)] = 0;
-        ++*removed;
-      }
-    }
-    RecordBatch kept_rows = FilterRows(batch, keep);
-    kept += kept_rows.num_rows;
-    SLUICE_RETURN_IF_ERROR(writer->Write(kept_rows));
-  }
-  SLUICE_RETURN_IF_ERROR(writer->Close());
-  SLUICE_RETURN_IF_ERROR(out->Close());
-  std::error_code ec;
-  *bytes = static_cast<int64_t>(fs::file_size(lake.Abs(out_rel), ec));
-  return kept;
-}
-
-// Drops rows whose dedupe key is in `keys`.
-std::function<bool(const RecordBatch&, int64_t, int64_t)> DropKeys(const std::vector<std::string>& key_names,
-                                                                    const std::set<std::string>& keys) {
-  return [&key_names, &keys, key = std::string()](const RecordBatch& batch, int64_t r, int64_t) mutable {
-    key.clear();
-    for (const std::string& k : key_names) {
-      int idx = batch.schema.IndexOf(k);
-      if (idx >= 0) AppendOrderedKey(batch.columns[static_cast<size_t>(idx)], r, &key);
-    }
-    return keys.count(key) > 0;
-  };
 }
 
 Status JobRun::WriteFiles() {
@@ -1427,12 +1004,14 @@ Status JobRun::WriteFiles() {
       f.bytes = sf.bytes;
       auto drop = part.spill_drops.lower_bound(sf.first_ordinal);
       if (drop != part.spill_drops.end() && *drop < sf.first_ordinal + sf.rows) {
-        rewrites.push_back(dir + "/part-" + run_id_ + "-d" + std::to_string(p) + "-" + std::to_string(k) + ".parquet");
+        rewrites.push_back(dir + "/part-" + run_id_ + "-d" + std::to_string(p) + "-" +
+                           std::to_string(k) + ".parquet");
         f.rewrite_rel = rewrites.back();
       }
       planned_.push_back(std::move(f));
     }
-    if (part.rows <= part.spilled - static_cast<int64_t>(part.spill_drops.size())) continue;  // nothing left in memory
+    if (part.rows <= part.spilled - static_cast<int64_t>(part.spill_drops.size()))
+      continue;  // nothing left in memory
     PlannedFile f;
     f.partition = part.path;
     f.source = source_.uri;
@@ -1455,33 +1034,38 @@ Status JobRun::WriteFiles() {
     if (!f.spilled) pending_.push_back(f.rel_path);
   }
   for (const std::string& r : rewrites) pending_.push_back(r);
-  new_index_rel_ = plan_.key_cols.empty() ? "" : "_sluice/" + spec_.dataset + "/keys-" + run_id_ + ".idx";
+  new_index_rel_ =
+      plan_.key_cols.empty() ? "" : "_sluice/" + spec_.dataset + "/keys-" + run_id_ + ".idx";
   if (!new_index_rel_.empty()) pending_.push_back(new_index_rel_);
   SLUICE_RETURN_IF_ERROR(WritePending(lake_, run_id_, pending_));
 
   std::vector<std::string> key_names;
-  for (int c : plan_.key_cols) key_names.push_back(plan_.schema.fields[static_cast<size_t>(c)].name);
+  for (int c : plan_.key_cols)
+    key_names.push_back(plan_.schema.fields[static_cast<size_t>(c)].name);
 
   // One file: a rewrite of a superseded silver file, or a partition's gathered rows.
   auto write_one = [&](PlannedFile& f, RecordBatch rows) -> Status {
     if (f.replaces_file != 0) {
       int64_t removed = 0;
-      SLUICE_ASSIGN_OR_RETURN(f.rows, RewriteWithout(lake_, silver_files_.at(f.replaces_file).path, f.rel_path,
-                                                     DropKeys(key_names, superseded_.at(f.replaces_file)),
-                                                     job_.writer, &removed, &f.bytes));
+      SLUICE_ASSIGN_OR_RETURN(
+          f.rows, RewriteWithout(lake_, silver_files_.at(f.replaces_file).path, f.rel_path,
+                                 DropKeys(key_names, superseded_.at(f.replaces_file)), job_.writer,
+                                 &removed, &f.bytes));
       f.replaced_rows = removed;
       return Status::OK();
     }
     if (f.spilled) {
       if (f.rewrite_rel.empty()) return Status::OK();
-      const std::set<int64_t>& drops = partitions_[static_cast<size_t>(f.partition_index)].spill_drops;
+      const std::set<int64_t>& drops =
+          partitions_[static_cast<size_t>(f.partition_index)].spill_drops;
       const int64_t first = f.first_ordinal;
       int64_t removed = 0;
-      SLUICE_ASSIGN_OR_RETURN(f.rows, RewriteWithout(lake_, f.rel_path, f.rewrite_rel,
-                                                     [&drops, first](const RecordBatch&, int64_t, int64_t i) {
-                                                       return drops.count(first + i) > 0;
-                                                     },
-                                                     job_.writer, &removed, &f.bytes));
+      SLUICE_ASSIGN_OR_RETURN(f.rows, RewriteWithout(
+                                          lake_, f.rel_path, f.rewrite_rel,
+                                          [&drops, first](const RecordBatch&, int64_t, int64_t i) {
+                                            return drops.count(first + i) > 0;
+                                          },
+                                          job_.writer, &removed, &f.bytes));
       SLUICE_RETURN_IF_ERROR(RemoveFileIfExists(lake_.Abs(f.rel_path)));
       f.rel_path = f.rewrite_rel;
       if (f.rows == 0) SLUICE_RETURN_IF_ERROR(RemoveFileIfExists(lake_.Abs(f.rel_path)));
@@ -1546,7 +1130,8 @@ Status JobRun::WriteFiles() {
         continue;
       }
       std::unique_lock<std::mutex> lock(mu);
-      cv.wait(lock, [&] { return queue.size() < static_cast<size_t>(workers) || !first_error.ok(); });
+      cv.wait(lock,
+              [&] { return queue.size() < static_cast<size_t>(workers) || !first_error.ok(); });
       if (!first_error.ok()) break;
       queue.push_back(Job{&f, std::move(rows)});
       cv.notify_all();
@@ -1561,7 +1146,8 @@ Status JobRun::WriteFiles() {
   for (std::thread& t : pool) t.join();
   SLUICE_RETURN_IF_ERROR(produced);
   SLUICE_RETURN_IF_ERROR(first_error);
-  for (Chunk& chunk : chunks_) chunk.rows = RecordBatch();  // written; the partitions stay for the index
+  for (Chunk& chunk : chunks_)
+    chunk.rows = RecordBatch();  // written; the partitions stay for the index
 
   // Dataset-level rules see exactly the rows being published.
   std::optional<RuleEvaluator> readback;
@@ -1584,7 +1170,8 @@ Status JobRun::WriteFiles() {
           } else {
             rows.schema.fields.push_back(field);
             ColumnVector col = ColumnVector::Make(field.type);
-            for (int64_t r = 0; r < stored.num_rows; ++r) AppendValue(part.values.columns[c], 0, &col);
+            for (int64_t r = 0; r < stored.num_rows; ++r)
+              AppendValue(part.values.columns[c], 0, &col);
             rows.columns.push_back(std::move(col));
           }
         }
@@ -1617,7 +1204,9 @@ Status JobRun::Commit() {
   std::string now = NowText(*env_.clock);
   if (!failed_) {
     if (!changes_.empty() || !current_schema_) {
-      SLUICE_ASSIGN_OR_RETURN(SchemaVersion v, SchemaRegistry::Register(*tx, spec_.dataset, write_schema_, changes_, run_id_, now));
+      SLUICE_ASSIGN_OR_RETURN(
+          SchemaVersion v,
+          SchemaRegistry::Register(*tx, spec_.dataset, write_schema_, changes_, run_id_, now));
       schema_version_ = v.version;
     } else {
       schema_version_ = current_schema_->version;
@@ -1625,18 +1214,22 @@ Status JobRun::Commit() {
     for (PlannedFile& f : planned_) {
       if (f.rows == 0 && f.replaces_file == 0) continue;  // every row lost to a duplicate
       int64_t version = f.schema_version != 0 ? f.schema_version : schema_version_;
-      SLUICE_ASSIGN_OR_RETURN(auto rows, tx->Query(
-          "INSERT INTO dataset_files (dataset, layer, path, partition_path, run_id, source, rows, bytes, "
-          "schema_version, state, created_at) VALUES ($1, 'silver', $2, $3, $4, $5, $6, $7, $8, 'live', $9) "
-          "RETURNING file_id",
-          {spec_.dataset, f.rel_path, f.partition, run_id_, f.source, f.rows, f.bytes, version, now}));
+      SLUICE_ASSIGN_OR_RETURN(
+          auto rows, tx->Query("INSERT INTO dataset_files (dataset, layer, path, partition_path, "
+                               "run_id, source, rows, bytes, "
+                               "schema_version, state, created_at) VALUES ($1, 'silver', $2, $3, "
+                               "$4, $5, $6, $7, $8, 'live', $9) "
+                               "RETURNING file_id",
+                               {spec_.dataset, f.rel_path, f.partition, run_id_, f.source, f.rows,
+                                f.bytes, version, now}));
       f.file_id = rows.at(0).Int(0);
     }
     std::set<int64_t> gone;
     for (const SilverFile& f : replaced_same_source_) gone.insert(f.file_id);
     for (const auto& [id, keys] : superseded_) gone.insert(id);
     for (int64_t id : gone) {
-      SLUICE_RETURN_IF_ERROR(tx->Execute("UPDATE dataset_files SET state = 'deleted' WHERE file_id = $1", {id}));
+      SLUICE_RETURN_IF_ERROR(
+          tx->Execute("UPDATE dataset_files SET state = 'deleted' WHERE file_id = $1", {id}));
     }
     if (!new_index_rel_.empty()) {
       // The new index: surviving old entries (remapped to rewritten files), then this run's
@@ -1649,7 +1242,8 @@ Status JobRun::Commit() {
       }
       files_by_partition_.assign(partitions_.size(), {});
       for (const PlannedFile& f : planned_) {
-        if (f.replaces_file == 0) files_by_partition_[static_cast<size_t>(f.partition_index)].push_back(&f);
+        if (f.replaces_file == 0)
+          files_by_partition_[static_cast<size_t>(f.partition_index)].push_back(&f);
       }
       KeyTable fresh;
       KeyTable* merged = &fresh;
@@ -1677,14 +1271,17 @@ Status JobRun::Commit() {
       new_index_keys_ = static_cast<int64_t>(merged->size());
       SLUICE_RETURN_IF_ERROR(tx->Execute(
           "INSERT INTO dataset_key_indexes (dataset, path, keys, run_id) VALUES ($1, $2, $3, $4) "
-          "ON CONFLICT (dataset) DO UPDATE SET path = excluded.path, keys = excluded.keys, run_id = excluded.run_id",
+          "ON CONFLICT (dataset) DO UPDATE SET path = excluded.path, keys = excluded.keys, run_id "
+          "= excluded.run_id",
           {spec_.dataset, new_index_rel_, new_index_keys_, run_id_}));
     }
     if (spec_.bookmark) {
-      SLUICE_RETURN_IF_ERROR(tx->Execute(
-          "INSERT INTO job_bookmarks (job, bucket, object_key, etag, run_id, processed_at) VALUES ($1, $2, $3, $4, $5, $6) "
-          "ON CONFLICT (job, bucket, object_key, etag) DO UPDATE SET run_id = excluded.run_id, processed_at = excluded.processed_at",
-          {spec_.name, source_.bucket, source_.key, source_.etag, run_id_, now}));
+      SLUICE_RETURN_IF_ERROR(
+          tx->Execute("INSERT INTO job_bookmarks (job, bucket, object_key, etag, run_id, "
+                      "processed_at) VALUES ($1, $2, $3, $4, $5, $6) "
+                      "ON CONFLICT (job, bucket, object_key, etag) DO UPDATE SET run_id = "
+                      "excluded.run_id, processed_at = excluded.processed_at",
+                      {spec_.name, source_.bucket, source_.key, source_.etag, run_id_, now}));
     }
   }
   for (const auto& [layer, rel, bytes, rows] :
@@ -1692,14 +1289,17 @@ Status JobRun::Commit() {
            {"bronze", bronze_rel_, bronze_bytes_, counts_.read},
            {"quarantine", quarantine_.rel_path, quarantine_.bytes, counts_.quarantined}}) {
     if (rel.empty()) continue;
-    SLUICE_RETURN_IF_ERROR(tx->Execute(
-        "INSERT INTO dataset_files (dataset, layer, path, partition_path, run_id, source, rows, bytes, "
-        "schema_version, state, created_at) VALUES ($1, $2, $3, '', $4, $5, $6, $7, NULL, 'live', $8)",
-        {spec_.dataset, layer, rel, run_id_, source_.uri, rows, bytes, now}));
+    SLUICE_RETURN_IF_ERROR(
+        tx->Execute("INSERT INTO dataset_files (dataset, layer, path, partition_path, run_id, "
+                    "source, rows, bytes, "
+                    "schema_version, state, created_at) VALUES ($1, $2, $3, '', $4, $5, $6, $7, "
+                    "NULL, 'live', $8)",
+                    {spec_.dataset, layer, rel, run_id_, source_.uri, rows, bytes, now}));
   }
   json::object report = Report();
   SLUICE_RETURN_IF_ERROR(tx->Execute(
-      "UPDATE job_runs SET status = $2, finished_at = $3, report = $4, error = $5, schema_version = $6 WHERE run_id = $1",
+      "UPDATE job_runs SET status = $2, finished_at = $3, report = $4, error = $5, schema_version "
+      "= $6 WHERE run_id = $1",
       {run_id_, std::string(failed_ ? "FAILED" : "SUCCEEDED"), now, common::SerializeJson(report),
        failed_ ? catalog::SqlValue(error_) : catalog::Null(),
        schema_version_ != 0 ? catalog::SqlValue(schema_version_) : catalog::Null()}));
@@ -1720,14 +1320,16 @@ void JobRun::Cleanup() {
     (void)RemoveFileIfExists(lake_.Abs(rel));
     // Partition directories left empty go too (rmdir fails on a non-empty one).
     for (fs::path dir = fs::path(lake_.Abs(rel)).parent_path();
-         dir.string().size() > lake_.root.size() + 1 && ::rmdir(dir.c_str()) == 0; dir = dir.parent_path()) {
+         dir.string().size() > lake_.root.size() + 1 && ::rmdir(dir.c_str()) == 0;
+         dir = dir.parent_path()) {
     }
   }
   if (!failed_ && (!replaced_same_source_.empty() || !superseded_.empty())) {
     auto tx = env_.catalog->Begin(catalog::TxMode::kWrite);
     if (tx.ok()) {
-      (void)(*tx)->Execute("UPDATE dataset_files SET state = 'removed' WHERE dataset = $1 AND state = 'deleted'",
-                           {spec_.dataset});
+      (void)(*tx)->Execute(
+          "UPDATE dataset_files SET state = 'removed' WHERE dataset = $1 AND state = 'deleted'",
+          {spec_.dataset});
       (void)(*tx)->Commit();
     }
   }
@@ -1766,7 +1368,8 @@ json::object JobRun::Report() const {
     const RuleResult& rr = rule_results_[i];
     json::object o{{"rule", job_.rules.rules[i].ToString()},
                    {"level", rule_levels_[i]},
-                   {"outcome", rule_levels_[i].empty() ? "NOT_EVALUATED" : std::string(OutcomeName(rr.outcome))}};
+                   {"outcome", rule_levels_[i].empty() ? "NOT_EVALUATED"
+                                                       : std::string(OutcomeName(rr.outcome))}};
     if (rr.metric) o["metric"] = *rr.metric;
     if (rule_levels_[i] == "row") o["failed_rows"] = rr.failed_rows;
     if (!rr.reason.empty()) o["reason"] = rr.reason;
@@ -1776,13 +1379,16 @@ json::object JobRun::Report() const {
   json::array parts;
   for (const PlannedFile& f : planned_) {
     if (f.replaces_file != 0) continue;
-    parts.push_back(json::object{{"partition", f.partition}, {"rows", f.rows}, {"file", f.rel_path}});
+    parts.push_back(
+        json::object{{"partition", f.partition}, {"rows", f.rows}, {"file", f.rel_path}});
   }
   r["partitions"] = std::move(parts);
   json::array rewritten;
   for (const PlannedFile& f : planned_) {
     if (f.replaces_file == 0) continue;
-    rewritten.push_back(json::object{{"replaces", silver_files_.at(f.replaces_file).path}, {"file", f.rel_path}, {"rows", f.rows}});
+    rewritten.push_back(json::object{{"replaces", silver_files_.at(f.replaces_file).path},
+                                     {"file", f.rel_path},
+                                     {"rows", f.rows}});
   }
   r["rewritten_files"] = std::move(rewritten);
   json::array changes;
@@ -1810,24 +1416,30 @@ Result<RunOutcome> JobRun::Run(const RunOptions& options) {
 
   if (spec_.bookmark && !options.ignore_bookmark && !source_.etag.empty()) {
     SLUICE_ASSIGN_OR_RETURN(auto tx, env_.catalog->Begin(catalog::TxMode::kRead));
-    SLUICE_ASSIGN_OR_RETURN(auto row, tx->QueryOne(
-        "SELECT run_id FROM job_bookmarks WHERE job = $1 AND bucket = $2 AND object_key = $3 AND etag = $4",
-        {spec_.name, source_.bucket, source_.key, source_.etag}));
+    SLUICE_ASSIGN_OR_RETURN(auto row,
+                            tx->QueryOne("SELECT run_id FROM job_bookmarks WHERE job = $1 AND "
+                                         "bucket = $2 AND object_key = $3 AND etag = $4",
+                                         {spec_.name, source_.bucket, source_.key, source_.etag}));
     if (row) {
       outcome.status = "SKIPPED";
-      outcome.report = json::object{{"job", spec_.name}, {"dataset", spec_.dataset}, {"status", "SKIPPED"},
-                                    {"source", json::object{{"uri", source_.uri}, {"etag", source_.etag}}},
-                                    {"reason", "bookmarked: processed by run " + row->Text(0)}};
+      outcome.report =
+          json::object{{"job", spec_.name},
+                       {"dataset", spec_.dataset},
+                       {"status", "SKIPPED"},
+                       {"source", json::object{{"uri", source_.uri}, {"etag", source_.etag}}},
+                       {"reason", "bookmarked: processed by run " + row->Text(0)}};
       outcome.run_id = row->Text(0);
       return outcome;
     }
   }
   {
     SLUICE_ASSIGN_OR_RETURN(auto tx, env_.catalog->Begin(catalog::TxMode::kWrite));
-    SLUICE_RETURN_IF_ERROR(tx->Execute(
-        "INSERT INTO job_runs (run_id, job, dataset, source_bucket, source_key, source_etag, status, started_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6, 'RUNNING', $7)",
-        {run_id_, spec_.name, spec_.dataset, source_.bucket, source_.key, source_.etag, started_at_}));
+    SLUICE_RETURN_IF_ERROR(
+        tx->Execute("INSERT INTO job_runs (run_id, job, dataset, source_bucket, source_key, "
+                    "source_etag, status, started_at) "
+                    "VALUES ($1, $2, $3, $4, $5, $6, 'RUNNING', $7)",
+                    {run_id_, spec_.name, spec_.dataset, source_.bucket, source_.key, source_.etag,
+                     started_at_}));
     SLUICE_RETURN_IF_ERROR(tx->Commit());
   }
   rule_results_.assign(job_.rules.rules.size(), RuleResult{});
@@ -1846,20 +1458,26 @@ Result<RunOutcome> JobRun::Run(const RunOptions& options) {
     }
     quarantine_.rel_path = "quarantine/" + spec_.dataset + "/" + run_id_ + ".jsonl";
     SLUICE_RETURN_IF_ERROR(common::CreateDirectories(lake_.Dir("quarantine")));
-    SLUICE_ASSIGN_OR_RETURN(quarantine_.out, common::AtomicFileOutputStream::Open(lake_.Abs(quarantine_.rel_path), true));
+    SLUICE_ASSIGN_OR_RETURN(quarantine_.out, common::AtomicFileOutputStream::Open(
+                                                 lake_.Abs(quarantine_.rel_path), true));
 
     {  // The dataset as published: its schema, live files and key index.
       SLUICE_ASSIGN_OR_RETURN(auto tx, env_.catalog->Begin(catalog::TxMode::kRead));
       SLUICE_ASSIGN_OR_RETURN(current_schema_, SchemaRegistry::Latest(*tx, spec_.dataset));
-      SLUICE_ASSIGN_OR_RETURN(auto rows, tx->Query(
-          "SELECT file_id, path, partition_path, source, schema_version FROM dataset_files "
-          "WHERE dataset = $1 AND layer = 'silver' AND state = 'live'", {spec_.dataset}));
+      SLUICE_ASSIGN_OR_RETURN(
+          auto rows,
+          tx->Query(
+              "SELECT file_id, path, partition_path, source, schema_version FROM dataset_files "
+              "WHERE dataset = $1 AND layer = 'silver' AND state = 'live'",
+              {spec_.dataset}));
       for (const auto& r : rows) {
         SilverFile f{r.Int(0), r.Text(1), r.Text(2), r.Text(3), r.Int(4)};
         if (f.source == source_.uri) replaced_same_source_.push_back(f);
         silver_files_.emplace(f.file_id, std::move(f));
       }
-      SLUICE_ASSIGN_OR_RETURN(auto idx, tx->QueryOne("SELECT path FROM dataset_key_indexes WHERE dataset = $1", {spec_.dataset}));
+      SLUICE_ASSIGN_OR_RETURN(
+          auto idx,
+          tx->QueryOne("SELECT path FROM dataset_key_indexes WHERE dataset = $1", {spec_.dataset}));
       if (idx) index_path_ = idx->Text(0);
     }
     if (!index_path_.empty()) {
@@ -1890,8 +1508,8 @@ Result<RunOutcome> JobRun::Run(const RunOptions& options) {
   }
 
   if (failed_) {
-    counts_.withheld = counts_.read - counts_.quarantined - counts_.dup_in_object -
-                       counts_.dup_against_silver;
+    counts_.withheld =
+        counts_.read - counts_.quarantined - counts_.dup_in_object - counts_.dup_against_silver;
     counts_.written = 0;
     if (schema_rejected_ && !bronze_rel_.empty()) {
       // The object stays quarantined as a file when its schema is refused (its rows are not
@@ -1905,11 +1523,11 @@ Result<RunOutcome> JobRun::Run(const RunOptions& options) {
   }
   if (counts_.read != counts_.written + counts_.quarantined + counts_.dup_in_object +
                           counts_.dup_against_silver + counts_.withheld) {
-    MarkFailed("internal error: row accounting does not balance (read " + std::to_string(counts_.read) +
-         ", written " + std::to_string(counts_.written) + ", quarantined " +
-         std::to_string(counts_.quarantined) + ", duplicates " +
-         std::to_string(counts_.dup_in_object + counts_.dup_against_silver) + ", withheld " +
-         std::to_string(counts_.withheld) + ")");
+    MarkFailed("internal error: row accounting does not balance (read " +
+               std::to_string(counts_.read) + ", written " + std::to_string(counts_.written) +
+               ", quarantined " + std::to_string(counts_.quarantined) + ", duplicates " +
+               std::to_string(counts_.dup_in_object + counts_.dup_against_silver) + ", withheld " +
+               std::to_string(counts_.withheld) + ")");
   }
   SLUICE_RETURN_IF_ERROR(Commit());
   Lap("publish");
@@ -1923,8 +1541,8 @@ Result<RunOutcome> JobRun::Run(const RunOptions& options) {
 
 }  // namespace
 
-Result<RunOutcome> RunJob(const CompiledJob& job, const SourceObject& source, const JobEnvironment& env,
-                          const RunOptions& options) {
+Result<RunOutcome> RunJob(const CompiledJob& job, const SourceObject& source,
+                          const JobEnvironment& env, const RunOptions& options) {
   JobEnvironment e = env;
   if (!e.clock) e.clock = common::SystemClock::Default();
   if (!e.catalog) return Status::InvalidArgument("RunJob: no catalog");
@@ -1940,7 +1558,8 @@ Status RecoverDataset(const JobEnvironment& env, const std::string& dataset) {
   return RecoverLocked(e, lake);
 }
 
-Result<int64_t> ResetBookmarks(const JobEnvironment& env, const std::string& job, const std::string& dataset) {
+Result<int64_t> ResetBookmarks(const JobEnvironment& env, const std::string& job,
+                               const std::string& dataset) {
   JobEnvironment e = env;
   if (!e.clock) e.clock = common::SystemClock::Default();
   Lake lake{e.lake_dir, dataset};
@@ -1951,20 +1570,25 @@ Result<int64_t> ResetBookmarks(const JobEnvironment& env, const std::string& job
   int64_t forgotten = 0;
   {
     SLUICE_ASSIGN_OR_RETURN(auto tx, e.catalog->Begin(catalog::TxMode::kWrite));
-    SLUICE_ASSIGN_OR_RETURN(auto bm, tx->Query("SELECT bucket, object_key FROM job_bookmarks WHERE job = $1", {job}));
+    SLUICE_ASSIGN_OR_RETURN(
+        auto bm, tx->Query("SELECT bucket, object_key FROM job_bookmarks WHERE job = $1", {job}));
     forgotten = static_cast<int64_t>(bm.size());
     std::set<int64_t> gone;
     for (const auto& b : bm) {
       std::string uri = b.Text(0).empty() ? b.Text(1) : "s3://" + b.Text(0) + "/" + b.Text(1);
-      SLUICE_ASSIGN_OR_RETURN(auto files, tx->Query(
-          "SELECT file_id FROM dataset_files WHERE dataset = $1 AND layer = 'silver' AND state = 'live' AND source = $2",
-          {dataset, uri}));
+      SLUICE_ASSIGN_OR_RETURN(auto files,
+                              tx->Query("SELECT file_id FROM dataset_files WHERE dataset = $1 AND "
+                                        "layer = 'silver' AND state = 'live' AND source = $2",
+                                        {dataset, uri}));
       for (const auto& f : files) gone.insert(f.Int(0));
     }
     for (int64_t id : gone) {
-      SLUICE_RETURN_IF_ERROR(tx->Execute("UPDATE dataset_files SET state = 'deleted' WHERE file_id = $1", {id}));
+      SLUICE_RETURN_IF_ERROR(
+          tx->Execute("UPDATE dataset_files SET state = 'deleted' WHERE file_id = $1", {id}));
     }
-    SLUICE_ASSIGN_OR_RETURN(auto idx, tx->QueryOne("SELECT path FROM dataset_key_indexes WHERE dataset = $1", {dataset}));
+    SLUICE_ASSIGN_OR_RETURN(
+        auto idx,
+        tx->QueryOne("SELECT path FROM dataset_key_indexes WHERE dataset = $1", {dataset}));
     if (idx && !gone.empty()) {
       old_index = idx->Text(0);
       SLUICE_ASSIGN_OR_RETURN(KeyTable index, KeyTable::Load(lake.Abs(old_index)));
@@ -1978,12 +1602,15 @@ Result<int64_t> ResetBookmarks(const JobEnvironment& env, const std::string& job
       }
       new_index = "_sluice/" + dataset + "/keys-" + common::NewSortableId() + ".idx";
       SLUICE_RETURN_IF_ERROR(kept.Write(lake.Abs(new_index)));
-      SLUICE_RETURN_IF_ERROR(tx->Execute("UPDATE dataset_key_indexes SET path = $2, keys = $3 WHERE dataset = $1",
-                                         {dataset, new_index, static_cast<int64_t>(kept.size())}));
+      SLUICE_RETURN_IF_ERROR(
+          tx->Execute("UPDATE dataset_key_indexes SET path = $2, keys = $3 WHERE dataset = $1",
+                      {dataset, new_index, static_cast<int64_t>(kept.size())}));
     }
-    SLUICE_RETURN_IF_ERROR(tx->Execute(
-        "UPDATE job_runs SET status = 'RESET' WHERE job = $1 AND status = 'SUCCEEDED' AND run_id IN "
-        "(SELECT run_id FROM job_bookmarks WHERE job = $1)", {job}));
+    SLUICE_RETURN_IF_ERROR(
+        tx->Execute("UPDATE job_runs SET status = 'RESET' WHERE job = $1 AND status = 'SUCCEEDED' "
+                    "AND run_id IN "
+                    "(SELECT run_id FROM job_bookmarks WHERE job = $1)",
+                    {job}));
     SLUICE_RETURN_IF_ERROR(tx->Execute("DELETE FROM job_bookmarks WHERE job = $1", {job}));
     SLUICE_RETURN_IF_ERROR(tx->Commit());
   }
@@ -1994,15 +1621,22 @@ Result<int64_t> ResetBookmarks(const JobEnvironment& env, const std::string& job
 
 Result<json::array> ListRuns(catalog::Catalog& catalog, const std::string& job, int limit) {
   SLUICE_ASSIGN_OR_RETURN(auto tx, catalog.Begin(catalog::TxMode::kRead));
-  SLUICE_ASSIGN_OR_RETURN(auto rows, tx->Query(
-      "SELECT run_id, job, dataset, source_bucket, source_key, source_etag, status, started_at, finished_at, "
-      "report, error FROM job_runs WHERE ($1 = '' OR job = $1) ORDER BY started_at DESC, run_id DESC LIMIT $2",
-      {job, static_cast<int64_t>(limit)}));
+  SLUICE_ASSIGN_OR_RETURN(auto rows,
+                          tx->Query("SELECT run_id, job, dataset, source_bucket, source_key, "
+                                    "source_etag, status, started_at, finished_at, "
+                                    "report, error FROM job_runs WHERE ($1 = '' OR job = $1) ORDER "
+                                    "BY started_at DESC, run_id DESC LIMIT $2",
+                                    {job, static_cast<int64_t>(limit)}));
   json::array out;
   for (const auto& r : rows) {
-    json::object o{{"run_id", r.Text(0)}, {"job", r.Text(1)}, {"dataset", r.Text(2)},
-                   {"source", r.Text(3).empty() ? r.Text(4) : "s3://" + r.Text(3) + "/" + r.Text(4)},
-                   {"etag", r.Text(5)}, {"status", r.Text(6)}, {"started_at", r.Text(7)}};
+    json::object o{
+        {"run_id", r.Text(0)},
+        {"job", r.Text(1)},
+        {"dataset", r.Text(2)},
+        {"source", r.Text(3).empty() ? r.Text(4) : "s3://" + r.Text(3) + "/" + r.Text(4)},
+        {"etag", r.Text(5)},
+        {"status", r.Text(6)},
+        {"started_at", r.Text(7)}};
     if (!r.IsNull(8)) o["finished_at"] = r.Text(8);
     if (!r.IsNull(9)) {
       auto report = common::ParseJson(r.Text(9), "report");

@@ -75,10 +75,10 @@ struct SourceObject {
 Result<SourceObject> LocalSource(const std::string& path, bool with_etag);
 
 struct JobEnvironment {
-  catalog::Catalog* catalog = nullptr;  // must outlive the run
-  std::string lake_dir;                 // where bronze/silver/quarantine live
-  int threads = 1;                      // worker threads for parsing and writing
-  const common::Clock* clock = nullptr; // DataFreshness and timestamps (default: system)
+  catalog::Catalog* catalog = nullptr;   // must outlive the run
+  std::string lake_dir;                  // where bronze/silver/quarantine live
+  int threads = 1;                       // worker threads for parsing and writing
+  const common::Clock* clock = nullptr;  // DataFreshness and timestamps (default: system)
   // Rows a run holds in memory before it writes them to their partitions' files ("spills");
   // rows that a later duplicate replaces are then removed by rewriting those files.
   int64_t memory_budget_bytes = int64_t{512} << 20;
@@ -90,8 +90,8 @@ struct RunOptions {
 
 struct RunOutcome {
   std::string run_id;
-  std::string status;  // SUCCEEDED, FAILED or SKIPPED (bookmarked)
-  std::string error;   // why the run failed ("" otherwise)
+  std::string status;           // SUCCEEDED, FAILED or SKIPPED (bookmarked)
+  std::string error;            // why the run failed ("" otherwise)
   common::json::object report;  // the run report (docs/jobs.md#run-report)
 };
 
@@ -112,7 +112,6 @@ Result<int64_t> ResetBookmarks(const JobEnvironment& env, const std::string& job
                                const std::string& dataset);
 
 // Runs as JSON objects (newest first), optionally only those of `job`.
-Result<common::json::array> ListRuns(catalog::Catalog& catalog, const std::string& job,
-                                     int limit);
+Result<common::json::array> ListRuns(catalog::Catalog& catalog, const std::string& job, int limit);
 
 }  // namespace sluice::etl

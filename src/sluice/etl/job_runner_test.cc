@@ -93,7 +93,8 @@ class JobRunnerTest : public ::testing::Test {
     std::map<std::string, std::string> out;
     auto tx = catalog_->Begin(catalog::TxMode::kRead);
     auto files = (*tx)->Query(
-        "SELECT path, partition_path FROM dataset_files WHERE dataset = $1 AND layer = 'silver' AND state = 'live'",
+        "SELECT path, partition_path FROM dataset_files WHERE dataset = $1 AND layer = 'silver' "
+        "AND state = 'live'",
         {dataset});
     EXPECT_TRUE(files.ok());
     for (const auto& f : *files) {
@@ -151,10 +152,12 @@ TEST_F(JobRunnerTest, TypesPartitionsQuarantinesAndDedupesAnOrdersFile) {
 
   auto silver = SilverRows("orders");
   ASSERT_EQ(silver.size(), 2u);
-  EXPECT_EQ(silver["1"],
-            R"({"order_id":"1","order_ts":"2026-11-03T09:00:00.000000Z","quantity":3,"unit_price":"9.99","note":"newer","_partition":"order_date=2026-11-03"})");
-  EXPECT_EQ(silver["3"],
-            R"({"order_id":"3","order_ts":"2026-11-02T13:00:00.000000Z","quantity":5,"unit_price":"3.50","note":"a, \"quoted\"\nnote","_partition":"order_date=2026-11-02"})");
+  EXPECT_EQ(
+      silver["1"],
+      R"({"order_id":"1","order_ts":"2026-11-03T09:00:00.000000Z","quantity":3,"unit_price":"9.99","note":"newer","_partition":"order_date=2026-11-03"})");
+  EXPECT_EQ(
+      silver["3"],
+      R"({"order_id":"3","order_ts":"2026-11-02T13:00:00.000000Z","quantity":5,"unit_price":"3.50","note":"a, \"quoted\"\nnote","_partition":"order_date=2026-11-02"})");
 
   auto q = QuarantineLines(run);
   ASSERT_EQ(q.size(), 5u);
@@ -255,7 +258,8 @@ mapping:
   - [quantity, string, quantity, int32]
 rules: |
   Rules = [ RowCount > 5 ]
-)yaml"), "job.yaml");
+)yaml"),
+                           "job.yaml");
   ASSERT_TRUE(spec.ok());
   auto strict = CompileJob(*spec);
   ASSERT_TRUE(strict.ok());
@@ -273,17 +277,23 @@ rules: |
 }
 
 TEST_F(JobRunnerTest, AdditiveEvolutionAddsColumnsAndStrictRefusesThemWithADiff) {
-  auto v1 = Compile("name: ev\nsource: {format: csv}\nmapping:\n  - [id, string, id, string]\n  - [n, string, n, int32]\n");
+  auto v1 = Compile(
+      "name: ev\nsource: {format: csv}\nmapping:\n  - [id, string, id, string]\n  - [n, string, n, "
+      "int32]\n");
   ASSERT_EQ(Run(*v1, WriteFile("1.csv", "id,n\na,1\n")).status, "SUCCEEDED");
-  auto v2 = Compile("name: ev\nsource: {format: csv}\nmapping:\n  - [id, string, id, string]\n  - [n, string, n, int64]\n"
-                    "  - [extra, string, extra, string]\n");
+  auto v2 = Compile(
+      "name: ev\nsource: {format: csv}\nmapping:\n  - [id, string, id, string]\n  - [n, string, n, "
+      "int64]\n"
+      "  - [extra, string, extra, string]\n");
   RunOutcome run2 = Run(*v2, WriteFile("2.csv", "id,n,extra\nb,5000000000,hello\n"));
   ASSERT_EQ(run2.status, "SUCCEEDED") << run2.error;
   EXPECT_EQ(run2.report.at("schema").at("version").as_int64(), 2);
   EXPECT_EQ(run2.report.at("schema").at("changes").as_array().size(), 2u);
 
-  auto v3 = Compile("name: ev\nsource: {format: csv}\nevolution: strict\nmapping:\n  - [id, string, id, string]\n"
-                    "  - [n, string, n, int64]\n  - [extra, string, extra, string]\n  - [more, string, more, bool]\n");
+  auto v3 = Compile(
+      "name: ev\nsource: {format: csv}\nevolution: strict\nmapping:\n  - [id, string, id, string]\n"
+      "  - [n, string, n, int64]\n  - [extra, string, extra, string]\n  - [more, string, more, "
+      "bool]\n");
   RunOutcome run3 = Run(*v3, WriteFile("3.csv", "id,n,extra,more\nc,1,x,true\n"));
   EXPECT_EQ(run3.status, "FAILED");
   EXPECT_NE(run3.error.find("+ more: bool"), std::string::npos) << run3.error;
@@ -303,7 +313,9 @@ TEST_F(JobRunnerTest, AnUnreadableObjectFailsTheRunWithTheSourceInTheError) {
 }
 
 TEST_F(JobRunnerTest, MalformedInputIsQuarantinedRowByRowAndEmptyFilesSucceed) {
-  auto job = Compile("name: junk\nsource: {format: csv}\nmapping:\n  - [a, string, a, string]\n  - [b, string, b, int32]\n");
+  auto job = Compile(
+      "name: junk\nsource: {format: csv}\nmapping:\n  - [a, string, a, string]\n  - [b, string, b, "
+      "int32]\n");
   std::string junk = "a,b\nx,1\n\"broken\"quote,2\ny,\xff\xfe\n";
   junk += std::string("\x00\x01\x02,3\n", 6);
   junk += "z," + std::string(100, '9') + "\n\"unterminated,2\n";
@@ -315,8 +327,9 @@ TEST_F(JobRunnerTest, MalformedInputIsQuarantinedRowByRowAndEmptyFilesSucceed) {
   ASSERT_EQ(q.size(), 4u);
   std::vector<std::string> reasons;
   for (const auto& line : q) {
-    reasons.push_back(std::to_string(line.at("line").as_int64()) + " " + std::string(line.at("rule").as_string()) +
-                      ": " + std::string(line.at("reason").as_string()));
+    reasons.push_back(std::to_string(line.at("line").as_int64()) + " " +
+                      std::string(line.at("rule").as_string()) + ": " +
+                      std::string(line.at("reason").as_string()));
   }
   EXPECT_EQ(reasons, (std::vector<std::string>{
                          "3 parse: unexpected 'q' after the closing quote of field 1",
@@ -333,8 +346,10 @@ TEST_F(JobRunnerTest, MalformedInputIsQuarantinedRowByRowAndEmptyFilesSucceed) {
 
 TEST_F(JobRunnerTest, InfersTypesWhenTheJobHasNoMapping) {
   auto job = Compile("name: inferred\nsource: {format: csv}\n");
-  RunOutcome run = Run(*job, WriteFile("i.csv", "id,flag,amount,day,at,name\n1,true,1.5,2026-11-27,2026-11-27T10:00:00Z,x\n"
-                                                "2,false,2,2026-11-28,2026-11-27T11:00:00Z,y\n"));
+  RunOutcome run = Run(
+      *job, WriteFile("i.csv",
+                      "id,flag,amount,day,at,name\n1,true,1.5,2026-11-27,2026-11-27T10:00:00Z,x\n"
+                      "2,false,2,2026-11-28,2026-11-27T11:00:00Z,y\n"));
   ASSERT_EQ(run.status, "SUCCEEDED") << run.error;
   auto tx = catalog_->Begin(catalog::TxMode::kRead);
   auto schema = SchemaRegistry::Latest(**tx, "inferred");
@@ -350,8 +365,11 @@ TEST_F(JobRunnerTest, RecoveryRollsBackTheFilesOfARunThatDied) {
   // A run that died after writing a file but before publishing it.
   {
     auto tx = catalog_->Begin(catalog::TxMode::kWrite);
-    ASSERT_TRUE((*tx)->Execute("INSERT INTO job_runs (run_id, job, dataset, source_bucket, source_key, source_etag, "
-                               "status, started_at) VALUES ('dead', 'orders', 'orders', '', 'x', '', 'RUNNING', 'now')")
+    ASSERT_TRUE((*tx)
+                    ->Execute("INSERT INTO job_runs (run_id, job, dataset, source_bucket, "
+                              "source_key, source_etag, "
+                              "status, started_at) VALUES ('dead', 'orders', 'orders', '', 'x', "
+                              "'', 'RUNNING', 'now')")
                     .ok());
     ASSERT_TRUE((*tx)->Commit().ok());
   }
@@ -367,7 +385,8 @@ TEST_F(JobRunnerTest, RecoveryRollsBackTheFilesOfARunThatDied) {
   auto row = (*tx)->QueryOne("SELECT status, error FROM job_runs WHERE run_id = 'dead'");
   ASSERT_TRUE(row.ok() && row->has_value());
   EXPECT_EQ((*row)->Text(0), "FAILED");
-  EXPECT_EQ((*row)->Text(1), "the run was interrupted (its process died); its output was rolled back");
+  EXPECT_EQ((*row)->Text(1),
+            "the run was interrupted (its process died); its output was rolled back");
 }
 
 TEST_F(JobRunnerTest, SpillingUnderATinyMemoryBudgetGivesTheSameSilverAsMemory) {
@@ -376,8 +395,8 @@ TEST_F(JobRunnerTest, SpillingUnderATinyMemoryBudgetGivesTheSameSilverAsMemory) 
   std::string csv = "order_id,order_ts,quantity,unit_price,note\n";
   for (int i = 0; i < 40000; ++i) {
     int id = i < 30000 ? i : (i - 30000) * 3;  // ids 0, 3, 6, … again, newer
-    csv += std::to_string(id) + ",2026-11-0" + std::to_string(1 + i % 5) + "T10:" +
-           (i < 30000 ? "00" : "30") + ":00Z," + std::to_string(1 + i % 7) + ",1.50," +
+    csv += std::to_string(id) + ",2026-11-0" + std::to_string(1 + i % 5) +
+           "T10:" + (i < 30000 ? "00" : "30") + ":00Z," + std::to_string(1 + i % 7) + ",1.50," +
            (i < 30000 ? "first" : "second") + "\n";
   }
   std::string path = WriteFile("big.csv", csv);
@@ -405,7 +424,8 @@ TEST_F(JobRunnerTest, SpillingUnderATinyMemoryBudgetGivesTheSameSilverAsMemory) 
   std::set<std::string> live;
   {
     auto tx = catalog_->Begin(catalog::TxMode::kRead);
-    auto rows = (*tx)->Query("SELECT path FROM dataset_files WHERE layer = 'silver' AND state = 'live'");
+    auto rows =
+        (*tx)->Query("SELECT path FROM dataset_files WHERE layer = 'silver' AND state = 'live'");
     ASSERT_TRUE(rows.ok());
     for (const auto& r : *rows) live.insert(r.Text(0));
   }  // one transaction per catalog at a time: the next run needs it
@@ -471,19 +491,22 @@ partition_by: order_date
   EXPECT_EQ(std::string(q[0].at("raw").as_string()),
             R"({"order_id":"2","order_ts":"2026-11-27 14:00:00","quantity":"5000000000"})");
   // Bronze keeps the Parquet object as it is (already compressed).
-  EXPECT_EQ(run.report.at("outputs").at("bronze").as_string(), "bronze/pq/" + run.run_id + "/orders.parquet");
+  EXPECT_EQ(run.report.at("outputs").at("bronze").as_string(),
+            "bronze/pq/" + run.run_id + "/orders.parquet");
 }
 
 TEST_F(JobRunnerTest, AFieldOverTheDialectLimitQuarantinesOnlyItsRow) {
-  auto job = Compile("name: big\nsource:\n  format: csv\n  csv: {max_field_bytes: 1048576}\n"
-                     "mapping:\n  - [a, string, a, string]\n  - [b, string, b, string]\n");
+  auto job = Compile(
+      "name: big\nsource:\n  format: csv\n  csv: {max_field_bytes: 1048576}\n"
+      "mapping:\n  - [a, string, a, string]\n  - [b, string, b, string]\n");
   std::string csv = "a,b\n1,x\n2," + std::string(10 << 20, 'y') + "\n3,z\n";
   RunOutcome run = Run(*job, WriteFile("big.csv", csv));
   ASSERT_EQ(run.status, "SUCCEEDED") << run.error;
   EXPECT_EQ(run.report.at("rows").at("written").as_int64(), 2);
   auto q = QuarantineLines(run);
   ASSERT_EQ(q.size(), 1u);
-  EXPECT_EQ(q[0].at("reason").as_string(), "field 2 of 10485760 bytes exceeds the 1048576-byte limit");
+  EXPECT_EQ(q[0].at("reason").as_string(),
+            "field 2 of 10485760 bytes exceeds the 1048576-byte limit");
   EXPECT_EQ(q[0].at("raw").as_string().size(), 4096u);  // the start of the record only
 }
 
@@ -493,13 +516,18 @@ TEST(JobCompile, RejectsUnknownTypesColumnsAndRulesWithTheirPlace) {
     EXPECT_TRUE(spec.ok()) << spec.status().ToString();
     return CompileJob(*spec).status().message();
   };
-  EXPECT_EQ(compile("name: j\nsource: {format: csv}\nmapping:\n  - [a, string, a, int128]\n").substr(0, 31),
+  EXPECT_EQ(compile("name: j\nsource: {format: csv}\nmapping:\n  - [a, string, a, int128]\n")
+                .substr(0, 31),
             "j.yaml:4: mapping of \"a\": unkno");
-  EXPECT_EQ(compile("name: j\nsource: {format: csv}\nmapping:\n  - [a, string, a, int32]\npartition_by: b\n"),
-            "j.yaml: partition_by: unknown column \"b\"");
-  EXPECT_EQ(compile("name: j\nsource: {format: csv}\nmapping:\n  - [a, string, a, int32]\n  - [b, string, b, int32]\n"
-                    "partition_by: a\ndedupe: {key: a}\n"),
-            "j.yaml: dedupe.key: \"a\" is a partition column; key columns must be stored in the files");
+  EXPECT_EQ(
+      compile(
+          "name: j\nsource: {format: csv}\nmapping:\n  - [a, string, a, int32]\npartition_by: b\n"),
+      "j.yaml: partition_by: unknown column \"b\"");
+  EXPECT_EQ(
+      compile("name: j\nsource: {format: csv}\nmapping:\n  - [a, string, a, int32]\n  - [b, "
+              "string, b, int32]\n"
+              "partition_by: a\ndedupe: {key: a}\n"),
+      "j.yaml: dedupe.key: \"a\" is a partition column; key columns must be stored in the files");
   EXPECT_EQ(compile("name: j\nsource: {format: csv}\nrules: \"Rules = [ Bogus ]\"\n").substr(0, 17),
             "j.yaml (rules):1:");
 }

@@ -17,8 +17,8 @@ class SpecReader {
   Status Error(const YAML::Node& node, const std::string& path, const std::string& what) const {
     std::string where(source_);
     if (node.IsDefined() && node.Mark().line >= 0) {
-      where += ":" + std::to_string(node.Mark().line + 1) + ":" +
-               std::to_string(node.Mark().column + 1);
+      where +=
+          ":" + std::to_string(node.Mark().line + 1) + ":" + std::to_string(node.Mark().column + 1);
     }
     return Status::InvalidArgument(where + ": " + path + ": " + what);
   }
@@ -97,10 +97,10 @@ class SpecReader {
   }
 
   Status ReadCsv(const YAML::Node& node, const std::string& path, CsvDialect* csv) const {
-    SLUICE_RETURN_IF_ERROR(CheckKeys(node, path,
-                                     {"delimiter", "quote", "escape", "header", "columns",
-                                      "comment_prefix", "null_strings", "encoding",
-                                      "max_field_bytes", "max_record_bytes", "max_fields"}));
+    SLUICE_RETURN_IF_ERROR(CheckKeys(
+        node, path,
+        {"delimiter", "quote", "escape", "header", "columns", "comment_prefix", "null_strings",
+         "encoding", "max_field_bytes", "max_record_bytes", "max_fields"}));
     for (const auto& kv : node) {
       std::string key = kv.first.Scalar();
       std::string p = path + "." + key;
@@ -164,8 +164,7 @@ class SpecReader {
                    "expected csv, jsonl or parquet, got \"" + format + "\"");
     }
     if (node["compression"]) {
-      SLUICE_ASSIGN_OR_RETURN(spec->compression,
-                              String(node["compression"], "source.compression"));
+      SLUICE_ASSIGN_OR_RETURN(spec->compression, String(node["compression"], "source.compression"));
       static const std::set<std::string> kAllowed = {"auto", "none", "gzip", "zstd"};
       if (!kAllowed.count(spec->compression)) {
         return Error(node["compression"], "source.compression",
@@ -204,28 +203,39 @@ class SpecReader {
           return Error(e, p, "expected [source, source_type, target, target_type]");
         }
         for (size_t k = 0; k < 4; ++k) {
-          if (!e[k].IsScalar()) return Error(e[k], p + "[" + std::to_string(k) + "]", "expected a string");
+          if (!e[k].IsScalar())
+            return Error(e[k], p + "[" + std::to_string(k) + "]", "expected a string");
         }
         m.source = e[0].Scalar();
         m.source_type = e[1].Scalar();
         m.target = e[2].Scalar();
         m.type = e[3].Scalar();
       } else if (e.IsMap()) {
-        SLUICE_RETURN_IF_ERROR(CheckKeys(e, p, {"source", "source_type", "target", "type",
-                                                "format", "nullable", "trim"}));
+        SLUICE_RETURN_IF_ERROR(CheckKeys(
+            e, p, {"source", "source_type", "target", "type", "format", "nullable", "trim"}));
         if (!e["source"] && !e["target"]) return Error(e, p, "needs source or target");
         if (!e["type"]) return Error(e, p + ".type", "required (the target type)");
-        if (e["source"]) { SLUICE_ASSIGN_OR_RETURN(m.source, String(e["source"], p + ".source")); }
-        if (e["target"]) { SLUICE_ASSIGN_OR_RETURN(m.target, String(e["target"], p + ".target")); }
+        if (e["source"]) {
+          SLUICE_ASSIGN_OR_RETURN(m.source, String(e["source"], p + ".source"));
+        }
+        if (e["target"]) {
+          SLUICE_ASSIGN_OR_RETURN(m.target, String(e["target"], p + ".target"));
+        }
         if (m.source.empty()) m.source = m.target;
         if (m.target.empty()) m.target = m.source;
         SLUICE_ASSIGN_OR_RETURN(m.type, String(e["type"], p + ".type"));
         if (e["source_type"]) {
           SLUICE_ASSIGN_OR_RETURN(m.source_type, String(e["source_type"], p + ".source_type"));
         }
-        if (e["format"]) { SLUICE_ASSIGN_OR_RETURN(m.format, String(e["format"], p + ".format")); }
-        if (e["nullable"]) { SLUICE_ASSIGN_OR_RETURN(m.nullable, Bool(e["nullable"], p + ".nullable")); }
-        if (e["trim"]) { SLUICE_ASSIGN_OR_RETURN(m.trim, Bool(e["trim"], p + ".trim")); }
+        if (e["format"]) {
+          SLUICE_ASSIGN_OR_RETURN(m.format, String(e["format"], p + ".format"));
+        }
+        if (e["nullable"]) {
+          SLUICE_ASSIGN_OR_RETURN(m.nullable, Bool(e["nullable"], p + ".nullable"));
+        }
+        if (e["trim"]) {
+          SLUICE_ASSIGN_OR_RETURN(m.trim, Bool(e["trim"], p + ".trim"));
+        }
       } else {
         return Error(e, p, "expected [source, source_type, target, target_type] or a mapping");
       }
@@ -258,8 +268,8 @@ class SpecReader {
   }
 
   Status ReadOutput(const YAML::Node& node, JobSpec* spec) const {
-    SLUICE_RETURN_IF_ERROR(CheckKeys(node, "output", {"codec", "compression_level",
-                                                       "row_group_rows", "row_group_bytes"}));
+    SLUICE_RETURN_IF_ERROR(CheckKeys(
+        node, "output", {"codec", "compression_level", "row_group_rows", "row_group_bytes"}));
     OutputSpec& o = spec->output;
     if (node["codec"]) {
       SLUICE_ASSIGN_OR_RETURN(o.codec, String(node["codec"], "output.codec"));
@@ -270,24 +280,28 @@ class SpecReader {
       }
     }
     if (node["compression_level"]) {
-      SLUICE_ASSIGN_OR_RETURN(int64_t v, Int(node["compression_level"], "output.compression_level", 0, 22));
+      SLUICE_ASSIGN_OR_RETURN(int64_t v,
+                              Int(node["compression_level"], "output.compression_level", 0, 22));
       o.compression_level = static_cast<int>(v);
     }
     if (node["row_group_rows"]) {
-      SLUICE_ASSIGN_OR_RETURN(o.row_group_rows, Int(node["row_group_rows"], "output.row_group_rows", 1, int64_t{1} << 31));
+      SLUICE_ASSIGN_OR_RETURN(o.row_group_rows, Int(node["row_group_rows"], "output.row_group_rows",
+                                                    1, int64_t{1} << 31));
     }
     if (node["row_group_bytes"]) {
-      SLUICE_ASSIGN_OR_RETURN(o.row_group_bytes, Int(node["row_group_bytes"], "output.row_group_bytes", 1 << 16, int64_t{1} << 31));
+      SLUICE_ASSIGN_OR_RETURN(
+          o.row_group_bytes,
+          Int(node["row_group_bytes"], "output.row_group_bytes", 1 << 16, int64_t{1} << 31));
     }
     return Status::OK();
   }
 
   Status ReadDocument(const YAML::Node& root, JobSpec* spec) const {
     if (!root.IsMap()) return Error(root, "(document)", "expected a mapping of job fields");
-    SLUICE_RETURN_IF_ERROR(CheckKeys(root, "",
-                                     {"name", "dataset", "description", "source", "mapping",
-                                      "derived", "rules", "dedupe", "partition_by", "output",
-                                      "evolution", "bookmark", "warehouse"}));
+    SLUICE_RETURN_IF_ERROR(
+        CheckKeys(root, "",
+                  {"name", "dataset", "description", "source", "mapping", "derived", "rules",
+                   "dedupe", "partition_by", "output", "evolution", "bookmark", "warehouse"}));
     if (!root["name"]) return Error(root, "name", "required (the job's name)");
     SLUICE_ASSIGN_OR_RETURN(spec->name, String(root["name"], "name"));
     if (!ValidName(spec->name)) {
@@ -298,8 +312,9 @@ class SpecReader {
     if (root["dataset"]) {
       SLUICE_ASSIGN_OR_RETURN(spec->dataset, String(root["dataset"], "dataset"));
       if (!ValidName(spec->dataset)) {
-        return Error(root["dataset"], "dataset",
-                     "expected letters, digits, '_' or '-' (1 to 128), got \"" + spec->dataset + "\"");
+        return Error(
+            root["dataset"], "dataset",
+            "expected letters, digits, '_' or '-' (1 to 128), got \"" + spec->dataset + "\"");
       }
     }
     if (root["description"]) {
@@ -318,7 +333,8 @@ class SpecReader {
       SLUICE_RETURN_IF_ERROR(CheckKeys(d, "dedupe", {"key", "order_by"}));
       if (!d["key"]) return Error(d, "dedupe.key", "required (the key columns)");
       SLUICE_ASSIGN_OR_RETURN(spec->dedupe.key, Names(d["key"], "dedupe.key"));
-      if (spec->dedupe.key.empty()) return Error(d["key"], "dedupe.key", "expected at least one column");
+      if (spec->dedupe.key.empty())
+        return Error(d["key"], "dedupe.key", "expected at least one column");
       if (d["order_by"]) {
         SLUICE_ASSIGN_OR_RETURN(spec->dedupe.order_by, String(d["order_by"], "dedupe.order_by"));
       }
@@ -371,9 +387,12 @@ class SpecReader {
 
 std::string_view SourceFormatName(SourceFormat format) {
   switch (format) {
-    case SourceFormat::kCsv: return "csv";
-    case SourceFormat::kJsonl: return "jsonl";
-    case SourceFormat::kParquet: return "parquet";
+    case SourceFormat::kCsv:
+      return "csv";
+    case SourceFormat::kJsonl:
+      return "jsonl";
+    case SourceFormat::kParquet:
+      return "parquet";
   }
   return "?";
 }

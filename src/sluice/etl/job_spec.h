@@ -28,11 +28,11 @@ struct ColumnMapping {
   std::string source;       // CSV header name, JSONL path, or Parquet column
   std::string source_type;  // informational for text sources; checked for Parquet
   std::string target;
-  std::string type;         // target type (column_type.h)
-  std::string format;       // date/timestamp parse format; "" = ISO 8601
-  bool nullable = true;     // false: a NULL value sends the row to quarantine
-  bool trim = false;        // strip ASCII whitespace before casting
-  int line = 0;             // where the entry is, for errors
+  std::string type;      // target type (column_type.h)
+  std::string format;    // date/timestamp parse format; "" = ISO 8601
+  bool nullable = true;  // false: a NULL value sends the row to quarantine
+  bool trim = false;     // strip ASCII whitespace before casting
+  int line = 0;          // where the entry is, for errors
 };
 
 // A column computed from mapped columns (expression.h).
@@ -55,7 +55,7 @@ struct OutputSpec {
 };
 
 struct WarehouseTarget {
-  std::string table;                   // e.g. silver.orders
+  std::string table;                    // e.g. silver.orders
   std::string mode = "replace_source";  // replace_source | merge
 };
 
@@ -66,9 +66,9 @@ struct JobSpec {
   std::string description;
 
   SourceFormat format = SourceFormat::kCsv;
-  CsvDialect csv;                         // format csv
-  std::vector<std::string> jsonl_paths;   // format jsonl: extra paths kept as columns
-  std::string compression = "auto";       // auto (by suffix) | none | gzip | zstd
+  CsvDialect csv;                        // format csv
+  std::vector<std::string> jsonl_paths;  // format jsonl: extra paths kept as columns
+  std::string compression = "auto";      // auto (by suffix) | none | gzip | zstd
 
   // Empty: every source column is kept with an inferred type.
   std::vector<ColumnMapping> mapping;

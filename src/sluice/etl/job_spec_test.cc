@@ -36,7 +36,8 @@ output: {codec: snappy, compression_level: 3, row_group_rows: 1000, row_group_by
 evolution: strict
 bookmark: false
 warehouse: {table: silver.orders, mode: merge}
-)yaml", "orders.yaml");
+)yaml",
+                           "orders.yaml");
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
   EXPECT_EQ(spec->name, "orders");
   EXPECT_EQ(spec->dataset, "orders_silver");
@@ -95,14 +96,17 @@ void ExpectError(const std::string& yaml, const std::string& message) {
 TEST(JobSpec, ErrorsNameTheFileLineColumnAndField) {
   ExpectError("name: x\nsource: {format: xml}\n",
               "job.yaml:2:18: source.format: expected csv, jsonl or parquet, got \"xml\"");
-  ExpectError("name: x\nsource: {format: csv}\ncolour: red\n",
-              "job.yaml:3:1: colour: unknown field; expected one of name, dataset, description, source, "
-              "mapping, derived, rules, dedupe, partition_by, output, evolution, bookmark, warehouse");
+  ExpectError(
+      "name: x\nsource: {format: csv}\ncolour: red\n",
+      "job.yaml:3:1: colour: unknown field; expected one of name, dataset, description, source, "
+      "mapping, derived, rules, dedupe, partition_by, output, evolution, bookmark, warehouse");
   ExpectError("source: {format: csv}\n", "job.yaml:1:1: name: required (the job's name)");
   ExpectError("name: x\nsource: {format: csv}\nmapping:\n  - [a, string, b]\n",
               "job.yaml:4:5: mapping[0]: expected [source, source_type, target, target_type]");
-  ExpectError("name: x\nsource: {format: csv}\nmapping:\n  - [a, string, b, int]\n  - [c, string, b, int]\n",
-              "job.yaml:5:5: mapping[1].target: column \"b\" is mapped twice");
+  ExpectError(
+      "name: x\nsource: {format: csv}\nmapping:\n  - [a, string, b, int]\n  - [c, string, b, "
+      "int]\n",
+      "job.yaml:5:5: mapping[1].target: column \"b\" is mapped twice");
   ExpectError("name: x\nsource:\n  format: csv\n  csv: {delimiter: ab}\n",
               "job.yaml:4:20: source.csv.delimiter: expected a single character");
   ExpectError("name: x\nsource: {format: csv}\noutput: {codec: lz4}\n",
@@ -124,7 +128,8 @@ TEST(JobSpec, ReportsYamlSyntaxErrorsWithTheirPosition) {
 }
 
 TEST(JobSpec, DelimiterAcceptsYamlEscapes) {
-  auto spec = ParseJobSpec("name: x\nsource:\n  format: csv\n  csv: {delimiter: \"\\t\"}\n", "x.yaml");
+  auto spec =
+      ParseJobSpec("name: x\nsource:\n  format: csv\n  csv: {delimiter: \"\\t\"}\n", "x.yaml");
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
   EXPECT_EQ(spec->csv.delimiter, '\t');
 }

@@ -129,7 +129,8 @@ Result<KeyTable> KeyTable::Load(const std::string& path) {
     std::memcpy(&order_size, d.data() + p + 4, 4);
     std::memcpy(&a, d.data() + p + 8, 8);
     p += 16;
-    if (end - p < uint64_t{key_size} + order_size) return corrupt("entry " + std::to_string(i) + " is truncated");
+    if (end - p < uint64_t{key_size} + order_size)
+      return corrupt("entry " + std::to_string(i) + " is truncated");
     auto [e, inserted] = table.FindOrInsert(std::string_view(d.data() + p, key_size));
     if (!inserted) return corrupt("key of entry " + std::to_string(i) + " appears twice");
     table.SetOrder(e, std::string_view(d.data() + p + key_size, order_size));

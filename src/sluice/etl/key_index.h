@@ -41,7 +41,9 @@ class KeyTable {
   // Replaces the entry's ordering value.
   void SetOrder(Entry* entry, std::string_view order);
 
-  std::string_view key(const Entry& e) const { return std::string_view(arena_).substr(e.key_offset, e.key_size); }
+  std::string_view key(const Entry& e) const {
+    return std::string_view(arena_).substr(e.key_offset, e.key_size);
+  }
   std::string_view order(const Entry& e) const {
     return std::string_view(arena_).substr(e.order_offset, e.order_size);
   }
@@ -61,9 +63,9 @@ class KeyTable {
   void Rehash(size_t slots);
   size_t Probe(uint64_t hash, std::string_view key) const;  // slot holding key, or an empty one
 
-  std::string arena_;             // key and ordering bytes
+  std::string arena_;  // key and ordering bytes
   std::vector<Entry> entries_;
-  std::vector<uint64_t> slots_;   // hash tag | entry index + 1; 0 = empty; at most half full
+  std::vector<uint64_t> slots_;  // hash tag | entry index + 1; 0 = empty; at most half full
 };
 
 }  // namespace sluice::etl

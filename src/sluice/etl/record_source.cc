@@ -157,7 +157,8 @@ Result<std::unique_ptr<RecordSource>> OpenParquetRecordSource(const std::string&
   parquet::ReadOptions options;
   options.batch_rows = 8192;
   SLUICE_ASSIGN_OR_RETURN(auto batches, reader->Scan(options));
-  return std::unique_ptr<RecordSource>(new ParquetRecordSource(std::move(reader), std::move(batches)));
+  return std::unique_ptr<RecordSource>(
+      new ParquetRecordSource(std::move(reader), std::move(batches)));
 }
 
 }  // namespace sluice::etl

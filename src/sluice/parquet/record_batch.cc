@@ -6,7 +6,6 @@
 
 namespace sluice::parquet {
 
-namespace internal {
 
 Storage StorageOf(const DataType& t) {
   switch (t.kind) {
@@ -43,7 +42,6 @@ size_t FixedWidthOf(const DataType& t) {
   return static_cast<size_t>(std::max(t.fixed_length, 0));
 }
 
-}  // namespace internal
 
 namespace {
 

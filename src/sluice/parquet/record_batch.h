@@ -23,6 +23,7 @@
 // A null value's slot exists (holds any value, 0 / empty by convention) and its validity is
 // 0. `validity` empty means every value is present.
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -88,6 +89,13 @@ struct Schema {
   std::string ToString() const;
   friend bool operator==(const Schema&, const Schema&) = default;
 };
+
+// Which ColumnVector member holds a type's values (the table in the header comment, as
+// code); kNone for lists and structs.
+enum class Storage { kBools, kInts32, kInts64, kFloats, kDoubles, kOffsets, kFixed, kNone };
+Storage StorageOf(const DataType& type);
+// Bytes per value for kFixed storage (16 for UUIDs and wide decimals).
+size_t FixedWidthOf(const DataType& type);
 
 // One column of a batch. See the header comment for which members a type uses.
 struct ColumnVector {

@@ -1,19 +1,14 @@
 #pragma once
 
-// How a ColumnVector keeps the values of each type (record_batch.h's header comment, as
-// code), for the parquet module's own readers and writers of ColumnVectors. Not part of the
-// module's API. Stateless; thread-safe.
-
-#include <cstddef>
+// The parquet module's own shorthand for record_batch.h's storage classification (kept so
+// its readers and writers can say internal::StorageOf). Stateless; thread-safe.
 
 #include "sluice/parquet/record_batch.h"
 
 namespace sluice::parquet::internal {
 
-// Which value member a type keeps its values in; kNone for lists and structs.
-enum class Storage { kBools, kInts32, kInts64, kFloats, kDoubles, kOffsets, kFixed, kNone };
-Storage StorageOf(const DataType& type);
-// Bytes per value for kFixed storage (16 for UUIDs and wide decimals).
-size_t FixedWidthOf(const DataType& type);
+using parquet::FixedWidthOf;
+using parquet::Storage;
+using parquet::StorageOf;
 
 }  // namespace sluice::parquet::internal
