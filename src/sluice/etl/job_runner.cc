@@ -1503,8 +1503,13 @@ Result<RunOutcome> JobRun::Run(const RunOptions& options) {
   if (!st.ok() && !failed_) MarkFailed(st.ToString());
   (void)quarantine_.Flush();
   if (quarantine_.out) {
-    Status closed = quarantine_.out->Close();
-    if (!closed.ok() && !failed_) MarkFailed(closed.ToString());
+    if (quarantine_.rows == 0) {
+      quarantine_.out.reset();  // nothing quarantined: no file (the stream removes its temp file)
+      quarantine_.rel_path.clear();
+    } else {
+      Status closed = quarantine_.out->Close();
+      if (!closed.ok() && !failed_) MarkFailed(closed.ToString());
+    }
   }
 
   if (failed_) {

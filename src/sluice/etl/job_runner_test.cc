@@ -200,6 +200,9 @@ TEST_F(JobRunnerTest, BookmarkSkipsAnObjectAlreadyProcessedAndForceReplacesItsOu
                                "2,2026-11-02T10:00:00Z,2,9.99,\n");
   RunOutcome first = Run(*job, path);
   ASSERT_EQ(first.status, "SUCCEEDED") << first.error;
+  // Nothing quarantined: no quarantine file.
+  EXPECT_EQ(first.report.at("outputs").at("quarantine").as_string(), "");
+  EXPECT_FALSE(fs::exists(env_.lake_dir + "/quarantine/orders/" + first.run_id + ".jsonl"));
   RunOutcome again = Run(*job, path);
   EXPECT_EQ(again.status, "SKIPPED");
   EXPECT_EQ(again.run_id, first.run_id);
