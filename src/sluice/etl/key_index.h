@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sluice/common/huge_page_allocator.h"
 #include "sluice/common/status.h"
 
 namespace sluice::etl {
@@ -47,8 +48,9 @@ class KeyTable {
   std::string_view order(const Entry& e) const {
     return std::string_view(arena_).substr(e.order_offset, e.order_size);
   }
-  const std::vector<Entry>& entries() const { return entries_; }
-  std::vector<Entry>& mutable_entries() { return entries_; }
+  using Entries = std::vector<Entry, common::HugePageAllocator<Entry>>;
+  const Entries& entries() const { return entries_; }
+  Entries& mutable_entries() { return entries_; }
   size_t size() const { return entries_.size(); }
   void Reserve(size_t n);
 
@@ -64,8 +66,8 @@ class KeyTable {
   size_t Probe(uint64_t hash, std::string_view key) const;  // slot holding key, or an empty one
 
   std::string arena_;  // key and ordering bytes
-  std::vector<Entry> entries_;
-  std::vector<uint64_t> slots_;  // hash tag | entry index + 1; 0 = empty; at most half full
+  std::vector<Entry, common::HugePageAllocator<Entry>> entries_;
+  std::vector<uint64_t, common::HugePageAllocator<uint64_t>> slots_;  // hash tag | entry index + 1; 0 = empty; at most half full
 };
 
 }  // namespace sluice::etl
