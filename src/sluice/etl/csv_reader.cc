@@ -1,8 +1,9 @@
 #include "sluice/etl/csv_reader.h"
-#include "sluice/etl/utf8.h"
 
 #include <algorithm>
 #include <cstring>
+
+#include "sluice/etl/utf8.h"
 
 namespace sluice::etl {
 namespace {

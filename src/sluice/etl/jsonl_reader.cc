@@ -1,5 +1,4 @@
 #include "sluice/etl/jsonl_reader.h"
-#include "sluice/etl/utf8.h"
 
 #include <simdjson.h>
 
@@ -7,6 +6,8 @@
 #include <cstring>
 #include <unordered_map>
 #include <unordered_set>
+
+#include "sluice/etl/utf8.h"
 
 namespace sluice::etl {
 namespace {
