@@ -538,6 +538,12 @@ Status JobRun::ReadAll() {
   std::vector<int> source_index;
   for (const CompiledColumn& c : plan_.columns) {
     auto it = std::find(names.begin(), names.end(), c.mapping.source);
+    if (names.empty()) {
+      // An empty object (no header, no record): nothing to map; the run reads zero rows and
+      // the dataset-level rules (RowCount > 0, …) decide whether that is acceptable.
+      source_index.push_back(0);
+      continue;
+    }
     if (it == names.end()) {
       std::string list;
       for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;

@@ -341,7 +341,14 @@ TEST_F(JobRunnerTest, MalformedInputIsQuarantinedRowByRowAndEmptyFilesSucceed) {
                          "7 parse: unterminated quoted field 1"}));
 
   RunOutcome empty = Run(*job, WriteFile("empty.csv", ""));
-  EXPECT_EQ(empty.status, "FAILED");  // no columns at all: the mapping cannot apply
+  EXPECT_EQ(empty.status, "SUCCEEDED") << empty.error;  // an empty export: zero rows
+  EXPECT_EQ(empty.report.at("rows").at("read").as_int64(), 0);
+  // ... unless the rules say a run must have rows.
+  auto strict = Compile("name: junk2\nsource: {format: csv}\nmapping:\n  - [a, string, a, string]\n"
+                        "rules: \"Rules = [ RowCount > 0 ]\"\n");
+  RunOutcome empty_strict = Run(*strict, WriteFile("empty2.csv", ""));
+  EXPECT_EQ(empty_strict.status, "FAILED");
+  EXPECT_EQ(empty_strict.error.rfind("quality rule failed: RowCount > 0", 0), 0u) << empty_strict.error;
   RunOutcome header_only = Run(*job, WriteFile("header.csv", "a,b\n"));
   EXPECT_EQ(header_only.status, "SUCCEEDED") << header_only.error;
   EXPECT_EQ(header_only.report.at("rows").at("read").as_int64(), 0);
