@@ -399,6 +399,25 @@ TEST_F(JobRunnerTest, RecoveryRollsBackTheFilesOfARunThatDied) {
             "the run was interrupted (its process died); its output was rolled back");
 }
 
+TEST_F(JobRunnerTest, RecoveryFailsARunThatDiedBeforeItRecordedAnyFile) {
+  {
+    auto tx = catalog_->Begin(catalog::TxMode::kWrite);
+    ASSERT_TRUE((*tx)->Execute("INSERT INTO job_runs (run_id, job, dataset, source_bucket, source_key, "
+                               "source_etag, status, started_at) VALUES ('early', 'orders', 'orders', "
+                               "'', 'x', '', 'RUNNING', 'now')")
+                    .ok());
+    ASSERT_TRUE((*tx)->Commit().ok());
+  }
+  fs::create_directories(env_.lake_dir + "/bronze/orders/early");
+  std::ofstream(env_.lake_dir + "/bronze/orders/early/partial.tmp") << "half";
+  ASSERT_TRUE(RecoverDataset(env_, "orders").ok());
+  EXPECT_FALSE(fs::exists(env_.lake_dir + "/bronze/orders/early"));
+  auto tx = catalog_->Begin(catalog::TxMode::kRead);
+  auto row = (*tx)->QueryOne("SELECT status FROM job_runs WHERE run_id = 'early'");
+  ASSERT_TRUE(row.ok() && row->has_value());
+  EXPECT_EQ((*row)->Text(0), "FAILED");
+}
+
 TEST_F(JobRunnerTest, SpillingUnderATinyMemoryBudgetGivesTheSameSilverAsMemory) {
   // Three batches' worth of rows (16,384 per batch) with duplicates that cross batches, so
   // later rows replace rows already written to the spill files.

@@ -91,6 +91,23 @@ Status RecoverLocked(const JobEnvironment& env, const Lake& lake) {
     }
     SLUICE_RETURN_IF_ERROR(RemoveFileIfExists(entry.path().string()));
   }
+  // Runs that died before they recorded any file: with the dataset's lock held, no live
+  // process runs this dataset, so RUNNING means dead. Their partial bronze copies go too.
+  {
+    SLUICE_ASSIGN_OR_RETURN(auto tx, env.catalog->Begin(catalog::TxMode::kWrite));
+    SLUICE_ASSIGN_OR_RETURN(
+        auto dead, tx->Query("SELECT run_id FROM job_runs WHERE dataset = $1 AND status = 'RUNNING'",
+                             {lake.dataset}));
+    if (!dead.empty()) {
+      SLUICE_RETURN_IF_ERROR(tx->Execute(
+          "UPDATE job_runs SET status = 'FAILED', finished_at = $2, error = $3 "
+          "WHERE dataset = $1 AND status = 'RUNNING'",
+          {lake.dataset, NowText(*env.clock),
+           std::string("the run was interrupted (its process died); its output was rolled back")}));
+      SLUICE_RETURN_IF_ERROR(tx->Commit());
+      for (const auto& r : dead) fs::remove_all(lake.Dir("bronze") + "/" + r.Text(0), ec);
+    }
+  }
   // Files superseded by a published run that a crash left on disk.
   std::vector<std::pair<int64_t, std::string>> deleted;
   {
