@@ -79,20 +79,13 @@ Status RecoverLocked(const JobEnvironment& env, const Lake& lake) {
         start = nl == std::string::npos ? text.size() : nl + 1;
         if (!rel.empty()) SLUICE_RETURN_IF_ERROR(RemoveFileIfExists(lake.Abs(rel)));
       }
-      if (status == "RUNNING") {
-        SLUICE_ASSIGN_OR_RETURN(auto tx, env.catalog->Begin(catalog::TxMode::kWrite));
-        SLUICE_RETURN_IF_ERROR(tx->Execute(
-            "UPDATE job_runs SET status = 'FAILED', finished_at = $2, error = $3 WHERE run_id = $1",
-            {run_id, NowText(*env.clock),
-             std::string(
-                 "the run was interrupted (its process died); its output was rolled back")}));
-        SLUICE_RETURN_IF_ERROR(tx->Commit());
-      }
+      // A RUNNING one is marked FAILED below, with the runs that recorded nothing.
     }
     SLUICE_RETURN_IF_ERROR(RemoveFileIfExists(entry.path().string()));
   }
-  // Runs that died before they recorded any file: with the dataset's lock held, no live
-  // process runs this dataset, so RUNNING means dead. Their partial bronze copies go too.
+  // Runs that died (with or without a pending list): with the dataset's lock held, no live
+  // process runs this dataset, so RUNNING means dead. Their bronze copies go too (partial,
+  // or of an object that will be processed again).
   {
     SLUICE_ASSIGN_OR_RETURN(auto tx, env.catalog->Begin(catalog::TxMode::kWrite));
     SLUICE_ASSIGN_OR_RETURN(
