@@ -2,11 +2,18 @@
 
 // Runs an ETL job (job_spec.h) on one source object: Glue's job run. The stages, in order:
 //
-//   bookmark check → bronze copy → read (CSV / JSONL / Parquet, decompressed by suffix)
+//   bookmark check → schema evolution (schema_evolution.h) → read (CSV / JSONL /
+//   Parquet, decompressed by suffix; the bronze copy is written from the same bytes)
 //   → cast each mapped column (cast.h) → derived columns (expression.h)
 //   → row-level DQDL rules → dedupe within the object and against silver (key_index.h)
-//   → dataset-level DQDL rules → schema evolution (schema_evolution.h)
-//   → Parquet files per Hive partition → publish in one catalog transaction.
+//   → Parquet files per Hive partition, dataset-level DQDL rules over exactly those rows
+//   → publish in one catalog transaction.
+//
+// Memory: rows wait until the object is read (dedupe needs all of them); beyond
+// JobEnvironment::memory_budget_bytes they are written early as finished partition files
+// ("spills"), and a spilled row that a later duplicate replaces is removed by rewriting its
+// file before the publish. Threads: with more than one, parsing runs on its own thread ahead
+// of rules and dedupe, bronze is compressed on another, and partitions are written by all.
 //
 // Where rows go: every row read ends in exactly one of silver (written), quarantine (a
 // parse, cast, nullability, derivation or rule failure; one JSON line with the raw text,
@@ -24,7 +31,7 @@
 //
 // Lake layout (docs/formats/lake.md), under JobEnvironment::lake_dir:
 //   bronze/<dataset>/<run_id>/<object name>[.zst]
-//   silver/<dataset>/<col>=<value>/…/part-<run_id>-<n>.parquet
+//   silver/<dataset>/<col>=<value>/…/part-<run_id>-<n>.parquet (and -s/-d/-r variants)
 //   quarantine/<dataset>/<run_id>.jsonl
 //   _sluice/<dataset>/keys-<run_id>.idx, _sluice/<dataset>/staging/<run_id>.pending
 //
