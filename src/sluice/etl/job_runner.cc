@@ -841,6 +841,10 @@ Status JobRun::Accept(RecordBatch batch) {
     chunk.partition[static_cast<size_t>(r)] = p;
     ++partitions_[static_cast<size_t>(p)].rows;
     if (!dedupe) continue;
+    // As in SQL, a NULL key equals nothing: such rows are kept, never deduplicated.
+    bool null_key = false;
+    for (int c : plan_.key_cols) null_key |= batch.columns[static_cast<size_t>(c)].IsNull(r);
+    if (null_key) continue;
     key.clear();
     for (int c : plan_.key_cols) AppendOrderedKey(batch.columns[static_cast<size_t>(c)], r, &key);
     order.clear();

@@ -399,6 +399,15 @@ TEST_F(JobRunnerTest, RecoveryRollsBackTheFilesOfARunThatDied) {
             "the run was interrupted (its process died); its output was rolled back");
 }
 
+TEST_F(JobRunnerTest, RowsWithANullKeyAreNeverDeduplicated) {
+  auto job = Compile("name: nk\nsource: {format: csv}\nmapping:\n  - [id, string, id, string]\n"
+                     "  - [v, string, v, int32]\ndedupe: {key: id, order_by: v}\n");
+  RunOutcome run = Run(*job, WriteFile("nk.csv", "id,v\n,1\n,2\na,1\na,2\n"));
+  ASSERT_EQ(run.status, "SUCCEEDED") << run.error;
+  EXPECT_EQ(run.report.at("rows").at("written").as_int64(), 3);  // both NULL ids, and a's newest
+  EXPECT_EQ(run.report.at("rows").at("duplicates").as_int64(), 1);
+}
+
 TEST_F(JobRunnerTest, RecoveryFailsARunThatDiedBeforeItRecordedAnyFile) {
   {
     auto tx = catalog_->Begin(catalog::TxMode::kWrite);
