@@ -9,6 +9,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "sluice/common/huge_page_allocator.h"
+
 namespace sluice::etl {
 namespace {
 
@@ -29,6 +31,9 @@ class HashCounts {
       }
     }
   }
+  void Prefetch(uint64_t hash) const {
+    if (!keys_.empty()) __builtin_prefetch(&keys_[hash & (keys_.size() - 1)]);
+  }
   // How many values occurred exactly once.
   int64_t CountOnes() const {
     int64_t n = zero_ == 1 ? 1 : 0;
@@ -38,8 +43,8 @@ class HashCounts {
 
  private:
   void Grow() {
-    std::vector<uint64_t> keys = std::move(keys_);
-    std::vector<uint8_t> values = std::move(values_);
+    auto keys = std::move(keys_);
+    auto values = std::move(values_);
     size_t cap = keys.empty() ? 1024 : keys.size() * 2;
     keys_.assign(cap, 0);
     values_.assign(cap, 0);
@@ -48,8 +53,8 @@ class HashCounts {
       if (keys[i] != 0) (*this)[keys[i]] = values[i];
     }
   }
-  std::vector<uint64_t> keys_;
-  std::vector<uint8_t> values_;
+  std::vector<uint64_t, common::HugePageAllocator<uint64_t>> keys_;
+  std::vector<uint8_t, common::HugePageAllocator<uint8_t>> values_;
   size_t size_ = 0;
   uint8_t zero_ = 0;
 };
@@ -599,10 +604,12 @@ struct RuleEvaluator::Impl {
     for (const Node& n : nodes) SLUICE_RETURN_IF_ERROR(n.prepare);
     const size_t first_new = failures->size();
     std::vector<std::pair<int64_t, size_t>> order;  // (row, index) to sort by row then rule
+    std::vector<uint64_t> hashes;  // distinct-value hashes of the current node's batch
     for (Node& n : nodes) {
       if (n.column < 0) continue;
       const ColumnVector& col = batch.columns[static_cast<size_t>(n.column)];
       const RuleType t = n.rule->type;
+      hashes.clear();
       for (int64_t i = 0; i < batch.num_rows; ++i) {
         if (t == RuleType::kIsComplete || t == RuleType::kColumnValues ||
             t == RuleType::kColumnLength) {
@@ -627,12 +634,17 @@ struct RuleEvaluator::Impl {
         const Cell c = CellAt(col, i);
         if (t == RuleType::kUniqueness || t == RuleType::kIsUnique ||
             t == RuleType::kIsPrimaryKey) {
-          uint8_t& count = n.counts[HashCell(c, n.domain)];
-          if (count < 2) ++count;
+          // Counted after the loop, each slot prefetched now: the table is large and random.
+          hashes.push_back(HashCell(c, n.domain));
+          n.counts.Prefetch(hashes.back());
         } else if (t == RuleType::kDataFreshness) {
           n.min_micros = std::min(n.min_micros, c.micros);
           n.max_micros = std::max(n.max_micros, c.micros);
         }
+      }
+      for (uint64_t h : hashes) {
+        uint8_t& count = n.counts[h];
+        if (count < 2) ++count;
       }
     }
     // Rules were visited one at a time; order this batch's failures by row, then rule.

@@ -800,8 +800,17 @@ Status JobRun::Accept(RecordBatch batch) {
   chunk.dropped.assign(static_cast<size_t>(batch.num_rows), 0);
   std::string path;
   std::string part_key;
-  std::string key;
   std::string order;
+  // The rows to dedupe: their keys back to back in `keys`, and the keys' hashes.
+  struct KeyedRow {
+    int64_t row;
+    size_t begin;
+    size_t size;
+    uint64_t hash;
+  };
+  std::vector<KeyedRow> keyed;
+  std::string keys;
+  if (dedupe) keyed.reserve(static_cast<size_t>(batch.num_rows));
   int last = -1;
   std::string last_key;
   for (int64_t r = 0; r < batch.num_rows; ++r) {
@@ -845,12 +854,21 @@ Status JobRun::Accept(RecordBatch batch) {
     bool null_key = false;
     for (int c : plan_.key_cols) null_key |= batch.columns[static_cast<size_t>(c)].IsNull(r);
     if (null_key) continue;
-    key.clear();
-    for (int c : plan_.key_cols) AppendOrderedKey(batch.columns[static_cast<size_t>(c)], r, &key);
+    size_t begin = keys.size();
+    for (int c : plan_.key_cols) AppendOrderedKey(batch.columns[static_cast<size_t>(c)], r, &keys);
+    keyed.push_back(KeyedRow{r, begin, keys.size() - begin,
+                             KeyTable::HashOf(std::string_view(keys).substr(begin))});
+    winners_.Prefetch(keyed.back().hash);
+  }
+  // Dedupe, with every key's slot prefetched above (the table is large and random).
+  for (const KeyedRow& kr : keyed) {
+    const int64_t r = kr.row;
+    const int p = chunk.partition[static_cast<size_t>(r)];
+    std::string_view key = std::string_view(keys).substr(kr.begin, kr.size);
     order.clear();
     if (plan_.order_col >= 0)
       AppendOrderedKey(batch.columns[static_cast<size_t>(plan_.order_col)], r, &order);
-    auto [w, inserted] = winners_.FindOrInsert(key);
+    auto [w, inserted] = winners_.FindOrInsert(key, kr.hash);
     if (inserted) {
       winners_.SetOrder(w, order);
       w->a = chunk_index;

@@ -65,9 +65,10 @@ const KeyTable::Entry* KeyTable::Find(std::string_view k) const {
   return slots_[s] == 0 ? nullptr : &entries_[(slots_[s] & 0xffffffff) - 1];
 }
 
-std::pair<KeyTable::Entry*, bool> KeyTable::FindOrInsert(std::string_view k) {
+uint64_t KeyTable::HashOf(std::string_view key) { return HashKey(key); }
+
+std::pair<KeyTable::Entry*, bool> KeyTable::FindOrInsert(std::string_view k, uint64_t hash) {
   if ((entries_.size() + 1) * 2 > slots_.size()) Rehash(slots_.empty() ? 1024 : slots_.size() * 2);
-  uint64_t hash = HashKey(k);
   size_t s = Probe(hash, k);
   if (slots_[s] != 0) return {&entries_[(slots_[s] & 0xffffffff) - 1], false};
   Entry e;

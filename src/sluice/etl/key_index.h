@@ -38,7 +38,15 @@ class KeyTable {
   const Entry* Find(std::string_view key) const;
   // The entry for `key`, inserting an empty one (order "", a = b = 0) when absent.
   // Returns the entry and whether it was inserted. Pointers stay valid until the next insert.
-  std::pair<Entry*, bool> FindOrInsert(std::string_view key);
+  std::pair<Entry*, bool> FindOrInsert(std::string_view key) { return FindOrInsert(key, HashOf(key)); }
+  // The same with the key's hash (HashOf) computed already, e.g. to Prefetch() its slot:
+  // the table is large and accessed at random, so inserting a batch of keys is faster when
+  // their slots are prefetched first.
+  std::pair<Entry*, bool> FindOrInsert(std::string_view key, uint64_t hash);
+  static uint64_t HashOf(std::string_view key);
+  void Prefetch(uint64_t hash) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
+  }
   // Replaces the entry's ordering value.
   void SetOrder(Entry* entry, std::string_view order);
 
