@@ -225,6 +225,19 @@ TEST_F(EtlCliTest, RunsKilledAtRandomMomentsLeaveNoTrace) {
   ExpectDuckDbAgrees("orders", truth, report);
 }
 
+TEST_F(EtlCliTest, TheJobSpecReferenceInTheDocsIsAValidJob) {
+  std::ifstream in(std::string(SLUICE_SOURCE_DIR) + "/docs/jobs.md");
+  std::string doc((std::istreambuf_iterator<char>(in)), {});
+  size_t start = doc.find("```yaml\nname: orders");
+  ASSERT_NE(start, std::string::npos);
+  start += 8;
+  size_t end = doc.find("```", start);
+  std::string path = dir_ + "/reference.yaml";
+  std::ofstream(path) << doc.substr(start, end - start);
+  RunResult v = Run({"jobs", "validate", path});
+  EXPECT_EQ(v.exit_code, 0) << v.err;
+}
+
 TEST_F(EtlCliTest, AnInvalidJobSpecIsAUsageErrorNamingTheLine) {
   std::string bad = dir_ + "/bad.yaml";
   std::ofstream(bad) << "name: x\nsource: {format: csv}\nmapping:\n  - [a, string, a, int99]\n";
