@@ -225,6 +225,46 @@ TEST_F(EtlCliTest, RunsKilledAtRandomMomentsLeaveNoTrace) {
   ExpectDuckDbAgrees("orders", truth, report);
 }
 
+// Two processes loading different objects into one dataset at once are serialised by the
+// dataset's lock: both succeed, and silver holds both objects' rows, deduplicated across them.
+TEST_F(EtlCliTest, ConcurrentRunsIntoOneDatasetBothLand) {
+  std::string a = dir_ + "/a.csv", b = dir_ + "/b.csv";
+  Generate("csv", 20000, 21, a);
+  Generate("csv", 20000, 22, b);  // the same order ids 1..20000, other timestamps
+  std::string job = std::string(SLUICE_SOURCE_DIR) + "/examples/orders/jobs/orders.yaml";
+  std::string home = dir_ + "/home";
+  pid_t pids[2];
+  for (int i = 0; i < 2; ++i) {
+    pids[i] = fork();
+    ASSERT_GE(pids[i], 0);
+    if (pids[i] == 0) {
+      int devnull = open("/dev/null", O_WRONLY);
+      dup2(devnull, 1);
+      execl(SLUICE_BINARY, SLUICE_BINARY, "--home", home.c_str(), "jobs", "run", job.c_str(), "--source",
+            (i == 0 ? a : b).c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+  }
+  for (pid_t pid : pids) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  }
+  RunResult runs = Run({"jobs", "runs", "--job", "orders"});
+  auto list = sluice::common::ParseJson(runs.out, "runs");
+  ASSERT_TRUE(list.ok()) << runs.out;
+  ASSERT_EQ(list->at("runs").as_array().size(), 2u);
+  for (const auto& run : list->at("runs").as_array()) {
+    EXPECT_EQ(run.at("status").as_string(), "SUCCEEDED");
+  }
+  if (!fs::exists(std::string(SLUICE_SOURCE_DIR) + "/tools/node_modules/@duckdb")) GTEST_SKIP();
+  std::string script = std::string(SLUICE_SOURCE_DIR) + "/tests/etl/duckdb_query.mjs";
+  // Every order id appears once, whichever object's row was newer.
+  EXPECT_EQ(sluice::testing::ShellOutput("node '" + script + "' '" + home + "/lake/silver/orders' " +
+                                         "'SELECT count(*) = count(DISTINCT order_id) FROM silver'"),
+            "[[\"true\"]]\n");
+}
+
 TEST_F(EtlCliTest, TheJobSpecReferenceInTheDocsIsAValidJob) {
   std::ifstream in(std::string(SLUICE_SOURCE_DIR) + "/docs/jobs.md");
   std::string doc((std::istreambuf_iterator<char>(in)), {});

@@ -2,7 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "sluice/catalog/migrations.h"
@@ -228,7 +230,19 @@ Result<std::unique_ptr<Catalog>> OpenSqliteCatalog(const std::string& path,
   }
   auto db = std::make_unique<SqliteDb>(raw, path);
   sqlite3_busy_timeout(raw, options.busy_timeout_ms);
-  SLUICE_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL"));
+  // Switching a new database to WAL needs an exclusive lock. When several processes open it
+  // at once, SQLite answers SQLITE_BUSY immediately (deadlock avoidance: each holds a shared
+  // lock) instead of waiting in the busy handler, so wait here.
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(options.busy_timeout_ms);
+  while (true) {
+    Status wal = db->Exec("PRAGMA journal_mode=WAL");
+    if (wal.ok()) break;
+    if (wal.code() != StatusCode::kUnavailable || std::chrono::steady_clock::now() > deadline) {
+      return wal;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   SLUICE_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));
   SLUICE_RETURN_IF_ERROR(db->Exec("PRAGMA foreign_keys=ON"));
   auto catalog = std::make_unique<SqliteCatalog>(std::move(db));

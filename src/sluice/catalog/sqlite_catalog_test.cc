@@ -83,6 +83,25 @@ TEST_F(SqliteCatalogTest, ErrorsNameTheDatabaseAndStatement) {
   EXPECT_NE(r.status().message().find("no such table: no_such_table"), std::string::npos);
 }
 
+// Regression: two `sluice` commands starting at once on a fresh home failed with
+// "PRAGMA journal_mode=WAL: database is locked" (SQLite does not wait there).
+TEST_F(SqliteCatalogTest, SeveralProcessesCanCreateTheSameCatalogAtOnce) {
+  for (int round = 0; round < 5; ++round) {
+    std::string path = dir_ + "/fresh-" + std::to_string(round) + ".db";
+    std::vector<pid_t> pids;
+    for (int p = 0; p < 4; ++p) {
+      pid_t pid = fork();
+      if (pid == 0) _exit(OpenSqliteCatalog(path).ok() ? 0 : 1);
+      pids.push_back(pid);
+    }
+    for (pid_t pid : pids) {
+      int status = 0;
+      waitpid(pid, &status, 0);
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "round " << round;
+    }
+  }
+}
+
 TEST_F(SqliteCatalogTest, WritersInSeveralProcessesAreSerialised) {
   {
     auto cat = *OpenSqliteCatalog(path_);
