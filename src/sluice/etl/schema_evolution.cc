@@ -7,6 +7,7 @@
 #include <set>
 
 #include "sluice/common/json.h"
+#include "sluice/etl/column_type.h"
 
 namespace sluice::etl {
 
@@ -40,64 +41,14 @@ bool IsDatasetTimestamp(const DataType& t) {
 }
 
 // The JSON name of a scalar dataset type, or nullopt for a nested or unsupported type.
+// The job-spec name of a scalar type (column_type.h), or nullopt for a type a dataset cannot
+// have (unsigned ints, timestamps in other units, binaries, …).
 std::optional<std::string> ScalarTypeName(const DataType& t) {
-  switch (t.kind) {
-    case TypeKind::kBoolean:
-      return "bool";
-    case TypeKind::kInt8:
-      return "int8";
-    case TypeKind::kInt16:
-      return "int16";
-    case TypeKind::kInt32:
-      return "int32";
-    case TypeKind::kInt64:
-      return "int64";
-    case TypeKind::kFloat:
-      return "float";
-    case TypeKind::kDouble:
-      return "double";
-    case TypeKind::kDecimal:
-      if (t.precision < 1 || t.precision > kMaxDecimalPrecision || t.scale < 0 ||
-          t.scale > t.precision) {
-        return std::nullopt;
-      }
-      return t.ToString();
-    case TypeKind::kString:
-      return "string";
-    case TypeKind::kJson:
-      return "json";
-    case TypeKind::kDate:
-      return "date";
-    case TypeKind::kTimestamp:
-      if (!IsDatasetTimestamp(t)) return std::nullopt;
-      return "timestamp";
-    default:
-      return std::nullopt;
-  }
-}
-
-// "decimal(10,2)" (spaces allowed around the numbers) → the type; nullopt if not that shape.
-std::optional<DataType> ParseDecimalName(std::string_view text) {
-  constexpr std::string_view kPrefix = "decimal(";
-  if (text.substr(0, kPrefix.size()) != kPrefix || text.back() != ')') return std::nullopt;
-  std::string_view inner = text.substr(kPrefix.size(), text.size() - kPrefix.size() - 1);
-  auto parse_int = [](std::string_view s) -> std::optional<int> {
-    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-    if (s.empty() || s.size() > 3) return std::nullopt;
-    int v = 0;
-    for (char c : s) {
-      if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
-      v = v * 10 + (c - '0');
-    }
-    return v;
-  };
-  size_t comma = inner.find(',');
-  if (comma == std::string_view::npos) return std::nullopt;
-  auto p = parse_int(inner.substr(0, comma));
-  auto s = parse_int(inner.substr(comma + 1));
-  if (!p || !s) return std::nullopt;
-  return DataType::Decimal(*p, *s);
+  if (t.kind == TypeKind::kList || t.kind == TypeKind::kStruct) return std::nullopt;
+  std::string name = ColumnTypeName(t);
+  Result<DataType> back = ParseColumnType(name);
+  if (!back.ok() || !(*back == t)) return std::nullopt;
+  return name;
 }
 
 // ---- JSON form ---------------------------------------------------------------------------
@@ -153,35 +104,10 @@ Result<std::vector<Field>> FieldsFromJson(const json::value& v, const std::strin
 Result<DataType> TypeFromJson(const json::value& v, const std::string& path) {
   if (v.is_string()) {
     std::string_view name(v.as_string().data(), v.as_string().size());
-    static const std::vector<std::pair<std::string_view, DataType>> kNames = {
-        {"bool", DataType::Of(TypeKind::kBoolean)},
-        {"int8", DataType::Of(TypeKind::kInt8)},
-        {"int16", DataType::Of(TypeKind::kInt16)},
-        {"int32", DataType::Of(TypeKind::kInt32)},
-        {"int64", DataType::Of(TypeKind::kInt64)},
-        {"float", DataType::Of(TypeKind::kFloat)},
-        {"double", DataType::Of(TypeKind::kDouble)},
-        {"string", DataType::Of(TypeKind::kString)},
-        {"date", DataType::Of(TypeKind::kDate)},
-        {"timestamp", DataType::Timestamp(TimeUnit::kMicros, true)},
-        {"json", DataType::Of(TypeKind::kJson)},
-    };
-    for (const auto& [n, t] : kNames) {
-      if (n == name) return t;
-    }
-    if (std::optional<DataType> d = ParseDecimalName(name)) {
-      if (d->precision < 1 || d->precision > kMaxDecimalPrecision) {
-        return BadJson(path,
-                       "decimal precision " + std::to_string(d->precision) + " is outside 1..38");
-      }
-      if (d->scale > d->precision) {
-        return BadJson(path, "decimal scale " + std::to_string(d->scale) + " is outside 0.." +
-                                 std::to_string(d->precision));
-      }
-      return *d;
-    }
-    return BadJson(path, "unknown type \"" + std::string(name) + "\"; expected one of " +
-                             std::string(kDatasetTypes));
+    Result<DataType> t = ParseColumnType(name);
+    // Lists and structs are objects ({"list": …}, {"struct": […]}), below.
+    if (!t.ok()) return BadJson(path, t.status().message());
+    return *t;
   }
   if (v.is_object() && v.as_object().size() == 1) {
     const json::object& o = v.as_object();
