@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <cstring>
 
+#include "sluice/etl/read_buffer_internal.h"
 #include "sluice/etl/utf8.h"
 
 namespace sluice::etl {
 namespace {
 
-constexpr size_t kInitialBuffer = 1 << 20;
-constexpr size_t kMinRead = 64 << 10;
+constexpr size_t kInitialBuffer = kReadBufferInitial;
 constexpr size_t kRawPrefix = 4096;
 
 std::string Printable(char c) {
@@ -138,27 +138,13 @@ Result<bool> CsvReader::Fill(size_t keep_from) {
     rec_start_ = rec_start_ >= keep_from ? rec_start_ - keep_from : 0;
     end_ = n;
   }
-  if (cap_ > 4 * kInitialBuffer && end_ + kMinRead <= kInitialBuffer) {
-    // A long record has gone: give its memory back.
-    auto smaller = std::make_unique<char[]>(kInitialBuffer);
-    std::memcpy(smaller.get(), buf_.get(), end_);
-    buf_ = std::move(smaller);
-    cap_ = kInitialBuffer;
-  } else if (cap_ - end_ < kMinRead) {
-    size_t new_cap = std::max(cap_ * 2, end_ + kMinRead);
-    auto bigger = std::make_unique<char[]>(new_cap);
-    std::memcpy(bigger.get(), buf_.get(), end_);
-    buf_ = std::move(bigger);
-    cap_ = new_cap;
-  }
-  Result<size_t> got = in_->Read(buf_.get() + end_, cap_ - end_);
-  if (!got.ok()) return got.status().WithContext(source_name_);
-  if (*got == 0) {
+  SLUICE_ASSIGN_OR_RETURN(size_t got, GrowAndRead(*in_, &buf_, &cap_, end_, 0, source_name_));
+  if (got == 0) {
     eof_ = true;
     return false;
   }
-  end_ += *got;
-  bytes_read_ += static_cast<int64_t>(*got);
+  end_ += got;
+  bytes_read_ += static_cast<int64_t>(got);
   return true;
 }
 

@@ -27,4 +27,21 @@ class ChunkedInputStream final : public common::InputStream {
   size_t pos_ = 0;
 };
 
+// Hands out `good` in one Read, then fails every Read with IOError "disk on fire".
+class FailingInputStream final : public common::InputStream {
+ public:
+  explicit FailingInputStream(std::string good) : good_(std::move(good)) {}
+  Result<size_t> Read(void* out, size_t size) override {
+    if (done_) return Status::IOError("disk on fire");
+    size_t n = std::min(size, good_.size());
+    std::copy_n(good_.data(), n, static_cast<char*>(out));
+    done_ = true;
+    return n;
+  }
+
+ private:
+  std::string good_;
+  bool done_ = false;
+};
+
 }  // namespace sluice::etl::testing

@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "sluice/etl/read_buffer_internal.h"
 #include "sluice/etl/utf8.h"
 
 namespace sluice::etl {
@@ -14,8 +15,7 @@ namespace {
 
 namespace od = simdjson::ondemand;
 
-constexpr size_t kInitialBuffer = 1 << 20;
-constexpr size_t kMinRead = 64 << 10;
+constexpr size_t kInitialBuffer = kReadBufferInitial;
 constexpr size_t kRawPrefix = 4096;
 constexpr size_t kPadding = simdjson::SIMDJSON_PADDING;
 constexpr size_t kMaxDepth = 1024;  // nested objects and arrays, the line's object included
@@ -718,27 +718,13 @@ Result<bool> JsonlReader::Impl::Fill() {
     p_ = 0;
     end_ = n;
   }
-  if (cap_ > 4 * kInitialBuffer && end_ + kMinRead <= kInitialBuffer) {
-    // A long line has gone: give its memory back.
-    auto smaller = std::make_unique<char[]>(kInitialBuffer + kPadding);
-    std::memcpy(smaller.get(), buf_.get(), end_);
-    buf_ = std::move(smaller);
-    cap_ = kInitialBuffer;
-  } else if (cap_ - end_ < kMinRead) {
-    size_t new_cap = std::max(cap_ * 2, end_ + kMinRead);
-    auto bigger = std::make_unique<char[]>(new_cap + kPadding);
-    std::memcpy(bigger.get(), buf_.get(), end_);
-    buf_ = std::move(bigger);
-    cap_ = new_cap;
-  }
-  Result<size_t> got = in_->Read(buf_.get() + end_, cap_ - end_);
-  if (!got.ok()) return got.status().WithContext(source_name_);
-  if (*got == 0) {
+  SLUICE_ASSIGN_OR_RETURN(size_t got, GrowAndRead(*in_, &buf_, &cap_, end_, kPadding, source_name_));
+  if (got == 0) {
     eof_ = true;
     return false;
   }
-  end_ += *got;
-  bytes_read_ += static_cast<int64_t>(*got);
+  end_ += got;
+  bytes_read_ += static_cast<int64_t>(got);
   return true;
 }
 

@@ -16,23 +16,7 @@ namespace {
 using namespace std::string_literals;
 
 using testing::ChunkedInputStream;
-
-// Fails after handing out `good` bytes.
-class FailingInputStream final : public common::InputStream {
- public:
-  explicit FailingInputStream(std::string good) : good_(std::move(good)) {}
-  Result<size_t> Read(void* out, size_t size) override {
-    if (done_) return Status::IOError("disk on fire");
-    size_t n = std::min(size, good_.size());
-    std::copy_n(good_.data(), n, static_cast<char*>(out));
-    done_ = true;
-    return n;
-  }
-
- private:
-  std::string good_;
-  bool done_ = false;
-};
+using testing::FailingInputStream;
 
 // Renders the columns and every record as "line: [v1] null !error" (and, with `with_raw`,
 // the raw text).
