@@ -37,15 +37,6 @@ void AppendOrderedDouble(double v, std::string* out) {
   AppendBigEndian(bits, out);
 }
 
-std::string FormatDate(int32_t days) {
-  int64_t y;
-  unsigned m, d;
-  common::CivilFromDays(days, &y, &m, &d);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", static_cast<long long>(y), m, d);
-  return buf;
-}
-
 std::string FormatTimestampMicros(int64_t micros, parquet::TimeUnit unit) {
   int64_t per_sec = unit == parquet::TimeUnit::kMillis   ? 1000
                     : unit == parquet::TimeUnit::kMicros ? 1000000
@@ -62,7 +53,8 @@ std::string FormatTimestampMicros(int64_t micros, parquet::TimeUnit unit) {
     rem += 86400;
     --days;
   }
-  std::string out = FormatDate(static_cast<int32_t>(days));
+  std::string out;
+  AppendDateText(days, &out);
   char buf[64];
   std::snprintf(buf, sizeof buf, " %02lld:%02lld:%02lld", static_cast<long long>(rem / 3600),
                 static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60));
@@ -77,33 +69,73 @@ std::string FormatTimestampMicros(int64_t micros, parquet::TimeUnit unit) {
   return out;
 }
 
-std::string FormatDecimal(const ColumnVector& c, int64_t row) {
-  __int128 v = 0;
-  if (StorageOf(c.type) == Storage::kFixed) {
-    std::string_view b = c.BytesAt(row);
-    unsigned __int128 u = 0;
-    for (unsigned char ch : b) u = (u << 8) | ch;
-    v = static_cast<__int128>(u);
+void AppendPaddedNumber(int64_t v, int width, std::string* out) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  for (auto n = r.ptr - buf; n < width; ++n) out->push_back('0');
+  out->append(buf, r.ptr);
+}
+
+template <typename T>
+void AppendFloatTextImpl(T v, std::string* out) {
+  if (std::isnan(v)) {
+    out->append("NaN");
+  } else if (std::isinf(v)) {
+    out->append(v < 0 ? "-Infinity" : "Infinity");
   } else {
-    v = c.ints64[static_cast<size_t>(row)];
+    char buf[64];
+    auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out->append(buf, r.ptr);
   }
-  bool neg = v < 0;
-  unsigned __int128 u =
-      neg ? static_cast<unsigned __int128>(-(v + 1)) + 1 : static_cast<unsigned __int128>(v);
-  std::string digits;
-  do {
-    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(u % 10)));
-    u /= 10;
-  } while (u != 0);
-  int scale = c.type.scale;
-  if (scale > 0) {
-    while (static_cast<int>(digits.size()) <= scale) digits.insert(digits.begin(), '0');
-    digits.insert(digits.end() - scale, '.');
-  }
-  return neg ? "-" + digits : digits;
 }
 
 }  // namespace
+
+__int128 DecimalAt(const ColumnVector& c, int64_t i) {
+  if (c.type.precision <= 18) return c.ints64[static_cast<size_t>(i)];
+  std::string_view be = c.BytesAt(i);
+  unsigned __int128 u = 0;
+  for (char b : be) u = (u << 8) | static_cast<uint8_t>(b);
+  return static_cast<__int128>(u);
+}
+
+void AppendDecimalText(__int128 v, int scale, std::string* out) {
+  if (v < 0) out->push_back('-');
+  unsigned __int128 u =
+      v < 0 ? -static_cast<unsigned __int128>(v) : static_cast<unsigned __int128>(v);
+  char digits[48];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + static_cast<int>(u % 10));
+    u /= 10;
+  } while (u != 0);
+  while (n < scale + 1) digits[n++] = '0';
+  for (int k = n - 1; k >= 0; --k) {
+    if (k == scale - 1) out->push_back('.');
+    out->push_back(digits[k]);
+  }
+}
+
+void AppendDateText(int64_t days, std::string* out) {
+  int64_t y = 0;
+  unsigned m = 0;
+  unsigned d = 0;
+  common::CivilFromDays(days, &y, &m, &d);
+  if (y < 0) {
+    out->push_back('-');
+    y = -y;
+  }
+  AppendPaddedNumber(y, 4, out);
+  out->push_back('-');
+  AppendPaddedNumber(m, 2, out);
+  out->push_back('-');
+  AppendPaddedNumber(d, 2, out);
+}
+
+void AppendFloatText(double v, std::string* out) { AppendFloatTextImpl(v, out); }
+void AppendFloatText(float v, std::string* out) { AppendFloatTextImpl(v, out); }
+
+namespace {}  // namespace
 
 void AppendValue(const ColumnVector& src, int64_t row, ColumnVector* dst) {
   if (src.IsNull(row)) {
@@ -269,21 +301,27 @@ std::string ValueToText(const ColumnVector& c, int64_t row) {
   switch (t.kind) {
     case TypeKind::kBoolean:
       return c.bools[i] ? "true" : "false";
-    case TypeKind::kDate:
-      return FormatDate(c.ints32[i]);
     case TypeKind::kTimestamp:
       return FormatTimestampMicros(c.ints64[i], t.unit);
-    case TypeKind::kDecimal:
-      return FormatDecimal(c, row);
-    case TypeKind::kFloat:
-    case TypeKind::kDouble: {
-      double v = t.kind == TypeKind::kFloat ? c.floats[i] : c.doubles[i];
-      char buf[64];
-      auto res = std::to_chars(buf, buf + sizeof buf, v);
-      return std::string(buf, res.ptr);
-    }
     default:
       break;
+  }
+  std::string out;
+  if (t.kind == TypeKind::kDate) {
+    AppendDateText(c.ints32[i], &out);
+    return out;
+  }
+  if (t.kind == TypeKind::kDecimal) {
+    AppendDecimalText(DecimalAt(c, row), t.scale, &out);
+    return out;
+  }
+  if (t.kind == TypeKind::kFloat || t.kind == TypeKind::kDouble) {
+    if (t.kind == TypeKind::kFloat) {
+      AppendFloatText(c.floats[i], &out);
+    } else {
+      AppendFloatText(c.doubles[i], &out);
+    }
+    return out;
   }
   if (StorageOf(t) == Storage::kInts32) return std::to_string(c.ints32[i]);
   if (StorageOf(t) == Storage::kInts64) return std::to_string(c.ints64[i]);

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "sluice/common/time.h"
+#include "sluice/etl/batch_ops.h"
 #include "sluice/etl/cast.h"
 #include "sluice/etl/column_type.h"
 
@@ -460,14 +461,6 @@ int64_t IntAt(const ColumnVector& c, int64_t i) {
   }
 }
 
-__int128 DecimalAt(const ColumnVector& c, int64_t i) {
-  if (c.type.precision <= 18) return c.ints64[static_cast<size_t>(i)];
-  std::string_view be = c.BytesAt(i);
-  unsigned __int128 u = 0;
-  for (char b : be) u = (u << 8) | static_cast<uint8_t>(b);
-  return static_cast<__int128>(u);
-}
-
 __int128 Pow10(int n) {
   __int128 v = 1;
   for (int k = 0; k < n; ++k) v *= 10;
@@ -520,52 +513,6 @@ void AppendPadded(int64_t v, int width, std::string* out) {
   out->append(buf, r.ptr);
 }
 
-template <typename T>
-void AppendFloating(T v, std::string* out) {
-  if (std::isnan(v)) {
-    out->append("NaN");
-  } else if (std::isinf(v)) {
-    out->append(v < 0 ? "-Infinity" : "Infinity");
-  } else {
-    char buf[64];
-    auto r = std::to_chars(buf, buf + sizeof buf, v);
-    out->append(buf, r.ptr);
-  }
-}
-
-void AppendDecimalText(__int128 v, int scale, std::string* out) {
-  if (v < 0) out->push_back('-');
-  unsigned __int128 u =
-      v < 0 ? -static_cast<unsigned __int128>(v) : static_cast<unsigned __int128>(v);
-  char digits[48];
-  int n = 0;
-  do {
-    digits[n++] = static_cast<char>('0' + static_cast<int>(u % 10));
-    u /= 10;
-  } while (u != 0);
-  while (n < scale + 1) digits[n++] = '0';
-  for (int k = n - 1; k >= 0; --k) {
-    if (k == scale - 1) out->push_back('.');
-    out->push_back(digits[k]);
-  }
-}
-
-void AppendDateText(int64_t days, std::string* out) {
-  int64_t y = 0;
-  unsigned m = 0;
-  unsigned d = 0;
-  common::CivilFromDays(days, &y, &m, &d);
-  if (y < 0) {
-    out->push_back('-');
-    y = -y;
-  }
-  AppendPadded(y, 4, out);
-  out->push_back('-');
-  AppendPadded(m, 2, out);
-  out->push_back('-');
-  AppendPadded(d, 2, out);
-}
-
 void AppendTimestampText(int64_t micros, std::string* out) {
   int64_t days = FloorDiv(micros, kMicrosPerDay);
   int64_t rest = micros - days * kMicrosPerDay;
@@ -592,10 +539,10 @@ void AppendValueText(const ColumnVector& c, int64_t i, std::string* out) {
       out->append(c.bools[k] ? "true" : "false");
       break;
     case TypeKind::kFloat:
-      AppendFloating(c.floats[k], out);
+      AppendFloatText(c.floats[k], out);
       break;
     case TypeKind::kDouble:
-      AppendFloating(c.doubles[k], out);
+      AppendFloatText(c.doubles[k], out);
       break;
     case TypeKind::kDecimal:
       AppendDecimalText(DecimalAt(c, i), c.type.scale, out);
