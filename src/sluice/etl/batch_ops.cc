@@ -6,6 +6,7 @@
 
 #include "sluice/common/check.h"
 #include "sluice/common/time.h"
+#include "sluice/parquet/value_text.h"
 
 namespace sluice::etl {
 namespace {
@@ -37,105 +38,9 @@ void AppendOrderedDouble(double v, std::string* out) {
   AppendBigEndian(bits, out);
 }
 
-std::string FormatTimestampMicros(int64_t micros, parquet::TimeUnit unit) {
-  int64_t per_sec = unit == parquet::TimeUnit::kMillis   ? 1000
-                    : unit == parquet::TimeUnit::kMicros ? 1000000
-                                                         : 1000000000;
-  int64_t secs = micros / per_sec;
-  int64_t frac = micros % per_sec;
-  if (frac < 0) {
-    frac += per_sec;
-    --secs;
-  }
-  int64_t days = secs / 86400;
-  int64_t rem = secs % 86400;
-  if (rem < 0) {
-    rem += 86400;
-    --days;
-  }
-  std::string out;
-  AppendDateText(days, &out);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, " %02lld:%02lld:%02lld", static_cast<long long>(rem / 3600),
-                static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60));
-  out += buf;
-  if (frac != 0) {
-    int digits = unit == parquet::TimeUnit::kMillis   ? 3
-                 : unit == parquet::TimeUnit::kMicros ? 6
-                                                      : 9;
-    std::snprintf(buf, sizeof buf, ".%0*lld", digits, static_cast<long long>(frac));
-    out += buf;
-  }
-  return out;
-}
-
-void AppendPaddedNumber(int64_t v, int width, std::string* out) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  for (auto n = r.ptr - buf; n < width; ++n) out->push_back('0');
-  out->append(buf, r.ptr);
-}
-
-template <typename T>
-void AppendFloatTextImpl(T v, std::string* out) {
-  if (std::isnan(v)) {
-    out->append("NaN");
-  } else if (std::isinf(v)) {
-    out->append(v < 0 ? "-Infinity" : "Infinity");
-  } else {
-    char buf[64];
-    auto r = std::to_chars(buf, buf + sizeof buf, v);
-    out->append(buf, r.ptr);
-  }
-}
 
 }  // namespace
 
-__int128 DecimalAt(const ColumnVector& c, int64_t i) {
-  if (c.type.precision <= 18) return c.ints64[static_cast<size_t>(i)];
-  std::string_view be = c.BytesAt(i);
-  unsigned __int128 u = 0;
-  for (char b : be) u = (u << 8) | static_cast<uint8_t>(b);
-  return static_cast<__int128>(u);
-}
-
-void AppendDecimalText(__int128 v, int scale, std::string* out) {
-  if (v < 0) out->push_back('-');
-  unsigned __int128 u =
-      v < 0 ? -static_cast<unsigned __int128>(v) : static_cast<unsigned __int128>(v);
-  char digits[48];
-  int n = 0;
-  do {
-    digits[n++] = static_cast<char>('0' + static_cast<int>(u % 10));
-    u /= 10;
-  } while (u != 0);
-  while (n < scale + 1) digits[n++] = '0';
-  for (int k = n - 1; k >= 0; --k) {
-    if (k == scale - 1) out->push_back('.');
-    out->push_back(digits[k]);
-  }
-}
-
-void AppendDateText(int64_t days, std::string* out) {
-  int64_t y = 0;
-  unsigned m = 0;
-  unsigned d = 0;
-  common::CivilFromDays(days, &y, &m, &d);
-  if (y < 0) {
-    out->push_back('-');
-    y = -y;
-  }
-  AppendPaddedNumber(y, 4, out);
-  out->push_back('-');
-  AppendPaddedNumber(m, 2, out);
-  out->push_back('-');
-  AppendPaddedNumber(d, 2, out);
-}
-
-void AppendFloatText(double v, std::string* out) { AppendFloatTextImpl(v, out); }
-void AppendFloatText(float v, std::string* out) { AppendFloatTextImpl(v, out); }
-
-namespace {}  // namespace
 
 void AppendValue(const ColumnVector& src, int64_t row, ColumnVector* dst) {
   if (src.IsNull(row)) {
@@ -302,24 +207,24 @@ std::string ValueToText(const ColumnVector& c, int64_t row) {
     case TypeKind::kBoolean:
       return c.bools[i] ? "true" : "false";
     case TypeKind::kTimestamp:
-      return FormatTimestampMicros(c.ints64[i], t.unit);
+      return parquet::TimestampText(c.ints64[i], t.unit);
     default:
       break;
   }
   std::string out;
   if (t.kind == TypeKind::kDate) {
-    AppendDateText(c.ints32[i], &out);
+    parquet::AppendDateText(c.ints32[i], &out);
     return out;
   }
   if (t.kind == TypeKind::kDecimal) {
-    AppendDecimalText(DecimalAt(c, row), t.scale, &out);
+    parquet::AppendDecimalText(parquet::DecimalAt(c, row), t.scale, &out);
     return out;
   }
   if (t.kind == TypeKind::kFloat || t.kind == TypeKind::kDouble) {
     if (t.kind == TypeKind::kFloat) {
-      AppendFloatText(c.floats[i], &out);
+      parquet::AppendFloatText(c.floats[i], &out);
     } else {
-      AppendFloatText(c.doubles[i], &out);
+      parquet::AppendFloatText(c.doubles[i], &out);
     }
     return out;
   }

@@ -50,17 +50,7 @@ void AppendOrderedKey(const parquet::ColumnVector& column, int64_t row, std::str
 std::string HivePartitionComponent(std::string_view name, const parquet::ColumnVector& column,
                                    int64_t row);
 
-// Text forms shared by casts to string (expression.h), partition names and reports.
-// The unscaled value of a decimal (either storage).
-__int128 DecimalAt(const parquet::ColumnVector& column, int64_t row);
-// "-12.50" for (-1250, scale 2).
-void AppendDecimalText(__int128 unscaled, int scale, std::string* out);
-// YYYY-MM-DD (a negative year gets a leading '-').
-void AppendDateText(int64_t days_since_epoch, std::string* out);
-// Shortest text that reads back to the same value; NaN, Infinity, -Infinity.
-void AppendFloatText(double v, std::string* out);
-void AppendFloatText(float v, std::string* out);
-
+// Text forms of single values: sluice/parquet/value_text.h.
 // The value at `row` as text for reports and messages ("NULL" for null).
 std::string ValueToText(const parquet::ColumnVector& column, int64_t row);
 

@@ -10,6 +10,7 @@
 
 #include "sluice/common/time.h"
 #include "sluice/etl/batch_ops.h"
+#include "sluice/parquet/value_text.h"
 #include "sluice/etl/cast.h"
 #include "sluice/etl/column_type.h"
 
@@ -475,7 +476,7 @@ double DoubleAt(const ColumnVector& c, int64_t i) {
     case TypeKind::kDouble:
       return c.doubles[k];
     case TypeKind::kDecimal:
-      return static_cast<double>(static_cast<long double>(DecimalAt(c, i)) /
+      return static_cast<double>(static_cast<long double>(parquet::DecimalAt(c, i)) /
                                  static_cast<long double>(Pow10(c.type.scale)));
     default:
       return static_cast<double>(IntAt(c, i));
@@ -516,7 +517,7 @@ void AppendPadded(int64_t v, int width, std::string* out) {
 void AppendTimestampText(int64_t micros, std::string* out) {
   int64_t days = FloorDiv(micros, kMicrosPerDay);
   int64_t rest = micros - days * kMicrosPerDay;
-  AppendDateText(days, out);
+  parquet::AppendDateText(days, out);
   out->push_back('T');
   int64_t seconds = rest / kMicrosPerSecond;
   AppendPadded(seconds / 3600, 2, out);
@@ -539,20 +540,20 @@ void AppendValueText(const ColumnVector& c, int64_t i, std::string* out) {
       out->append(c.bools[k] ? "true" : "false");
       break;
     case TypeKind::kFloat:
-      AppendFloatText(c.floats[k], out);
+      parquet::AppendFloatText(c.floats[k], out);
       break;
     case TypeKind::kDouble:
-      AppendFloatText(c.doubles[k], out);
+      parquet::AppendFloatText(c.doubles[k], out);
       break;
     case TypeKind::kDecimal:
-      AppendDecimalText(DecimalAt(c, i), c.type.scale, out);
+      parquet::AppendDecimalText(parquet::DecimalAt(c, i), c.type.scale, out);
       break;
     case TypeKind::kString:
     case TypeKind::kJson:
       out->append(c.BytesAt(i));
       break;
     case TypeKind::kDate:
-      AppendDateText(c.ints32[k], out);
+      parquet::AppendDateText(c.ints32[k], out);
       break;
     case TypeKind::kTimestamp:
       AppendTimestampText(MicrosAt(c, i), out);
@@ -1226,7 +1227,7 @@ class Evaluator {
         } else if (IsIntegerKind(from)) {
           v = IntAt(a, i);
         } else if (from == TypeKind::kDecimal) {
-          __int128 unscaled = DecimalAt(a, i);
+          __int128 unscaled = parquet::DecimalAt(a, i);
           __int128 unit = Pow10(a.type.scale);
           if (unscaled % unit != 0) return fail(" is not a whole number for ");
           __int128 q = unscaled / unit;
