@@ -10,6 +10,8 @@
 #include <limits>
 #include <utility>
 
+#include "sluice/parquet/value_text.h"
+
 namespace sluice::warehouse {
 namespace {
 
@@ -89,7 +91,7 @@ const char* Field(const PGresult* result, int code) {
 
 // A failed statement as a Status: PostgreSQL's message (with its detail and hint) and
 // SQLSTATE. Lost connections and conflicts that may pass on retry (serialization failure,
-// deadlock, lack of resources, shutdown) are Unavailable; everything else InvalidArgument.
+// deadlock, lock timeout, lack of resources, shutdown) are Unavailable; everything else InvalidArgument.
 Status StatementError(PGconn* conn, const PGresult* result, const std::string& url) {
   if (PQstatus(conn) == CONNECTION_BAD) {
     return Status::Unavailable("warehouse " + url + ": connection lost: " +
@@ -105,7 +107,7 @@ Status StatementError(PGconn* conn, const PGresult* result, const std::string& u
   if (!hint.empty()) message += " (hint: " + hint + ")";
   if (!sqlstate.empty()) message += " [SQLSTATE " + sqlstate + "]";
   bool transient = sqlstate.starts_with("08") || sqlstate.starts_with("53") ||
-                   sqlstate.starts_with("57P") || sqlstate == "40001" || sqlstate == "40P01";
+                   sqlstate.starts_with("57P") || sqlstate == "55P03" || sqlstate == "40001" || sqlstate == "40P01";
   return transient ? Status::Unavailable(std::move(message))
                    : Status::InvalidArgument(std::move(message));
 }
@@ -199,35 +201,6 @@ inline void StoreBigEndian32(char* out, uint32_t v) {
 inline void StoreBigEndian64(char* out, uint64_t v) {
   v = __builtin_bswap64(v);
   std::memcpy(out, &v, 8);
-}
-
-// The unscaled value of row `i` of a decimal column: ints64 up to precision 18, else
-// big-endian two's complement bytes.
-__int128 UnscaledAt(const ColumnVector& column, int64_t i) {
-  if (column.type.precision <= 18) return column.ints64[static_cast<size_t>(i)];
-  std::string_view bytes = column.BytesAt(i);
-  unsigned __int128 u = (!bytes.empty() && static_cast<int8_t>(bytes[0]) < 0)
-                            ? ~static_cast<unsigned __int128>(0)
-                            : 0;
-  for (char b : bytes) u = (u << 8) | static_cast<uint8_t>(b);
-  return static_cast<__int128>(u);
-}
-
-std::string DecimalText(__int128 unscaled, int scale) {
-  unsigned __int128 u = unscaled < 0 ? -static_cast<unsigned __int128>(unscaled)
-                                     : static_cast<unsigned __int128>(unscaled);
-  std::string digits;
-  do {
-    digits.push_back(static_cast<char>('0' + static_cast<int>(u % 10)));
-    u /= 10;
-  } while (u != 0);
-  while (static_cast<int>(digits.size()) < scale + 1) digits.push_back('0');
-  std::string out = unscaled < 0 ? "-" : "";
-  for (int k = static_cast<int>(digits.size()) - 1; k >= 0; --k) {
-    if (k == scale - 1) out.push_back('.');
-    out.push_back(digits[static_cast<size_t>(k)]);
-  }
-  return out;
 }
 
 // Decimal digits of `u`, least significant first; returns how many (at least 1, at most 39).
@@ -513,13 +486,15 @@ class PostgresRowWriter : public RowWriter {
         return Status::OK();
       }
       case Encoding::kNumeric: {
-        __int128 unscaled = UnscaledAt(values, i);
+        __int128 unscaled = parquet::DecimalAt(values, i);
         unsigned __int128 magnitude = unscaled < 0 ? -static_cast<unsigned __int128>(unscaled)
                                                    : static_cast<unsigned __int128>(unscaled);
         unsigned __int128 limit = 1;
         for (int k = 0; k < values.type.precision; ++k) limit *= 10;
         if (magnitude >= limit) {
-          return ValueError(c, row, DecimalText(unscaled, values.type.scale),
+          std::string text;
+          parquet::AppendDecimalText(unscaled, values.type.scale, &text);
+          return ValueError(c, row, text,
                             "has more than " + std::to_string(values.type.precision) +
                                 " digits (" + values.type.ToString() + ")");
         }
@@ -620,7 +595,8 @@ class PostgresSession : public Session {
     SLUICE_ASSIGN_OR_RETURN(
         QueryResult present,
         Query("SELECT count(*) FROM pg_catalog.pg_namespace WHERE nspname IN "
-              "('bronze', 'silver', 'gold', 'quarantine')"));
+              "('bronze', 'silver', 'gold', 'quarantine')",
+              {}));
     if (present.rows.at(0).at(0).integer == static_cast<int64_t>(kLayers.size())) {
       return Status::OK();
     }
@@ -869,6 +845,9 @@ class PostgresWarehouse : public Warehouse {
       return Status::Unavailable("warehouse " + redacted_ + ": cannot connect: " +
                                  TrimmedError(PQerrorMessage(conn.get())));
     }
+    // Notices ("relation … already exists, skipping") are not errors; libpq would print them
+    // to stderr.
+    PQsetNoticeProcessor(conn.get(), [](void*, const char*) {}, nullptr);
     auto session = std::make_unique<PostgresSession>(std::move(conn), redacted_);
     SLUICE_RETURN_IF_ERROR(session->Prepare().WithContext("warehouse " + redacted_));
     return std::unique_ptr<Session>(std::move(session));
