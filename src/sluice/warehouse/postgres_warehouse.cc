@@ -91,11 +91,12 @@ const char* Field(const PGresult* result, int code) {
 
 // A failed statement as a Status: PostgreSQL's message (with its detail and hint) and
 // SQLSTATE. Lost connections and conflicts that may pass on retry (serialization failure,
-// deadlock, lock timeout, lack of resources, shutdown) are Unavailable; everything else InvalidArgument.
+// deadlock, lock timeout, lack of resources, shutdown) are Unavailable; everything else
+// InvalidArgument.
 Status StatementError(PGconn* conn, const PGresult* result, const std::string& url) {
   if (PQstatus(conn) == CONNECTION_BAD) {
-    return Status::Unavailable("warehouse " + url + ": connection lost: " +
-                               TrimmedError(PQerrorMessage(conn)));
+    return Status::Unavailable("warehouse " + url +
+                               ": connection lost: " + TrimmedError(PQerrorMessage(conn)));
   }
   if (result == nullptr) return Status::Unavailable(TrimmedError(PQerrorMessage(conn)));
   std::string sqlstate = Field(result, PG_DIAG_SQLSTATE);
@@ -107,7 +108,8 @@ Status StatementError(PGconn* conn, const PGresult* result, const std::string& u
   if (!hint.empty()) message += " (hint: " + hint + ")";
   if (!sqlstate.empty()) message += " [SQLSTATE " + sqlstate + "]";
   bool transient = sqlstate.starts_with("08") || sqlstate.starts_with("53") ||
-                   sqlstate.starts_with("57P") || sqlstate == "55P03" || sqlstate == "40001" || sqlstate == "40P01";
+                   sqlstate.starts_with("57P") || sqlstate == "55P03" || sqlstate == "40001" ||
+                   sqlstate == "40P01";
   return transient ? Status::Unavailable(std::move(message))
                    : Status::InvalidArgument(std::move(message));
 }
@@ -160,12 +162,24 @@ struct TextParams {
     for (const Value& p : params) {
       texts.push_back(p.ToString());
       switch (p.kind) {
-        case Value::Kind::kNull: types.push_back(0); break;
-        case Value::Kind::kBool: types.push_back(kBoolOid); break;
-        case Value::Kind::kInteger: types.push_back(kInt8Oid); break;
-        case Value::Kind::kReal: types.push_back(kFloat8Oid); break;
-        case Value::Kind::kNumeric: types.push_back(kNumericOid); break;
-        case Value::Kind::kText: types.push_back(0); break;
+        case Value::Kind::kNull:
+          types.push_back(0);
+          break;
+        case Value::Kind::kBool:
+          types.push_back(kBoolOid);
+          break;
+        case Value::Kind::kInteger:
+          types.push_back(kInt8Oid);
+          break;
+        case Value::Kind::kReal:
+          types.push_back(kFloat8Oid);
+          break;
+        case Value::Kind::kNumeric:
+          types.push_back(kNumericOid);
+          break;
+        case Value::Kind::kText:
+          types.push_back(0);
+          break;
       }
     }
     for (size_t i = 0; i < params.size(); ++i) {
@@ -236,7 +250,9 @@ size_t EncodeNumeric(__int128 unscaled, int scale, char* out) {
     uint8_t digits[40];
     int n = DecimalDigits(magnitude, digits);
     // Decimal digit k has exponent k − scale; it lands in base-10000 group ⌊exponent / 4⌋.
-    auto group_of = [](int exponent) { return exponent >= 0 ? exponent / 4 : -((-exponent + 3) / 4); };
+    auto group_of = [](int exponent) {
+      return exponent >= 0 ? exponent / 4 : -((-exponent + 3) / 4);
+    };
     int lowest = group_of(-scale);
     weight = group_of(n - 1 - scale);
     static constexpr uint16_t kPow10[4] = {1, 10, 100, 1000};
@@ -261,29 +277,51 @@ size_t EncodeNumeric(__int128 unscaled, int scale, char* out) {
 }
 
 // What the row writer does with one dataset type.
-enum class Encoding { kBool, kInt16, kInt32, kInt64, kFloat, kDouble, kNumeric, kText, kDate,
-                      kTimestamp, kJsonb };
+enum class Encoding {
+  kBool,
+  kInt16,
+  kInt32,
+  kInt64,
+  kFloat,
+  kDouble,
+  kNumeric,
+  kText,
+  kDate,
+  kTimestamp,
+  kJsonb
+};
 
 Result<Encoding> EncodingOf(const DataType& type) {
   switch (type.kind) {
-    case TypeKind::kBoolean: return Encoding::kBool;
+    case TypeKind::kBoolean:
+      return Encoding::kBool;
     case TypeKind::kInt8:
-    case TypeKind::kInt16: return Encoding::kInt16;
-    case TypeKind::kInt32: return Encoding::kInt32;
-    case TypeKind::kInt64: return Encoding::kInt64;
-    case TypeKind::kFloat: return Encoding::kFloat;
-    case TypeKind::kDouble: return Encoding::kDouble;
+    case TypeKind::kInt16:
+      return Encoding::kInt16;
+    case TypeKind::kInt32:
+      return Encoding::kInt32;
+    case TypeKind::kInt64:
+      return Encoding::kInt64;
+    case TypeKind::kFloat:
+      return Encoding::kFloat;
+    case TypeKind::kDouble:
+      return Encoding::kDouble;
     case TypeKind::kDecimal:
       if (type.precision < 1 || type.precision > 38 || type.scale < 0 ||
           type.scale > type.precision) {
         break;
       }
       return Encoding::kNumeric;
-    case TypeKind::kString: return Encoding::kText;
-    case TypeKind::kDate: return Encoding::kDate;
-    case TypeKind::kTimestamp: return Encoding::kTimestamp;
-    case TypeKind::kJson: return Encoding::kJsonb;
-    default: break;
+    case TypeKind::kString:
+      return Encoding::kText;
+    case TypeKind::kDate:
+      return Encoding::kDate;
+    case TypeKind::kTimestamp:
+      return Encoding::kTimestamp;
+    case TypeKind::kJson:
+      return Encoding::kJsonb;
+    default:
+      break;
   }
   return Status::InvalidArgument("type " + type.ToString() +
                                  " has no warehouse column type (expected bool, int8–int64, "
@@ -293,9 +331,12 @@ Result<Encoding> EncodingOf(const DataType& type) {
 // A timestamp in micros since 1970 (floored for nanos); 128 bits, so millis cannot overflow.
 __int128 MicrosSinceEpoch(const DataType& type, int64_t value) {
   switch (type.unit) {
-    case parquet::TimeUnit::kMillis: return static_cast<__int128>(value) * 1000;
-    case parquet::TimeUnit::kMicros: return value;
-    case parquet::TimeUnit::kNanos: return value >= 0 ? value / 1000 : -((-(value + 1)) / 1000) - 1;
+    case parquet::TimeUnit::kMillis:
+      return static_cast<__int128>(value) * 1000;
+    case parquet::TimeUnit::kMicros:
+      return value;
+    case parquet::TimeUnit::kNanos:
+      return value >= 0 ? value / 1000 : -((-(value + 1)) / 1000) - 1;
   }
   return value;
 }
@@ -304,18 +345,28 @@ __int128 MicrosSinceEpoch(const DataType& type, int64_t value) {
 // DescribeTable) shows it.
 std::string PostgresTypeSql(Encoding encoding, const DataType& type) {
   switch (encoding) {
-    case Encoding::kBool: return "BOOLEAN";
-    case Encoding::kInt16: return "SMALLINT";
-    case Encoding::kInt32: return "INTEGER";
-    case Encoding::kInt64: return "BIGINT";
-    case Encoding::kFloat: return "REAL";
-    case Encoding::kDouble: return "DOUBLE PRECISION";
+    case Encoding::kBool:
+      return "BOOLEAN";
+    case Encoding::kInt16:
+      return "SMALLINT";
+    case Encoding::kInt32:
+      return "INTEGER";
+    case Encoding::kInt64:
+      return "BIGINT";
+    case Encoding::kFloat:
+      return "REAL";
+    case Encoding::kDouble:
+      return "DOUBLE PRECISION";
     case Encoding::kNumeric:
       return "NUMERIC(" + std::to_string(type.precision) + "," + std::to_string(type.scale) + ")";
-    case Encoding::kText: return "TEXT";
-    case Encoding::kDate: return "DATE";
-    case Encoding::kTimestamp: return "TIMESTAMP WITH TIME ZONE";
-    case Encoding::kJsonb: return "JSONB";
+    case Encoding::kText:
+      return "TEXT";
+    case Encoding::kDate:
+      return "DATE";
+    case Encoding::kTimestamp:
+      return "TIMESTAMP WITH TIME ZONE";
+    case Encoding::kJsonb:
+      return "JSONB";
   }
   return "TEXT";
 }
@@ -331,7 +382,8 @@ class PostgresRowWriter : public RowWriter {
         encodings_(std::move(encodings)) {
     buffer_.resize(kCopyChunkBytes + 4096);
     // The binary COPY header: signature, flags, header extension length.
-    static constexpr char kSignature[11] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', '\377', '\r', '\n', '\0'};
+    static constexpr char kSignature[11] = {'P',  'G',    'C',  'O',  'P', 'Y',
+                                            '\n', '\377', '\r', '\n', '\0'};
     std::memcpy(buffer_.data(), kSignature, 11);
     StoreBigEndian32(buffer_.data() + 11, 0);
     StoreBigEndian32(buffer_.data() + 15, 0);
@@ -416,24 +468,38 @@ class PostgresRowWriter : public RowWriter {
       }
       int64_t needed = inputs[c].constant ? (rows > 0 ? 1 : 0) : rows;
       if (inputs[c].constant ? v->length < needed : v->length != rows) {
-        return internal(c, std::to_string(v->length) + " values for " + std::to_string(rows) +
-                               " rows");
+        return internal(
+            c, std::to_string(v->length) + " values for " + std::to_string(rows) + " rows");
       }
       size_t n = static_cast<size_t>(needed);
       if (!v->validity.empty() && v->validity.size() < n) return internal(c, "short validity");
       bool sized = true;
       switch (parquet::StorageOf(v->type)) {
-        case parquet::Storage::kBools: sized = v->bools.size() >= n; break;
-        case parquet::Storage::kInts32: sized = v->ints32.size() >= n; break;
-        case parquet::Storage::kInts64: sized = v->ints64.size() >= n; break;
-        case parquet::Storage::kFloats: sized = v->floats.size() >= n; break;
-        case parquet::Storage::kDoubles: sized = v->doubles.size() >= n; break;
+        case parquet::Storage::kBools:
+          sized = v->bools.size() >= n;
+          break;
+        case parquet::Storage::kInts32:
+          sized = v->ints32.size() >= n;
+          break;
+        case parquet::Storage::kInts64:
+          sized = v->ints64.size() >= n;
+          break;
+        case parquet::Storage::kFloats:
+          sized = v->floats.size() >= n;
+          break;
+        case parquet::Storage::kDoubles:
+          sized = v->doubles.size() >= n;
+          break;
         case parquet::Storage::kOffsets:
           sized = n == 0 || (v->offsets.size() >= n + 1 && v->offsets[0] >= 0 &&
                              static_cast<uint64_t>(v->offsets[n]) <= v->bytes.size());
           break;
-        case parquet::Storage::kFixed: sized = v->bytes.size() >= n * 16; break;
-        case parquet::Storage::kNone: sized = false; break;
+        case parquet::Storage::kFixed:
+          sized = v->bytes.size() >= n * 16;
+          break;
+        case parquet::Storage::kNone:
+          sized = false;
+          break;
       }
       if (!sized) return internal(c, "value storage shorter than its length");
     }
@@ -495,8 +561,8 @@ class PostgresRowWriter : public RowWriter {
           std::string text;
           parquet::AppendDecimalText(unscaled, values.type.scale, &text);
           return ValueError(c, row, text,
-                            "has more than " + std::to_string(values.type.precision) +
-                                " digits (" + values.type.ToString() + ")");
+                            "has more than " + std::to_string(values.type.precision) + " digits (" +
+                                values.type.ToString() + ")");
         }
         SLUICE_RETURN_IF_ERROR(Reserve(4 + kMaxNumericBytes));
         char* out = buffer_.data() + used_;
@@ -562,10 +628,11 @@ class PostgresRowWriter : public RowWriter {
   // The server ended the COPY early (it refused a row) or the connection broke: its error.
   Status CopyError() {
     finished_ = true;
-    Status status = Status::Unavailable("warehouse " + url_ + ": " +
-                                        TrimmedError(PQerrorMessage(conn_)));
+    Status status =
+        Status::Unavailable("warehouse " + url_ + ": " + TrimmedError(PQerrorMessage(conn_)));
     while (PgResult result{PQgetResult(conn_)}) {
-      if (PQresultStatus(result.get()) == PGRES_FATAL_ERROR && status.code() == StatusCode::kUnavailable) {
+      if (PQresultStatus(result.get()) == PGRES_FATAL_ERROR &&
+          status.code() == StatusCode::kUnavailable) {
         status = StatementError(conn_, result.get(), url_);
       }
     }
@@ -592,11 +659,10 @@ class PostgresSession : public Session {
   // Sets the session up and creates the layer schemas that are missing.
   Status Prepare() {
     SLUICE_RETURN_IF_ERROR(Execute("SET TimeZone = 'UTC'; SET client_encoding = 'UTF8'"));
-    SLUICE_ASSIGN_OR_RETURN(
-        QueryResult present,
-        Query("SELECT count(*) FROM pg_catalog.pg_namespace WHERE nspname IN "
-              "('bronze', 'silver', 'gold', 'quarantine')",
-              {}));
+    SLUICE_ASSIGN_OR_RETURN(QueryResult present,
+                            Query("SELECT count(*) FROM pg_catalog.pg_namespace WHERE nspname IN "
+                                  "('bronze', 'silver', 'gold', 'quarantine')",
+                                  {}));
     if (present.rows.at(0).at(0).integer == static_cast<int64_t>(kLayers.size())) {
       return Status::OK();
     }
@@ -645,9 +711,9 @@ class PostgresSession : public Session {
           row.push_back(Value::Null());
           continue;
         }
-        SLUICE_ASSIGN_OR_RETURN(Value value, ParseValue(PQgetvalue(result.get(), r, c),
-                                                        PQgetlength(result.get(), r, c),
-                                                        types[static_cast<size_t>(c)]));
+        SLUICE_ASSIGN_OR_RETURN(
+            Value value, ParseValue(PQgetvalue(result.get(), r, c), PQgetlength(result.get(), r, c),
+                                    types[static_cast<size_t>(c)]));
         row.push_back(std::move(value));
       }
     }
@@ -842,12 +908,13 @@ class PostgresWarehouse : public Warehouse {
     PgConn conn{PQconnectdbParams(keywords, values, /*expand_dbname=*/1)};
     if (conn == nullptr) return Status::Unavailable("warehouse " + redacted_ + ": out of memory");
     if (PQstatus(conn.get()) != CONNECTION_OK) {
-      return Status::Unavailable("warehouse " + redacted_ + ": cannot connect: " +
-                                 TrimmedError(PQerrorMessage(conn.get())));
+      return Status::Unavailable("warehouse " + redacted_ +
+                                 ": cannot connect: " + TrimmedError(PQerrorMessage(conn.get())));
     }
     // Notices ("relation … already exists, skipping") are not errors; libpq would print them
     // to stderr.
-    PQsetNoticeProcessor(conn.get(), [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(
+        conn.get(), [](void*, const char*) {}, nullptr);
     auto session = std::make_unique<PostgresSession>(std::move(conn), redacted_);
     SLUICE_RETURN_IF_ERROR(session->Prepare().WithContext("warehouse " + redacted_));
     return std::unique_ptr<Session>(std::move(session));

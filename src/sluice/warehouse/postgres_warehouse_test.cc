@@ -168,8 +168,9 @@ TEST_P(PostgresWarehouseTest, RowWriterRoundTripsEveryDatasetType) {
   ASSERT_TRUE(s->Commit().ok());
 
   // Typed as Query reports them.
-  auto typed = s->Query("SELECT flag, tiny, small, big, f, d, price, wide, name FROM silver.every "
-                        "WHERE id = 1");
+  auto typed = s->Query(
+      "SELECT flag, tiny, small, big, f, d, price, wide, name FROM silver.every "
+      "WHERE id = 1");
   ASSERT_TRUE(typed.ok()) << typed.status().ToString();
   ASSERT_EQ(typed->rows.size(), 1u);
   const auto& row = typed->rows[0];
@@ -184,15 +185,17 @@ TEST_P(PostgresWarehouseTest, RowWriterRoundTripsEveryDatasetType) {
   EXPECT_EQ(row[8], Value::Text("Zürich — 東京 🚀"));
 
   // Everything as the server's own text output.
-  EXPECT_EQ(Rows(*s, "SELECT flag, tiny, small, big, f, d, price, wide, day, at, name, doc "
-                     "FROM silver.every ORDER BY id"),
-            (std::vector<std::string>{
-                "true|-128|-32768|-9223372036854775808|1.5|0.1|-12.50|"
-                "-9999999999999999999999999999.9999999999|1969-12-31|"
-                "2024-02-29 23:59:59.000001+00|Zürich — 東京 🚀|{\"a\": \"x\", \"b\": [1, 2.5, null]}",
-                "false|127|32767|9007199254740993|-0.1|-1e+300|999999.99|0.0000000001|2000-01-02|"
-                "1969-12-31 23:59:59.999999+00||[]",
-                "NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL"}));
+  EXPECT_EQ(
+      Rows(*s,
+           "SELECT flag, tiny, small, big, f, d, price, wide, day, at, name, doc "
+           "FROM silver.every ORDER BY id"),
+      (std::vector<std::string>{
+          "true|-128|-32768|-9223372036854775808|1.5|0.1|-12.50|"
+          "-9999999999999999999999999999.9999999999|1969-12-31|"
+          "2024-02-29 23:59:59.000001+00|Zürich — 東京 🚀|{\"a\": \"x\", \"b\": [1, 2.5, null]}",
+          "false|127|32767|9007199254740993|-0.1|-1e+300|999999.99|0.0000000001|2000-01-02|"
+          "1969-12-31 23:59:59.999999+00||[]",
+          "NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL"}));
   // jsonb is JSON, not text: its operators work on what was copied.
   EXPECT_EQ(Rows(*s, "SELECT doc->'b'->>1 FROM silver.every WHERE id = 1"),
             std::vector<std::string>{"2.5"});
@@ -215,8 +218,17 @@ TEST_P(PostgresWarehouseTest, DecimalsOfEveryPrecisionAndScaleReadBackExactly) {
     std::vector<Column> columns = {{"i", DataType::Of(TypeKind::kInt32)}, {"v", type}};
     std::string table = "d_" + std::to_string(precision) + "_" + std::to_string(scale);
     CreateTable(*s, "silver." + table, columns);
-    std::vector<__int128> unscaled = {0, 1, -1, 10, -10, 9999, 10000, -10001, 100000000,
-                                      Pow10(precision) - 1, -(Pow10(precision) - 1)};
+    std::vector<__int128> unscaled = {0,
+                                      1,
+                                      -1,
+                                      10,
+                                      -10,
+                                      9999,
+                                      10000,
+                                      -10001,
+                                      100000000,
+                                      Pow10(precision) - 1,
+                                      -(Pow10(precision) - 1)};
     for (int k = 0; k < 200; ++k) {
       // Random magnitudes of every length, both signs.
       int digits = 1 + static_cast<int>(random() % static_cast<uint64_t>(precision));
@@ -233,8 +245,7 @@ TEST_P(PostgresWarehouseTest, DecimalsOfEveryPrecisionAndScaleReadBackExactly) {
       AppendDecimal(values[1], unscaled[r]);
       expected.push_back(DecimalText(unscaled[r], scale));
     }
-    EXPECT_EQ(CopyRows(*s, {"silver", table}, columns, values, values[0].length),
-              values[0].length);
+    EXPECT_EQ(CopyRows(*s, {"silver", table}, columns, values, values[0].length), values[0].length);
     EXPECT_EQ(Rows(*s, "SELECT v::text FROM silver." + table + " ORDER BY i"), expected);
   }
 }
@@ -258,8 +269,8 @@ TEST_P(PostgresWarehouseTest, DatesAndTimestampsAroundBothEpochs) {
   std::vector<Case> cases = {{0, 0, 0},
                              {10957, 946684800000000, 946684800000},
                              {10956, 946684799999999, 946684799999},
-                             {-719162, -62135596800000000, -62135596800000},  // 0001-01-01
-                             {-25567, -2208988800000000, -2208988800001},     // 1900-01-01
+                             {-719162, -62135596800000000, -62135596800000},   // 0001-01-01
+                             {-25567, -2208988800000000, -2208988800001},      // 1900-01-01
                              {2932896, 253402300799999999, 253402300799999}};  // 9999-12-31
   for (size_t i = 0; i < cases.size(); ++i) {
     v[0].AppendInt32(static_cast<int32_t>(i));
@@ -277,8 +288,9 @@ TEST_P(PostgresWarehouseTest, DatesAndTimestampsAroundBothEpochs) {
                 "1900-01-01|1900-01-01 00:00:00+00|1899-12-31 23:59:59.999+00",
                 "9999-12-31|9999-12-31 23:59:59.999999+00|9999-12-31 23:59:59.999+00"}));
   // The values the server holds, not only their text: epoch seconds and day arithmetic.
-  EXPECT_EQ(Rows(*s, "SELECT extract(epoch FROM at)::text, day - DATE '1970-01-01' "
-                     "FROM silver.times WHERE i = 2"),
+  EXPECT_EQ(Rows(*s,
+                 "SELECT extract(epoch FROM at)::text, day - DATE '1970-01-01' "
+                 "FROM silver.times WHERE i = 2"),
             std::vector<std::string>{"946684799.999999|10956"});
 }
 
@@ -303,21 +315,23 @@ TEST_P(PostgresWarehouseTest, CopiedRowsEqualWhatPsqlReadsBack) {
             "3,,,,,,,,,,,,\n");
   // And the same rows inserted as SQL text literals hold equal values.
   ASSERT_TRUE(s->Execute("CREATE TABLE silver.literal (LIKE silver.every)").ok());
-  ASSERT_TRUE(s->Execute(
-                   "INSERT INTO silver.literal VALUES "
-                   "(1, true, -128, -32768, -9223372036854775808, 1.5, 0.1, -12.50, "
-                   "-9999999999999999999999999999.9999999999, '1969-12-31', "
-                   "'2024-02-29 23:59:59.000001Z', 'Zürich — 東京 🚀', "
-                   "'{\"b\": [1, 2.5, null], \"a\": \"x\"}'), "
-                   "(2, false, 127, 32767, 9007199254740993, -0.1, -1e300, 999999.99, "
-                   "0.0000000001, '2000-01-02', '1969-12-31 23:59:59.999999Z', '', '[]'), "
-                   "(3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)")
-                  .ok());
-  EXPECT_EQ(Rows(*s, "SELECT count(*) FROM (SELECT * FROM silver.every EXCEPT "
-                     "SELECT * FROM silver.literal) d"),
+  ASSERT_TRUE(
+      s->Execute("INSERT INTO silver.literal VALUES "
+                 "(1, true, -128, -32768, -9223372036854775808, 1.5, 0.1, -12.50, "
+                 "-9999999999999999999999999999.9999999999, '1969-12-31', "
+                 "'2024-02-29 23:59:59.000001Z', 'Zürich — 東京 🚀', "
+                 "'{\"b\": [1, 2.5, null], \"a\": \"x\"}'), "
+                 "(2, false, 127, 32767, 9007199254740993, -0.1, -1e300, 999999.99, "
+                 "0.0000000001, '2000-01-02', '1969-12-31 23:59:59.999999Z', '', '[]'), "
+                 "(3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)")
+          .ok());
+  EXPECT_EQ(Rows(*s,
+                 "SELECT count(*) FROM (SELECT * FROM silver.every EXCEPT "
+                 "SELECT * FROM silver.literal) d"),
             std::vector<std::string>{"0"});
-  EXPECT_EQ(Rows(*s, "SELECT count(*) FROM (SELECT * FROM silver.literal EXCEPT "
-                     "SELECT * FROM silver.every) d"),
+  EXPECT_EQ(Rows(*s,
+                 "SELECT count(*) FROM (SELECT * FROM silver.literal EXCEPT "
+                 "SELECT * FROM silver.every) d"),
             std::vector<std::string>{"0"});
 }
 
@@ -394,9 +408,10 @@ TEST_P(PostgresWarehouseTest, LargeAppendsStreamInChunksAndAllArrive) {
   // NULL, so 4995 distinct names remain.
   __int128 cents = 0;
   for (int64_t i = 0; i < kRows; ++i) cents += i % 7 == 0 ? -i : i;
-  EXPECT_EQ(Rows(*s, "SELECT count(*), sum(id), sum(amount), count(customer), "
-                     "count(DISTINCT customer), count(DISTINCT day), min(day), max(day) "
-                     "FROM silver.orders"),
+  EXPECT_EQ(Rows(*s,
+                 "SELECT count(*), sum(id), sum(amount), count(customer), "
+                 "count(DISTINCT customer), count(DISTINCT day), min(day), max(day) "
+                 "FROM silver.orders"),
             std::vector<std::string>{"200000|19999900000|" + DecimalText(cents, 2) +
                                      "|199800|4995|90|2022-01-08|2022-04-07"});
 }
@@ -518,8 +533,8 @@ TEST_P(PostgresWarehouseTest, QueriesTypeResultsByColumnTypeAndTakeTypedParamete
   EXPECT_EQ(row[17], Value::Bool(true));
   EXPECT_EQ(r->columns[2], "int4");
 
-  ASSERT_TRUE(s->Execute("CREATE TABLE gold.t (a int); INSERT INTO gold.t VALUES (1), (2), (3)")
-                  .ok());
+  ASSERT_TRUE(
+      s->Execute("CREATE TABLE gold.t (a int); INSERT INTO gold.t VALUES (1), (2), (3)").ok());
   EXPECT_EQ(s->ExecuteCount("UPDATE gold.t SET a = a + 1 WHERE a >= $1", {Value::Integer(2)})
                 .value_or(-1),
             2);
@@ -601,11 +616,11 @@ TEST_P(PostgresWarehouseTest, ListsAndDescribesLayerTablesWithColumnTypeSqlSpell
   auto s = Connect(w->get());
   ASSERT_NE(s, nullptr);
   std::vector<Column> columns = {
-      {"b", DataType::Of(TypeKind::kBoolean)},  {"i8", DataType::Of(TypeKind::kInt8)},
-      {"i16", DataType::Of(TypeKind::kInt16)},  {"i32", DataType::Of(TypeKind::kInt32)},
-      {"i64", DataType::Of(TypeKind::kInt64)},  {"f", DataType::Of(TypeKind::kFloat)},
-      {"d", DataType::Of(TypeKind::kDouble)},   {"n", DataType::Decimal(12, 2)},
-      {"s", DataType::Of(TypeKind::kString)},   {"day", DataType::Of(TypeKind::kDate)},
+      {"b", DataType::Of(TypeKind::kBoolean)},        {"i8", DataType::Of(TypeKind::kInt8)},
+      {"i16", DataType::Of(TypeKind::kInt16)},        {"i32", DataType::Of(TypeKind::kInt32)},
+      {"i64", DataType::Of(TypeKind::kInt64)},        {"f", DataType::Of(TypeKind::kFloat)},
+      {"d", DataType::Of(TypeKind::kDouble)},         {"n", DataType::Decimal(12, 2)},
+      {"s", DataType::Of(TypeKind::kString)},         {"day", DataType::Of(TypeKind::kDate)},
       {"at", DataType::Timestamp(TimeUnit::kMicros)}, {"j", DataType::Of(TypeKind::kJson)}};
   CreateTable(*s, "silver.orders", columns);
   ASSERT_TRUE(s->Execute("CREATE TABLE gold.b (x int); CREATE VIEW gold.a AS SELECT 1 AS one; "
@@ -616,8 +631,8 @@ TEST_P(PostgresWarehouseTest, ListsAndDescribesLayerTablesWithColumnTypeSqlSpell
   ASSERT_TRUE(tables.ok()) << tables.status().ToString();
   std::vector<std::string> names;
   for (const auto& t : *tables) names.push_back(t.name.ToString() + (t.is_view ? " (view)" : ""));
-  EXPECT_EQ(names, (std::vector<std::string>{"bronze.raw", "silver.orders", "gold.a (view)",
-                                             "gold.b"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"bronze.raw", "silver.orders", "gold.a (view)", "gold.b"}));
   auto all = s->ListTables(/*include_internal=*/true);
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(all->size(), 5u);
@@ -673,8 +688,9 @@ TEST_P(PostgresWarehouseTest, SessionsConnectingAtOnceAllCreateTheLayers) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(connected, 8) << errors[0] << errors[1];
   auto s = Connect(w->get());
-  EXPECT_EQ(Rows(*s, "SELECT nspname FROM pg_namespace WHERE nspname IN "
-                     "('bronze', 'silver', 'gold', 'quarantine') ORDER BY nspname"),
+  EXPECT_EQ(Rows(*s,
+                 "SELECT nspname FROM pg_namespace WHERE nspname IN "
+                 "('bronze', 'silver', 'gold', 'quarantine') ORDER BY nspname"),
             (std::vector<std::string>{"bronze", "gold", "quarantine", "silver"}));
   EXPECT_EQ(Rows(*s, "SHOW TimeZone"), std::vector<std::string>{"UTC"});
   EXPECT_EQ(Rows(*s, "SHOW client_encoding"), std::vector<std::string>{"UTF8"});
