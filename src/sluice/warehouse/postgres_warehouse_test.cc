@@ -458,6 +458,18 @@ TEST_P(PostgresWarehouseTest, ValuesThatDoNotFitAreRefusedNamingColumnAndRow) {
   EXPECT_NE(finished.status().message().find("[SQLSTATE 22021]"), std::string::npos);
   EXPECT_EQ(Rows(*s, "SELECT count(*) FROM silver.names"), std::vector<std::string>{"0"});
 
+  // Dates PostgreSQL cannot hold are refused rather than read as -infinity.
+  std::vector<Column> date_columns = {{"day", DataType::Of(TypeKind::kDate)}};
+  CreateTable(*s, "silver.days", date_columns);
+  ColumnVector days = ColumnVector::Make(date_columns[0].type);
+  days.AppendInt32(INT32_MIN);
+  auto date_writer = s->OpenRowWriter({"silver", "days"}, date_columns);
+  ASSERT_TRUE(date_writer.ok());
+  EXPECT_EQ((*date_writer)->Append({{&days}}, 1).message(),
+            "copy into silver.days: row 1, column \"day\": -2147483648 days since 1970-01-01 is "
+            "outside PostgreSQL's dates");
+  date_writer->reset();
+
   // Types outside the dataset set are refused when the writer opens.
   auto unsigned_writer =
       s->OpenRowWriter({"silver", "names"}, {{"name", DataType::Of(TypeKind::kUInt32)}});
@@ -497,6 +509,16 @@ TEST_P(PostgresWarehouseTest, SqlErrorsCarryPostgresMessageAndSqlstate) {
   EXPECT_EQ(commit.code(), StatusCode::kFailedPrecondition);
   EXPECT_FALSE(s->in_transaction());
   EXPECT_EQ(Rows(*s, "SELECT count(*) FROM silver.k"), std::vector<std::string>{"1"});
+}
+
+TEST_P(PostgresWarehouseTest, ALostConnectionIsUnavailable) {
+  SLUICE_TEST_WAREHOUSE(w);
+  auto s = Connect(w->get());
+  ASSERT_NE(s, nullptr);
+  Status status = s->Execute("SELECT pg_terminate_backend(pg_backend_pid())");
+  EXPECT_EQ(status.code(), StatusCode::kUnavailable) << status.ToString();
+  EXPECT_EQ(s->Query("SELECT 1", {}).status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(s->Query("SELECT 1", {}).status().message().find(w->url()), std::string::npos);
 }
 
 TEST_P(PostgresWarehouseTest, QueriesTypeResultsByColumnTypeAndTakeTypedParameters) {
