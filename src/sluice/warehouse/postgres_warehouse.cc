@@ -27,6 +27,7 @@ constexpr Oid kInt4Oid = 23;
 constexpr Oid kFloat4Oid = 700;
 constexpr Oid kFloat8Oid = 701;
 constexpr Oid kNumericOid = 1700;
+constexpr Oid kTextOid = 25;
 
 // PostgreSQL counts dates and timestamps from 2000-01-01; the lake from 1970-01-01.
 constexpr int64_t kPgEpochDays = 10957;
@@ -149,18 +150,34 @@ Result<Value> ParseValue(const char* text, int length, Oid type) {
                           std::to_string(type));
 }
 
+// Whether `sql` mentions parameter $n (anywhere, string literals included).
+bool MentionsParameter(std::string_view sql, size_t n) {
+  std::string name = "$" + std::to_string(n);
+  for (size_t at = sql.find(name); at != std::string_view::npos; at = sql.find(name, at + 1)) {
+    size_t end = at + name.size();
+    if (end == sql.size() || sql[end] < '0' || sql[end] > '9') return true;
+  }
+  return false;
+}
+
 // Parameters are sent as text. Booleans, integers, reals and numerics carry their type so
 // `SELECT $1` reads back as it was given; text goes untyped, so the server infers the type
-// from the context (a date column, a jsonb column, …) as it does for a literal.
+// from the context (a date column, a jsonb column, …) as it does for a literal. Parameters
+// the statement does not use are typed text: PostgreSQL refuses parameters whose type it
+// cannot determine, and SQLite ignores unused ones, so SQL written for both may have them.
 struct TextParams {
   std::vector<std::string> texts;
   std::vector<const char*> values;
   std::vector<Oid> types;
 
-  explicit TextParams(const std::vector<Value>& params) {
+  TextParams(std::string_view sql, const std::vector<Value>& params) {
     texts.reserve(params.size());
     for (const Value& p : params) {
       texts.push_back(p.ToString());
+      if (!MentionsParameter(sql, texts.size())) {
+        types.push_back(kTextOid);
+        continue;
+      }
       switch (p.kind) {
         case Value::Kind::kNull:
           types.push_back(0);
@@ -833,7 +850,7 @@ class PostgresSession : public Session {
   // Runs one statement with text parameters; the result when it succeeded.
   Result<PgResult> Run(std::string_view sql, const std::vector<Value>& params) {
     std::string text(sql);
-    TextParams p(params);
+    TextParams p(sql, params);
     PgResult result{PQexecParams(conn_.get(), text.c_str(), static_cast<int>(params.size()),
                                  p.types.data(), p.values.data(), nullptr, nullptr, 0)};
     ExecStatusType status = PQresultStatus(result.get());

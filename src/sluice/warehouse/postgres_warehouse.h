@@ -15,7 +15,9 @@
 //     "2024-01-02 03:04:05.123456+00", jsonb normalised).
 //   - Parameters go as text: booleans, integers (bigint), reals (double precision) and
 //     numerics typed, text untyped so the server infers the type from the context
-//     (`day = $1` on a date column takes '2024-01-02').
+//     (`day = $1` on a date column takes '2024-01-02'); a statement where nothing determines
+//     it fails ("could not determine data type of parameter $1"): CAST($1 AS TEXT) there.
+//     Parameters the statement does not mention are allowed (as on SQLite).
 //   - Errors carry PostgreSQL's message, its detail and hint, and "[SQLSTATE xxxxx]".
 //     InvalidArgument for SQL errors; Unavailable for a lost connection and for what may pass
 //     on retry (lock timeout 55P03, serialization failure, deadlock, resources, shutdown).

@@ -560,6 +560,20 @@ TEST_P(PostgresWarehouseTest, QueriesTypeResultsByColumnTypeAndTakeTypedParamete
   EXPECT_EQ(s->ExecuteCount("UPDATE gold.t SET a = a + 1 WHERE a >= $1", {Value::Integer(2)})
                 .value_or(-1),
             2);
+  // As on SQLite, parameters the statement does not use are allowed; untyped text takes the
+  // type of where it goes.
+  EXPECT_EQ(s->ExecuteCount("DELETE FROM gold.t WHERE a = $2",
+                            {Value::Text("unused"), Value::Integer(4), Value::Null()})
+                .value_or(-1),
+            1);
+  ASSERT_TRUE(s->Execute("CREATE TABLE gold.u (a int, src text, day date)").ok());
+  EXPECT_EQ(s->ExecuteCount("INSERT INTO gold.u (a, src, day) SELECT a, $1, $2 FROM "
+                            "(SELECT a, row_number() OVER () AS n FROM gold.t) s WHERE n > 0",
+                            {Value::Text("a.csv"), Value::Text("2025-11-01")})
+                .value_or(-1),
+            2);
+  EXPECT_EQ(Rows(*s, "SELECT a, src, day FROM gold.u ORDER BY a"),
+            (std::vector<std::string>{"1|a.csv|2025-11-01", "3|a.csv|2025-11-01"}));
   auto none = s->Query("DELETE FROM gold.t WHERE a > 100");
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->rows.empty());
