@@ -458,6 +458,19 @@ TEST_P(PostgresWarehouseTest, ValuesThatDoNotFitAreRefusedNamingColumnAndRow) {
   EXPECT_NE(finished.status().message().find("[SQLSTATE 22021]"), std::string::npos);
   EXPECT_EQ(Rows(*s, "SELECT count(*) FROM silver.names"), std::vector<std::string>{"0"});
 
+  // When the server refuses an early row of a long stream, the rest is sent to a server
+  // that discards it; the error still comes back (the writer neither hangs nor loses it).
+  ColumnVector many = ColumnVector::Make(text_columns[0].type);
+  for (int i = 0; i < 300000; ++i) many.AppendBytes(i == 5 ? "\xc3(" : "a value of some length");
+  auto long_writer = s->OpenRowWriter({"silver", "names"}, text_columns);
+  ASSERT_TRUE(long_writer.ok());
+  Status long_append = (*long_writer)->Append({{&many}}, many.length);
+  auto long_finish = long_append.ok() ? (*long_writer)->Finish() : Result<int64_t>(long_append);
+  ASSERT_FALSE(long_finish.ok());
+  EXPECT_NE(long_finish.status().message().find("[SQLSTATE 22021]"), std::string::npos)
+      << long_finish.status().ToString();
+  long_writer->reset();
+
   // Dates PostgreSQL cannot hold are refused rather than read as -infinity.
   std::vector<Column> date_columns = {{"day", DataType::Of(TypeKind::kDate)}};
   CreateTable(*s, "silver.days", date_columns);
