@@ -442,6 +442,16 @@ int Main(int argc, char** argv) {
     command_name = "warehouse tables";
     action = [&](Home& home) { return WarehouseTables(home, warehouse_url, std::cout, std::cerr); };
   });
+  std::string loads_table;
+  int loads_limit = 50;
+  CLI::App* wh_loads = wh->add_subcommand("loads", "list loads the catalog recorded, newest first, as JSON");
+  wh_loads->add_option("--table", loads_table, "only this table's loads (e.g. silver.orders)");
+  wh_loads->add_option("--limit", loads_limit, "at most this many (default 50)")->check(CLI::PositiveNumber);
+  wh_loads->add_option("--warehouse", warehouse_url, "only loads into this warehouse URL");
+  wh_loads->callback([&] {
+    command_name = "warehouse loads";
+    action = [&](Home& home) { return ListWarehouseLoads(home, warehouse_url, loads_table, loads_limit, std::cout, std::cerr); };
+  });
   std::string query_sql, query_format = "table";
   CLI::App* query = app.add_subcommand("query", "run one SQL statement in the warehouse and print its rows");
   query->add_option("sql", query_sql, "e.g. \"SELECT count(*) FROM silver.orders\"")->required();

@@ -1,6 +1,7 @@
 #include "sluice/cli/warehouse_commands.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "sluice/cli/jobs_commands.h"
 #include "sluice/common/json.h"
@@ -113,7 +114,9 @@ void PrintTable(const QueryResult& r, std::ostream& out) {
 }  // namespace
 
 std::string WarehouseUrl(const Home& home, const std::string& flag) {
-  return flag.empty() ? "sqlite://" + home.dir() + "/warehouse" : flag;
+  if (!flag.empty()) return flag;
+  return "sqlite://" + std::filesystem::absolute(home.dir()).lexically_normal().string() +
+         "/warehouse";
 }
 
 int WarehouseLoad(Home& home, const WarehouseLoadCommand& command, std::ostream& out,
@@ -150,6 +153,40 @@ int WarehouseLoad(Home& home, const WarehouseLoadCommand& command, std::ostream&
           : tasks::LoadRunIntoWarehouse(home.catalog(), LakeDir(home), **wh, command.run, target);
   if (!reports.ok()) return Fail(err, kName, reports.status());
   out << common::SerializeJsonPretty(*reports) << "\n";
+  return 0;
+}
+
+int ListWarehouseLoads(Home& home, const std::string& warehouse, const std::string& table,
+                       int limit, std::ostream& out, std::ostream& err) {
+  auto tx = home.catalog().Begin(catalog::TxMode::kRead);
+  if (!tx.ok()) return Fail(err, "warehouse loads", tx.status());
+  auto rows = (*tx)->Query(
+      "SELECT load_id, warehouse, table_name, source, run_id, mode, status, load_seq, "
+      "rows_inserted, rows_updated, rows_deleted, error, started_at, finished_at FROM "
+      "warehouse_loads WHERE ($1 = '' OR table_name = $1) AND ($3 = '' OR warehouse = $3) "
+      "ORDER BY started_at DESC, load_id DESC LIMIT $2",
+      {table, int64_t{limit}, warehouse});
+  if (!rows.ok()) return Fail(err, "warehouse loads", rows.status());
+  static const char* kNames[] = {"load_id",       "warehouse",     "table",        "source",
+                                 "run_id",        "mode",          "status",       "load_seq",
+                                 "rows_inserted", "rows_updated",  "rows_deleted", "error",
+                                 "started_at",    "finished_at"};
+  json::array list;
+  for (const auto& row : *rows) {
+    json::object entry;
+    for (size_t i = 0; i < row.size(); ++i) {
+      const catalog::SqlValue& v = row.Value(i);
+      if (std::holds_alternative<int64_t>(v)) {
+        entry[kNames[i]] = std::get<int64_t>(v);
+      } else if (std::holds_alternative<std::string>(v)) {
+        entry[kNames[i]] = std::get<std::string>(v);
+      } else {
+        entry[kNames[i]] = nullptr;
+      }
+    }
+    list.emplace_back(std::move(entry));
+  }
+  out << common::SerializeJsonPretty(list) << "\n";
   return 0;
 }
 

@@ -26,6 +26,11 @@ struct WarehouseLoadCommand {
 int WarehouseLoad(Home& home, const WarehouseLoadCommand& command, std::ostream& out,
                   std::ostream& err);
 
+// Lists the catalog's record of loads (all, or one warehouse's or table's), newest first,
+// as JSON.
+int ListWarehouseLoads(Home& home, const std::string& warehouse, const std::string& table,
+                       int limit, std::ostream& out, std::ostream& err);
+
 // Lists the layer tables and views with their columns.
 int WarehouseTables(Home& home, const std::string& warehouse, std::ostream& out, std::ostream& err);
 

@@ -13,7 +13,7 @@ namespace json = common::json;
 
 std::string Now() { return common::FormatIso8601Millis(common::SystemClock::Default()->Now()); }
 
-json::object Report(const warehouse::LoadResult& r, double seconds, int64_t files) {
+json::object Report(const warehouse::LoadResult& r, double seconds) {
   json::array changes;
   for (const auto& c : r.schema_changes) changes.emplace_back(json::string(c));
   json::array partitions;
@@ -35,7 +35,7 @@ json::object Report(const warehouse::LoadResult& r, double seconds, int64_t file
                       {"load_id", r.record.load_id},
                       {"load_seq", r.record.load_seq},
                       {"mode", r.record.mode},
-                      {"files", files},
+                      {"files", r.files},
                       {"rows_inserted", r.record.rows_inserted},
                       {"rows_updated", r.record.rows_updated},
                       {"rows_deleted", r.record.rows_deleted},
@@ -46,7 +46,7 @@ json::object Report(const warehouse::LoadResult& r, double seconds, int64_t file
                       {"seconds", seconds}};
 }
 
-Result<common::json::array> LoadSnapshot(catalog::Catalog& catalog,
+Result<common::json::array> LoadSnapshot(catalog::Catalog& catalog, const std::string& lake_dir,
                                          warehouse::Warehouse& warehouse,
                                          const etl::SilverSnapshot& snapshot, std::string_view run_id,
                                          const SilverLoadTarget& target) {
@@ -69,7 +69,19 @@ Result<common::json::array> LoadSnapshot(catalog::Catalog& catalog,
     request.source = source.source;
     request.run_id = std::string(run_id);
     request.load_id = "load-" + common::NewSortableId();
-    for (const auto& f : source.files) request.files.push_back({f.path, f.partition_values});
+    // The files are listed again under the table's lock (see LoadRequest::list_files).
+    std::string source_uri = source.source;
+    std::string dataset = snapshot.dataset;
+    request.list_files = [&catalog, &lake_dir, dataset,
+                          source_uri]() -> Result<std::vector<warehouse::LoadFile>> {
+      SLUICE_ASSIGN_OR_RETURN(etl::SilverSnapshot now,
+                              etl::SilverFilesOfSource(catalog, lake_dir, dataset, source_uri));
+      std::vector<warehouse::LoadFile> files;
+      for (auto& f : now.sources.at(0).files) {
+        files.push_back({std::move(f.path), std::move(f.partition_values)});
+      }
+      return files;
+    };
 
     {
       SLUICE_ASSIGN_OR_RETURN(auto tx, catalog.Begin(catalog::TxMode::kWrite));
@@ -104,7 +116,7 @@ Result<common::json::array> LoadSnapshot(catalog::Catalog& catalog,
       return Status(result.status().code(),
                     "loading " + source.source + ": " + result.status().message());
     }
-    json::object report = Report(*result, seconds, static_cast<int64_t>(source.files.size()));
+    json::object report = Report(*result, seconds);
     SLUICE_RETURN_IF_ERROR(
         tx->Execute("UPDATE warehouse_loads SET status = 'SUCCEEDED', finished_at = $2, load_seq = "
                     "$3, rows_inserted = $4, rows_updated = $5, rows_deleted = $6, report = $7 "
@@ -142,7 +154,7 @@ Result<common::json::array> LoadRunIntoWarehouse(catalog::Catalog& catalog,
                                                  const SilverLoadTarget& target) {
   SLUICE_ASSIGN_OR_RETURN(etl::SilverSnapshot snapshot,
                           etl::SilverFilesOfRun(catalog, lake_dir, run_id));
-  return LoadSnapshot(catalog, warehouse, snapshot, run_id, target);
+  return LoadSnapshot(catalog, lake_dir, warehouse, snapshot, run_id, target);
 }
 
 Result<common::json::array> LoadSourceIntoWarehouse(catalog::Catalog& catalog,
@@ -153,7 +165,7 @@ Result<common::json::array> LoadSourceIntoWarehouse(catalog::Catalog& catalog,
                                                     const SilverLoadTarget& target) {
   SLUICE_ASSIGN_OR_RETURN(etl::SilverSnapshot snapshot,
                           etl::SilverFilesOfSource(catalog, lake_dir, dataset, source));
-  return LoadSnapshot(catalog, warehouse, snapshot, "", target);
+  return LoadSnapshot(catalog, lake_dir, warehouse, snapshot, "", target);
 }
 
 }  // namespace sluice::tasks

@@ -255,7 +255,8 @@ bool NeedsRebuild(Session& session, const DataType& from, const DataType& to) {
 
 class Loader {
  public:
-  Loader(Session& session, const LoadRequest& request) : s_(session), r_(request) {}
+  Loader(Session& session, const LoadRequest& request)
+      : s_(session), r_(request), files_(&request.files) {}
 
   Result<LoadResult> Run() {
     SLUICE_RETURN_IF_ERROR(Validate());
@@ -307,7 +308,13 @@ class Loader {
 
   Result<LoadResult> RunInTransaction() {
     SLUICE_RETURN_IF_ERROR(s_.LockTable(r_.table));
+    SLUICE_ASSIGN_OR_RETURN(load_seq_, NextLoadSeq(s_, r_.table));
+    if (r_.list_files) {
+      SLUICE_ASSIGN_OR_RETURN(listed_, r_.list_files());
+      files_ = &listed_;
+    }
     LoadResult result;
+    result.files = static_cast<int64_t>(files_->size());
     SLUICE_ASSIGN_OR_RETURN(std::optional<TableMeta> meta, ReadMeta(s_, r_.table));
     SLUICE_ASSIGN_OR_RETURN(auto existing, s_.DescribeTable(r_.table));
     if (!meta && existing) {
@@ -327,7 +334,10 @@ class Loader {
     next.partition_columns = r_.partition_columns;
     next.primary_key = r_.mode == LoadMode::kMerge ? r_.primary_key
                                                    : (meta ? meta->primary_key : r_.primary_key);
-    SLUICE_RETURN_IF_ERROR(CreateIndexes());
+    // Indexing a new table after its first rows are in is much cheaper than maintaining the
+    // indexes row by row; merge needs its unique key before the upsert.
+    const bool index_after = result.table_created && r_.mode == LoadMode::kReplaceSource;
+    if (!index_after) SLUICE_RETURN_IF_ERROR(CreateIndexes());
 
     LoadRecord record;
     record.table = r_.table;
@@ -338,15 +348,21 @@ class Loader {
     record.partition_columns = r_.partition_columns;
     std::set<PartitionValues> touched;
     if (r_.mode == LoadMode::kReplaceSource) {
-      SLUICE_RETURN_IF_ERROR(CollectPartitions(r_.table, "WHERE " + QuoteIdentifier(kSourceColumn) +
-                                                             " = $1", &touched));
+      // The source's rows: those of its earlier loads (each row carries its load's number).
+      const std::string of_source = "WHERE " + QuoteIdentifier(kLoadIdColumn) +
+                                    " IN (SELECT load_seq FROM " +
+                                    QuoteIdentifier(r_.table.schema) +
+                                    "._sluice_loads WHERE table_name = $1 AND source = $2)";
+      const std::vector<Value> params = {Value::Text(r_.table.name), Value::Text(r_.source)};
+      SLUICE_RETURN_IF_ERROR(CollectPartitions(r_.table, of_source, params, &touched));
       SLUICE_ASSIGN_OR_RETURN(record.rows_deleted,
-                              s_.ExecuteCount("DELETE FROM " + r_.table.Sql() + " WHERE " +
-                                                  QuoteIdentifier(kSourceColumn) + " = $1",
-                                              {Value::Text(r_.source)}));
+                              s_.ExecuteCount("DELETE FROM " + r_.table.Sql() + " " + of_source,
+                                              params));
       SLUICE_ASSIGN_OR_RETURN(record.rows_inserted, WriteFiles(r_.table, true));
-      SLUICE_RETURN_IF_ERROR(CollectPartitions(r_.table, "WHERE " + QuoteIdentifier(kSourceColumn) +
-                                                             " = $1", &touched));
+      if (index_after) SLUICE_RETURN_IF_ERROR(CreateIndexes());
+      SLUICE_RETURN_IF_ERROR(CollectPartitions(
+          r_.table, "WHERE " + QuoteIdentifier(kLoadIdColumn) + " = $1",
+          {Value::Integer(load_seq_)}, &touched));
     } else {
       SLUICE_RETURN_IF_ERROR(Merge(&record, &result.rows_skipped, &touched));
     }
@@ -364,7 +380,7 @@ class Loader {
       defs += QuoteIdentifier(c.name) + " " + type;
     }
     if (bookkeeping) {
-      defs += ", " + QuoteIdentifier(kLoadIdColumn) + " TEXT NOT NULL, " +
+      defs += ", " + QuoteIdentifier(kLoadIdColumn) + " BIGINT NOT NULL, " +
               QuoteIdentifier(kSourceColumn) + " TEXT NOT NULL";
     }
     return defs;
@@ -376,8 +392,8 @@ class Loader {
   }
 
   Status CreateIndexes() {
-    SLUICE_RETURN_IF_ERROR(s_.Execute(s_.CreateIndexSql(r_.table, IndexName(r_.table, "source"),
-                                                        {std::string(kSourceColumn)}, false)));
+    SLUICE_RETURN_IF_ERROR(s_.Execute(s_.CreateIndexSql(r_.table, IndexName(r_.table, "load"),
+                                                        {std::string(kLoadIdColumn)}, false)));
     if (!r_.partition_columns.empty()) {
       SLUICE_RETURN_IF_ERROR(s_.Execute(s_.CreateIndexSql(
           r_.table, IndexName(r_.table, "partition"), r_.partition_columns, false)));
@@ -480,13 +496,14 @@ class Loader {
                       QuoteIdentifier(r_.table.name));
   }
 
-  // Adds the distinct partition values of `table`'s rows matching `where` ($1 = the source).
+  // Adds the distinct partition values of `table`'s rows matching `where` (with `params`).
   Status CollectPartitions(const TableName& table, const std::string& where,
-                           std::set<PartitionValues>* touched, std::string_view from = "") {
+                           const std::vector<Value>& params, std::set<PartitionValues>* touched,
+                           std::string_view from = "") {
     if (r_.partition_columns.empty()) return Status::OK();
     std::string sql = "SELECT DISTINCT " + ColumnList(r_.partition_columns, from.empty() ? "" : "t.") +
                       " FROM " + (from.empty() ? table.Sql() : std::string(from)) + " " + where;
-    SLUICE_ASSIGN_OR_RETURN(QueryResult rows, s_.Query(sql, {Value::Text(r_.source)}));
+    SLUICE_ASSIGN_OR_RETURN(QueryResult rows, s_.Query(sql, params));
     for (const auto& row : rows.rows) {
       PartitionValues values;
       for (const auto& v : row) {
@@ -501,10 +518,11 @@ class Loader {
   // stage without). Returns the rows written.
   Result<int64_t> WriteFiles(const TableName& table, bool bookkeeping) {
     std::vector<Column> columns = r_.columns;
-    ColumnVector load_id = TextConstant(r_.load_id);
+    ColumnVector load_id = ColumnVector::Make(DataType::Of(TypeKind::kInt64));
+    load_id.AppendInt64(load_seq_);
     ColumnVector source = TextConstant(r_.source);
     if (bookkeeping) {
-      columns.push_back({std::string(kLoadIdColumn), DataType::Of(TypeKind::kString)});
+      columns.push_back({std::string(kLoadIdColumn), DataType::Of(TypeKind::kInt64)});
       columns.push_back({std::string(kSourceColumn), DataType::Of(TypeKind::kString)});
     }
     SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<RowWriter> writer, s_.OpenRowWriter(table, columns));
@@ -513,7 +531,7 @@ class Loader {
     for (const auto& c : r_.columns) nulls.push_back(NullConstant(c.type));
     std::vector<ColumnVector> widened(r_.columns.size());
 
-    for (const LoadFile& file : r_.files) {
+    for (const LoadFile& file : *files_) {
       SLUICE_ASSIGN_OR_RETURN(auto reader, parquet::FileReader::OpenFile(file.path));
       const parquet::Schema& file_schema = reader->schema();
       std::vector<std::string> wanted;
@@ -594,9 +612,9 @@ class Loader {
         QueryResult matched,
         s_.Query("SELECT count(*) FROM " + ranked + " s JOIN " + r_.table.Sql() + " t ON " + join));
     // Partitions: where the staged rows go, and where the rows they replace were.
-    SLUICE_RETURN_IF_ERROR(CollectPartitions(stage, "", touched));
+    SLUICE_RETURN_IF_ERROR(CollectPartitions(stage, "", {}, touched));
     SLUICE_RETURN_IF_ERROR(CollectPartitions(
-        r_.table, "", touched, r_.table.Sql() + " t JOIN " + stage.Sql() + " s ON " + join));
+        r_.table, "", {}, touched, r_.table.Sql() + " t JOIN " + stage.Sql() + " s ON " + join));
 
     std::string set;
     for (const auto& n : names) {
@@ -615,7 +633,7 @@ class Loader {
                       " s WHERE true ON CONFLICT (" + ColumnList(r_.primary_key) +
                       ") DO UPDATE SET " + set + newer;
     SLUICE_ASSIGN_OR_RETURN(int64_t affected,
-                            s_.ExecuteCount(sql, {Value::Text(r_.load_id), Value::Text(r_.source)}));
+                            s_.ExecuteCount(sql, {Value::Integer(load_seq_), Value::Text(r_.source)}));
     SLUICE_RETURN_IF_ERROR(s_.Execute("DROP TABLE " + stage.Sql()));
     auto count = [](const QueryResult& q) {
       const Value& v = q.rows.at(0).at(0);
@@ -631,6 +649,9 @@ class Loader {
 
   Session& s_;
   const LoadRequest& r_;
+  const std::vector<LoadFile>* files_;  // r_.files, or listed_
+  int64_t load_seq_ = 0;                // this load's number: every row's _sluice_load_id
+  std::vector<LoadFile> listed_;
 };
 
 }  // namespace
