@@ -173,6 +173,28 @@ CREATE TABLE job_bookmarks (
   PRIMARY KEY (job, bucket, object_key, etag)
 )
 )sql"},
+      {5, "warehouse: loads; which run superseded a silver file",
+       R"sql(
+ALTER TABLE dataset_files ADD COLUMN deleted_by_run TEXT;
+CREATE TABLE warehouse_loads (
+  load_id        TEXT PRIMARY KEY,
+  warehouse      TEXT NOT NULL,
+  table_name     TEXT NOT NULL,
+  source         TEXT NOT NULL,
+  run_id         TEXT NOT NULL,
+  mode           TEXT NOT NULL,
+  status         TEXT NOT NULL,
+  load_seq       INTEGER,
+  rows_inserted  INTEGER,
+  rows_updated   INTEGER,
+  rows_deleted   INTEGER,
+  report         TEXT,
+  error          TEXT,
+  started_at     TEXT NOT NULL,
+  finished_at    TEXT
+);
+CREATE INDEX warehouse_loads_by_table ON warehouse_loads (table_name, source)
+)sql"},
   };
   return kMigrations;
 }

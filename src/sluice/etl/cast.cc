@@ -6,7 +6,7 @@
 #include <limits>
 
 #include "sluice/common/time.h"
-#include "sluice/etl/column_type.h"
+#include "sluice/parquet/column_type.h"
 
 namespace sluice::etl {
 

@@ -12,7 +12,7 @@
 #include "sluice/etl/batch_ops.h"
 #include "sluice/parquet/value_text.h"
 #include "sluice/etl/cast.h"
-#include "sluice/etl/column_type.h"
+#include "sluice/parquet/column_type.h"
 
 namespace sluice::etl {
 
@@ -388,7 +388,7 @@ class Parser {
         type_end = tok_.end;
         SLUICE_RETURN_IF_ERROR(Next());
       }
-      auto type = ParseColumnType(text_.substr(type_begin, type_end - type_begin));
+      auto type = parquet::ParseColumnType(text_.substr(type_begin, type_end - type_begin));
       if (!type.ok()) return Error(type_begin, type.status().message());
       n.cast_type = std::move(type).value();
       SLUICE_RETURN_IF_ERROR(Expect(Tok::kRParen, "')'"));

@@ -20,7 +20,7 @@
 #include "sluice/etl/batch_ops.h"
 #include "sluice/etl/bronze_internal.h"
 #include "sluice/etl/cast.h"
-#include "sluice/etl/column_type.h"
+#include "sluice/parquet/column_type.h"
 #include "sluice/etl/decompress.h"
 #include "sluice/etl/dqdl.h"
 #include "sluice/etl/dqdl_eval.h"
@@ -81,12 +81,12 @@ Result<Plan> MakePlan(const JobSpec& spec, const Ruleset& rules,
   for (const ColumnMapping& m : mapping) {
     CompiledColumn c;
     c.mapping = m;
-    auto type = ParseColumnType(m.type);
+    auto type = parquet::ParseColumnType(m.type);
     if (!type.ok())
       return SpecError(spec, m.line, "mapping of \"" + m.target + "\": " + type.status().message());
     c.type = *type;
     if (!m.source_type.empty()) {
-      auto st = ParseColumnType(m.source_type);
+      auto st = parquet::ParseColumnType(m.source_type);
       if (!st.ok()) {
         return SpecError(spec, m.line,
                          "mapping of \"" + m.target + "\": source type: " + st.status().message());
@@ -259,7 +259,7 @@ Result<std::vector<ColumnMapping>> InferMapping(const JobSpec& spec, RecordSourc
   std::vector<std::optional<TextCaster>> casters;
   std::vector<ColumnVector> scratch;
   for (const char* name : kCandidates) {
-    SLUICE_ASSIGN_OR_RETURN(parquet::DataType t, ParseColumnType(name));
+    SLUICE_ASSIGN_OR_RETURN(parquet::DataType t, parquet::ParseColumnType(name));
     SLUICE_ASSIGN_OR_RETURN(TextCaster c, TextCaster::Make(t));
     casters.emplace_back(std::move(c));
     scratch.push_back(ColumnVector::Make(t));
@@ -1256,8 +1256,10 @@ Status JobRun::Commit() {
     for (const SilverFile& f : replaced_same_source_) gone.insert(f.file_id);
     for (const auto& [id, keys] : superseded_) gone.insert(id);
     for (int64_t id : gone) {
-      SLUICE_RETURN_IF_ERROR(
-          tx->Execute("UPDATE dataset_files SET state = 'deleted' WHERE file_id = $1", {id}));
+      // deleted_by_run: a warehouse load of this run reloads the sources these files held.
+      SLUICE_RETURN_IF_ERROR(tx->Execute(
+          "UPDATE dataset_files SET state = 'deleted', deleted_by_run = $2 WHERE file_id = $1",
+          {id, run_id_}));
     }
     if (!new_index_rel_.empty()) {
       // The new index: surviving old entries (remapped to rewritten files), then this run's

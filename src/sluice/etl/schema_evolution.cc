@@ -7,7 +7,7 @@
 #include <set>
 
 #include "sluice/common/json.h"
-#include "sluice/etl/column_type.h"
+#include "sluice/parquet/column_type.h"
 
 namespace sluice::etl {
 
@@ -46,7 +46,7 @@ bool IsDatasetTimestamp(const DataType& t) {
 std::optional<std::string> ScalarTypeName(const DataType& t) {
   if (t.kind == TypeKind::kList || t.kind == TypeKind::kStruct) return std::nullopt;
   std::string name = ColumnTypeName(t);
-  Result<DataType> back = ParseColumnType(name);
+  Result<DataType> back = parquet::ParseColumnType(name);
   if (!back.ok() || !(*back == t)) return std::nullopt;
   return name;
 }
@@ -104,7 +104,7 @@ Result<std::vector<Field>> FieldsFromJson(const json::value& v, const std::strin
 Result<DataType> TypeFromJson(const json::value& v, const std::string& path) {
   if (v.is_string()) {
     std::string_view name(v.as_string().data(), v.as_string().size());
-    Result<DataType> t = ParseColumnType(name);
+    Result<DataType> t = parquet::ParseColumnType(name);
     // Lists and structs are objects ({"list": …}, {"struct": […]}), below.
     if (!t.ok()) return BadJson(path, t.status().message());
     return *t;

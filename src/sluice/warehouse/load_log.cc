@@ -6,6 +6,8 @@
 namespace sluice::warehouse {
 namespace {
 
+namespace json = boost::json;
+
 std::string LogTable(std::string_view layer) {
   return QuoteIdentifier(layer) + "._sluice_loads";
 }

@@ -60,6 +60,7 @@ class TestWarehouse {
   }
 
   Warehouse* operator->() { return warehouse_.get(); }
+  Result<std::unique_ptr<Session>> Connect() { return warehouse_->Connect(); }
   Warehouse& get() { return *warehouse_; }
   const std::string& url() const { return url_; }
 

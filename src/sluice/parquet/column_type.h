@@ -1,7 +1,7 @@
 #pragma once
 
-// Column type names of ETL job specs (the `type` of a mapping or a schema column, the
-// target of `cast(x as TYPE)`), and their canonical spelling.
+// sluice's type names: the `type` of an ETL mapping or schema column, the
+// target of `cast(x as TYPE)`, a warehouse table's recorded schema) and their canonical spelling.
 //
 // Accepted names (case-insensitive; whitespace around the name and inside `decimal( p , s )`
 // is ignored):
@@ -25,16 +25,16 @@
 #include "sluice/common/status.h"
 #include "sluice/parquet/record_batch.h"
 
-namespace sluice::etl {
+namespace sluice::parquet {
 
 // Parses a job-spec type name. InvalidArgument on anything else:
 // `unknown type "x"; expected one of bool, int8, ...` or what is wrong with a decimal
 // (`type "decimal(40,2)": precision must be 1 to 38`).
-Result<parquet::DataType> ParseColumnType(std::string_view text);
+Result<DataType> ParseColumnType(std::string_view text);
 
 // The canonical name of a type ParseColumnType produces ("bool", "int8", "decimal(10,2)",
 // "timestamp", ...): ParseColumnType(ColumnTypeName(t)) == t. Other types (unsigned ints,
 // binaries, timestamps in other units, lists, ...) get DataType::ToString().
-std::string ColumnTypeName(const parquet::DataType& type);
+std::string ColumnTypeName(const DataType& type);
 
-}  // namespace sluice::etl
+}  // namespace sluice::parquet

@@ -1,15 +1,12 @@
-#include "sluice/etl/column_type.h"
+#include "sluice/parquet/column_type.h"
 
 #include <charconv>
 #include <string>
 
-namespace sluice::etl {
+namespace sluice::parquet {
 
 namespace {
 
-using parquet::DataType;
-using parquet::TimeUnit;
-using parquet::TypeKind;
 
 constexpr std::string_view kExpected =
     "expected one of bool, int8, int16, int32, int64, float, double, decimal(p,s), string, "
@@ -121,4 +118,4 @@ std::string ColumnTypeName(const DataType& type) {
   return type.ToString();
 }
 
-}  // namespace sluice::etl
+}  // namespace sluice::parquet

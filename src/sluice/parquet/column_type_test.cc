@@ -1,16 +1,13 @@
-#include "sluice/etl/column_type.h"
+#include "sluice/parquet/column_type.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-namespace sluice::etl {
+namespace sluice::parquet {
 namespace {
 
-using parquet::DataType;
-using parquet::TimeUnit;
-using parquet::TypeKind;
 
 TEST(ColumnType, ParsesEveryNameAndAlias) {
   struct Case {
@@ -101,4 +98,4 @@ TEST(ColumnType, OtherTypesFallBackToTheirDataTypeNames) {
 }
 
 }  // namespace
-}  // namespace sluice::etl
+}  // namespace sluice::parquet
