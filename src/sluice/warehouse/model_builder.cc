@@ -412,6 +412,10 @@ Result<BuildReport> BuildModels(Warehouse& warehouse, const std::vector<Model>& 
   SLUICE_ASSIGN_OR_RETURN(std::vector<size_t> selected, graph.Select(options.select));
   // Fail early, before any thread, when the warehouse cannot be reached.
   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<Session> first, warehouse.Connect());
+  // Bookkeeping tables first, from one session: PostgreSQL's CREATE TABLE IF NOT EXISTS
+  // races with itself when parallel builds create the same table.
+  SLUICE_RETURN_IF_ERROR(EnsureModelStateTable(*first));
+  for (std::string_view layer : kLayers) SLUICE_RETURN_IF_ERROR(EnsureLoadLog(*first, layer));
 
   ModelMaterializer materializer(models, graph, options, "models-" + common::NewUuid());
   BuildReport report;

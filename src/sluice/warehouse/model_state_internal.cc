@@ -9,21 +9,21 @@ namespace {
 
 constexpr std::string_view kStateTable = "\"gold\"._sluice_models";
 
-Status EnsureStateTable(Session& session) {
-  return session.Execute("CREATE TABLE IF NOT EXISTS " + std::string(kStateTable) +
-                         " (model TEXT NOT NULL PRIMARY KEY, materialized TEXT NOT NULL, "
-                         "sql_hash TEXT NOT NULL, built_at TEXT NOT NULL, upstream TEXT NOT NULL, "
-                         "\"rows\" BIGINT NOT NULL, definition TEXT NOT NULL)");
-}
-
 int64_t AsInt(const Value& v) {
   return v.kind == Value::Kind::kInteger ? v.integer : std::stoll("0" + v.ToString());
 }
 
 }  // namespace
 
+Status EnsureModelStateTable(Session& session) {
+  return session.Execute("CREATE TABLE IF NOT EXISTS " + std::string(kStateTable) +
+                         " (model TEXT NOT NULL PRIMARY KEY, materialized TEXT NOT NULL, "
+                         "sql_hash TEXT NOT NULL, built_at TEXT NOT NULL, upstream TEXT NOT NULL, "
+                         "\"rows\" BIGINT NOT NULL, definition TEXT NOT NULL)");
+}
+
 Result<std::optional<ModelState>> ReadModelState(Session& session, const std::string& model) {
-  SLUICE_RETURN_IF_ERROR(EnsureStateTable(session));
+  SLUICE_RETURN_IF_ERROR(EnsureModelStateTable(session));
   SLUICE_ASSIGN_OR_RETURN(
       QueryResult rows,
       session.Query("SELECT materialized, sql_hash, built_at, upstream, \"rows\", definition FROM " +
@@ -49,7 +49,7 @@ Result<std::optional<ModelState>> ReadModelState(Session& session, const std::st
 }
 
 Status WriteModelState(Session& session, ModelState state) {
-  SLUICE_RETURN_IF_ERROR(EnsureStateTable(session));
+  SLUICE_RETURN_IF_ERROR(EnsureModelStateTable(session));
   state.built_at = common::FormatIso8601Millis(common::SystemClock::Default()->Now());
   common::json::object upstream;
   for (const auto& [table, seq] : state.upstream) upstream[table] = seq;

@@ -33,6 +33,9 @@ struct ModelState {
   std::string definition;
 };
 
+// Creates gold._sluice_models when missing.
+Status EnsureModelStateTable(Session& session);
+
 // nullopt when the model was never built.
 Result<std::optional<ModelState>> ReadModelState(Session& session, const std::string& model);
 
