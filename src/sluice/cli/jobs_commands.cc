@@ -3,11 +3,14 @@
 #include <thread>
 
 #include "sluice/cli/s3_url.h"
+#include "sluice/cli/warehouse_commands.h"
 #include "sluice/common/json.h"
 #include "sluice/etl/job_runner.h"
 #include "sluice/etl/job_spec.h"
 #include "sluice/etl/schema_evolution.h"
 #include "sluice/etl/schema_registry.h"
+#include "sluice/tasks/warehouse_loads.h"
+#include "sluice/warehouse/warehouse.h"
 
 namespace sluice::cli {
 namespace {
@@ -34,6 +37,17 @@ Result<std::pair<std::string, std::string>> JobAndDataset(Home& home, const std:
   if (!row)
     return Status::NotFound("no runs of job \"" + job + "\" (pass the job spec's path instead)");
   return std::make_pair(job, row->Text(0));
+}
+
+// Loads a succeeded run into the job's warehouse target; adds `warehouse_loads` to `report`.
+Status LoadRun(Home& home, const etl::JobSpec& spec, const std::string& url,
+               const std::string& run_id, json::object* report) {
+  SLUICE_ASSIGN_OR_RETURN(tasks::SilverLoadTarget target, tasks::LoadTargetOfJob(spec));
+  SLUICE_ASSIGN_OR_RETURN(auto wh, warehouse::OpenWarehouse(WarehouseUrl(home, url)));
+  SLUICE_ASSIGN_OR_RETURN(json::array loads, tasks::LoadRunIntoWarehouse(
+                                                 home.catalog(), LakeDir(home), *wh, run_id, target));
+  (*report)["warehouse_loads"] = std::move(loads);
+  return Status::OK();
 }
 
 }  // namespace
@@ -107,9 +121,19 @@ int RunJobCommand(Home& home, const JobRunCommand& command, std::ostream& out, s
   options.ignore_bookmark = command.force;
   auto outcome = etl::RunJob(**job, source, env, options);
   if (!outcome.ok()) return Fail(err, "jobs run", outcome.status());
+  Status load_status;
+  if (outcome->status == "SUCCEEDED" && spec->warehouse && !command.no_load) {
+    load_status = LoadRun(home, *spec, command.warehouse, outcome->run_id, &outcome->report);
+  }
   out << common::SerializeJsonPretty(outcome->report) << "\n";
   if (outcome->status == "FAILED") {
     err << "sluice jobs run: run " << outcome->run_id << " FAILED: " << outcome->error << "\n";
+    return 1;
+  }
+  if (!load_status.ok()) {
+    err << "sluice jobs run: run " << outcome->run_id << " SUCCEEDED but its warehouse load "
+        << "failed: " << load_status.message() << " (retry: sluice warehouse load --run "
+        << outcome->run_id << " --job " << command.job_path << ")\n";
     return 1;
   }
   return 0;

@@ -22,8 +22,14 @@ struct JobRunCommand {
   int threads = 0;                  // 0: every core
   bool force = false;               // ignore the bookmark
   int64_t memory_budget_mib = 512;  // rows held in memory before partitions are spilled
+  // When the job has a `warehouse:` target, a succeeded run is loaded into this warehouse
+  // ("" : the home's) unless no_load.
+  std::string warehouse;
+  bool no_load = false;
 };
 
+// Runs the job and prints its report; with a warehouse target the report gains
+// `warehouse_loads` (tasks/warehouse_loads.h). Exit 1 when the run or its load fails.
 int RunJobCommand(Home& home, const JobRunCommand& command, std::ostream& out, std::ostream& err);
 
 // Prints the newest runs (all jobs, or `job`) as a JSON array.

@@ -13,6 +13,7 @@
 #include "sluice/cli/home.h"
 #include "sluice/cli/jobs_commands.h"
 #include "sluice/cli/models_commands.h"
+#include "sluice/cli/warehouse_commands.h"
 #include "sluice/cli/parquet_commands.h"
 #include "sluice/cli/s3_commands.h"
 #include "sluice/cli/s3_url.h"
@@ -396,6 +397,9 @@ int Main(int argc, char** argv) {
   jobs_run->add_option("--memory-budget", job_run.memory_budget_mib,
                        "MiB of rows held before partitions are written out early (default 512)")
       ->check(CLI::PositiveNumber);
+  jobs_run->add_option("--warehouse", job_run.warehouse,
+                       "load into this warehouse URL (default: sqlite://HOME/warehouse)");
+  jobs_run->add_flag("--no-load", job_run.no_load, "do not load the job's warehouse target");
   jobs_run->callback([&] {
     command_name = "jobs run";
     action = [&](Home& home) { return RunJobCommand(home, job_run, std::cout, std::cerr); };
@@ -413,6 +417,50 @@ int Main(int argc, char** argv) {
   jobs_reset->callback([&] {
     command_name = "jobs reset-bookmark";
     action = [&](Home& home) { return ResetJobBookmark(home, job_name, std::cout, std::cerr); };
+  });
+
+  // --- warehouse, query (Redshift's role) ---
+  CLI::App* wh = app.add_subcommand("warehouse", "the warehouse: load silver into tables, list them");
+  wh->require_subcommand(1);
+  WarehouseLoadCommand wh_load;
+  std::string warehouse_url;
+  CLI::App* wh_load_cmd = wh->add_subcommand(
+      "load", "load a run's silver output (or one source object's) into its warehouse table");
+  wh_load_cmd->add_option("--run", wh_load.run, "an ETL run id (sluice jobs runs)");
+  wh_load_cmd->add_option("--dataset", wh_load.dataset, "with --source: the dataset");
+  wh_load_cmd->add_option("--source", wh_load.source, "with --dataset: the source object (s3://… or path)");
+  wh_load_cmd->add_option("--job", wh_load.job_path, "job spec: its warehouse target, dedupe key and order");
+  wh_load_cmd->add_option("--table", wh_load.table, "target table (default: the job's, else silver.DATASET)");
+  wh_load_cmd->add_option("--mode", wh_load.mode, "replace_source (default) or merge");
+  wh_load_cmd->add_option("--warehouse", wh_load.warehouse, "warehouse URL (default: sqlite://HOME/warehouse)");
+  wh_load_cmd->callback([&] {
+    command_name = "warehouse load";
+    action = [&](Home& home) { return WarehouseLoad(home, wh_load, std::cout, std::cerr); };
+  });
+  CLI::App* wh_tables = wh->add_subcommand("tables", "list the tables and views of every layer, as JSON");
+  wh_tables->add_option("--warehouse", warehouse_url, "warehouse URL (default: sqlite://HOME/warehouse)");
+  wh_tables->callback([&] {
+    command_name = "warehouse tables";
+    action = [&](Home& home) { return WarehouseTables(home, warehouse_url, std::cout, std::cerr); };
+  });
+  std::string loads_table;
+  int loads_limit = 50;
+  CLI::App* wh_loads = wh->add_subcommand("loads", "list loads the catalog recorded, newest first, as JSON");
+  wh_loads->add_option("--table", loads_table, "only this table's loads (e.g. silver.orders)");
+  wh_loads->add_option("--limit", loads_limit, "at most this many (default 50)")->check(CLI::PositiveNumber);
+  wh_loads->add_option("--warehouse", warehouse_url, "only loads into this warehouse URL");
+  wh_loads->callback([&] {
+    command_name = "warehouse loads";
+    action = [&](Home& home) { return ListWarehouseLoads(home, warehouse_url, loads_table, loads_limit, std::cout, std::cerr); };
+  });
+  std::string query_sql, query_format = "table";
+  CLI::App* query = app.add_subcommand("query", "run one SQL statement in the warehouse and print its rows");
+  query->add_option("sql", query_sql, "e.g. \"SELECT count(*) FROM silver.orders\"")->required();
+  query->add_option("--format", query_format, "table (default), json or csv");
+  query->add_option("--warehouse", warehouse_url, "warehouse URL (default: sqlite://HOME/warehouse)");
+  query->callback([&] {
+    command_name = "query";
+    action = [&](Home& home) { return RunQuery(home, warehouse_url, query_sql, query_format, std::cout, std::cerr); };
   });
 
   CLI::App* schemas = app.add_subcommand("schemas", "the schema registry: dataset schemas and their versions");
@@ -460,20 +508,14 @@ int Main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   models_build->callback([&] {
     command_name = "models build";
-    local_action = [&] {
-      models_command.home_dir = ResolveHomeDir(global.home);
-      return BuildModelsCommand(models_command, std::cout, std::cerr);
-    };
+    action = [&](Home& home) { return BuildModelsCommand(home, models_command, std::cout, std::cerr); };
   });
   CLI::App* models_test = models->add_subcommand(
       "test", "run the models' column tests on their current tables (exit 1 when one fails)");
   models_flags(models_test);
   models_test->callback([&] {
     command_name = "models test";
-    local_action = [&] {
-      models_command.home_dir = ResolveHomeDir(global.home);
-      return TestModelsCommand(models_command, std::cout, std::cerr);
-    };
+    action = [&](Home& home) { return TestModelsCommand(home, models_command, std::cout, std::cerr); };
   });
 
   // Durable executions: state machines and executions kept in the engine home's catalog.

@@ -1,5 +1,6 @@
 #include "sluice/cli/models_commands.h"
 
+#include "sluice/cli/warehouse_commands.h"
 #include "sluice/common/json.h"
 #include "sluice/warehouse/models.h"
 
@@ -21,7 +22,7 @@ struct Workspace {
 };
 
 // Prints the problem and sets *exit_code when the models or the warehouse cannot be had.
-Result<Workspace> Open(const ModelsCommand& command, std::string_view verb, std::ostream& err,
+Result<Workspace> Open(const Home& home, const ModelsCommand& command, std::string_view verb, std::ostream& err,
                        int* exit_code) {
   Workspace workspace;
   auto models = warehouse::LoadModels(command.models_dir);
@@ -30,9 +31,7 @@ Result<Workspace> Open(const ModelsCommand& command, std::string_view verb, std:
     return models.status();
   }
   workspace.models = std::move(*models);
-  std::string url = command.warehouse_url.empty() ? DefaultWarehouseUrl(command.home_dir)
-                                                  : command.warehouse_url;
-  auto opened = warehouse::OpenWarehouse(url);
+  auto opened = warehouse::OpenWarehouse(WarehouseUrl(home, command.warehouse_url));
   if (!opened.ok()) {
     *exit_code = Fail(err, verb, opened.status(), kExitInvalid);
     return opened.status();
@@ -49,13 +48,10 @@ int ReportError(std::ostream& err, std::string_view verb, const Status& st) {
 
 }  // namespace
 
-std::string DefaultWarehouseUrl(const std::string& home_dir) {
-  return "sqlite://" + home_dir + "/warehouse";
-}
-
-int BuildModelsCommand(const ModelsCommand& command, std::ostream& out, std::ostream& err) {
+int BuildModelsCommand(Home& home, const ModelsCommand& command, std::ostream& out,
+                       std::ostream& err) {
   int exit_code = 0;
-  auto workspace = Open(command, "build", err, &exit_code);
+  auto workspace = Open(home, command, "build", err, &exit_code);
   if (!workspace.ok()) return exit_code;
   warehouse::BuildOptions options;
   options.select = command.select;
@@ -67,9 +63,10 @@ int BuildModelsCommand(const ModelsCommand& command, std::ostream& out, std::ost
   return report->ok() ? 0 : kExitFailed;
 }
 
-int TestModelsCommand(const ModelsCommand& command, std::ostream& out, std::ostream& err) {
+int TestModelsCommand(Home& home, const ModelsCommand& command, std::ostream& out,
+                      std::ostream& err) {
   int exit_code = 0;
-  auto workspace = Open(command, "test", err, &exit_code);
+  auto workspace = Open(home, command, "test", err, &exit_code);
   if (!workspace.ok()) return exit_code;
   auto report = warehouse::TestModels(*workspace->warehouse, workspace->models, command.select);
   if (!report.ok()) return ReportError(err, "test", report.status());

@@ -255,7 +255,8 @@ bool NeedsRebuild(Session& session, const DataType& from, const DataType& to) {
 
 class Loader {
  public:
-  Loader(Session& session, const LoadRequest& request) : s_(session), r_(request) {}
+  Loader(Session& session, const LoadRequest& request)
+      : s_(session), r_(request), files_(&request.files) {}
 
   Result<LoadResult> Run() {
     SLUICE_RETURN_IF_ERROR(Validate());
@@ -307,7 +308,12 @@ class Loader {
 
   Result<LoadResult> RunInTransaction() {
     SLUICE_RETURN_IF_ERROR(s_.LockTable(r_.table));
+    if (r_.list_files) {
+      SLUICE_ASSIGN_OR_RETURN(listed_, r_.list_files());
+      files_ = &listed_;
+    }
     LoadResult result;
+    result.files = static_cast<int64_t>(files_->size());
     SLUICE_ASSIGN_OR_RETURN(std::optional<TableMeta> meta, ReadMeta(s_, r_.table));
     SLUICE_ASSIGN_OR_RETURN(auto existing, s_.DescribeTable(r_.table));
     if (!meta && existing) {
@@ -513,7 +519,7 @@ class Loader {
     for (const auto& c : r_.columns) nulls.push_back(NullConstant(c.type));
     std::vector<ColumnVector> widened(r_.columns.size());
 
-    for (const LoadFile& file : r_.files) {
+    for (const LoadFile& file : *files_) {
       SLUICE_ASSIGN_OR_RETURN(auto reader, parquet::FileReader::OpenFile(file.path));
       const parquet::Schema& file_schema = reader->schema();
       std::vector<std::string> wanted;
@@ -631,6 +637,8 @@ class Loader {
 
   Session& s_;
   const LoadRequest& r_;
+  const std::vector<LoadFile>* files_;  // r_.files, or listed_
+  std::vector<LoadFile> listed_;
 };
 
 }  // namespace

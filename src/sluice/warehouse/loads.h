@@ -20,6 +20,7 @@
 // Thread-safety: a load uses the caller's Session (one thread).
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,10 @@ struct LoadRequest {
   std::string load_id;                   // unique; becomes _sluice_load_id
   // Every live silver file of the source (none: the source's rows are only removed).
   std::vector<LoadFile> files;
+  // When set, called once the table's lock is held, and its files replace `files`: reading
+  // what silver holds under the lock makes concurrent loads commit in the order they read,
+  // so the last commit carries the newest silver state.
+  std::function<Result<std::vector<LoadFile>>()> list_files;
 };
 
 struct LoadResult {
@@ -64,6 +69,7 @@ struct LoadResult {
   bool table_created = false;
   std::vector<std::string> schema_changes;  // "added column x string", "widened n int32 → int64"
   int64_t rows_skipped = 0;                 // merge: staged rows older than the table's row
+  int64_t files = 0;                        // silver files read
 };
 
 // Runs the load in its own transaction on `session` (which must have none open).
