@@ -244,6 +244,11 @@ class ModelMaterializer {
       (void)session.Rollback();
       return drop_temp(swapped);
     }
+    if (!model.partition_by.empty()) {
+      // Incremental builds delete by partition: index it (a table's index moves with it).
+      SLUICE_RETURN_IF_ERROR(session.Execute(session.CreateIndexSql(
+          model.table(), model.name + "__sluice_p", {model.partition_by}, false)));
+    }
     SLUICE_RETURN_IF_ERROR(Record(session, model, "full", std::nullopt, report->rows, 0,
                                   report->rows, std::move(upstream)));
     SLUICE_RETURN_IF_ERROR(session.Commit());
