@@ -238,8 +238,10 @@ bool IsModelName(std::string_view name) {
                      [&](char c) { return lower(c) || (c >= '0' && c <= '9'); });
 }
 
+// Over the SQL's tokens (comments, the header among them, and layout do not count) and the
+// configuration that shapes the table.
 std::string ModelHash(const Model& model) {
-  std::string text = model.sql;
+  std::string text = SqlTokensText(model.sql).value_or(model.sql);
   text += "\n-- sluice: materialized=" + std::string(MaterializationName(model.materialized));
   text += " partition_by=" + model.partition_by + " unique_key=";
   for (const std::string& k : model.unique_key) text += k + ",";

@@ -68,8 +68,9 @@ struct Model {
   std::vector<ColumnTest> tests;  // the declared tests, then the unique_key check
   std::vector<TableName> reads;   // every layer table the SQL reads (and relationships'
                                   // targets), sorted, without duplicates
-  // SHA-256 of the SQL and the configuration that shapes the data: a change forces the
-  // next incremental build to be a full one.
+  // SHA-256 of the SQL (without comments and layout) and the configuration that shapes the
+  // data (materialized, partition_by, unique_key): a change forces the next incremental
+  // build to be a full one. Descriptions and tests do not count.
   std::string hash;
 
   TableName table() const { return TableName{"gold", name}; }

@@ -470,6 +470,11 @@ TEST_P(ModelsTest, IncrementalFallsBackToAFullBuildAndSaysWhy) {
   EXPECT_EQ(Rows(*s, "SELECT order_date, region FROM gold.daily ORDER BY 1"),
             (std::vector<std::string>{"2026-11-01|north", "2026-11-02|west"}));
 
+  // New tests, a description and comments do not change what the model builds.
+  folder.Write("daily.sql", "-- materialized: incremental\n-- partition_by: order_date\n"
+                            "-- unique_key: [order_date, region]\n-- description: per day\n"
+                            "-- tests:\n--   region: [not_null]\n" + std::string(kDailySql) +
+                            "  -- the end\n");
   // A changed model, and --full-refresh.
   LoadOrders(*s, {{"2026-11-02", 2, 3}});
   EXPECT_EQ(Find(Build(w->get(), folder.path()), "daily").mode, "incremental");

@@ -246,6 +246,16 @@ Result<std::string> SingleStatement(std::string_view sql) {
   return std::string(sql.substr(0, tokens[last - 1].end));
 }
 
+Result<std::string> SqlTokensText(std::string_view sql) {
+  SLUICE_ASSIGN_OR_RETURN(std::vector<Token> tokens, Tokenizer(sql).Run());
+  std::string out;
+  for (const Token& t : tokens) {
+    if (!out.empty()) out += ' ';
+    out.append(sql.substr(t.begin, t.end - t.begin));
+  }
+  return out;
+}
+
 std::string RewriteTableRefs(
     std::string_view sql, const std::vector<SqlTableRef>& refs,
     const std::function<std::optional<std::string>(const SqlTableRef&)>& replacement) {

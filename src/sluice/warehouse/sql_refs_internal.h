@@ -42,6 +42,10 @@ Result<std::vector<SqlTableRef>> FindTableRefs(std::string_view sql);
 // starts with SELECT, WITH, VALUES or "(". InvalidArgument "line N: …" otherwise.
 Result<std::string> SingleStatement(std::string_view sql);
 
+// The text's tokens, as written, separated by single spaces: comments and layout removed,
+// so that a model's hash changes only when its SQL does.
+Result<std::string> SqlTokensText(std::string_view sql);
+
 // Replaces each FROM-item reference for which `replacement(ref)` returns text by that text
 // followed by ` AS <alias>` (the user's alias, or the table's name when there was none), so
 // the rest of the statement still resolves its columns. Column-qualifying references are

@@ -91,5 +91,10 @@ TEST(SqlRefs, SingleStatementDropsTrailingSemicolonsAndComments) {
   EXPECT_TRUE(SingleStatement("SELECT ';' AS semi").ok());
 }
 
+TEST(SqlRefs, TokensTextIgnoresCommentsAndLayoutButNotLiterals) {
+  EXPECT_EQ(*SqlTokensText("-- header\nSELECT  a,\n\tb /* why */ FROM silver.x WHERE s = 'a  b'"),
+            "SELECT a , b FROM silver . x WHERE s = 'a  b'");
+}
+
 }  // namespace
 }  // namespace sluice::warehouse
