@@ -12,6 +12,7 @@
 
 #include "sluice/cli/home.h"
 #include "sluice/cli/jobs_commands.h"
+#include "sluice/cli/models_commands.h"
 #include "sluice/cli/warehouse_commands.h"
 #include "sluice/cli/parquet_commands.h"
 #include "sluice/cli/s3_commands.h"
@@ -486,6 +487,35 @@ int Main(int argc, char** argv) {
   schemas_diff->callback([&] {
     command_name = "schemas diff";
     action = [&](Home& home) { return DiffSchemas(home, schema_dataset, schema_from, schema_to, std::cout, std::cerr); };
+  });
+
+  // --- models (gold models: SQL built inside the warehouse) ---
+  CLI::App* models = app.add_subcommand("models", "gold models: models/*.sql built into gold.* in the warehouse");
+  models->require_subcommand(1);
+  ModelsCommand models_command;
+  auto models_flags = [&](CLI::App* sub) {
+    sub->add_option("--select", models_command.select,
+                    "models to use: M, +M (with its upstream models), M+ (with its downstream); repeatable");
+    sub->add_option("--models", models_command.models_dir, "the models folder (default: ./models)");
+    sub->add_option("--warehouse", models_command.warehouse_url,
+                    "warehouse URL: sqlite://PATH or postgres://… (default: sqlite://<home>/warehouse)");
+  };
+  CLI::App* models_build = models->add_subcommand(
+      "build", "build models in dependency order, run their tests, print the report (exit 1 when one fails)");
+  models_flags(models_build);
+  models_build->add_flag("--full-refresh", models_command.full_refresh, "rebuild incremental models fully");
+  models_build->add_option("--threads", models_command.threads, "models built at once (default 4)")
+      ->check(CLI::PositiveNumber);
+  models_build->callback([&] {
+    command_name = "models build";
+    action = [&](Home& home) { return BuildModelsCommand(home, models_command, std::cout, std::cerr); };
+  });
+  CLI::App* models_test = models->add_subcommand(
+      "test", "run the models' column tests on their current tables (exit 1 when one fails)");
+  models_flags(models_test);
+  models_test->callback([&] {
+    command_name = "models test";
+    action = [&](Home& home) { return TestModelsCommand(home, models_command, std::cout, std::cerr); };
   });
 
   // Durable executions: state machines and executions kept in the engine home's catalog.

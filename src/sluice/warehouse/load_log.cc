@@ -13,19 +13,7 @@ std::string LogTable(std::string_view layer) {
 }
 
 std::string PartitionsJson(const std::vector<PartitionValues>& partitions) {
-  json::array out;
-  for (const auto& values : partitions) {
-    json::array row;
-    for (const auto& v : values) {
-      if (v) {
-        row.emplace_back(json::string(*v));
-      } else {
-        row.emplace_back(nullptr);
-      }
-    }
-    out.emplace_back(std::move(row));
-  }
-  return common::SerializeJson(out);
+  return common::SerializeJson(PartitionsToJson(partitions));
 }
 
 Result<std::vector<PartitionValues>> ParsePartitions(const std::string& text) {
@@ -48,6 +36,22 @@ Result<std::vector<PartitionValues>> ParsePartitions(const std::string& text) {
 }
 
 }  // namespace
+
+boost::json::array PartitionsToJson(const std::vector<PartitionValues>& partitions) {
+  json::array out;
+  for (const auto& values : partitions) {
+    json::array row;
+    for (const auto& v : values) {
+      if (v) {
+        row.emplace_back(json::string(*v));
+      } else {
+        row.emplace_back(nullptr);
+      }
+    }
+    out.emplace_back(std::move(row));
+  }
+  return out;
+}
 
 Status EnsureLoadLog(Session& session, std::string_view layer) {
   return session.Execute("CREATE TABLE IF NOT EXISTS " + LogTable(layer) +

@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sluice/common/json.h"
 #include "sluice/common/status.h"
 #include "sluice/warehouse/warehouse.h"
 
@@ -46,6 +47,9 @@ struct LoadRecord {
   std::optional<std::vector<PartitionValues>> partitions;
   std::string loaded_at;  // set by AppendLoad
 };
+
+// The JSON form `_sluice_loads.partitions` stores: [["2026-11-27"], [null]].
+boost::json::array PartitionsToJson(const std::vector<PartitionValues>& partitions);
 
 // Creates `<layer>._sluice_loads` when missing.
 Status EnsureLoadLog(Session& session, std::string_view layer);

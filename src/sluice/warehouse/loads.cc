@@ -1,7 +1,11 @@
 #include "sluice/warehouse/loads.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "sluice/common/hash.h"
 #include "sluice/common/json.h"
@@ -252,6 +256,57 @@ bool NeedsRebuild(Session& session, const DataType& from, const DataType& to) {
   auto b = session.ColumnTypeSql(to);
   return a.ok() && b.ok() && (*a == "TEXT") != (*b == "TEXT");
 }
+
+// One decoded row group of the load's files[file], or the error that ended reading.
+struct FileBatch {
+  size_t file = 0;
+  parquet::RecordBatch batch;
+  Status status;
+};
+
+// A bounded hand-over from the reader thread to the inserting one: two row groups in
+// flight keep both busy without holding the whole load in memory.
+class BatchQueue {
+ public:
+  // False when the consumer closed the queue (the item is dropped).
+  bool Push(FileBatch item) {
+    std::unique_lock lock(mu_);
+    changed_.wait(lock, [&] { return items_.size() < kCapacity || closed_; });
+    if (closed_) return false;
+    items_.push_back(std::move(item));
+    changed_.notify_all();
+    return true;
+  }
+  // The next item; nullopt once the producer finished and everything was taken.
+  std::optional<FileBatch> Pop() {
+    std::unique_lock lock(mu_);
+    changed_.wait(lock, [&] { return !items_.empty() || finished_ || closed_; });
+    if (items_.empty()) return std::nullopt;
+    FileBatch item = std::move(items_.front());
+    items_.pop_front();
+    changed_.notify_all();
+    return item;
+  }
+  void Finish() {
+    std::lock_guard lock(mu_);
+    finished_ = true;
+    changed_.notify_all();
+  }
+  void Close() {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    items_.clear();
+    changed_.notify_all();
+  }
+
+ private:
+  static constexpr size_t kCapacity = 2;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::deque<FileBatch> items_;
+  bool finished_ = false;
+  bool closed_ = false;
+};
 
 class Loader {
  public:
@@ -531,54 +586,88 @@ class Loader {
     for (const auto& c : r_.columns) nulls.push_back(NullConstant(c.type));
     std::vector<ColumnVector> widened(r_.columns.size());
 
-    for (const LoadFile& file : *files_) {
-      SLUICE_ASSIGN_OR_RETURN(auto reader, parquet::FileReader::OpenFile(file.path));
-      const parquet::Schema& file_schema = reader->schema();
+    // A reader thread decodes the next row groups while this one inserts.
+    BatchQueue queue;
+    std::thread reader_thread([&] { ReadFiles(&queue); });
+    Status status;
+    while (std::optional<FileBatch> next = queue.Pop()) {
+      if (!next->status.ok()) {
+        status = next->status;
+        break;
+      }
+      const LoadFile& file = (*files_)[next->file];
+      const parquet::RecordBatch& batch = next->batch;
+      std::vector<RowWriter::Input> inputs;
+      for (size_t i = 0; i < r_.columns.size() && status.ok(); ++i) {
+        const Column& c = r_.columns[i];
+        auto part = std::find_if(file.partition_values.begin(), file.partition_values.end(),
+                                 [&](const auto& p) { return p.first == c.name; });
+        int index = batch.schema.IndexOf(c.name);
+        if (part != file.partition_values.end()) {
+          if (!(part->second.type == c.type) || part->second.length != 1) {
+            status = Status::InvalidArgument(file.path + ": partition value of " + c.name +
+                                             " is not one " + parquet::ColumnTypeName(c.type));
+          }
+          inputs.push_back({&part->second, true});
+        } else if (index < 0) {
+          inputs.push_back({&nulls[i], true});  // a column the file's schema version lacks
+        } else {
+          const ColumnVector& values = batch.columns[static_cast<size_t>(index)];
+          if (values.type == c.type) {
+            inputs.push_back({&values, false});
+          } else if (IsWidening(values.type, c.type)) {
+            widened[i] = Widen(values, c.type);
+            inputs.push_back({&widened[i], false});
+          } else {
+            status = Status::InvalidArgument(
+                file.path + ": column " + c.name + " is " + parquet::ColumnTypeName(values.type) +
+                ", which does not widen to the table's " + parquet::ColumnTypeName(c.type));
+          }
+        }
+      }
+      if (!status.ok()) break;
+      if (bookkeeping) {
+        inputs.push_back({&load_id, true});
+        inputs.push_back({&source, true});
+      }
+      Status appended = writer->Append(inputs, batch.num_rows);
+      if (!appended.ok()) {
+        status = Status(appended.code(), file.path + ": " + appended.message());
+        break;
+      }
+    }
+    queue.Close();  // stops the reader when this side gave up early
+    reader_thread.join();
+    SLUICE_RETURN_IF_ERROR(status);
+    return writer->Finish();
+  }
+
+  // Decodes every file's row groups (the columns the load wants) into `queue`, in order;
+  // an error is queued as the last item.
+  void ReadFiles(BatchQueue* queue) {
+    for (size_t f = 0; f < files_->size(); ++f) {
+      const LoadFile& file = (*files_)[f];
+      auto reader = parquet::FileReader::OpenFile(file.path);
+      if (!reader.ok()) {
+        queue->Push({f, {}, reader.status()});
+        break;
+      }
+      const parquet::Schema& file_schema = (*reader)->schema();
       std::vector<std::string> wanted;
       for (const auto& c : r_.columns) {
         if (file_schema.IndexOf(c.name) >= 0) wanted.push_back(c.name);
       }
-      for (int g = 0; g < reader->num_row_groups(); ++g) {
-        SLUICE_ASSIGN_OR_RETURN(parquet::RecordBatch batch, reader->ReadRowGroup(g, wanted));
-        std::vector<RowWriter::Input> inputs;
-        for (size_t i = 0; i < r_.columns.size(); ++i) {
-          const Column& c = r_.columns[i];
-          auto part = std::find_if(file.partition_values.begin(), file.partition_values.end(),
-                                   [&](const auto& p) { return p.first == c.name; });
-          int index = batch.schema.IndexOf(c.name);
-          if (part != file.partition_values.end()) {
-            if (!(part->second.type == c.type) || part->second.length != 1) {
-              return Status::InvalidArgument(file.path + ": partition value of " + c.name +
-                                             " is not one " + parquet::ColumnTypeName(c.type));
-            }
-            inputs.push_back({&part->second, true});
-          } else if (index < 0) {
-            inputs.push_back({&nulls[i], true});  // a column the file's schema version lacks
-          } else {
-            const ColumnVector& values = batch.columns[static_cast<size_t>(index)];
-            if (values.type == c.type) {
-              inputs.push_back({&values, false});
-            } else if (IsWidening(values.type, c.type)) {
-              widened[i] = Widen(values, c.type);
-              inputs.push_back({&widened[i], false});
-            } else {
-              return Status::InvalidArgument(
-                  file.path + ": column " + c.name + " is " + parquet::ColumnTypeName(values.type) +
-                  ", which does not widen to the table's " + parquet::ColumnTypeName(c.type));
-            }
-          }
+      for (int g = 0; g < (*reader)->num_row_groups(); ++g) {
+        auto batch = (*reader)->ReadRowGroup(g, wanted);
+        if (!batch.ok()) {
+          queue->Push({f, {}, batch.status()});
+          queue->Finish();
+          return;
         }
-        if (bookkeeping) {
-          inputs.push_back({&load_id, true});
-          inputs.push_back({&source, true});
-        }
-        Status appended = writer->Append(inputs, batch.num_rows);
-        if (!appended.ok()) {
-          return Status(appended.code(), file.path + ": " + appended.message());
-        }
+        if (!queue->Push({f, std::move(*batch), Status::OK()})) return;  // consumer gave up
       }
     }
-    return writer->Finish();
+    queue->Finish();
   }
 
   Status Merge(LoadRecord* record, int64_t* skipped, std::set<PartitionValues>* touched) {

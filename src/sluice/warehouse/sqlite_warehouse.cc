@@ -184,7 +184,8 @@ class SqliteRowWriter : public RowWriter {
                                  SQLITE_STATIC);
           break;
         case TypeKind::kTimestamp:
-          *text = parquet::TimestampText(values.ints64[k], values.type.unit);
+          text->clear();
+          parquet::AppendTimestampText(values.ints64[k], values.type.unit, text);
           rc = sqlite3_bind_text(stmt, index, text->data(), static_cast<int>(text->size()),
                                  SQLITE_STATIC);
           break;
