@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Warehouse load benchmark, PostgreSQL side: the baseline a sluice load is measured against.
+"""Warehouse load benchmark: `sluice warehouse load` of the 1M-row silver orders against each
+engine's own bulk path for the same rows as CSV — psql's \\copy into PostgreSQL, the sqlite3
+shell's .import into SQLite — in the same run, each into a typed table.
 
     python3 bench/warehouse/run.py SLUICE_BINARY WORK_DIR [--rows 1000000] [--rounds 3]
 
@@ -16,13 +18,15 @@ of the CSV, the number the issue asks sluice's binary-COPY load to reach ≥ 0.7
 rows/s. The table's types are the warehouse's (warehouse.h ColumnTypeSql on PostgreSQL).
 Prints a Markdown table of the best round per contender and one JSON line per contender.
 
-Extending: add a function to CONTENDERS that loads the same rows into the given (empty)
-table and returns nothing; it is timed like the baseline. The sluice load, once `sluice
-warehouse load` exists, belongs there (time the Parquet → table load, compare rows/s).
+`sluice warehouse load --run RUN` reads the run's silver Parquet files (a process of its
+own, timed from outside like the others) into a new table; its table carries the two
+bookkeeping columns and indexes every load makes (docs/warehouse.md). Targets (issue 6):
+≥ 0.7× psql's rows/s on PostgreSQL, ≥ 1× the sqlite3 shell's on SQLite.
 """
 
 import argparse
 import glob
+import shutil
 import json
 import os
 import subprocess
@@ -62,11 +66,13 @@ def make_silver(sluice, work, rows):
     files = sorted(glob.glob(os.path.join(home, "lake/silver/orders/*/*.parquet")))
     if not files:
         run([sluice, "--home", home, "jobs", "run", os.path.join(ROOT, "bench/etl/orders_bench.yaml"),
-             "--source", raw])
+             "--source", raw, "--no-load"])
         files = sorted(glob.glob(os.path.join(home, "lake/silver/orders/*/*.parquet")))
     if not files:
         sys.exit(f"no silver Parquet under {home}/lake/silver/orders")
-    return files
+    runs = json.loads(run([sluice, "--home", home, "jobs", "runs", "--job", "orders"]))["runs"]
+    run_id = next(r["run_id"] for r in runs if r["status"] == "SUCCEEDED")
+    return home, run_id, files
 
 
 def export_csv(sluice, files, path):
@@ -111,10 +117,37 @@ def psql_copy_csv(url, table, csv_path):
     psql(url, f"\\copy {table} FROM '{csv_path}' (FORMAT csv)")
 
 
-# name → function(url, table, csv_path): loads the rows into the empty `table`.
-CONTENDERS = {
-    "psql \\copy CSV": psql_copy_csv,
-}
+def sluice_load(sluice, home, run_id, url):
+    """sluice's load of the run's silver Parquet files into a new table."""
+    run([sluice, "--home", home, "warehouse", "load", "--run", run_id, "--job",
+         os.path.join(ROOT, "bench/etl/orders_bench.yaml"), "--warehouse", url])
+
+
+def sqlite_import(db, csv_path, wal=False):
+    """The sqlite3 shell's .import into a typed table (the warehouse's declared types): on
+    the shell's defaults (rollback journal), or with the warehouse's settings (WAL,
+    synchronous=FULL: readers never wait for a load, which costs a second write of every
+    page when the WAL is checkpointed)."""
+    columns = ", ".join(f'"{name}" {SQLITE_TYPES[name]}' for name, _ in ORDERS_COLUMNS)
+    pragmas = "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=FULL;\n" if wal else ""
+    script = f"{pragmas}CREATE TABLE orders ({columns});\n.import --csv '{csv_path}' orders\n"
+    p = subprocess.run(["sqlite3", db], input=script, text=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE)
+    if p.returncode != 0:
+        sys.exit(f"sqlite3 .import failed: {p.stderr}")
+
+
+# The SQLite warehouse's declared types for the same columns.
+SQLITE_TYPES = {"order_id": "TEXT", "customer_id": "TEXT", "order_ts": "TIMESTAMP",
+                "country": "TEXT", "sku": "TEXT", "quantity": "INTEGER",
+                "unit_price": "DECIMAL(10,2)", "status": "TEXT", "email": "TEXT", "note": "TEXT",
+                "order_date": "DATE"}
+
+
+def timed(fn):
+    t0 = time.monotonic()
+    fn()
+    return time.monotonic() - t0
 
 
 def main():
@@ -131,39 +164,77 @@ def main():
     work = os.path.abspath(a.work)
     os.makedirs(work, exist_ok=True)
 
-    files = make_silver(sluice, work, a.rows)
+    home, run_id, files = make_silver(sluice, work, a.rows)
     csv_path = os.path.join(work, f"silver-orders-{a.rows}.csv")
     rows = export_csv(sluice, files, csv_path)
 
     admin = os.environ["SLUICE_TEST_POSTGRES_URL"]
     database = "sluice_bench_warehouse"
-    psql(admin, f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-    psql(admin, f"CREATE DATABASE {database}")
     url = admin.rsplit("/", 1)[0] + "/" + database
     columns = ", ".join(f'"{name}" {type_sql}' for name, type_sql in ORDERS_COLUMNS)
-    psql(url, f"CREATE SCHEMA silver; CREATE TABLE silver.orders ({columns})")
+    sqlite_dir = os.path.join(work, "sqlite")
 
+    def fresh_database():
+        psql(admin, f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        psql(admin, f"CREATE DATABASE {database}")
+        psql(url, "CREATE SCHEMA IF NOT EXISTS silver")
+
+    def fresh_sqlite():
+        shutil.rmtree(sqlite_dir, ignore_errors=True)
+        os.makedirs(sqlite_dir)
+
+    def count_pg():
+        return int(psql(url, "SELECT count(*) FROM silver.orders"))
+
+    def count_sqlite(db, table):
+        return int(run(["sqlite3", db, f"SELECT count(*) FROM {table}"]))
+
+    # name → (engine, prepare, load, count)
+    contenders = {
+        "PostgreSQL: psql \\copy CSV": (
+            "postgresql", lambda: (fresh_database(), psql(url, f"CREATE TABLE silver.orders ({columns})")),
+            lambda: psql_copy_csv(url, "silver.orders", csv_path), count_pg),
+        "PostgreSQL: sluice warehouse load": (
+            "postgresql", fresh_database, lambda: sluice_load(sluice, home, run_id, url), count_pg),
+        "SQLite: sqlite3 .import CSV": (
+            "sqlite", fresh_sqlite, lambda: sqlite_import(os.path.join(sqlite_dir, "import.db"), csv_path),
+            lambda: count_sqlite(os.path.join(sqlite_dir, "import.db"), "orders")),
+        "SQLite: sqlite3 .import CSV, WAL": (
+            "sqlite", fresh_sqlite,
+            lambda: sqlite_import(os.path.join(sqlite_dir, "import.db"), csv_path, wal=True),
+            lambda: count_sqlite(os.path.join(sqlite_dir, "import.db"), "orders")),
+        "SQLite: sluice warehouse load": (
+            "sqlite", fresh_sqlite, lambda: sluice_load(sluice, home, run_id, "sqlite://" + sqlite_dir),
+            lambda: count_sqlite(os.path.join(sqlite_dir, "silver.db"), "orders")),
+    }
     best = {}
     try:
         for _ in range(a.rounds):
-            for name, load in CONTENDERS.items():
-                psql(url, "TRUNCATE silver.orders; CHECKPOINT")
-                t0 = time.monotonic()
-                load(url, "silver.orders", csv_path)
-                seconds = time.monotonic() - t0
-                loaded = int(psql(url, "SELECT count(*) FROM silver.orders"))
+            for name, (engine, prepare, load, count) in contenders.items():
+                prepare()
+                if engine == "postgresql":
+                    psql(url, "CHECKPOINT")
+                run(["sync"])
+                seconds = timed(load)
+                loaded = count()
                 if loaded != rows:
                     sys.exit(f"{name} loaded {loaded} rows, expected {rows}")
                 best[name] = min(best.get(name, seconds), seconds)
     finally:
         psql(admin, f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        shutil.rmtree(sqlite_dir, ignore_errors=True)
 
     mb = os.path.getsize(csv_path) / 1e6
     print(f"{rows:,} silver orders rows ({mb:.0f} MB as CSV), best of {a.rounds} rounds")
-    print("| load | seconds | rows/s | CSV MB/s |")
-    print("|---|---|---|---|")
+    print("| load | seconds | rows/s |")
+    print("|---|---|---|")
     for name, seconds in best.items():
-        print(f"| {name} | {seconds:.2f} | {rows / seconds:,.0f} | {mb / seconds:.0f} |")
+        print(f"| {name} | {seconds:.2f} | {rows / seconds:,.0f} |")
+    pg = best["PostgreSQL: psql \\copy CSV"] / best["PostgreSQL: sluice warehouse load"]
+    lite = best["SQLite: sqlite3 .import CSV"] / best["SQLite: sluice warehouse load"]
+    lite_wal = best["SQLite: sqlite3 .import CSV, WAL"] / best["SQLite: sluice warehouse load"]
+    print(f"sluice / psql \\copy rows/s: {pg:.2f}x (target >= 0.7x); "
+          f"sluice / sqlite3 .import: {lite:.2f}x, same WAL settings {lite_wal:.2f}x (target >= 1x)")
     for name, seconds in best.items():
         print(json.dumps({"load": name, "rows": rows, "seconds": round(seconds, 3),
                           "rows_per_s": round(rows / seconds)}))

@@ -415,9 +415,8 @@ class Loader {
                                               params));
       SLUICE_ASSIGN_OR_RETURN(record.rows_inserted, WriteFiles(r_.table, true));
       if (index_after) SLUICE_RETURN_IF_ERROR(CreateIndexes());
-      SLUICE_RETURN_IF_ERROR(CollectPartitions(
-          r_.table, "WHERE " + QuoteIdentifier(kLoadIdColumn) + " = $1",
-          {Value::Integer(load_seq_)}, &touched));
+      // The inserted rows' partitions are the files' (no need to read them back).
+      for (const LoadFile& file : *files_) touched.insert(FilePartition(file));
     } else {
       SLUICE_RETURN_IF_ERROR(Merge(&record, &result.rows_skipped, &touched));
     }
@@ -562,11 +561,66 @@ class Loader {
     for (const auto& row : rows.rows) {
       PartitionValues values;
       for (const auto& v : row) {
-        values.push_back(v.is_null() ? std::nullopt : std::optional<std::string>(v.ToString()));
+        if (v.is_null()) {
+          values.push_back(std::nullopt);
+        } else if (v.kind == Value::Kind::kBool) {
+          values.push_back(v.boolean ? "1" : "0");  // the spelling both engines read back
+        } else {
+          values.push_back(v.ToString());
+        }
       }
       touched->insert(std::move(values));
     }
     return Status::OK();
+  }
+
+  // The file's partition values, in partition_columns order, as text both engines compare
+  // with their stored values.
+  PartitionValues FilePartition(const LoadFile& file) const {
+    PartitionValues values;
+    for (const std::string& name : r_.partition_columns) {
+      auto part = std::find_if(file.partition_values.begin(), file.partition_values.end(),
+                               [&](const auto& p) { return p.first == name; });
+      if (part == file.partition_values.end() || part->second.length != 1 ||
+          part->second.IsNull(0)) {
+        values.push_back(std::nullopt);
+        continue;
+      }
+      const ColumnVector& v = part->second;
+      std::string text;
+      switch (v.type.kind) {
+        case TypeKind::kBoolean:
+          text = v.bools[0] ? "1" : "0";
+          break;
+        case TypeKind::kDate:
+          parquet::AppendDateText(v.ints32[0], &text);
+          break;
+        case TypeKind::kTimestamp:
+          parquet::AppendTimestampText(v.ints64[0], v.type.unit, &text);
+          break;
+        case TypeKind::kDecimal:
+          parquet::AppendDecimalText(parquet::DecimalAt(v, 0), v.type.scale, &text);
+          break;
+        case TypeKind::kFloat:
+          parquet::AppendFloatText(v.floats[0], &text);
+          break;
+        case TypeKind::kDouble:
+          parquet::AppendFloatText(v.doubles[0], &text);
+          break;
+        case TypeKind::kInt64:
+          text = std::to_string(v.ints64[0]);
+          break;
+        case TypeKind::kString:
+        case TypeKind::kJson:
+          text = std::string(v.BytesAt(0));
+          break;
+        default:
+          text = std::to_string(v.ints32[0]);  // int8/16/32
+          break;
+      }
+      values.push_back(std::move(text));
+    }
+    return values;
   }
 
   // Writes every file's rows into `table` (the target with bookkeeping columns, or the merge
