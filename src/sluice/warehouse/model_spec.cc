@@ -150,7 +150,8 @@ class ConfigReader {
     }
     if (!node.IsMap() || node.size() != 1) return Error(node, field, std::string(kExpected));
     std::string kind = node.begin()->first.Scalar();
-    const YAML::Node& arg = node.begin()->second;
+    // A copy: the iterator begin() returns (and the pair it points into) dies here.
+    YAML::Node arg = node.begin()->second;
     if (kind == "accepted_values") {
       test.kind = ColumnTest::Kind::kAcceptedValues;
       // dbt writes {accepted_values: {values: [..]}}; a plain list reads the same.
