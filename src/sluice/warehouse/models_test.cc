@@ -364,6 +364,25 @@ TEST_P(ModelsTest, ViewsOnSqliteThatReadOtherLayersAreRefusedWithTheReason) {
             "silver.orders: use materialized: table, or a PostgreSQL warehouse");
 }
 
+TEST_P(ModelsTest, ViewsOnPostgresqlReadSilverAndComeBackAfterTheTableUnderThemIsSwapped) {
+  if (GetParam() != "postgresql") GTEST_SKIP() << "SQLite views read only their own layer";
+  SLUICE_TEST_WAREHOUSE(w);
+  auto s = Connect(w->get());
+  CreateOrders(*s);
+  LoadOrders(*s, {{"2026-11-01", 1, 10}});
+  ModelFolder folder;
+  folder.Write("orders.sql", "SELECT * FROM silver.orders");
+  folder.Write("recent.sql", "-- materialized: view\nSELECT o.*, c.region FROM gold.orders o "
+                             "JOIN silver.customers c ON c.id = o.customer_id");
+  ASSERT_TRUE(Build(w->get(), folder.path()).ok());
+  LoadOrders(*s, {{"2026-11-02", 2, 3}});
+  BuildOptions only_orders;
+  only_orders.select = {"orders"};
+  ASSERT_TRUE(Build(w->get(), folder.path(), only_orders).ok());  // DROP TABLE … CASCADE
+  EXPECT_EQ(Rows(*s, "SELECT order_date, region FROM gold.recent ORDER BY 1"),
+            (std::vector<std::string>{"2026-11-01|north", "2026-11-02|south"}));
+}
+
 // The incremental model and the same SQL as a table, built side by side.
 constexpr std::string_view kDailySql =
     "SELECT o.order_date, c.region, count(*) AS orders, sum(o.amount) AS revenue\n"
@@ -486,6 +505,46 @@ TEST_P(ModelsTest, IncrementalFallsBackToAFullBuildAndSaysWhy) {
   refresh.full_refresh = true;
   refresh.select = {"daily"};
   EXPECT_EQ(Find(Build(w->get(), folder.path(), refresh), "daily").reason, "--full-refresh");
+}
+
+TEST_P(ModelsTest, IncrementalModelsSeeThroughViewsToTheLoadsUnderThem) {
+  SLUICE_TEST_WAREHOUSE(w);
+  auto s = Connect(w->get());
+  CreateOrders(*s);
+  LoadOrders(*s, {{"2026-11-01", 1, 10}, {"2026-11-02", 2, 5}});
+  ModelFolder folder;
+  folder.Write("base.sql", "-- materialized: incremental\n-- partition_by: order_date\n"
+                           "SELECT order_date, customer_id, amount FROM silver.orders");
+  folder.Write("big.sql", "-- materialized: view\nSELECT * FROM gold.base WHERE amount >= 5");
+  folder.Write("top.sql", "-- materialized: incremental\n-- partition_by: order_date\n"
+                          "SELECT order_date, count(*) AS n FROM gold.big GROUP BY order_date");
+  ASSERT_TRUE(Build(w->get(), folder.path()).ok());
+  LoadOrders(*s, {{"2026-11-02", 3, 50}});
+  BuildReport report = Build(w->get(), folder.path());
+  ASSERT_TRUE(report.ok()) << common::SerializeJson(report.ToJson());
+  EXPECT_EQ(Find(report, "top").mode, "incremental");
+  EXPECT_EQ(*Find(report, "top").partitions, (std::vector<PartitionValues>{{"2026-11-02"}}));
+  EXPECT_EQ(Rows(*s, "SELECT order_date, n FROM gold.top ORDER BY 1"),
+            (std::vector<std::string>{"2026-11-01|1", "2026-11-02|2"}));
+  EXPECT_EQ(Rows(*s, "SELECT upstream FROM gold._sluice_models WHERE model = 'top'"),
+            (std::vector<std::string>{"{\"gold.base\":2}"}));
+}
+
+TEST_P(ModelsTest, AnIncrementalModelWithoutItsPartitionColumnFails) {
+  SLUICE_TEST_WAREHOUSE(w);
+  auto s = Connect(w->get());
+  CreateOrders(*s);
+  ModelFolder folder;
+  folder.Write("m.sql", "-- materialized: incremental\n-- partition_by: day\n"
+                        "SELECT order_date FROM silver.orders");
+  BuildReport report = Build(w->get(), folder.path());
+  ASSERT_EQ(report.models.size(), 1u);
+  EXPECT_EQ(report.models[0].outcome, ModelReport::Outcome::kFailed);
+  EXPECT_EQ(report.models[0].reason,
+            folder.path() + "/m.sql: the model's result has no column \"day\" (partition_by)");
+  auto table = s->DescribeTable(TableName{"gold", "m__sluice_new"});
+  ASSERT_TRUE(table.ok());
+  EXPECT_FALSE(table->has_value());
 }
 
 TEST_P(ModelsTest, AFailingTestRollsAnIncrementalBuildBack) {
