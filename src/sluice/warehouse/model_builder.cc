@@ -200,8 +200,10 @@ class ModelMaterializer {
     return WriteModelState(session, std::move(state));
   }
 
-  // A full build: into gold.<m>__sluice_new, tested, then swapped in. `why` says why an
-  // incremental model builds fully ("" for table models).
+  // A full build, in one transaction holding the model's lock: into
+  // gold.<m>__sluice_new, tested, then swapped in. A failure rolls it all back, so the
+  // previous version stays and nothing is left behind. `why` says why an incremental model
+  // builds fully ("" for table models).
   Status BuildTable(Session& session, size_t m, const std::string& why,
                     ModelReport* report) const {
     const Model& model = models_[m];
@@ -209,43 +211,33 @@ class ModelMaterializer {
     report->reason = why;
     SLUICE_ASSIGN_OR_RETURN(auto upstream, LastSeqs(session, model));  // before reading data
     TableName temp{"gold", model.name + std::string(kTempSuffix)};
+    TransactionGuard guard(session);
+    SLUICE_RETURN_IF_ERROR(session.Begin());
+    SLUICE_RETURN_IF_ERROR(session.LockTable(model.table()));
     SLUICE_RETURN_IF_ERROR(DropRelation(session, temp));
     SLUICE_RETURN_IF_ERROR(session.Execute("CREATE TABLE " + temp.Sql() + " AS\n" + model.sql));
-    auto drop_temp = [&](Status status) {
-      (void)session.Execute("DROP TABLE IF EXISTS " + temp.Sql());
-      return status;
-    };
     if (!model.partition_by.empty()) {
       SLUICE_ASSIGN_OR_RETURN(std::optional<TableInfo> info, session.DescribeTable(temp));
       bool found = info && std::any_of(info->columns.begin(), info->columns.end(),
                                        [&](const auto& c) { return c.name == model.partition_by; });
       if (!found) {
-        return drop_temp(Status::InvalidArgument(
-            model.path + ": the model's result has no column \"" + model.partition_by +
-            "\" (partition_by)"));
+        return Status::InvalidArgument(model.path + ": the model's result has no column \"" +
+                                       model.partition_by + "\" (partition_by)");
       }
     }
     report->tests = RunModelTests(session, model, temp);
     if (!AllPassed(report->tests)) {
-      return drop_temp(Status::FailedPrecondition("tests failed; " + model.table().ToString() +
-                                                  " keeps its previous version"));
+      return Status::FailedPrecondition("tests failed; " + model.table().ToString() +
+                                        " keeps its previous version");
     }
     SLUICE_ASSIGN_OR_RETURN(QueryResult count, session.Query("SELECT count(*) FROM " + temp.Sql()));
     report->rows = AsInt(count.rows.at(0).at(0));
-
-    TransactionGuard guard(session);
-    SLUICE_RETURN_IF_ERROR(session.Begin());
-    SLUICE_RETURN_IF_ERROR(session.LockTable(model.table()));
-    Status swapped = Replace(session, m, [&] {
+    SLUICE_RETURN_IF_ERROR(Replace(session, m, [&] {
       return session.Execute("ALTER TABLE " + temp.Sql() + " RENAME TO " +
                              QuoteIdentifier(model.name));
-    });
-    if (!swapped.ok()) {
-      (void)session.Rollback();
-      return drop_temp(swapped);
-    }
+    }));
     if (!model.partition_by.empty()) {
-      // Incremental builds delete by partition: index it (a table's index moves with it).
+      // Incremental builds delete by partition: index it.
       SLUICE_RETURN_IF_ERROR(session.Execute(session.CreateIndexSql(
           model.table(), model.name + "__sluice_p", {model.partition_by}, false)));
     }
