@@ -232,6 +232,7 @@ Status ReadConfig(const std::string& file, const std::string& yaml, std::vector<
 
 bool IsModelName(std::string_view name) {
   if (name.empty() || name.size() + kTempSuffix.size() > 63) return false;
+  if (name.starts_with("_sluice")) return false;  // bookkeeping tables' prefix
   auto lower = [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; };
   if (!lower(name[0])) return false;
   return std::all_of(name.begin(), name.end(),
@@ -296,7 +297,7 @@ Result<Model> ParseModel(const std::string& sql_path, std::string_view sql_text,
     return Status::InvalidArgument(
         sql_path + ": model name \"" + model.name +
         "\" (the file's name): expected lower-case letters, digits and _, starting with a letter "
-        "or _, at most " + std::to_string(63 - kTempSuffix.size()) + " characters");
+        "or _ (not _sluice), at most " + std::to_string(63 - kTempSuffix.size()) + " characters");
   }
   std::vector<int> offsets;
   std::optional<std::string> header = HeaderYaml(sql_text, &offsets);

@@ -81,7 +81,9 @@ TEST(ModelSpec, ErrorsNameTheFileLineAndWhatWasExpected) {
   auto name = ParseModel("models/Daily-Revenue.sql", "SELECT 1");
   EXPECT_EQ(name.status().message(),
             "models/Daily-Revenue.sql: model name \"Daily-Revenue\" (the file's name): expected "
-            "lower-case letters, digits and _, starting with a letter or _, at most 51 characters");
+            "lower-case letters, digits and _, starting with a letter or _ (not _sluice), at most 51 "
+            "characters");
+  EXPECT_FALSE(ParseModel("models/_sluice_models.sql", "SELECT 1").ok());
   auto yaml = ParseModel("models/m.sql", "-- materialized: [table\nSELECT 1");
   EXPECT_TRUE(yaml.status().message().starts_with("models/m.sql:2:")) << yaml.status().message();
 }
