@@ -2,7 +2,6 @@
 
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 
 #include "sluice/common/time.h"
 
@@ -75,10 +74,10 @@ void AppendDateText(int64_t days, std::string* out) {
 void AppendFloatText(double v, std::string* out) { AppendFloatTextImpl(v, out); }
 void AppendFloatText(float v, std::string* out) { AppendFloatTextImpl(v, out); }
 
-std::string TimestampText(int64_t value, TimeUnit unit) {
+void AppendTimestampText(int64_t value, TimeUnit unit, std::string* out) {
   int64_t per_sec = unit == TimeUnit::kMillis   ? 1000
                     : unit == TimeUnit::kMicros ? 1000000
-                                                         : 1000000000;
+                                                : 1000000000;
   int64_t secs = value / per_sec;
   int64_t frac = value % per_sec;
   if (frac < 0) {
@@ -91,19 +90,26 @@ std::string TimestampText(int64_t value, TimeUnit unit) {
     rem += 86400;
     --days;
   }
-  std::string out;
-  AppendDateText(days, &out);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, " %02lld:%02lld:%02lld", static_cast<long long>(rem / 3600),
-                static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60));
-  out += buf;
+  AppendDateText(days, out);
+  char clock[9] = {' ', 0, 0, ':', 0, 0, ':', 0, 0};
+  auto two = [&](int at, int64_t v) {
+    clock[at] = static_cast<char>('0' + v / 10);
+    clock[at + 1] = static_cast<char>('0' + v % 10);
+  };
+  two(1, rem / 3600);
+  two(4, rem / 60 % 60);
+  two(7, rem % 60);
+  out->append(clock, sizeof clock);
   if (frac != 0) {
-    int digits = unit == TimeUnit::kMillis   ? 3
-                 : unit == TimeUnit::kMicros ? 6
-                                                      : 9;
-    std::snprintf(buf, sizeof buf, ".%0*lld", digits, static_cast<long long>(frac));
-    out += buf;
+    int digits = unit == TimeUnit::kMillis ? 3 : unit == TimeUnit::kMicros ? 6 : 9;
+    out->push_back('.');
+    AppendPaddedNumber(frac, digits, out);
   }
+}
+
+std::string TimestampText(int64_t value, TimeUnit unit) {
+  std::string out;
+  AppendTimestampText(value, unit, &out);
   return out;
 }
 

@@ -20,6 +20,7 @@ void AppendDateText(int64_t days_since_epoch, std::string* out);
 // YYYY-MM-DD HH:MM:SS, then .fff / .ffffff / .fffffffff (by unit) unless the fraction is 0;
 // `value` counts `unit`s since the epoch, UTC.
 std::string TimestampText(int64_t value, TimeUnit unit);
+void AppendTimestampText(int64_t value, TimeUnit unit, std::string* out);
 // Shortest text that reads back to the same value; NaN, Infinity, -Infinity.
 void AppendFloatText(double v, std::string* out);
 void AppendFloatText(float v, std::string* out);

@@ -63,16 +63,19 @@ Status EnsureLoadLog(Session& session, std::string_view layer) {
                          "PRIMARY KEY (table_name, load_seq))");
 }
 
-Result<LoadRecord> AppendLoad(Session& session, LoadRecord record) {
-  SLUICE_RETURN_IF_ERROR(EnsureLoadLog(session, record.table.schema));
+Result<int64_t> NextLoadSeq(Session& session, const TableName& table) {
+  SLUICE_RETURN_IF_ERROR(EnsureLoadLog(session, table.schema));
   SLUICE_ASSIGN_OR_RETURN(QueryResult last,
-                          session.Query("SELECT max(load_seq) FROM " + LogTable(record.table.schema) +
+                          session.Query("SELECT max(load_seq) FROM " + LogTable(table.schema) +
                                             " WHERE table_name = $1",
-                                        {Value::Text(record.table.name)}));
+                                        {Value::Text(table.name)}));
   const Value& max = last.rows.at(0).at(0);
-  record.load_seq = max.is_null() ? 1 : (max.kind == Value::Kind::kInteger
-                                             ? max.integer
-                                             : std::stoll(max.ToString())) + 1;
+  if (max.is_null()) return int64_t{1};
+  return (max.kind == Value::Kind::kInteger ? max.integer : std::stoll(max.ToString())) + 1;
+}
+
+Result<LoadRecord> AppendLoad(Session& session, LoadRecord record) {
+  SLUICE_ASSIGN_OR_RETURN(record.load_seq, NextLoadSeq(session, record.table));
   record.loaded_at = common::FormatIso8601Millis(common::SystemClock::Default()->Now());
   json::array columns;
   for (const auto& c : record.partition_columns) columns.emplace_back(json::string(c));

@@ -54,6 +54,9 @@ boost::json::array PartitionsToJson(const std::vector<PartitionValues>& partitio
 // Creates `<layer>._sluice_loads` when missing.
 Status EnsureLoadLog(Session& session, std::string_view layer);
 
+// The load_seq the table's next load gets (1 for its first); the caller holds its lock.
+Result<int64_t> NextLoadSeq(Session& session, const TableName& table);
+
 // Appends `record` with the table's next load_seq and the current time; returns the record
 // as stored.
 Result<LoadRecord> AppendLoad(Session& session, LoadRecord record);

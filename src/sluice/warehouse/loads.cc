@@ -1,7 +1,11 @@
 #include "sluice/warehouse/loads.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "sluice/common/hash.h"
 #include "sluice/common/json.h"
@@ -253,6 +257,57 @@ bool NeedsRebuild(Session& session, const DataType& from, const DataType& to) {
   return a.ok() && b.ok() && (*a == "TEXT") != (*b == "TEXT");
 }
 
+// One decoded row group of the load's files[file], or the error that ended reading.
+struct FileBatch {
+  size_t file = 0;
+  parquet::RecordBatch batch;
+  Status status;
+};
+
+// A bounded hand-over from the reader thread to the inserting one: two row groups in
+// flight keep both busy without holding the whole load in memory.
+class BatchQueue {
+ public:
+  // False when the consumer closed the queue (the item is dropped).
+  bool Push(FileBatch item) {
+    std::unique_lock lock(mu_);
+    changed_.wait(lock, [&] { return items_.size() < kCapacity || closed_; });
+    if (closed_) return false;
+    items_.push_back(std::move(item));
+    changed_.notify_all();
+    return true;
+  }
+  // The next item; nullopt once the producer finished and everything was taken.
+  std::optional<FileBatch> Pop() {
+    std::unique_lock lock(mu_);
+    changed_.wait(lock, [&] { return !items_.empty() || finished_ || closed_; });
+    if (items_.empty()) return std::nullopt;
+    FileBatch item = std::move(items_.front());
+    items_.pop_front();
+    changed_.notify_all();
+    return item;
+  }
+  void Finish() {
+    std::lock_guard lock(mu_);
+    finished_ = true;
+    changed_.notify_all();
+  }
+  void Close() {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    items_.clear();
+    changed_.notify_all();
+  }
+
+ private:
+  static constexpr size_t kCapacity = 2;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::deque<FileBatch> items_;
+  bool finished_ = false;
+  bool closed_ = false;
+};
+
 class Loader {
  public:
   Loader(Session& session, const LoadRequest& request)
@@ -308,6 +363,7 @@ class Loader {
 
   Result<LoadResult> RunInTransaction() {
     SLUICE_RETURN_IF_ERROR(s_.LockTable(r_.table));
+    SLUICE_ASSIGN_OR_RETURN(load_seq_, NextLoadSeq(s_, r_.table));
     if (r_.list_files) {
       SLUICE_ASSIGN_OR_RETURN(listed_, r_.list_files());
       files_ = &listed_;
@@ -333,7 +389,10 @@ class Loader {
     next.partition_columns = r_.partition_columns;
     next.primary_key = r_.mode == LoadMode::kMerge ? r_.primary_key
                                                    : (meta ? meta->primary_key : r_.primary_key);
-    SLUICE_RETURN_IF_ERROR(CreateIndexes());
+    // Indexing a new table after its first rows are in is much cheaper than maintaining the
+    // indexes row by row; merge needs its unique key before the upsert.
+    const bool index_after = result.table_created && r_.mode == LoadMode::kReplaceSource;
+    if (!index_after) SLUICE_RETURN_IF_ERROR(CreateIndexes());
 
     LoadRecord record;
     record.table = r_.table;
@@ -344,15 +403,20 @@ class Loader {
     record.partition_columns = r_.partition_columns;
     std::set<PartitionValues> touched;
     if (r_.mode == LoadMode::kReplaceSource) {
-      SLUICE_RETURN_IF_ERROR(CollectPartitions(r_.table, "WHERE " + QuoteIdentifier(kSourceColumn) +
-                                                             " = $1", &touched));
+      // The source's rows: those of its earlier loads (each row carries its load's number).
+      const std::string of_source = "WHERE " + QuoteIdentifier(kLoadIdColumn) +
+                                    " IN (SELECT load_seq FROM " +
+                                    QuoteIdentifier(r_.table.schema) +
+                                    "._sluice_loads WHERE table_name = $1 AND source = $2)";
+      const std::vector<Value> params = {Value::Text(r_.table.name), Value::Text(r_.source)};
+      SLUICE_RETURN_IF_ERROR(CollectPartitions(r_.table, of_source, params, &touched));
       SLUICE_ASSIGN_OR_RETURN(record.rows_deleted,
-                              s_.ExecuteCount("DELETE FROM " + r_.table.Sql() + " WHERE " +
-                                                  QuoteIdentifier(kSourceColumn) + " = $1",
-                                              {Value::Text(r_.source)}));
+                              s_.ExecuteCount("DELETE FROM " + r_.table.Sql() + " " + of_source,
+                                              params));
       SLUICE_ASSIGN_OR_RETURN(record.rows_inserted, WriteFiles(r_.table, true));
-      SLUICE_RETURN_IF_ERROR(CollectPartitions(r_.table, "WHERE " + QuoteIdentifier(kSourceColumn) +
-                                                             " = $1", &touched));
+      if (index_after) SLUICE_RETURN_IF_ERROR(CreateIndexes());
+      // The inserted rows' partitions are the files' (no need to read them back).
+      for (const LoadFile& file : *files_) touched.insert(FilePartition(file));
     } else {
       SLUICE_RETURN_IF_ERROR(Merge(&record, &result.rows_skipped, &touched));
     }
@@ -370,7 +434,7 @@ class Loader {
       defs += QuoteIdentifier(c.name) + " " + type;
     }
     if (bookkeeping) {
-      defs += ", " + QuoteIdentifier(kLoadIdColumn) + " TEXT NOT NULL, " +
+      defs += ", " + QuoteIdentifier(kLoadIdColumn) + " BIGINT NOT NULL, " +
               QuoteIdentifier(kSourceColumn) + " TEXT NOT NULL";
     }
     return defs;
@@ -382,8 +446,8 @@ class Loader {
   }
 
   Status CreateIndexes() {
-    SLUICE_RETURN_IF_ERROR(s_.Execute(s_.CreateIndexSql(r_.table, IndexName(r_.table, "source"),
-                                                        {std::string(kSourceColumn)}, false)));
+    SLUICE_RETURN_IF_ERROR(s_.Execute(s_.CreateIndexSql(r_.table, IndexName(r_.table, "load"),
+                                                        {std::string(kLoadIdColumn)}, false)));
     if (!r_.partition_columns.empty()) {
       SLUICE_RETURN_IF_ERROR(s_.Execute(s_.CreateIndexSql(
           r_.table, IndexName(r_.table, "partition"), r_.partition_columns, false)));
@@ -486,31 +550,88 @@ class Loader {
                       QuoteIdentifier(r_.table.name));
   }
 
-  // Adds the distinct partition values of `table`'s rows matching `where` ($1 = the source).
+  // Adds the distinct partition values of `table`'s rows matching `where` (with `params`).
   Status CollectPartitions(const TableName& table, const std::string& where,
-                           std::set<PartitionValues>* touched, std::string_view from = "") {
+                           const std::vector<Value>& params, std::set<PartitionValues>* touched,
+                           std::string_view from = "") {
     if (r_.partition_columns.empty()) return Status::OK();
     std::string sql = "SELECT DISTINCT " + ColumnList(r_.partition_columns, from.empty() ? "" : "t.") +
                       " FROM " + (from.empty() ? table.Sql() : std::string(from)) + " " + where;
-    SLUICE_ASSIGN_OR_RETURN(QueryResult rows, s_.Query(sql, {Value::Text(r_.source)}));
+    SLUICE_ASSIGN_OR_RETURN(QueryResult rows, s_.Query(sql, params));
     for (const auto& row : rows.rows) {
       PartitionValues values;
       for (const auto& v : row) {
-        values.push_back(v.is_null() ? std::nullopt : std::optional<std::string>(v.ToString()));
+        if (v.is_null()) {
+          values.push_back(std::nullopt);
+        } else if (v.kind == Value::Kind::kBool) {
+          values.push_back(v.boolean ? "1" : "0");  // the spelling both engines read back
+        } else {
+          values.push_back(v.ToString());
+        }
       }
       touched->insert(std::move(values));
     }
     return Status::OK();
   }
 
+  // The file's partition values, in partition_columns order, as text both engines compare
+  // with their stored values.
+  PartitionValues FilePartition(const LoadFile& file) const {
+    PartitionValues values;
+    for (const std::string& name : r_.partition_columns) {
+      auto part = std::find_if(file.partition_values.begin(), file.partition_values.end(),
+                               [&](const auto& p) { return p.first == name; });
+      if (part == file.partition_values.end() || part->second.length != 1 ||
+          part->second.IsNull(0)) {
+        values.push_back(std::nullopt);
+        continue;
+      }
+      const ColumnVector& v = part->second;
+      std::string text;
+      switch (v.type.kind) {
+        case TypeKind::kBoolean:
+          text = v.bools[0] ? "1" : "0";
+          break;
+        case TypeKind::kDate:
+          parquet::AppendDateText(v.ints32[0], &text);
+          break;
+        case TypeKind::kTimestamp:
+          parquet::AppendTimestampText(v.ints64[0], v.type.unit, &text);
+          break;
+        case TypeKind::kDecimal:
+          parquet::AppendDecimalText(parquet::DecimalAt(v, 0), v.type.scale, &text);
+          break;
+        case TypeKind::kFloat:
+          parquet::AppendFloatText(v.floats[0], &text);
+          break;
+        case TypeKind::kDouble:
+          parquet::AppendFloatText(v.doubles[0], &text);
+          break;
+        case TypeKind::kInt64:
+          text = std::to_string(v.ints64[0]);
+          break;
+        case TypeKind::kString:
+        case TypeKind::kJson:
+          text = std::string(v.BytesAt(0));
+          break;
+        default:
+          text = std::to_string(v.ints32[0]);  // int8/16/32
+          break;
+      }
+      values.push_back(std::move(text));
+    }
+    return values;
+  }
+
   // Writes every file's rows into `table` (the target with bookkeeping columns, or the merge
   // stage without). Returns the rows written.
   Result<int64_t> WriteFiles(const TableName& table, bool bookkeeping) {
     std::vector<Column> columns = r_.columns;
-    ColumnVector load_id = TextConstant(r_.load_id);
+    ColumnVector load_id = ColumnVector::Make(DataType::Of(TypeKind::kInt64));
+    load_id.AppendInt64(load_seq_);
     ColumnVector source = TextConstant(r_.source);
     if (bookkeeping) {
-      columns.push_back({std::string(kLoadIdColumn), DataType::Of(TypeKind::kString)});
+      columns.push_back({std::string(kLoadIdColumn), DataType::Of(TypeKind::kInt64)});
       columns.push_back({std::string(kSourceColumn), DataType::Of(TypeKind::kString)});
     }
     SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<RowWriter> writer, s_.OpenRowWriter(table, columns));
@@ -519,54 +640,88 @@ class Loader {
     for (const auto& c : r_.columns) nulls.push_back(NullConstant(c.type));
     std::vector<ColumnVector> widened(r_.columns.size());
 
-    for (const LoadFile& file : *files_) {
-      SLUICE_ASSIGN_OR_RETURN(auto reader, parquet::FileReader::OpenFile(file.path));
-      const parquet::Schema& file_schema = reader->schema();
+    // A reader thread decodes the next row groups while this one inserts.
+    BatchQueue queue;
+    std::thread reader_thread([&] { ReadFiles(&queue); });
+    Status status;
+    while (std::optional<FileBatch> next = queue.Pop()) {
+      if (!next->status.ok()) {
+        status = next->status;
+        break;
+      }
+      const LoadFile& file = (*files_)[next->file];
+      const parquet::RecordBatch& batch = next->batch;
+      std::vector<RowWriter::Input> inputs;
+      for (size_t i = 0; i < r_.columns.size() && status.ok(); ++i) {
+        const Column& c = r_.columns[i];
+        auto part = std::find_if(file.partition_values.begin(), file.partition_values.end(),
+                                 [&](const auto& p) { return p.first == c.name; });
+        int index = batch.schema.IndexOf(c.name);
+        if (part != file.partition_values.end()) {
+          if (!(part->second.type == c.type) || part->second.length != 1) {
+            status = Status::InvalidArgument(file.path + ": partition value of " + c.name +
+                                             " is not one " + parquet::ColumnTypeName(c.type));
+          }
+          inputs.push_back({&part->second, true});
+        } else if (index < 0) {
+          inputs.push_back({&nulls[i], true});  // a column the file's schema version lacks
+        } else {
+          const ColumnVector& values = batch.columns[static_cast<size_t>(index)];
+          if (values.type == c.type) {
+            inputs.push_back({&values, false});
+          } else if (IsWidening(values.type, c.type)) {
+            widened[i] = Widen(values, c.type);
+            inputs.push_back({&widened[i], false});
+          } else {
+            status = Status::InvalidArgument(
+                file.path + ": column " + c.name + " is " + parquet::ColumnTypeName(values.type) +
+                ", which does not widen to the table's " + parquet::ColumnTypeName(c.type));
+          }
+        }
+      }
+      if (!status.ok()) break;
+      if (bookkeeping) {
+        inputs.push_back({&load_id, true});
+        inputs.push_back({&source, true});
+      }
+      Status appended = writer->Append(inputs, batch.num_rows);
+      if (!appended.ok()) {
+        status = Status(appended.code(), file.path + ": " + appended.message());
+        break;
+      }
+    }
+    queue.Close();  // stops the reader when this side gave up early
+    reader_thread.join();
+    SLUICE_RETURN_IF_ERROR(status);
+    return writer->Finish();
+  }
+
+  // Decodes every file's row groups (the columns the load wants) into `queue`, in order;
+  // an error is queued as the last item.
+  void ReadFiles(BatchQueue* queue) {
+    for (size_t f = 0; f < files_->size(); ++f) {
+      const LoadFile& file = (*files_)[f];
+      auto reader = parquet::FileReader::OpenFile(file.path);
+      if (!reader.ok()) {
+        queue->Push({f, {}, reader.status()});
+        break;
+      }
+      const parquet::Schema& file_schema = (*reader)->schema();
       std::vector<std::string> wanted;
       for (const auto& c : r_.columns) {
         if (file_schema.IndexOf(c.name) >= 0) wanted.push_back(c.name);
       }
-      for (int g = 0; g < reader->num_row_groups(); ++g) {
-        SLUICE_ASSIGN_OR_RETURN(parquet::RecordBatch batch, reader->ReadRowGroup(g, wanted));
-        std::vector<RowWriter::Input> inputs;
-        for (size_t i = 0; i < r_.columns.size(); ++i) {
-          const Column& c = r_.columns[i];
-          auto part = std::find_if(file.partition_values.begin(), file.partition_values.end(),
-                                   [&](const auto& p) { return p.first == c.name; });
-          int index = batch.schema.IndexOf(c.name);
-          if (part != file.partition_values.end()) {
-            if (!(part->second.type == c.type) || part->second.length != 1) {
-              return Status::InvalidArgument(file.path + ": partition value of " + c.name +
-                                             " is not one " + parquet::ColumnTypeName(c.type));
-            }
-            inputs.push_back({&part->second, true});
-          } else if (index < 0) {
-            inputs.push_back({&nulls[i], true});  // a column the file's schema version lacks
-          } else {
-            const ColumnVector& values = batch.columns[static_cast<size_t>(index)];
-            if (values.type == c.type) {
-              inputs.push_back({&values, false});
-            } else if (IsWidening(values.type, c.type)) {
-              widened[i] = Widen(values, c.type);
-              inputs.push_back({&widened[i], false});
-            } else {
-              return Status::InvalidArgument(
-                  file.path + ": column " + c.name + " is " + parquet::ColumnTypeName(values.type) +
-                  ", which does not widen to the table's " + parquet::ColumnTypeName(c.type));
-            }
-          }
+      for (int g = 0; g < (*reader)->num_row_groups(); ++g) {
+        auto batch = (*reader)->ReadRowGroup(g, wanted);
+        if (!batch.ok()) {
+          queue->Push({f, {}, batch.status()});
+          queue->Finish();
+          return;
         }
-        if (bookkeeping) {
-          inputs.push_back({&load_id, true});
-          inputs.push_back({&source, true});
-        }
-        Status appended = writer->Append(inputs, batch.num_rows);
-        if (!appended.ok()) {
-          return Status(appended.code(), file.path + ": " + appended.message());
-        }
+        if (!queue->Push({f, std::move(*batch), Status::OK()})) return;  // consumer gave up
       }
     }
-    return writer->Finish();
+    queue->Finish();
   }
 
   Status Merge(LoadRecord* record, int64_t* skipped, std::set<PartitionValues>* touched) {
@@ -600,9 +755,9 @@ class Loader {
         QueryResult matched,
         s_.Query("SELECT count(*) FROM " + ranked + " s JOIN " + r_.table.Sql() + " t ON " + join));
     // Partitions: where the staged rows go, and where the rows they replace were.
-    SLUICE_RETURN_IF_ERROR(CollectPartitions(stage, "", touched));
+    SLUICE_RETURN_IF_ERROR(CollectPartitions(stage, "", {}, touched));
     SLUICE_RETURN_IF_ERROR(CollectPartitions(
-        r_.table, "", touched, r_.table.Sql() + " t JOIN " + stage.Sql() + " s ON " + join));
+        r_.table, "", {}, touched, r_.table.Sql() + " t JOIN " + stage.Sql() + " s ON " + join));
 
     std::string set;
     for (const auto& n : names) {
@@ -621,7 +776,7 @@ class Loader {
                       " s WHERE true ON CONFLICT (" + ColumnList(r_.primary_key) +
                       ") DO UPDATE SET " + set + newer;
     SLUICE_ASSIGN_OR_RETURN(int64_t affected,
-                            s_.ExecuteCount(sql, {Value::Text(r_.load_id), Value::Text(r_.source)}));
+                            s_.ExecuteCount(sql, {Value::Integer(load_seq_), Value::Text(r_.source)}));
     SLUICE_RETURN_IF_ERROR(s_.Execute("DROP TABLE " + stage.Sql()));
     auto count = [](const QueryResult& q) {
       const Value& v = q.rows.at(0).at(0);
@@ -638,6 +793,7 @@ class Loader {
   Session& s_;
   const LoadRequest& r_;
   const std::vector<LoadFile>* files_;  // r_.files, or listed_
+  int64_t load_seq_ = 0;                // this load's number: every row's _sluice_load_id
   std::vector<LoadFile> listed_;
 };
 

@@ -184,7 +184,8 @@ class SqliteRowWriter : public RowWriter {
                                  SQLITE_STATIC);
           break;
         case TypeKind::kTimestamp:
-          *text = parquet::TimestampText(values.ints64[k], values.type.unit);
+          text->clear();
+          parquet::AppendTimestampText(values.ints64[k], values.type.unit, text);
           rc = sqlite3_bind_text(stmt, index, text->data(), static_cast<int>(text->size()),
                                  SQLITE_STATIC);
           break;
@@ -473,6 +474,10 @@ class SqliteWarehouse : public Warehouse {
       // FULL: a committed load survives a power cut, as the catalog's records of it do.
       SLUICE_RETURN_IF_ERROR(
           session->Execute("PRAGMA " + QuoteIdentifier(layer) + ".synchronous=FULL"));
+      // A load into an indexed table touches index pages all over; with the default 2 MiB cache
+      // they would be spilled to the WAL and read back, over and over.
+      SLUICE_RETURN_IF_ERROR(
+          session->Execute("PRAGMA " + QuoteIdentifier(layer) + ".cache_size=-32768"));
     }
     return std::unique_ptr<Session>(std::move(session));
   }
