@@ -28,10 +28,6 @@ constexpr std::string_view kTempSuffix = "__sluice_new";
 
 bool IsBookkeeping(const TableName& table) { return table.name.starts_with("_sluice"); }
 
-int64_t AsInt(const Value& v) {
-  return v.kind == Value::Kind::kInteger ? v.integer : std::stoll("0" + v.ToString());
-}
-
 // `column IN ('a', 'b') OR column IS NULL`, for the partitions given.
 std::string PartitionPredicate(std::string_view engine, const std::string& column,
                                const std::set<Partition>& partitions) {
@@ -231,7 +227,7 @@ class ModelMaterializer {
                                         " keeps its previous version");
     }
     SLUICE_ASSIGN_OR_RETURN(QueryResult count, session.Query("SELECT count(*) FROM " + temp.Sql()));
-    report->rows = AsInt(count.rows.at(0).at(0));
+    report->rows = CountValue(count.rows.at(0).at(0));
     SLUICE_RETURN_IF_ERROR(Replace(session, m, [&] {
       return session.Execute("ALTER TABLE " + temp.Sql() + " RENAME TO " +
                              QuoteIdentifier(model.name));

@@ -1,5 +1,7 @@
 #include "sluice/warehouse/model_state_internal.h"
 
+#include <charconv>
+
 #include "sluice/common/json.h"
 #include "sluice/common/time.h"
 #include "sluice/warehouse/load_log.h"
@@ -9,11 +11,15 @@ namespace {
 
 constexpr std::string_view kStateTable = "\"gold\"._sluice_models";
 
-int64_t AsInt(const Value& v) {
-  return v.kind == Value::Kind::kInteger ? v.integer : std::stoll("0" + v.ToString());
-}
-
 }  // namespace
+
+int64_t CountValue(const Value& value) {
+  if (value.kind == Value::Kind::kInteger) return value.integer;
+  std::string text = value.ToString();
+  int64_t out = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() ? out : 0;
+}
 
 Status EnsureModelStateTable(Session& session) {
   return session.Execute("CREATE TABLE IF NOT EXISTS " + std::string(kStateTable) +
@@ -43,7 +49,7 @@ Result<std::optional<ModelState>> ReadModelState(Session& session, const std::st
       if (seq.is_int64()) state.upstream[std::string(table)] = seq.as_int64();
     }
   }
-  state.rows = AsInt(row[4]);
+  state.rows = CountValue(row[4]);
   state.definition = row[5].text;
   return std::optional<ModelState>(std::move(state));
 }
@@ -76,7 +82,7 @@ Result<int64_t> LastLoadSeq(Session& session, const TableName& table) {
                                             "._sluice_loads WHERE table_name = $1",
                                         {Value::Text(table.name)}));
   const Value& max = rows.rows.at(0).at(0);
-  return max.is_null() ? int64_t{0} : AsInt(max);
+  return max.is_null() ? int64_t{0} : CountValue(max);
 }
 
 }  // namespace sluice::warehouse

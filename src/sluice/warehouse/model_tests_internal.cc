@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "sluice/warehouse/model_state_internal.h"
+
 namespace sluice::warehouse {
 namespace {
 
@@ -11,10 +13,6 @@ std::string ColumnList(const std::vector<std::string>& columns) {
   std::string out;
   for (const std::string& c : columns) out += (out.empty() ? "" : ", ") + QuoteIdentifier(c);
   return out;
-}
-
-int64_t AsInt(const Value& v) {
-  return v.kind == Value::Kind::kInteger ? v.integer : std::stoll("0" + v.ToString());
 }
 
 // A decimal number as SQL writes it: [-]digits[.digits].
@@ -82,7 +80,7 @@ TestResult RunColumnTest(Session& session, const ColumnTest& test, const TableNa
     result.error = count.status().message();
     return result;
   }
-  result.failing = AsInt(count->rows.at(0).at(0));
+  result.failing = CountValue(count->rows.at(0).at(0));
   result.passed = result.failing == 0;
   if (result.passed || test.kind == ColumnTest::Kind::kNotNull) return result;
   auto samples = session.Query("SELECT DISTINCT * FROM (" + failing +
