@@ -41,6 +41,16 @@ std::string PartitionPredicate(std::string_view engine, const std::string& colum
   return "(" + in + " OR " + quoted + " IS NULL)";
 }
 
+// Runs `create` (a CREATE TABLE IF NOT EXISTS of `table`). On PostgreSQL that statement
+// races with itself: of two sessions creating the same table, one fails on the catalog's
+// unique index once the other commits. The table existing afterwards is success.
+Status EnsureTable(Session& session, const TableName& table, const std::function<Status()>& create) {
+  Status status = create();
+  if (status.ok()) return status;
+  auto info = session.DescribeTable(table);
+  return info.ok() && info->has_value() ? Status::OK() : status;
+}
+
 // Rolls back a transaction left open by an early return.
 class TransactionGuard {
  public:
@@ -405,10 +415,13 @@ Result<BuildReport> BuildModels(Warehouse& warehouse, const std::vector<Model>& 
   SLUICE_ASSIGN_OR_RETURN(std::vector<size_t> selected, graph.Select(options.select));
   // Fail early, before any thread, when the warehouse cannot be reached.
   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<Session> first, warehouse.Connect());
-  // Bookkeeping tables first, from one session: PostgreSQL's CREATE TABLE IF NOT EXISTS
-  // races with itself when parallel builds create the same table.
-  SLUICE_RETURN_IF_ERROR(EnsureModelStateTable(*first));
-  for (std::string_view layer : kLayers) SLUICE_RETURN_IF_ERROR(EnsureLoadLog(*first, layer));
+  // Bookkeeping tables first, from one session, so this build's threads find them.
+  SLUICE_RETURN_IF_ERROR(EnsureTable(*first, TableName{"gold", "_sluice_models"},
+                                     [&] { return EnsureModelStateTable(*first); }));
+  for (std::string_view layer : kLayers) {
+    SLUICE_RETURN_IF_ERROR(EnsureTable(*first, TableName{std::string(layer), "_sluice_loads"},
+                                       [&] { return EnsureLoadLog(*first, layer); }));
+  }
 
   ModelMaterializer materializer(models, graph, options, "models-" + common::NewUuid());
   BuildReport report;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <thread>
 
 #include "sluice/common/test_temp_dir.h"
 #include "sluice/warehouse/model_graph_internal.h"
@@ -547,6 +548,34 @@ TEST_P(ModelsTest, AnIncrementalModelWithoutItsPartitionColumnFails) {
   auto table = s->DescribeTable(TableName{"gold", "m__sluice_new"});
   ASSERT_TRUE(table.ok());
   EXPECT_FALSE(table->has_value());
+}
+
+TEST_P(ModelsTest, ConcurrentBuildsOfTheSameModelsSerialiseAndAgree) {
+  SLUICE_TEST_WAREHOUSE(w);
+  auto s = Connect(w->get());
+  CreateOrders(*s);
+  LoadOrders(*s, {{"2026-11-01", 1, 10}, {"2026-11-02", 2, 5}});
+  ModelFolder folder;
+  WriteDailyModels(folder);
+  auto models = LoadModels(folder.path());
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  for (int round = 0; round < 3; ++round) {
+    LoadOrders(*s, {{"2026-11-0" + std::to_string(round + 2), round + 1, 7}});
+    std::vector<Result<BuildReport>> reports(3, Status::Internal("not run"));
+    std::vector<std::thread> builders;
+    for (auto& report : reports) {
+      builders.emplace_back([&] { report = BuildModels(w->get(), *models, BuildOptions{}); });
+    }
+    for (auto& t : builders) t.join();
+    for (const auto& report : reports) {
+      ASSERT_TRUE(report.ok()) << report.status().ToString();
+      EXPECT_TRUE(report->ok()) << common::SerializeJson(report->ToJson());
+    }
+    EXPECT_EQ(Rows(*s, "SELECT order_date, region, orders, revenue FROM gold.daily ORDER BY 1, 2"),
+              Rows(*s, "SELECT order_date, region, orders, revenue FROM gold.daily_full ORDER BY 1, 2"));
+  }
+  EXPECT_EQ(Rows(*s, "SELECT count(*) FROM gold._sluice_models WHERE model = 'daily'"),
+            (std::vector<std::string>{"1"}));
 }
 
 TEST_P(ModelsTest, AFailingTestRollsAnIncrementalBuildBack) {
