@@ -262,10 +262,15 @@ std::string RewriteTableRefs(
   std::string out;
   size_t copied = 0;
   for (const SqlTableRef& ref : refs) {
-    if (ref.qualifies_column) continue;
     std::optional<std::string> text = replacement(ref);
     if (!text) continue;
     out.append(sql.substr(copied, ref.begin - copied));
+    if (ref.qualifies_column) {
+      // silver.orders.amount: the FROM item is now aliased by the table's name.
+      out += QuoteIdentifier(ref.table.name);
+      copied = ref.end;
+      continue;
+    }
     out += *text;
     out += " AS ";
     out += ref.alias.empty() ? QuoteIdentifier(ref.table.name) : ref.alias;

@@ -79,6 +79,17 @@ TEST(SqlRefs, RewriteKeepsTheUsersAliasOrUsesTheTableName) {
             "JOIN silver.regions AS r ON true");
 }
 
+TEST(SqlRefs, RewriteRequalifiesSchemaQualifiedColumns) {
+  std::string sql = "SELECT silver.orders.amount, gold.x.y FROM silver.orders, gold.x";
+  auto refs = FindTableRefs(sql);
+  ASSERT_TRUE(refs.ok());
+  std::string out = RewriteTableRefs(sql, *refs, [](const SqlTableRef& ref) -> std::optional<std::string> {
+    if (ref.table.schema != "silver") return std::nullopt;
+    return "(SELECT 1 AS amount)";
+  });
+  EXPECT_EQ(out, "SELECT \"orders\".amount, gold.x.y FROM (SELECT 1 AS amount) AS \"orders\", gold.x");
+}
+
 TEST(SqlRefs, SingleStatementDropsTrailingSemicolonsAndComments) {
   auto sql = SingleStatement("-- hi\nSELECT 1 ; ;\n-- bye\n");
   ASSERT_TRUE(sql.ok());
