@@ -3,7 +3,6 @@
 // rebuilds only the days it touched, and the result equals `--full-refresh`.
 
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <filesystem>
@@ -40,9 +39,10 @@ class ModelsCliTest : public ::testing::TestWithParam<std::string> {
   // Orders over `days` days from `start`, as the shop's export writes them.
   std::string Generate(int rows, int seed, const std::string& start, int days) {
     std::string out = dir_ + "/orders-" + std::to_string(seed) + ".csv";
-    std::string cmd = "python3 '" + std::string(SLUICE_SOURCE_DIR) + "/tools/orders_gen.py' --rows " +
-                      std::to_string(rows) + " --seed " + std::to_string(seed) + " --start " +
-                      start + " --days " + std::to_string(days) + " --out '" + out + "' >/dev/null";
+    std::string cmd = "python3 '" + std::string(SLUICE_SOURCE_DIR) +
+                      "/tools/orders_gen.py' --rows " + std::to_string(rows) + " --seed " +
+                      std::to_string(seed) + " --start " + start + " --days " +
+                      std::to_string(days) + " --out '" + out + "' >/dev/null";
     EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
     return out;
   }
@@ -67,8 +67,9 @@ class ModelsCliTest : public ::testing::TestWithParam<std::string> {
   }
 
   std::string Daily() {
-    RunResult r = Run({"query", "SELECT order_date, country, orders, revenue FROM "
-                                "gold.daily_revenue ORDER BY order_date, country",
+    RunResult r = Run({"query",
+                       "SELECT order_date, country, orders, revenue FROM "
+                       "gold.daily_revenue ORDER BY order_date, country",
                        "--format", "csv"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return r.out;
@@ -80,19 +81,22 @@ class ModelsCliTest : public ::testing::TestWithParam<std::string> {
 TEST_P(ModelsCliTest, ALaterLoadRebuildsOnlyItsDaysAndEqualsAFullRefresh) {
   SLUICE_TEST_WAREHOUSE(warehouse);
   url_ = warehouse->url();
-  ASSERT_EQ(Run({"jobs", "run", job_, "--source", Generate(4000, 3, "2026-11-01", 5)}).exit_code, 0);
+  ASSERT_EQ(Run({"jobs", "run", job_, "--source", Generate(4000, 3, "2026-11-01", 5)}).exit_code,
+            0);
   json::object first = Build();
   EXPECT_EQ(Model(first, "daily_revenue").at("mode").as_string(), "full");
   EXPECT_EQ(Model(first, "revenue_by_day").at("status").as_string(), "built");
 
-  ASSERT_EQ(Run({"jobs", "run", job_, "--source", Generate(1000, 4, "2026-12-20", 2)}).exit_code, 0);
+  ASSERT_EQ(Run({"jobs", "run", job_, "--source", Generate(1000, 4, "2026-12-20", 2)}).exit_code,
+            0);
   json::object second = Build();
   const json::object& daily = Model(second, "daily_revenue");
   EXPECT_EQ(daily.at("mode").as_string(), "incremental");
   // The second export's order ids repeat the first's, so dedupe across sources reloads the
   // first source too: every day it holds is touched.
   EXPECT_GE(daily.at("partitions").as_array().size(), 2u);
-  EXPECT_EQ(sluice::common::SerializeJson(daily.at("partitions").as_array().back()), "[\"2026-12-21\"]");
+  EXPECT_EQ(sluice::common::SerializeJson(daily.at("partitions").as_array().back()),
+            "[\"2026-12-21\"]");
   std::string incremental = Daily();
 
   json::object refreshed = Build({"--full-refresh", "--select", "daily_revenue"});
@@ -126,8 +130,9 @@ TEST_P(ModelsCliTest, AFailingTestExitsOneAndKeepsThePreviousTable) {
   std::ofstream(models_ + "/statuses.yaml") << "materialized: tabel\n";
   RunResult invalid = Run({"models", "build", "--models", models_});
   EXPECT_EQ(invalid.exit_code, 2);
-  EXPECT_NE(invalid.err.find("statuses.yaml:1:15: materialized: expected table, incremental or view"),
-            std::string::npos)
+  EXPECT_NE(
+      invalid.err.find("statuses.yaml:1:15: materialized: expected table, incremental or view"),
+      std::string::npos)
       << invalid.err;
 }
 

@@ -44,7 +44,8 @@ std::string PartitionPredicate(std::string_view engine, const std::string& colum
 // Runs `create` (a CREATE TABLE IF NOT EXISTS of `table`). On PostgreSQL that statement
 // races with itself: of two sessions creating the same table, one fails on the catalog's
 // unique index once the other commits. The table existing afterwards is success.
-Status EnsureTable(Session& session, const TableName& table, const std::function<Status()>& create) {
+Status EnsureTable(Session& session, const TableName& table,
+                   const std::function<Status()>& create) {
   Status status = create();
   if (status.ok()) return status;
   auto info = session.DescribeTable(table);
@@ -132,8 +133,8 @@ class ModelMaterializer {
     SLUICE_ASSIGN_OR_RETURN(std::optional<TableInfo> info, session.DescribeTable(table));
     if (!info) return Status::OK();
     std::string cascade = session.engine() == "postgresql" ? " CASCADE" : "";
-    return session.Execute(std::string(info->is_view ? "DROP VIEW " : "DROP TABLE ") +
-                           table.Sql() + cascade);
+    return session.Execute(std::string(info->is_view ? "DROP VIEW " : "DROP TABLE ") + table.Sql() +
+                           cascade);
   }
 
   // `sql`: the view's SELECT (the model's, or the definition of its last build).
@@ -143,7 +144,8 @@ class ModelMaterializer {
       for (const TableName& read : model.reads) {
         if (read.schema != "gold") {
           return Status::InvalidArgument(
-              model.path + ": a view on SQLite can read only gold tables (each layer is its own "
+              model.path +
+              ": a view on SQLite can read only gold tables (each layer is its own "
               "database file and SQLite views cannot reach across files); it reads " +
               read.ToString() + ": use materialized: table, or a PostgreSQL warehouse");
         }
@@ -210,8 +212,7 @@ class ModelMaterializer {
   // gold.<m>__sluice_new, tested, then swapped in. A failure rolls it all back, so the
   // previous version stays and nothing is left behind. `why` says why an incremental model
   // builds fully ("" for table models).
-  Status BuildTable(Session& session, size_t m, const std::string& why,
-                    ModelReport* report) const {
+  Status BuildTable(Session& session, size_t m, const std::string& why, ModelReport* report) const {
     const Model& model = models_[m];
     report->mode = "full";
     report->reason = why;
@@ -261,14 +262,16 @@ class ModelMaterializer {
     TransactionGuard guard(session);
     SLUICE_RETURN_IF_ERROR(session.Begin());
     SLUICE_RETURN_IF_ERROR(session.LockTable(model.table()));
-    SLUICE_RETURN_IF_ERROR(Replace(session, m, [&] { return CreateView(session, model, model.sql); }));
+    SLUICE_RETURN_IF_ERROR(
+        Replace(session, m, [&] { return CreateView(session, model, model.sql); }));
     report->tests = RunModelTests(session, model, model.table());
     if (!AllPassed(report->tests)) {
       SLUICE_RETURN_IF_ERROR(session.Rollback());
       return Status::FailedPrecondition("tests failed; " + model.table().ToString() +
                                         " keeps its previous version");
     }
-    SLUICE_RETURN_IF_ERROR(Record(session, model, "view", std::nullopt, 0, 0, 0, std::move(upstream)));
+    SLUICE_RETURN_IF_ERROR(
+        Record(session, model, "view", std::nullopt, 0, 0, 0, std::move(upstream)));
     SLUICE_RETURN_IF_ERROR(session.Commit());
     report->outcome = Outcome::kBuilt;
     return Status::OK();
@@ -309,8 +312,9 @@ class ModelMaterializer {
       if (loads.empty()) continue;
       upstream[key] = loads.back().load_seq;
       SLUICE_ASSIGN_OR_RETURN(std::optional<TableInfo> info, session.DescribeTable(table));
-      bool has_column = info && std::any_of(info->columns.begin(), info->columns.end(),
-                                            [&](const auto& c) { return c.name == model.partition_by; });
+      bool has_column =
+          info && std::any_of(info->columns.begin(), info->columns.end(),
+                              [&](const auto& c) { return c.name == model.partition_by; });
       if (!has_column) {
         return BuildTable(session, m,
                           key + " changed (load " + std::to_string(loads.back().load_seq) +
@@ -325,10 +329,9 @@ class ModelMaterializer {
         auto column = std::find(load.partition_columns.begin(), load.partition_columns.end(),
                                 model.partition_by);
         if (column == load.partition_columns.end()) {
-          return BuildTable(session, m,
-                            which + " records partitions by other columns than " +
-                                model.partition_by,
-                            report);
+          return BuildTable(
+              session, m, which + " records partitions by other columns than " + model.partition_by,
+              report);
         }
         size_t index = static_cast<size_t>(column - load.partition_columns.begin());
         for (const PartitionValues& values : *load.partitions) {
@@ -382,10 +385,10 @@ class ModelMaterializer {
         session.ExecuteCount("DELETE FROM " + model.table().Sql() + " WHERE " + predicate));
     // Rows outside the touched partitions would break the partitioning assumption; the
     // outer filter keeps the other partitions exactly as they were.
-    SLUICE_ASSIGN_OR_RETURN(int64_t inserted,
-                            session.ExecuteCount("INSERT INTO " + model.table().Sql() +
-                                                 " SELECT * FROM (\n" + pruned +
-                                                 "\n) AS _sluice_rows WHERE " + predicate));
+    SLUICE_ASSIGN_OR_RETURN(
+        int64_t inserted,
+        session.ExecuteCount("INSERT INTO " + model.table().Sql() + " SELECT * FROM (\n" + pruned +
+                             "\n) AS _sluice_rows WHERE " + predicate));
     report->tests = RunModelTests(session, model, model.table());
     if (!AllPassed(report->tests)) {
       SLUICE_RETURN_IF_ERROR(session.Rollback());
@@ -470,8 +473,8 @@ Result<BuildReport> BuildModels(Warehouse& warehouse, const std::vector<Model>& 
     while (true) {
       size_t i = next_ready();
       if (i == selected.size()) {
-        bool all_done = std::all_of(states.begin(), states.end(),
-                                    [](State s) { return s == State::kDone; });
+        bool all_done =
+            std::all_of(states.begin(), states.end(), [](State s) { return s == State::kDone; });
         if (all_done) {
           changed.notify_all();
           return;
@@ -485,7 +488,8 @@ Result<BuildReport> BuildModels(Warehouse& warehouse, const std::vector<Model>& 
       auto model_started = std::chrono::steady_clock::now();
       if (!session) {
         auto connected = warehouse.Connect();
-        if (connected.ok()) session = std::move(*connected);
+        if (connected.ok())
+          session = std::move(*connected);
         else {
           model_report.outcome = Outcome::kFailed;
           model_report.reason = connected.status().message();

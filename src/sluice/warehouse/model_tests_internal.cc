@@ -22,7 +22,8 @@ bool IsNumber(std::string_view text) {
   std::string_view whole = text.substr(0, dot);
   std::string_view fraction = dot == std::string_view::npos ? "1" : text.substr(dot + 1);
   auto digits = [](std::string_view s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return !s.empty() &&
+           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
   };
   return digits(whole) && digits(fraction);
 }
@@ -40,8 +41,8 @@ std::string ComparableLiterals(std::string_view engine,
   return out;
 }
 
-std::string FailingRowsSql(std::string_view engine, const ColumnTest& test,
-                           const TableName& table, const TableName& self) {
+std::string FailingRowsSql(std::string_view engine, const ColumnTest& test, const TableName& table,
+                           const TableName& self) {
   std::string column = test.columns.empty() ? "" : QuoteIdentifier(test.columns[0]);
   std::string from = " FROM " + table.Sql();
   switch (test.kind) {
@@ -110,8 +111,7 @@ std::vector<TestResult> RunModelTests(Session& session, const Model& model,
 }
 
 bool AllPassed(const std::vector<TestResult>& results) {
-  return std::all_of(results.begin(), results.end(),
-                     [](const TestResult& r) { return r.passed; });
+  return std::all_of(results.begin(), results.end(), [](const TestResult& r) { return r.passed; });
 }
 
 }  // namespace sluice::warehouse
