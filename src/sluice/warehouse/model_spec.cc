@@ -153,11 +153,11 @@ class ConfigReader {
     }
     if (!node.IsMap() || node.size() != 1) return Error(node, field, std::string(kExpected));
     std::string kind = node.begin()->first.Scalar();
-    const YAML::Node& arg = node.begin()->second;
+    YAML::Node arg = node.begin()->second;  // a copy: the iterator is a temporary
     if (kind == "accepted_values") {
       test.kind = ColumnTest::Kind::kAcceptedValues;
       // dbt writes {accepted_values: {values: [..]}}; a plain list reads the same.
-      const YAML::Node& values = arg.IsMap() && arg["values"] ? arg["values"] : arg;
+      YAML::Node values = arg.IsMap() && arg["values"] ? arg["values"] : arg;
       if (!values.IsSequence() || values.size() == 0) {
         return Error(arg, field + ".accepted_values", "expected a non-empty list of values");
       }
