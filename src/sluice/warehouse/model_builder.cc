@@ -341,6 +341,7 @@ class ModelMaterializer {
     }
     if (touched.empty()) {
       report->outcome = Outcome::kUpToDate;
+      report->mode = "up-to-date";
       report->reason = "no partition changed since the last build";
       report->rows = state->rows;
       if (upstream != state->upstream) {
@@ -460,6 +461,7 @@ Result<BuildReport> BuildModels(Warehouse& warehouse, const std::vector<Model>& 
       if (!blocked.empty()) {
         states[i] = State::kDone;
         report.models[i].outcome = Outcome::kSkipped;
+        report.models[i].mode = "skipped";
         report.models[i].reason = "upstream model " + blocked + " was not built";
         continue;
       }

@@ -317,6 +317,7 @@ TEST_P(ModelsTest, AFailingTestKeepsThePreviousTableAndSkipsDownstreamModels) {
   const ModelReport& top = Find(report, "top");
   EXPECT_EQ(top.outcome, ModelReport::Outcome::kSkipped);
   EXPECT_EQ(top.reason, "upstream model gold.daily was not built");
+  EXPECT_EQ(top.mode, "skipped");
   EXPECT_EQ(Rows(*s, "SELECT order_date, revenue FROM gold.daily"),
             (std::vector<std::string>{"2026-11-01|10"}));
   auto temp = s->DescribeTable(TableName{"gold", "daily__sluice_new"});
@@ -462,6 +463,7 @@ TEST_P(ModelsTest, IncrementalBuildsEqualAFullRebuildAfterLoadsTouchingSomeParti
   // Nothing loaded since: nothing to do.
   BuildReport third = Build(w->get(), folder.path());
   EXPECT_EQ(Find(third, "daily").outcome, ModelReport::Outcome::kUpToDate);
+  EXPECT_EQ(Find(third, "daily").mode, "up-to-date");
   EXPECT_EQ(Find(third, "daily").rows, 7);
 
   // Another round, touching one old partition only.
