@@ -153,7 +153,8 @@ class ConfigReader {
     }
     if (!node.IsMap() || node.size() != 1) return Error(node, field, std::string(kExpected));
     std::string kind = node.begin()->first.Scalar();
-    YAML::Node arg = node.begin()->second;  // a copy: the iterator is a temporary
+    // A copy: the iterator begin() returns (and the pair it points into) dies here.
+    YAML::Node arg = node.begin()->second;
     if (kind == "accepted_values") {
       test.kind = ColumnTest::Kind::kAcceptedValues;
       // dbt writes {accepted_values: {values: [..]}}; a plain list reads the same.
