@@ -123,6 +123,7 @@ struct Node {
 struct Ast {
   std::vector<std::unique_ptr<Node>> nodes;
   Node* root = nullptr;
+  bool uses_2_1_operators = false;  // `??` or `?:` (JSONata 2.1.0)
 
   Node* New() {
     nodes.push_back(std::make_unique<Node>());

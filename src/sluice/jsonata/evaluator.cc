@@ -603,6 +603,8 @@ Value Evaluator::EvalBinary(const Node* expr, const Value& input, Frame* env) {
     }
     return Value::Boolean(l || Truthy(Eval(expr->rhs, input, env)));
   }
+  if (op == "??") return lhs.is_defined() ? lhs : Eval(expr->rhs, input, env);
+  if (op == "?:") return Truthy(lhs) ? lhs : Eval(expr->rhs, input, env);
   Value rhs = Eval(expr->rhs, input, env);
   char c0 = op[0];
   try {
@@ -1118,12 +1120,52 @@ Value Evaluator::RunTransform(const FunctionData& fn, const Value& obj) {
   return result;
 }
 
+namespace {
+
+// Byte offset of code point `index` in `s` (custom matchers count characters).
+size_t ByteOffset(const std::string& s, double index) {
+  size_t n = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) {
+      if (static_cast<double>(n) >= index) return i;
+      ++n;
+    }
+  }
+  return s.size();
+}
+
+}  // namespace
+
 void Evaluator::ForEachMatch(const Value& matcher, const std::string& subject,
                              const std::function<bool(const Regex::Match&)>& on_match) {
   if (matcher.is_undefined()) return;
-  if (!matcher.is_function() || matcher.function().kind != FunctionData::Kind::kRegex) {
-    Throw("T1010");
+  if (matcher.is_function() && matcher.function().kind != FunctionData::Kind::kRegex) {
+    // A function used as a matcher returns {match, start, end, groups, next}.
+    auto check = [](const Value& r) {
+      if (r.is_undefined()) return false;
+      const Value* start = r.is_object() ? r.object().Find("start") : nullptr;
+      if (!start || !start->is_number()) Throw("T1010");
+      return true;
+    };
+    Value r = Apply(matcher, {Value::String(subject)}, Value(), NewFrame(nullptr));
+    while (check(r)) {
+      Regex::Match m;
+      m.start = ByteOffset(subject, r.object().Find("start")->number());
+      const Value* end = r.object().Find("end");
+      m.end = end && end->is_number() ? ByteOffset(subject, end->number()) : m.start;
+      if (const Value* groups = r.object().Find("groups"); groups && groups->is_array()) {
+        for (const Value& g : groups->array().items) {
+          m.groups.emplace_back(g.is_string() ? std::optional<std::string>(g.str()) : std::nullopt);
+        }
+      }
+      if (!on_match(m)) return;
+      const Value* next = r.object().Find("next");
+      if (!next || !next->is_function()) return;
+      r = Apply(*next, {}, Value(), NewFrame(nullptr));
+    }
+    return;
   }
+  if (!matcher.is_function()) Throw("T1010");
   const Regex& re = *matcher.function().regex;
   auto m = re.Find(subject, 0);
   while (m) {

@@ -1028,11 +1028,11 @@ Value FromMillis(CallContext&, Args& a) {
   return Value::String(FormatDateTime(a[0].number(), picture, tz));
 }
 
-Value ToMillis(CallContext&, Args& a) {
+Value ToMillis(CallContext& ctx, Args& a) {
   if (Arg(a, 0).is_undefined()) return Value();
   std::optional<std::string> picture;
   if (Arg(a, 1).is_string()) picture = a[1].str();
-  return ParseDateTime(a[0].str(), picture);
+  return ParseDateTime(a[0].str(), picture, ctx.now_millis());
 }
 
 }  // namespace

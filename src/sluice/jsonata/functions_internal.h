@@ -32,7 +32,9 @@ Value ParseIntegerPicture(const std::string& text, const std::string& picture);
 // $fromMillis / $toMillis. `picture`/`timezone` nullopt: ISO 8601 (UTC).
 std::string FormatDateTime(double millis, const std::optional<std::string>& picture,
                            const std::optional<std::string>& timezone);
-// nullopt picture: ISO 8601 forms. Returns undefined when the text does not match.
-Value ParseDateTime(const std::string& text, const std::optional<std::string>& picture);
+// nullopt picture: ISO 8601 forms. Returns undefined when the text does not match. Parts
+// the picture leaves out default to `now_millis` (most significant) or zero.
+Value ParseDateTime(const std::string& text, const std::optional<std::string>& picture,
+                    int64_t now_millis);
 
 }  // namespace sluice::jsonata

@@ -76,6 +76,7 @@ Expression::Expression(std::string source, std::shared_ptr<const Ast> ast,
     : source_(std::move(source)), ast_(std::move(ast)), registry_(registry) {}
 
 const Node* Expression::root() const { return ast_->root; }
+bool Expression::uses_operators_after_2_0_6() const { return ast_->uses_2_1_operators; }
 
 Result<Expression> Expression::Compile(std::string_view text, const FunctionRegistry& registry) {
   auto ast = std::make_shared<Ast>();

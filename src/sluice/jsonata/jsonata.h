@@ -75,6 +75,9 @@ class Expression {
                                                      const EvaluateOptions& options = {}) const;
 
   const std::string& source() const { return source_; }
+  // True when the expression uses `??` or `?:`, operators of JSONata 2.1.0 that AWS Step
+  // Functions (JSONata 2.0.6) rejects; sluice evaluates them, callers may warn.
+  bool uses_operators_after_2_0_6() const;
   // Internal: the syntax tree ($eval evaluates a freshly compiled one).
   const Node* root() const;
 

@@ -21,7 +21,7 @@ int OperatorPower(std::string_view op) {
       {"-", 50},  {"*", 60},  {"/", 60},  {"%", 60},  {"|", 20},  {"=", 40},  {"<", 40},
       {">", 40},  {"^", 40},  {"**", 60}, {"..", 20}, {":=", 10}, {"!=", 40}, {"<=", 40},
       {">=", 40}, {"~>", 40}, {"and", 30}, {"or", 25}, {"in", 40}, {"&", 50}, {"!", 0},
-      {"~", 0}};
+      {"~", 0}, {"??", 40}, {"?:", 40}};
   auto it = kPowers.find(op);
   return it == kPowers.end() ? -1 : it->second;
 }
@@ -60,7 +60,9 @@ class Tokenizer {
       ++pos_;
       return ScanRegex();
     }
-    static const char* kDouble[] = {"..", ":=", "!=", ">=", "<=", "**", "~>"};
+    // "??" and "?:" are JSONata 2.1.0 operators (AWS's 2.0.6 rejects them; see
+    // Expression::uses_operators_after_2_0_6).
+    static const char* kDouble[] = {"..", ":=", "!=", ">=", "<=", "**", "~>", "??", "?:"};
     for (const char* op : kDouble) {
       if (s_.substr(pos_, 2) == op) {
         pos_ += 2;
@@ -577,6 +579,7 @@ class Parser {
       }
       return t;
     }
+    if (id == "??" || id == "?:") ast_.uses_2_1_operators = true;
     // Plain left-associative infix operators.
     t->lhs = left;
     t->rhs = Expression(bp);
