@@ -56,6 +56,12 @@ struct AncestorSlot {
 
 struct Node;
 
+// Binary operators, resolved once at parse time.
+enum class BinaryOp : uint8_t {
+  kNone, kAdd, kSubtract, kMultiply, kDivide, kModulo, kEqual, kNotEqual, kLess, kLessEqual,
+  kGreater, kGreaterEqual, kConcat, kRange, kIn, kAnd, kOr, kCoalesce, kDefault,
+};
+
 struct Stage {
   enum class Kind { kFilter, kIndex } kind = Kind::kFilter;
   Node* expr = nullptr;  // kFilter
@@ -77,6 +83,7 @@ struct Node {
   NodeType type = NodeType::kOperator;
   std::string id;     // parse stage: the symbol ("(name)", "(literal)", "+", "(end)" ...)
   std::string value;  // operator, name, variable name, string literal
+  BinaryOp op = BinaryOp::kNone;  // kBinary
   Value literal;      // kString / kNumber / kValue
   int position = 0;
 
@@ -109,6 +116,15 @@ struct Node {
 
   bool keep_array = false;
   bool cons_array = false;
+  // A path of one plain field name (no stages, bindings, grouping or array flags): on a
+  // non-array input it is a field lookup, evaluated without the general path machinery.
+  bool simple_name = false;
+  // A path whose steps are all plain field names (`a.b.c`): on an object it is a chain of
+  // lookups while the values met are objects.
+  bool simple_names = false;
+  // kVariable naming a library function: the registry's value, used unless a frame binds
+  // the name (resolved at compile time; the registry outlives the expression).
+  const Value* library_function = nullptr;
   bool keep_singleton_array = false;
   bool tuple = false;
   std::string focus;  // `@$var`

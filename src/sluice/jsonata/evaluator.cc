@@ -48,9 +48,19 @@ void ArrayPushFlattened(std::vector<Value>& out, const Value& v) {
 
 }  // namespace
 
-Evaluator::Evaluator(const FunctionRegistry* registry, EvaluatorLimits limits, int64_t now_millis)
+Evaluator::Evaluator(const FunctionRegistry* registry, EvaluatorLimits limits,
+                     std::optional<int64_t> now_millis)
     : registry_(registry), limits_(limits), now_millis_(now_millis) {
-  start_ = std::chrono::steady_clock::now();
+  if (limits_.time_limit_ms != 0) start_ = std::chrono::steady_clock::now();
+}
+
+int64_t Evaluator::now_millis() {
+  if (!now_millis_) {
+    now_millis_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  }
+  return *now_millis_;
 }
 
 const Value* Evaluator::LookupVariable(Frame* env, std::string_view name) const {
@@ -105,6 +115,24 @@ Value Evaluator::Eval(const Node* expr, const Value& input, Frame* env) {
   Value result;
   switch (expr->type) {
     case NodeType::kPath:
+      if (expr->simple_names && !input.is_array()) {
+        // Field lookups while the values met are objects give what the general path gives
+        // (an array at the end stays an array; anything missing is undefined).
+        const Value* cur = &input;
+        size_t i = 0;
+        size_t n = expr->steps.size();
+        while (i < n && cur != nullptr && cur->is_object()) {
+          cur = cur->object().Find(expr->steps[i]->value);
+          ++i;
+        }
+        bool done = cur == nullptr || (i == n && !(cur->is_array() && cur->array().sequence)) ||
+                    (i < n && !cur->is_array());
+        if (done) {
+          if (cur != nullptr && i == n) result = *cur;
+          --depth_;
+          return result;
+        }
+      }
       result = EvalPath(expr, input, env);
       break;
     case NodeType::kBinary:
@@ -204,8 +232,12 @@ Value Evaluator::Eval(const Node* expr, const Value& input, Frame* env) {
         result = input.is_array() && input.array().outer_wrapper && !input.array().items.empty()
                      ? input.array().items[0]
                      : input;
-      } else if (const Value* v = LookupVariable(env, expr->value)) {
+      } else if (const Value* v = env->Lookup(expr->value)) {
         result = *v;
+      } else if (expr->library_function != nullptr) {
+        result = *expr->library_function;
+      } else if (const Value* f = registry_->Find(expr->value)) {
+        result = *f;
       }
       break;
     }
@@ -319,27 +351,38 @@ Value Evaluator::EvalStep(const Node* expr, const Value& input_seq, Frame* env, 
     if (!expr->stages.empty()) result = EvalStages(expr->stages, result, env);
     return result;
   }
-  std::vector<Value> results;
   const auto& items = input_seq.array().items;
-  results.reserve(items.size());
-  for (size_t i = 0; i < items.size(); ++i) {
-    Value res = Eval(expr, items[i], env);
-    for (const Stage& stage : expr->stages) res = EvalFilter(stage.expr, res, env);
-    if (res.is_defined()) results.push_back(std::move(res));
-  }
-  if (last_step && results.size() == 1 && results[0].is_array() && !results[0].array().sequence) {
-    return results[0];
-  }
   Value seq = Value::NewSequence();
   auto& out = seq.array().items;
-  out.reserve(results.size());
-  for (Value& res : results) {
+  out.reserve(items.size());
+  // A plain field step (the common case) is a lookup per item.
+  bool plain_name = expr->type == NodeType::kName && expr->stages.empty() &&
+                    expr->predicate.empty() && !expr->group && !expr->keep_array;
+  size_t defined = 0;
+  Value first;
+  for (size_t i = 0; i < items.size(); ++i) {
+    Value res;
+    if (plain_name) {
+      if (items[i].is_object()) {
+        const Value* v = items[i].object().Find(expr->value);
+        if (v == nullptr) continue;
+        res = *v;
+      } else {
+        res = Eval(expr, items[i], env);
+      }
+    } else {
+      res = Eval(expr, items[i], env);
+      for (const Stage& stage : expr->stages) res = EvalFilter(stage.expr, res, env);
+    }
+    if (res.is_undefined()) continue;
+    if (++defined == 1) first = res;
     if (!res.is_array() || res.array().cons) {
       out.push_back(std::move(res));
     } else {
       for (const Value& v : res.array().items) out.push_back(v);
     }
   }
+  if (last_step && defined == 1 && first.is_array() && !first.array().sequence) return first;
   return seq;
 }
 
@@ -595,39 +638,42 @@ Value Evaluator::Append(const Value& a, const Value& b) {
 
 Value Evaluator::EvalBinary(const Node* expr, const Value& input, Frame* env) {
   const std::string& op = expr->value;
+  const BinaryOp kind = expr->op;
   Value lhs = Eval(expr->lhs, input, env);
-  if (op == "and" || op == "or") {
-    bool l = Truthy(lhs);
-    if (op == "and") {
-      return Value::Boolean(l && Truthy(Eval(expr->rhs, input, env)));
-    }
-    return Value::Boolean(l || Truthy(Eval(expr->rhs, input, env)));
+  switch (kind) {
+    case BinaryOp::kAnd:
+      return Value::Boolean(Truthy(lhs) && Truthy(Eval(expr->rhs, input, env)));
+    case BinaryOp::kOr:
+      return Value::Boolean(Truthy(lhs) || Truthy(Eval(expr->rhs, input, env)));
+    case BinaryOp::kCoalesce:
+      return lhs.is_defined() ? lhs : Eval(expr->rhs, input, env);
+    case BinaryOp::kDefault:
+      return Truthy(lhs) ? lhs : Eval(expr->rhs, input, env);
+    default:
+      break;
   }
-  if (op == "??") return lhs.is_defined() ? lhs : Eval(expr->rhs, input, env);
-  if (op == "?:") return Truthy(lhs) ? lhs : Eval(expr->rhs, input, env);
   Value rhs = Eval(expr->rhs, input, env);
-  char c0 = op[0];
   try {
-    if (op.size() == 1 && (c0 == '+' || c0 == '-' || c0 == '*' || c0 == '/' || c0 == '%')) {
+    if (kind >= BinaryOp::kAdd && kind <= BinaryOp::kModulo) {
       if (lhs.is_defined() && !IsNumeric(lhs)) ThrowAt("T2001", expr->position, op, lhs);
       if (rhs.is_defined() && !IsNumeric(rhs)) ThrowAt("T2002", expr->position, op, rhs);
       if (lhs.is_undefined() || rhs.is_undefined()) return Value();
       double a = lhs.number(), b = rhs.number(), r = 0;
-      switch (c0) {
-        case '+': r = a + b; break;
-        case '-': r = a - b; break;
-        case '*': r = a * b; break;
-        case '/': r = a / b; break;
+      switch (kind) {
+        case BinaryOp::kAdd: r = a + b; break;
+        case BinaryOp::kSubtract: r = a - b; break;
+        case BinaryOp::kMultiply: r = a * b; break;
+        case BinaryOp::kDivide: r = a / b; break;
         default: r = std::fmod(a, b); break;
       }
       return Value::Number(r);
     }
-    if (op == "=" || op == "!=") {
+    if (kind == BinaryOp::kEqual || kind == BinaryOp::kNotEqual) {
       if (lhs.is_undefined() || rhs.is_undefined()) return Value::Boolean(false);
       bool eq = DeepEqual(lhs, rhs);
-      return Value::Boolean(op == "=" ? eq : !eq);
+      return Value::Boolean(kind == BinaryOp::kEqual ? eq : !eq);
     }
-    if (op == "<" || op == "<=" || op == ">" || op == ">=") {
+    if (kind >= BinaryOp::kLess && kind <= BinaryOp::kGreaterEqual) {
       bool lc = lhs.is_undefined() || lhs.is_string() || lhs.is_number();
       bool rc = rhs.is_undefined() || rhs.is_string() || rhs.is_number();
       if (!lc || !rc) {
@@ -643,18 +689,18 @@ Value Evaluator::EvalBinary(const Node* expr, const Value& input, Frame* env) {
       } else {
         cmp = lhs.str().compare(rhs.str());
       }
-      if (op == "<") return Value::Boolean(cmp < 0);
-      if (op == "<=") return Value::Boolean(cmp <= 0);
-      if (op == ">") return Value::Boolean(cmp > 0);
+      if (kind == BinaryOp::kLess) return Value::Boolean(cmp < 0);
+      if (kind == BinaryOp::kLessEqual) return Value::Boolean(cmp <= 0);
+      if (kind == BinaryOp::kGreater) return Value::Boolean(cmp > 0);
       return Value::Boolean(cmp >= 0);
     }
-    if (op == "&") {
+    if (kind == BinaryOp::kConcat) {
       std::string out;
       if (lhs.is_defined()) out += StringValue(lhs, false);
       if (rhs.is_defined()) out += StringValue(rhs, false);
       return Value::String(std::move(out));
     }
-    if (op == "..") {
+    if (kind == BinaryOp::kRange) {
       auto is_int = [](const Value& v) {
         return v.is_number() && std::isfinite(v.number()) && std::trunc(v.number()) == v.number();
       };
@@ -671,7 +717,7 @@ Value Evaluator::EvalBinary(const Node* expr, const Value& input, Frame* env) {
       for (double x = a; x <= b; x += 1) items.push_back(Value::Number(x));
       return seq;
     }
-    if (op == "in") {
+    if (kind == BinaryOp::kIn) {
       if (lhs.is_undefined() || rhs.is_undefined()) return Value::Boolean(false);
       auto same = [&](const Value& x) {
         if (x.type() != lhs.type()) return false;
@@ -731,6 +777,32 @@ Value Evaluator::EvalUnary(const Node* expr, const Value& input, Frame* env) {
 }
 
 Value Evaluator::EvalGroup(const GroupBy& group, const Value& input, Frame* env) {
+  if (!input.is_array()) {
+    // One item (an object constructor on one context): every key groups just this item,
+    // so each pair's value is evaluated on it, in pair order.
+    Value result = Value::NewObject();
+    auto& entries = result.object().entries;
+    std::vector<std::pair<size_t, Value>> keys;  // pair index, key
+    for (size_t pi = 0; pi < group.pairs.size(); ++pi) {
+      Value key = Eval(group.pairs[pi].first, input, env);
+      if (key.is_undefined()) continue;
+      if (!key.is_string()) ThrowValue("T1003", key, group.position);
+      bool seen = false;
+      for (const auto& [index, k] : keys) {
+        if (k.str() == key.str()) {
+          if (index != pi) ThrowValue("D1009", key, group.position);
+          seen = true;
+        }
+      }
+      if (!seen) keys.emplace_back(pi, key);
+    }
+    entries.reserve(keys.size());
+    for (const auto& [pi, key] : keys) {
+      Value v = Eval(group.pairs[pi].second, input, env);
+      if (v.is_defined()) entries.emplace_back(key.str(), std::move(v));
+    }
+    return result;
+  }
   bool reduce = input.is_array() && input.array().tuple_stream;
   std::vector<Value> items;
   if (input.is_array()) {

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,7 +51,9 @@ struct EvaluatorLimits {
 
 class Evaluator {
  public:
-  Evaluator(const FunctionRegistry* registry, EvaluatorLimits limits, int64_t now_millis);
+  // `now_millis` nullopt: the system clock, read the first time $now/$millis need it.
+  Evaluator(const FunctionRegistry* registry, EvaluatorLimits limits,
+            std::optional<int64_t> now_millis);
 
   // Evaluates the whole expression: `input` is the document (undefined allowed), `root`
   // the frame holding the caller's bindings.
@@ -64,7 +67,9 @@ class Evaluator {
   Frame* NewFrame(Frame* parent);
   // A variable: the frames first, then the library.
   const Value* LookupVariable(Frame* env, std::string_view name) const;
-  int64_t now_millis() const { return now_millis_; }
+  int64_t now_millis();
+  // The frame of the caller's bindings (and `$`), owned by the evaluator.
+  Frame* root_frame() { return &root_frame_; }
   const FunctionRegistry* registry() const { return registry_; }
   bool created_functions() const { return created_functions_; }
 
@@ -102,8 +107,9 @@ class Evaluator {
 
   const FunctionRegistry* registry_;
   EvaluatorLimits limits_;
-  int64_t now_millis_;
-  std::deque<Frame> frames_;
+  std::optional<int64_t> now_millis_;
+  Frame root_frame_;
+  std::deque<Frame> frames_;  // stays empty (no allocation) until a scope is opened
   int depth_ = 0;
   uint32_t ticks_ = 0;
   std::chrono::steady_clock::time_point start_;

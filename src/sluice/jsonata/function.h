@@ -41,7 +41,7 @@ class CallContext {
   // The number of parameters of a function value (how many arguments $map passes).
   int Arity(const Value& function) const;
   // The evaluation's fixed timestamp (ms since the epoch): $now and $millis.
-  int64_t now_millis() const;
+  int64_t now_millis() const;  // read once per evaluation, then fixed
   // The context value (`$`) at the call.
   const Value& input() const { return *input_; }
   Frame* environment() const { return env_; }

@@ -2,6 +2,7 @@
 // behaviour (argument handling, undefined in → undefined out, error codes).
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -64,6 +65,46 @@ std::string StringValue(const Value& value, bool prettify) {
 
 namespace {
 
+// x × 10^places computed on the shortest decimal text of x (as the reference shifts
+// "1.005" to "1.005e2"), so the result is the decimal shift, not a binary product.
+double ShiftDecimal(double x, int places) {
+  char buf[64];
+  auto res = std::to_chars(buf, buf + 40, x);
+  std::string_view text(buf, res.ptr - buf);
+  int exp = places;
+  size_t e = text.find('e');
+  if (e != std::string_view::npos) {
+    int existing = 0;
+    std::string_view digits = text.substr(e + 1);
+    if (!digits.empty() && digits[0] == '+') digits.remove_prefix(1);
+    std::from_chars(digits.data(), digits.data() + digits.size(), existing);
+    exp += existing;
+    text = text.substr(0, e);
+  }
+  char* end = buf + text.size();
+  *end++ = 'e';
+  end = std::to_chars(end, buf + sizeof buf, exp).ptr;
+  double out = 0;
+  std::from_chars(buf, end, out);
+  return out;
+}
+
+}  // namespace
+
+// $round: half to even, at `precision` decimal places (shifted as text, as the reference
+// does, so that 2.675 rounds as written).
+double RoundHalfEven(double x, int precision) {
+  if (precision) x = ShiftDecimal(x, precision);
+  double r = std::floor(x + 0.5);  // JavaScript Math.round
+  double diff = r - x;
+  if (std::fabs(diff) == 0.5 && std::fabs(std::fmod(r, 2)) == 1) r -= 1;
+  if (precision) r = ShiftDecimal(r, -precision);
+  if (r == 0) r = 0;  // no -0 in JSON
+  return r;
+}
+
+namespace {
+
 using Args = std::vector<Value>;
 
 const Value& Arg(const Args& a, size_t i) {
@@ -73,31 +114,6 @@ const Value& Arg(const Args& a, size_t i) {
 
 Value Seq() { return Value::NewSequence(); }
 
-double JsRound(double x) { return std::floor(x + 0.5); }
-
-double ShiftDecimal(double x, int places) {
-  std::string s = FormatNumberJs(x);
-  size_t e = s.find('e');
-  int exp = places;
-  std::string mant = s;
-  if (e != std::string::npos) {
-    mant = s.substr(0, e);
-    exp += std::stoi(s.substr(e + 1));
-  }
-  return std::strtod((mant + "e" + std::to_string(exp)).c_str(), nullptr);
-}
-
-// $round: half to even, at `precision` decimal places (shifted as text, as the reference
-// does, so that 2.675 rounds as written).
-double RoundHalfEven(double x, int precision) {
-  if (precision) x = ShiftDecimal(x, precision);
-  double r = JsRound(x);
-  double diff = r - x;
-  if (std::fabs(diff) == 0.5 && std::fabs(std::fmod(r, 2)) == 1) r -= 1;
-  if (precision) r = ShiftDecimal(r, -precision);
-  if (r == 0) r = 0;  // no -0 in JSON
-  return r;
-}
 
 // ---- aggregation ----
 

@@ -22,6 +22,10 @@ namespace sluice::jsonata {
 std::string StringValue(const Value& value, bool prettify);
 
 
+// $round(x, precision): half to even at `precision` decimal places, shifted as decimal text
+// as the reference does (so 2.675 rounds as written); never -0.
+double RoundHalfEven(double x, int precision);
+
 // $formatNumber(value, picture, options): XPath fn:format-number.
 std::string FormatNumberPicture(double value, const std::string& picture, const Value& options);
 

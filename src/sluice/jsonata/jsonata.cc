@@ -40,9 +40,28 @@ Value WithoutFunctions(const Value& v) {
   }
 }
 
+bool ContainsFunction(const Value& v) {
+  switch (v.type()) {
+    case ValueType::kFunction:
+      return true;
+    case ValueType::kArray:
+      for (const Value& item : v.array().items) {
+        if (ContainsFunction(item)) return true;
+      }
+      return false;
+    case ValueType::kObject:
+      for (const auto& [k, m] : v.object().entries) {
+        if (ContainsFunction(m)) return true;
+      }
+      return false;
+    default:
+      return false;
+  }
+}
+
 // Sequences leave as plain arrays (their flags are internal).
 Value Normalize(const Value& v, bool had_functions) {
-  Value out = had_functions ? WithoutFunctions(v) : v;
+  Value out = had_functions && ContainsFunction(v) ? WithoutFunctions(v) : v;
   if (out.is_array() && (out.array().sequence || out.array().keep_singleton)) {
     Value copy = Value::NewArray();
     copy.array().items = out.array().items;
@@ -81,7 +100,7 @@ bool Expression::uses_operators_after_2_0_6() const { return ast_->uses_2_1_oper
 Result<Expression> Expression::Compile(std::string_view text, const FunctionRegistry& registry) {
   auto ast = std::make_shared<Ast>();
   try {
-    ParseExpression(text, *ast);
+    ParseExpression(text, registry, *ast);
   } catch (const JsonataException& e) {
     return ToStatus(e);
   }
@@ -90,18 +109,13 @@ Result<Expression> Expression::Compile(std::string_view text, const FunctionRegi
 
 Result<Value> Expression::Evaluate(const Value& input, const Bindings& bindings,
                                    const EvaluateOptions& options) const {
-  int64_t now = options.now_millis
-                    ? *options.now_millis
-                    : std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
   EvaluatorLimits limits;
   limits.max_depth = options.max_depth;
   limits.time_limit_ms = options.time_limit_ms;
   limits.max_stack_bytes = options.max_stack_bytes;
-  Evaluator evaluator(registry_, limits, now);
+  Evaluator evaluator(registry_, limits, options.now_millis);
   try {
-    Frame* root = evaluator.NewFrame(nullptr);
+    Frame* root = evaluator.root_frame();
     for (const auto& [name, value] : bindings) root->Bind(name, value);
     Value result = evaluator.EvaluateRoot(ast_->root, input, root);
     return Normalize(result, evaluator.created_functions());

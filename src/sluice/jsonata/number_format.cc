@@ -3,8 +3,11 @@
 // scaled, rounded half-to-even and laid out with digits of the chosen zero-digit family.
 // Pictures are handled as code points so that any decimal digit family works.
 
+#include <charconv>
 #include <cmath>
+#include <memory>
 #include <numeric>
+#include <unordered_map>
 
 #include "sluice/jsonata/error_internal.h"
 #include "sluice/jsonata/functions_internal.h"
@@ -190,28 +193,11 @@ Analysis Analyse(const Parts& parts, const Properties& p) {
   return a;
 }
 
-double RoundHalfEvenAt(double x, int places) {
-  // Shift by decimal text, as $round does, so that decimal inputs round as written.
-  auto shift = [](double v, int by) {
-    std::string s = FormatNumberJs(v);
-    size_t e = s.find('e');
-    int exp = by;
-    if (e != std::string::npos) {
-      exp += std::stoi(s.substr(e + 1));
-      s = s.substr(0, e);
-    }
-    return std::strtod((s + "e" + std::to_string(exp)).c_str(), nullptr);
-  };
-  double v = places ? shift(x, places) : x;
-  double r = std::floor(v + 0.5);
-  if (std::fabs(r - v) == 0.5 && std::fabs(std::fmod(r, 2)) == 1) r -= 1;
-  if (places) r = shift(r, -places);
-  return r;
-}
-
 U32 MakeDigits(double value, size_t dp, const Properties& p) {
   char buf[400];
-  snprintf(buf, sizeof buf, "%.*f", static_cast<int>(dp), std::fabs(value));
+  auto res = std::to_chars(buf, buf + sizeof buf - 1, std::fabs(value), std::chars_format::fixed,
+                           static_cast<int>(dp));
+  *res.ptr = 0;
   U32 out;
   for (char* c = buf; *c; ++c) {
     out.push_back(*c >= '0' && *c <= '9' ? p.zero + (*c - '0') : static_cast<char32_t>(*c));
@@ -224,10 +210,15 @@ char32_t FirstCp(const Value& v, char32_t fallback) {
   return DecodeUtf8(v.str())[0];
 }
 
-}  // namespace
-
-std::string FormatNumberPicture(double value, const std::string& picture_text, const Value& options) {
+// The analysed picture: what depends on the picture and options, not on the number.
+struct Picture {
   Properties p;
+  std::vector<Analysis> vars;  // positive, negative
+};
+
+Picture AnalysePicture(const std::string& picture_text, const Value& options) {
+  Picture result;
+  Properties& p = result.p;
   if (options.is_object()) {
     for (const auto& [k, v] : options.object().entries) {
       if (k == "decimal-separator") p.decimal = FirstCp(v, p.decimal);
@@ -268,13 +259,36 @@ std::string FormatNumberPicture(double value, const std::string& picture_text, c
   std::vector<Parts> parts;
   for (const U32& s : subs) parts.push_back(SplitParts(s, p));
   for (const Parts& part : parts) Validate(part, p);
-  std::vector<Analysis> vars;
+  std::vector<Analysis>& vars = result.vars;
   for (const Parts& part : parts) vars.push_back(Analyse(part, p));
   if (vars.size() == 1) {
     vars.push_back(vars[0]);
     vars[1].prefix = p.minus + vars[1].prefix;
   }
-  Analysis& pic = value >= 0 ? vars[0] : vars[1];
+  return result;
+}
+
+}  // namespace
+
+std::string FormatNumberPicture(double value, const std::string& picture_text, const Value& options) {
+  // Pictures without options repeat (one per expression): analyse each once per thread.
+  thread_local std::unordered_map<std::string, std::shared_ptr<const Picture>> cache;
+  std::shared_ptr<const Picture> analysed;
+  if (!options.is_object()) {
+    auto it = cache.find(picture_text);
+    if (it != cache.end()) {
+      analysed = it->second;
+    } else {
+      analysed = std::make_shared<Picture>(AnalysePicture(picture_text, options));
+      if (cache.size() >= 256) cache.clear();
+      cache.emplace(picture_text, analysed);
+    }
+  } else {
+    analysed = std::make_shared<Picture>(AnalysePicture(picture_text, options));
+  }
+  const Properties& p = analysed->p;
+  const std::vector<Analysis>& vars = analysed->vars;
+  const Analysis& pic = value >= 0 ? vars[0] : vars[1];
   double adjusted = value;
   if (pic.picture.find(p.percent) != U32::npos) {
     adjusted = value * 100;
@@ -296,7 +310,7 @@ std::string FormatNumberPicture(double value, const std::string& picture_text, c
       exponent += 1;
     }
   }
-  double rounded = RoundHalfEvenAt(mantissa, static_cast<int>(pic.max_fraction));
+  double rounded = RoundHalfEven(mantissa, static_cast<int>(pic.max_fraction));
   U32 s = MakeDigits(rounded, pic.max_fraction, p);
   size_t dot = s.find(U'.');
   if (dot == U32::npos) {

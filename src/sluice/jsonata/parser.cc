@@ -6,6 +6,7 @@
 #include <map>
 
 #include "sluice/jsonata/error_internal.h"
+#include "sluice/jsonata/function.h"
 #include "sluice/jsonata/regex_internal.h"
 #include "sluice/jsonata/signature_internal.h"
 #include "sluice/jsonata/text_internal.h"
@@ -253,6 +254,7 @@ class Parser {
       throw e;
     }
     expr = ProcessAst(expr);
+    MarkSimpleNames();
     if (expr->type == NodeType::kParent || expr->has_seeking_parent) {
       JsonataException e;
       e.code = "S0217";
@@ -715,6 +717,38 @@ class Parser {
 
   [[noreturn]] void Fail(const char* code, int position) { Throw(code, position); }
 
+  static BinaryOp ToBinaryOp(const std::string& op) {
+    static const std::map<std::string_view, BinaryOp> kOps = {
+        {"+", BinaryOp::kAdd},        {"-", BinaryOp::kSubtract},   {"*", BinaryOp::kMultiply},
+        {"/", BinaryOp::kDivide},     {"%", BinaryOp::kModulo},     {"=", BinaryOp::kEqual},
+        {"!=", BinaryOp::kNotEqual},  {"<", BinaryOp::kLess},       {"<=", BinaryOp::kLessEqual},
+        {">", BinaryOp::kGreater},    {">=", BinaryOp::kGreaterEqual}, {"&", BinaryOp::kConcat},
+        {"..", BinaryOp::kRange},     {"in", BinaryOp::kIn},        {"and", BinaryOp::kAnd},
+        {"or", BinaryOp::kOr},        {"??", BinaryOp::kCoalesce},  {"?:", BinaryOp::kDefault}};
+    auto it = kOps.find(op);
+    return it == kOps.end() ? BinaryOp::kNone : it->second;
+  }
+
+  // Marks paths of plain field names (see Node::simple_name, Node::simple_names).
+  void MarkSimpleNames() {
+    for (auto& n : ast_.nodes) {
+      Node* p = n.get();
+      if (p->type != NodeType::kPath || p->steps.empty()) continue;
+      if (p->keep_singleton_array || p->group || p->tuple || p->keep_array ||
+          !p->predicate.empty()) {
+        continue;
+      }
+      bool plain = true;
+      for (const Node* step : p->steps) {
+        plain = plain && step->type == NodeType::kName && step->stages.empty() &&
+                step->predicate.empty() && !step->group && !step->tuple && step->focus.empty() &&
+                step->index.empty() && !step->keep_array && !step->cons_array;
+      }
+      p->simple_names = plain;
+      p->simple_name = plain && p->steps.size() == 1;
+    }
+  }
+
   Node* ProcessAst(Node* expr) {
     Node* result = nullptr;
     switch (expr->type) {
@@ -859,6 +893,7 @@ class Parser {
           result->type = NodeType::kBinary;
           result->id = op;
           result->value = op;
+          result->op = ToBinaryOp(op);
           result->position = expr->position;
           result->lhs = ProcessAst(expr->lhs);
           result->rhs = ProcessAst(expr->rhs);
@@ -1028,9 +1063,14 @@ class Parser {
 
 }  // namespace
 
-void ParseExpression(std::string_view source, Ast& ast) {
+void ParseExpression(std::string_view source, const FunctionRegistry& registry, Ast& ast) {
   Parser parser(source, ast);
   ast.root = parser.Parse();
+  for (auto& n : ast.nodes) {
+    if (n->type == NodeType::kVariable && !n->value.empty()) {
+      n->library_function = registry.Find(n->value);
+    }
+  }
 }
 
 }  // namespace sluice::jsonata

@@ -10,7 +10,10 @@
 
 namespace sluice::jsonata {
 
-// Parses `source` into `ast` (ast.root set).
-void ParseExpression(std::string_view source, Ast& ast);
+class FunctionRegistry;
+
+// Parses `source` into `ast` (ast.root set); variables naming functions of `registry` are
+// resolved to them (Node::library_function).
+void ParseExpression(std::string_view source, const FunctionRegistry& registry, Ast& ast);
 
 }  // namespace sluice::jsonata

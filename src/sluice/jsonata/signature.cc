@@ -2,6 +2,8 @@
 
 #include <re2/re2.h>
 
+#include <cctype>
+
 #include "sluice/jsonata/error_internal.h"
 #include "sluice/jsonata/function.h"
 
@@ -141,7 +143,14 @@ std::shared_ptr<const Signature> ParseSignature(std::string_view sig, int positi
     }
   }
   std::string re = "^";
-  for (const auto& p : out->params) re += "(" + p.regex + ")";
+  for (auto& p : out->params) {
+    re += "(" + p.regex + ")";
+    if (p.regex.find('+') != std::string::npos) out->variadic = true;
+    // The type letters the parameter's pattern admits ("[sm]?" → "sm").
+    for (char c : p.regex) {
+      if (std::isalpha(static_cast<unsigned char>(c))) p.accepts.push_back(c);
+    }
+  }
   re += "$";
   out->regex = std::make_shared<re2::RE2>(re);
   for (const auto& p : out->params) {
@@ -151,7 +160,65 @@ std::shared_ptr<const Signature> ParseSignature(std::string_view sig, int positi
   return out;
 }
 
+Value Signature::CheckArgument(const SignatureParam& param, char single, std::string_view match,
+                               Value arg, size_t arg_index) const {
+  if (param.type != "a") return arg;
+  if (single == 'm') return Value();
+  bool ok = true;
+  if (!param.subtype.empty()) {
+    if (single != 'a' && match != param.subtype) {
+      ok = false;
+    } else if (single == 'a' && !arg.array().items.empty()) {
+      char item_type = TypeSymbol(arg.array().items[0]);
+      if (item_type != param.subtype[0]) {
+        ok = false;
+      } else {
+        for (const Value& item : arg.array().items) {
+          if (TypeSymbol(item) != item_type) ok = false;
+        }
+      }
+    }
+  }
+  if (!ok) {
+    JsonataException e;
+    e.code = "T0412";
+    e.value = arg;
+    e.index = static_cast<int>(arg_index + 1);
+    e.detail = ArrayTypeName(param.subtype);
+    throw e;
+  }
+  if (single != 'a') {
+    Value wrapped = Value::NewArray();
+    wrapped.array().items.push_back(arg);
+    return wrapped;
+  }
+  return arg;
+}
+
 std::vector<Value> Signature::Validate(const std::vector<Value>& args, const Value& context) const {
+  // One argument per leading parameter, each of an accepted type, and only optional
+  // parameters (not taking the context) left over: the pattern would match exactly this way
+  // (its groups are greedy and tried left to right), so skip the regex.
+  if (args.size() <= params.size() && !variadic) {
+    bool direct = true;
+    for (size_t i = 0; i < params.size() && direct; ++i) {
+      if (i < args.size()) {
+        direct = params[i].accepts.find(TypeSymbol(args[i])) != std::string::npos;
+      } else {
+        direct = params[i].regex.back() == '?' && !params[i].context;
+      }
+    }
+    if (direct) {
+      std::vector<Value> validated;
+      validated.reserve(params.size());
+      for (size_t i = 0; i < args.size(); ++i) {
+        char single = TypeSymbol(args[i]);
+        validated.push_back(CheckArgument(params[i], single, std::string_view(&single, 1), args[i], i));
+      }
+      validated.resize(params.size());
+      return validated;
+    }
+  }
   std::string supplied;
   supplied.reserve(args.size());
   for (const Value& a : args) supplied.push_back(TypeSymbol(a));
@@ -189,42 +256,9 @@ std::vector<Value> Signature::Validate(const std::vector<Value>& args, const Val
         continue;
       }
       for (char single : match) {
-        Value arg = arg_index < args.size() ? args[arg_index] : Value();
-        if (param.type == "a") {
-          if (single == 'm') {
-            arg = Value();
-          } else {
-            bool ok = true;
-            if (!param.subtype.empty()) {
-              if (single != 'a' && match != param.subtype) {
-                ok = false;
-              } else if (single == 'a' && !arg.array().items.empty()) {
-                char item_type = TypeSymbol(arg.array().items[0]);
-                if (item_type != param.subtype[0]) {
-                  ok = false;
-                } else {
-                  for (const Value& item : arg.array().items) {
-                    if (TypeSymbol(item) != item_type) ok = false;
-                  }
-                }
-              }
-            }
-            if (!ok) {
-              JsonataException e;
-              e.code = "T0412";
-              e.value = arg;
-              e.index = static_cast<int>(arg_index + 1);
-              e.detail = ArrayTypeName(param.subtype);
-              throw e;
-            }
-            if (single != 'a') {
-              Value wrapped = Value::NewArray();
-              wrapped.array().items.push_back(arg);
-              arg = wrapped;
-            }
-          }
-        }
-        validated.push_back(arg);
+        validated.push_back(
+            CheckArgument(param, single, match, arg_index < args.size() ? args[arg_index] : Value(),
+                          arg_index));
         ++arg_index;
       }
     }

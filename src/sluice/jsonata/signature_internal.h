@@ -26,6 +26,7 @@ struct SignatureParam {
   bool context = false;
   std::string context_regex;
   std::string subtype;  // a<n>, f<n:n>
+  std::string accepts;  // the type letters `regex` admits
 };
 
 struct Signature {
@@ -33,9 +34,16 @@ struct Signature {
   std::vector<SignatureParam> params;
   std::shared_ptr<re2::RE2> regex;
   std::vector<std::shared_ptr<re2::RE2>> context_regexes;  // per param, when context
+  bool variadic = false;  // a parameter takes one or more arguments (`+`)
 
   // Validated arguments; throws T0410/T0411/T0412 (index 1-based, no token/position).
   std::vector<Value> Validate(const std::vector<Value>& args, const Value& context) const;
+
+ private:
+  // One argument matched as type letter `single`: arrays' item types checked, a single value
+  // wrapped for an `a` parameter.
+  Value CheckArgument(const SignatureParam& param, char single, std::string_view match, Value arg,
+                      size_t arg_index) const;
 };
 
 // The letter of a value's type in signatures ("m" for undefined).
