@@ -3,7 +3,10 @@
 // tools/package.json, installed by scripts/bootstrap-node) and prints one JSON line per
 // workload, in the same shape as sluice_jsonata_bench:
 //
-//   {"workload","engine":"jsonata-js","evals","seconds","evals_per_s"}
+//   {"workload","engine":"jsonata-js","evals","seconds","cpu_seconds","evals_per_s","evals_per_cpu_s"}
+//
+// cpu_seconds is the process's user + system CPU time (process.cpuUsage: the JavaScript
+// thread and the garbage collector's helpers).
 //
 //   node bench/jsonata/peer.mjs WORKLOADS.json DATA.json [--min-seconds S] [--output-dir DIR]
 //
@@ -38,6 +41,7 @@ for (const w of workloads) {
     writeFileSync(join(outputDir, `${w.name}.jsonata-js.json`), JSON.stringify(first));
   }
   let evals = 0;
+  const cpuStart = process.cpuUsage();
   const start = process.hrtime.bigint();
   let elapsed = 0;
   while (elapsed < minSeconds) {
@@ -45,6 +49,9 @@ for (const w of workloads) {
     evals += 10;
     elapsed = Number(process.hrtime.bigint() - start) / 1e9;
   }
+  const cpuUsed = process.cpuUsage(cpuStart);
+  const cpu = (cpuUsed.user + cpuUsed.system) / 1e6;
   console.log(JSON.stringify({ workload: w.name, engine: 'jsonata-js', evals, seconds: elapsed,
-                               evals_per_s: evals / elapsed }));
+                               cpu_seconds: cpu, evals_per_s: evals / elapsed,
+                               evals_per_cpu_s: evals / cpu }));
 }

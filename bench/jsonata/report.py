@@ -29,13 +29,14 @@ def main():
     ours = load(os.path.join(run, "sluice.jsonl"))
     peer = load(os.path.join(run, "peer.jsonl"))
     outputs = os.path.join(run, "outputs")
-    print("| workload | sluice evals/s | jsonata-js 2.0.6 evals/s | ratio |")
-    print("|---|---:|---:|---:|")
+    print("| workload | sluice evals/s | jsonata-js 2.0.6 evals/s | ratio | ratio per CPU second |")
+    print("|---|---:|---:|---:|---:|")
     failed = False
     for name, row in ours.items():
         p = peer.get(name)
         ratio = ""
         peer_rate = ""
+        cpu_ratio = ""
         if p:
             a = json.load(open(os.path.join(outputs, f"{name}.sluice.json")))
             b = json.load(open(os.path.join(outputs, f"{name}.jsonata-js.json")))
@@ -44,7 +45,8 @@ def main():
                 failed = True
             peer_rate = f"{p['evals_per_s']:,.0f}"
             ratio = f"{row['evals_per_s'] / p['evals_per_s']:.1f}x"
-        print(f"| {name} | {row['evals_per_s']:,.0f} | {peer_rate} | {ratio} |")
+            cpu_ratio = f"{row['evals_per_cpu_s'] / p['evals_per_cpu_s']:.1f}x"
+        print(f"| {name} | {row['evals_per_s']:,.0f} | {peer_rate} | {ratio} | {cpu_ratio} |")
     sys.exit(1 if failed else 0)
 
 

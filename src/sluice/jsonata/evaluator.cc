@@ -354,7 +354,16 @@ Value Evaluator::EvalStep(const Node* expr, const Value& input_seq, Frame* env, 
   const auto& items = input_seq.array().items;
   Value seq = Value::NewSequence();
   auto& out = seq.array().items;
-  out.reserve(items.size());
+  // Results are flattened one level into `out`; a lone first result is held back, since
+  // it may be returned as it is (below).
+  auto append = [&out, &items](Value&& res) {
+    if (out.capacity() == 0) out.reserve(items.size());
+    if (!res.is_array() || res.array().cons) {
+      out.push_back(std::move(res));
+    } else {
+      for (const Value& v : res.array().items) out.push_back(v);
+    }
+  };
   // A plain field step (the common case) is a lookup per item.
   bool plain_name = expr->type == NodeType::kName && expr->stages.empty() &&
                     expr->predicate.empty() && !expr->group && !expr->keep_array;
@@ -375,14 +384,24 @@ Value Evaluator::EvalStep(const Node* expr, const Value& input_seq, Frame* env, 
       for (const Stage& stage : expr->stages) res = EvalFilter(stage.expr, res, env);
     }
     if (res.is_undefined()) continue;
-    if (++defined == 1) first = res;
-    if (!res.is_array() || res.array().cons) {
-      out.push_back(std::move(res));
-    } else {
-      for (const Value& v : res.array().items) out.push_back(v);
+    if (++defined == 1) {
+      first = std::move(res);
+      continue;
     }
+    if (defined == 2) append(std::move(first));
+    append(std::move(res));
   }
-  if (last_step && defined == 1 && first.is_array() && !first.array().sequence) return first;
+  if (defined == 1) {
+    if (first.is_array()) {
+      const ArrayData& a = first.array();
+      // The reference returns a lone array as it is from the last step; from an inner step
+      // its items would be copied into a new sequence that only feeds the next step, so
+      // the array itself serves (no copy of what may be thousands of items).
+      if (last_step && !a.sequence) return first;
+      if (!last_step && !a.cons && !a.items.empty()) return first;
+    }
+    append(std::move(first));
+  }
   return seq;
 }
 

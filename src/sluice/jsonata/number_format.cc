@@ -3,6 +3,7 @@
 // scaled, rounded half-to-even and laid out with digits of the chosen zero-digit family.
 // Pictures are handled as code points so that any decimal digit family works.
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <memory>
@@ -318,7 +319,7 @@ std::string FormatNumberPicture(double value, const std::string& picture_text, c
   } else {
     s[dot] = p.decimal;
   }
-  while (!s.empty() && s.front() == p.zero) s.erase(0, 1);
+  s.erase(0, std::min(s.size(), s.find_first_not_of(p.zero)));
   while (!s.empty() && s.back() == p.zero) s.pop_back();
   size_t dec = s.find(p.decimal);
   long pad_left = static_cast<long>(pic.min_integer) - static_cast<long>(dec);
@@ -350,15 +351,19 @@ std::string FormatNumberPicture(double value, const std::string& picture_text, c
     if (exponent < 0) s += p.minus;
     s += e;
   }
-  U32 out = pic.prefix + s + pic.suffix;
-  // Restore multi-character percent/per-mille strings.
   std::string result;
-  for (char32_t c : out) {
-    if (c == 0xE000 || c == 0xE001) {
-      const Value* v = options.object().Find(c == 0xE000 ? "percent" : "per-mille");
-      result += v->str();
-    } else {
-      AppendUtf8(c, result);
+  result.reserve(pic.prefix.size() + s.size() + pic.suffix.size() + 8);
+  for (const U32* part : {&pic.prefix, static_cast<const U32*>(&s), &pic.suffix}) {
+    for (char32_t c : *part) {
+      if (c == 0xE000 || c == 0xE001) {
+        // Restore a multi-character percent/per-mille string.
+        const Value* v = options.object().Find(c == 0xE000 ? "percent" : "per-mille");
+        result += v->str();
+      } else if (c < 0x80) {
+        result.push_back(static_cast<char>(c));
+      } else {
+        AppendUtf8(c, result);
+      }
     }
   }
   return result;
