@@ -4,7 +4,7 @@
 // value) and functions, with JavaScript's reference semantics for arrays and objects (a
 // transform mutates the copy it made, in place, through the references a path returns).
 //
-// A Value is 24 bytes: a type tag, a double or boolean, and a shared pointer to the
+// A Value is 32 bytes: a type tag, a double or boolean, and a shared pointer to the
 // immutable-by-convention heap part (string, array, object, function). Copying a Value
 // copies the pointer, never the contents. Numbers are JavaScript doubles; a number read
 // from JSON text (or a boost::json integer) that a double cannot hold exactly keeps its
