@@ -195,6 +195,31 @@ CREATE TABLE warehouse_loads (
 );
 CREATE INDEX warehouse_loads_by_table ON warehouse_loads (table_name, source)
 )sql"},
+      // 6 and 7 are taken by branches not merged yet.
+      {8, "project config versions",
+       R"sql(
+CREATE TABLE config_versions (
+  version        INTEGER PRIMARY KEY,
+  project        TEXT NOT NULL,
+  content_hash   TEXT NOT NULL,
+  message        TEXT NOT NULL,
+  source         TEXT NOT NULL,
+  rollback_of    INTEGER,
+  created_at     TEXT NOT NULL
+);
+CREATE TABLE config_blobs (
+  sha256         TEXT PRIMARY KEY,
+  content        TEXT NOT NULL
+);
+CREATE TABLE config_files (
+  version        INTEGER NOT NULL,
+  path           TEXT NOT NULL,
+  kind           TEXT NOT NULL,
+  name           TEXT NOT NULL,
+  sha256         TEXT NOT NULL,
+  PRIMARY KEY (version, path)
+)
+)sql"},
   };
   return kMigrations;
 }

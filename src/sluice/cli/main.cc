@@ -16,6 +16,7 @@
 #include "sluice/cli/warehouse_commands.h"
 #include "sluice/cli/jsonata_commands.h"
 #include "sluice/cli/parquet_commands.h"
+#include "sluice/cli/project_commands.h"
 #include "sluice/cli/s3_commands.h"
 #include "sluice/cli/s3_url.h"
 #include "sluice/cli/states_commands.h"
@@ -598,6 +599,51 @@ int Main(int argc, char** argv) {
   runner_flags(failure);
   CLI::App* heartbeat = durable_sub("send-task-heartbeat", "report that a task token's work is still going");
   heartbeat->add_option("--task-token", durable.token)->required();
+
+  // --- init, deploy, config (pipeline projects and their config versions) ---
+  std::string project_dir = ".", deploy_message, config_file;
+  int64_t config_version = 0, config_to = 0;
+  CLI::App* init = app.add_subcommand("init", "write a working pipeline project (the orders example) into DIR");
+  init->add_option("dir", project_dir, "an empty or missing folder")->required();
+  init->callback([&] {
+    command_name = "init";
+    local_action = [&] { return InitCommand(project_dir, std::cout, std::cerr); };
+  });
+  CLI::App* deploy = app.add_subcommand(
+      "deploy", "validate a project as a whole and store it as a new config version (exit 2 listing every problem)");
+  deploy->add_option("--project", project_dir, "the project folder (default: .)");
+  deploy->add_option("-m,--message", deploy_message, "what this deploy changes");
+  deploy->callback([&] {
+    command_name = "deploy";
+    action = [&](Home& home) { return DeployCommand(home, project_dir, deploy_message, std::cout, std::cerr); };
+  });
+  CLI::App* config = app.add_subcommand("config", "deployed config versions in the catalog");
+  config->require_subcommand(1);
+  config->add_subcommand("versions", "list config versions, newest first, as JSON")->callback([&] {
+    command_name = "config versions";
+    action = [&](Home& home) { return ConfigVersionsCommand(home, std::cout, std::cerr); };
+  });
+  CLI::App* config_show = config->add_subcommand("show", "a config version's metadata and files as JSON (default: the latest)");
+  config_show->add_option("version", config_version, "version number")->check(CLI::PositiveNumber);
+  config_show->add_option("--file", config_file, "print this file's deployed content instead");
+  config_show->callback([&] {
+    command_name = "config show";
+    action = [&](Home& home) { return ConfigShowCommand(home, config_version, config_file, std::cout, std::cerr); };
+  });
+  CLI::App* config_diff = config->add_subcommand("diff", "what changed between two config versions, file by file");
+  config_diff->add_option("from", config_version, "older version")->required()->check(CLI::PositiveNumber);
+  config_diff->add_option("to", config_to, "newer version")->required()->check(CLI::PositiveNumber);
+  config_diff->callback([&] {
+    command_name = "config diff";
+    action = [&](Home& home) { return ConfigDiffCommand(home, config_version, config_to, std::cout, std::cerr); };
+  });
+  CLI::App* config_rollback = config->add_subcommand(
+      "rollback", "make a new config version equal to VERSION (history is kept)");
+  config_rollback->add_option("version", config_version, "version to restore")->required()->check(CLI::PositiveNumber);
+  config_rollback->callback([&] {
+    command_name = "config rollback";
+    action = [&](Home& home) { return ConfigRollbackCommand(home, config_version, std::cout, std::cerr); };
+  });
 
   try {
     app.parse(argc, argv);
