@@ -1276,8 +1276,11 @@ ExecutionResult RunExecution(const StateMachine& machine, const boost::json::val
     context.as_object()["Execution"].as_object()["RedriveCount"] = options.redrive_count;
   }
   VariableScope vars;
-  Result<json::value> out = first.status();
-  if (out.status().ok()) {
+  // (A Result may not hold an OK status: start from a value, then take the error if any.)
+  Result<json::value> out = json::value();
+  if (!first.ok()) {
+    out = first.status();
+  } else {
     if (options.max_payload_bytes && common::SerializedSize(input) > options.max_payload_bytes) {
       out = StatesError(kStatesDataLimitExceeded, "The execution input exceeds the maximum of " +
                                                       std::to_string(options.max_payload_bytes) + " bytes.");
