@@ -182,6 +182,7 @@ Result<json::object> GlueJobs::RunJob(const json::object& params) {
   run["CompletedOn"] = completed.millis();
   run["ExecutionTime"] = static_cast<int64_t>(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - steady).count() + 0.5);
+  run["SluiceRunId"] = run_id;
   run["SluiceRunReport"] = std::move(report);
   SLUICE_RETURN_IF_ERROR(RecordJobRun(*env_->catalog, run, run_id));
   return run;

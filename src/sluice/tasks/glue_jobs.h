@@ -12,8 +12,9 @@
 //
 // Results: `.sync` returns the JobRun (Glue's GetJobRun shape: Id, Attempt, JobName,
 // JobRunState, StartedOn, LastModifiedOn, CompletedOn — epoch milliseconds —, ExecutionTime
-// in seconds, Arguments, ErrorMessage, …) plus `SluiceRunReport`, the ETL run report with its
-// `warehouse_loads`. The plain form returns `{"JobRunId": …}` with SDK metadata; it too runs
+// in seconds, Arguments, ErrorMessage, …) plus `SluiceRunId` (the ETL run; for an object the
+// job's bookmark says was processed, the earlier run) and `SluiceRunReport`, the ETL run
+// report with its `warehouse_loads`. The plain form returns `{"JobRunId": …}` with SDK metadata; it too runs
 // the job to completion before returning (a later getJobRun sees the final state).
 //
 // Errors: Glue.EntityNotFoundException (no job of that name), Glue.InvalidInputException (bad
