@@ -156,6 +156,17 @@ Result<json::object> GlueJobs::RunJob(const json::object& params) {
     SLUICE_ASSIGN_OR_RETURN(etl::RunOutcome outcome, etl::RunJob(**job, *source, jenv, options));
     run_id = outcome.run_id;
     report = std::move(outcome.report);
+    if (outcome.status == "SKIPPED") {
+      // The object was processed before: the run reports what that run did, so a retried
+      // Task (or a re-delivered event) sees the same result as the first attempt.
+      run["SluiceSkipped"] = report.at("reason");
+      SLUICE_ASSIGN_OR_RETURN(auto tx, env_->catalog->Begin(catalog::TxMode::kRead));
+      SLUICE_ASSIGN_OR_RETURN(auto row, tx->QueryOne("SELECT report FROM job_runs WHERE run_id = $1", {run_id}));
+      if (row && !row->IsNull(0)) {
+        SLUICE_ASSIGN_OR_RETURN(json::value earlier, common::ParseJson(row->Text(0), "job_runs.report"));
+        if (earlier.is_object()) report = std::move(earlier.as_object());
+      }
+    }
     if (outcome.status == "FAILED") {
       state = "FAILED";
       error = outcome.error;

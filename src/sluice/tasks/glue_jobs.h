@@ -14,7 +14,9 @@
 // JobRunState, StartedOn, LastModifiedOn, CompletedOn — epoch milliseconds —, ExecutionTime
 // in seconds, Arguments, ErrorMessage, …) plus `SluiceRunId` (the ETL run; for an object the
 // job's bookmark says was processed, the earlier run) and `SluiceRunReport`, the ETL run
-// report with its `warehouse_loads`. The plain form returns `{"JobRunId": …}` with SDK metadata; it too runs
+// report with its `warehouse_loads`. A bookmarked object is not read again: the JobRun
+// SUCCEEDS with `SluiceSkipped` (why) and the earlier run's report, and that run is loaded
+// again (loads are idempotent), so a retried Task sees what the first attempt saw. The plain form returns `{"JobRunId": …}` with SDK metadata; it too runs
 // the job to completion before returning (a later getJobRun sees the final state).
 //
 // Errors: Glue.EntityNotFoundException (no job of that name), Glue.InvalidInputException (bad
