@@ -195,7 +195,37 @@ CREATE TABLE warehouse_loads (
 );
 CREATE INDEX warehouse_loads_by_table ON warehouse_loads (table_name, source)
 )sql"},
-      // 6 and 7 are taken by branches not merged yet.
+      {6, "task integrations: DynamoDB item tables, Redshift Data statements, Glue job runs",
+       R"sql(
+CREATE TABLE dynamodb_tables (
+  table_name     TEXT PRIMARY KEY,
+  key_schema     TEXT NOT NULL,
+  created_at     TEXT NOT NULL
+);
+CREATE TABLE dynamodb_items (
+  table_name     TEXT NOT NULL,
+  item_key       TEXT NOT NULL,
+  item           TEXT NOT NULL,
+  updated_at     TEXT NOT NULL,
+  PRIMARY KEY (table_name, item_key)
+);
+CREATE TABLE redshift_statements (
+  statement_id   TEXT PRIMARY KEY,
+  status         TEXT NOT NULL,
+  description    TEXT NOT NULL,
+  result         TEXT,
+  created_at     TEXT NOT NULL
+);
+CREATE TABLE glue_job_runs (
+  job_run_id     TEXT PRIMARY KEY,
+  job_name       TEXT NOT NULL,
+  run_id         TEXT NOT NULL,
+  job_run_state  TEXT NOT NULL,
+  job_run        TEXT NOT NULL,
+  started_at     TEXT NOT NULL
+);
+CREATE INDEX glue_job_runs_by_job ON glue_job_runs (job_name, started_at)
+)sql"},
       {8, "project config versions",
        R"sql(
 CREATE TABLE config_versions (

@@ -54,6 +54,29 @@ Status LoadRun(Home& home, const etl::JobSpec& spec, const std::string& url,
 
 std::string LakeDir(const Home& home) { return home.dir() + "/lake"; }
 
+Result<etl::SourceObject> OpenJobSource(Home& home, const std::string& source, bool with_etag) {
+  if (!IsS3Url(source)) return etl::LocalSource(source, with_etag);
+  auto url = ParseS3Url(source);
+  if (!url.ok() || url->key.empty()) {
+    return Status::InvalidArgument("expected s3://BUCKET/KEY or a local path, got " + source);
+  }
+  SLUICE_ASSIGN_OR_RETURN(auto info, home.store().Head(url->bucket, url->key));
+  etl::SourceObject object;
+  object.uri = FormatS3Url(url->bucket, url->key);
+  object.bucket = url->bucket;
+  object.key = url->key;
+  object.etag = info.etag_hex();
+  object.verify_etag = true;
+  object.size = static_cast<int64_t>(info.size);
+  store::ObjectStore* store = &home.store();
+  std::string bucket = url->bucket, key = url->key;
+  object.open = [store, bucket, key]() -> Result<std::unique_ptr<common::InputStream>> {
+    SLUICE_ASSIGN_OR_RETURN(auto reader, store->Get(bucket, key, std::nullopt));
+    return std::unique_ptr<common::InputStream>(std::move(reader));
+  };
+  return object;
+}
+
 int ValidateJob(const std::string& path, std::ostream& out, std::ostream& err) {
   auto spec = etl::LoadJobSpec(path);
   if (!spec.ok()) {
@@ -84,31 +107,13 @@ int RunJobCommand(Home& home, const JobRunCommand& command, std::ostream& out, s
     err << "sluice jobs run: " << job.status().message() << "\n";
     return 2;
   }
-  etl::SourceObject source;
-  if (IsS3Url(command.source)) {
-    auto url = ParseS3Url(command.source);
-    if (!url.ok() || url->key.empty()) {
-      err << "sluice jobs run: --source: expected s3://BUCKET/KEY or a local path\n";
+  auto source = OpenJobSource(home, command.source, spec->bookmark);
+  if (!source.ok()) {
+    if (source.status().code() == StatusCode::kInvalidArgument) {
+      err << "sluice jobs run: --source: " << source.status().message() << "\n";
       return 2;
     }
-    auto info = home.store().Head(url->bucket, url->key);
-    if (!info.ok()) return Fail(err, "jobs run", info.status());
-    source.uri = FormatS3Url(url->bucket, url->key);
-    source.bucket = url->bucket;
-    source.key = url->key;
-    source.etag = info->etag_hex();
-    source.verify_etag = true;
-    source.size = static_cast<int64_t>(info->size);
-    store::ObjectStore* store = &home.store();
-    std::string bucket = url->bucket, key = url->key;
-    source.open = [store, bucket, key]() -> Result<std::unique_ptr<common::InputStream>> {
-      SLUICE_ASSIGN_OR_RETURN(auto reader, store->Get(bucket, key, std::nullopt));
-      return std::unique_ptr<common::InputStream>(std::move(reader));
-    };
-  } else {
-    auto local = etl::LocalSource(command.source, spec->bookmark);
-    if (!local.ok()) return Fail(err, "jobs run", local.status());
-    source = std::move(*local);
+    return Fail(err, "jobs run", source.status());
   }
   etl::JobEnvironment env;
   env.catalog = &home.catalog();
@@ -119,7 +124,7 @@ int RunJobCommand(Home& home, const JobRunCommand& command, std::ostream& out, s
   env.memory_budget_bytes = command.memory_budget_mib << 20;
   etl::RunOptions options;
   options.ignore_bookmark = command.force;
-  auto outcome = etl::RunJob(**job, source, env, options);
+  auto outcome = etl::RunJob(**job, *source, env, options);
   if (!outcome.ok()) return Fail(err, "jobs run", outcome.status());
   Status load_status;
   if (outcome->status == "SUCCEEDED" && spec->warehouse && !command.no_load) {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "sluice/cli/home.h"
+#include "sluice/etl/job_runner.h"
 
 namespace sluice::cli {
 
@@ -48,5 +49,10 @@ int DiffSchemas(Home& home, const std::string& dataset, int64_t from, int64_t to
 
 // Where a home keeps its lake (bronze/silver/quarantine): <home>/lake.
 std::string LakeDir(const Home& home);
+
+// The object a job run reads: `s3://BUCKET/KEY` in the home's store (its ETag checked while
+// read), or a local file (hashed for its ETag when `with_etag`). InvalidArgument for a
+// malformed URL; NotFound when the object does not exist.
+Result<etl::SourceObject> OpenJobSource(Home& home, const std::string& source, bool with_etag);
 
 }  // namespace sluice::cli

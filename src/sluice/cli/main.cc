@@ -10,6 +10,7 @@
 #include <iostream>
 #include <thread>
 
+#include "sluice/cli/dynamodb_commands.h"
 #include "sluice/cli/home.h"
 #include "sluice/cli/jobs_commands.h"
 #include "sluice/cli/models_commands.h"
@@ -317,9 +318,41 @@ int Main(int argc, char** argv) {
   run->add_option("--max-payload-bytes", run_options.max_payload_bytes,
                   "payload quota: larger state inputs/outputs fail with States.DataLimitExceeded "
                   "(default 262144, AWS's; 0 = no limit)");
+  run->add_option("--jobs", run_options.jobs_dir,
+                  "job specs for glue:startJobRun (default: jobs/ beside the definition or its folder, else ./jobs)");
+  run->add_option("--models", run_options.models_dir,
+                  "gold models for arn:sluice:::models:build (default: models/, found like --jobs)");
+  run->add_option("--warehouse", run_options.warehouse_url,
+                  "warehouse URL for redshiftdata and sluice tasks (default: sqlite://HOME/warehouse)");
   run->callback([&] {
     command_name = "states run";
-    local_action = [&] { return RunStateMachine(run_options, std::cout, std::cerr); };
+    local_action = [&] {
+      run_options.home_dir = ResolveHomeDir(global.home);
+      return RunStateMachine(run_options, std::cout, std::cerr);
+    };
+  });
+
+  // --- dynamodb (item tables for the dynamodb:* Task resources) ---
+  CLI::App* ddb = app.add_subcommand("dynamodb", "item tables the dynamodb:getItem|putItem|updateItem|deleteItem tasks use");
+  ddb->require_subcommand(1);
+  std::string ddb_table, ddb_key, ddb_sort;
+  CLI::App* ddb_create = ddb->add_subcommand("create-table", "create an item table with its key schema");
+  ddb_create->add_option("table", ddb_table, "table name")->required();
+  ddb_create->add_option("--key", ddb_key, "partition key NAME[:S|N|B] (type default S)")->required();
+  ddb_create->add_option("--sort", ddb_sort, "sort key NAME[:S|N|B]");
+  ddb_create->callback([&] {
+    command_name = "dynamodb create-table";
+    action = [&](Home& home) { return CreateDynamoDbTable(home, ddb_table, ddb_key, ddb_sort, std::cout, std::cerr); };
+  });
+  ddb->add_subcommand("list-tables", "list item tables with their key schemas and item counts")->callback([&] {
+    command_name = "dynamodb list-tables";
+    action = [&](Home& home) { return ListDynamoDbTables(home, std::cout, std::cerr); };
+  });
+  CLI::App* ddb_scan = ddb->add_subcommand("scan", "print every item of a table (DynamoDB JSON)");
+  ddb_scan->add_option("table", ddb_table, "table name")->required();
+  ddb_scan->callback([&] {
+    command_name = "dynamodb scan";
+    action = [&](Home& home) { return ScanDynamoDbTable(home, ddb_table, std::cout, std::cerr); };
   });
 
   // --- parquet ---

@@ -1,6 +1,7 @@
 #include "sluice/cli/states_commands.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <iostream>
 #include <iterator>
 
@@ -9,7 +10,11 @@
 #include "sluice/asl/interpreter.h"
 #include "sluice/asl/mock_config.h"
 #include "sluice/common/file_util.h"
+#include "sluice/cli/home.h"
+#include "sluice/cli/jobs_commands.h"
+#include "sluice/cli/warehouse_commands.h"
 #include "sluice/common/json.h"
+#include "sluice/tasks/aws_integrations.h"
 #include "sluice/tasks/local_functions.h"
 
 namespace sluice::cli {
@@ -24,7 +29,30 @@ Result<std::string> ReadInput(const std::string& path) {
   return common::ReadFileToString(path);
 }
 
+// True when the definition calls a resource that needs the engine home (catalog, lake,
+// warehouse): opening a home creates `.sluice/`, which plain runs should not.
+bool NeedsEngineState(std::string_view definition) {
+  for (std::string_view prefix : {"arn:aws:states:::glue:", "arn:aws:states:::aws-sdk:glue:",
+                                  "arn:aws:states:::aws-sdk:redshiftdata:",
+                                  "arn:aws:states:::dynamodb:", "arn:sluice:::"}) {
+    if (definition.find(prefix) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+std::string ProjectFolder(const std::string& flag, const std::string& definition_path,
+                          const std::string& name) {
+  namespace fs = std::filesystem;
+  if (!flag.empty()) return flag;
+  fs::path dir = fs::absolute(definition_path).parent_path();
+  for (const fs::path& candidate : {dir / name, dir.parent_path() / name}) {
+    std::error_code ec;
+    if (fs::is_directory(candidate, ec)) return candidate.lexically_normal().string();
+  }
+  return name;
+}
 
 int ValidateStateMachine(const std::string& path, std::ostream& out, std::ostream& err) {
   auto text = common::ReadFileToString(path);
@@ -92,6 +120,25 @@ int RunStateMachine(const RunStateMachineOptions& o, std::ostream& out, std::ost
     functions.Add(f.substr(0, eq), f.substr(eq + 1));
   }
   functions.RegisterWith(registry);
+
+  std::unique_ptr<Home> home;
+  std::unique_ptr<tasks::AwsIntegrations> integrations;
+  if (NeedsEngineState(*text)) {
+    auto opened = Home::Open(o.home_dir.empty() ? ResolveHomeDir("") : o.home_dir);
+    if (!opened.ok()) return usage(opened.status().WithContext("opening the engine home"));
+    home = std::move(*opened);
+    tasks::TaskEnvironment env;
+    env.catalog = &home->catalog();
+    env.lake_dir = LakeDir(*home);
+    env.warehouse_url = WarehouseUrl(*home, o.warehouse_url);
+    env.models_dir = ProjectFolder(o.models_dir, o.definition_path, "models");
+    env.find_job = tasks::JobFolder(ProjectFolder(o.jobs_dir, o.definition_path, "jobs"));
+    Home* h = home.get();
+    env.open_source = [h](const std::string& source, bool with_etag) {
+      return OpenJobSource(*h, source, with_etag);
+    };
+    integrations = tasks::RegisterAwsIntegrations(registry, std::move(env));
+  }
 
   asl::ExecutionOptions options;
   options.state_machine_name = o.state_machine_name;

@@ -30,7 +30,18 @@ struct RunStateMachineOptions {
   double wait_time_scale = 1.0;
   bool history = false;
   size_t max_payload_bytes = 256 * 1024;  // 0: no limit
+  // The engine-backed integrations (glue, redshiftdata, dynamodb, arn:sluice:::…; see
+  // docs/tasks.md). The engine home is opened only when the definition names one of them.
+  std::string home_dir;       // resolved --home
+  std::string jobs_dir;       // "": <definition's folder>/jobs, else its parent's jobs/, else ./jobs
+  std::string models_dir;     // "": likewise with models/
+  std::string warehouse_url;  // "": sqlite://<home>/warehouse
 };
+
+// The folder `flag` names, or the first of `<definition's folder>/<name>`,
+// `<definition's folder>/../<name>` that exists, else `./<name>`.
+std::string ProjectFolder(const std::string& flag, const std::string& definition_path,
+                          const std::string& name);
 
 // Returns the exit code: 0 SUCCEEDED, 1 any other outcome, 2 invalid definition or usage.
 int RunStateMachine(const RunStateMachineOptions& options, std::ostream& out, std::ostream& err);

@@ -1,0 +1,215 @@
+#include "sluice/cli/serve_commands.h"
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "sluice/asl/execution_service.h"
+#include "sluice/cli/jobs_commands.h"
+#include "sluice/cli/warehouse_commands.h"
+#include "sluice/common/file_util.h"
+#include "sluice/common/logging.h"
+#include "sluice/project/config_store.h"
+#include "sluice/project/project.h"
+#include "sluice/server/engine_api.h"
+#include "sluice/server/http_server.h"
+#include "sluice/server/pipeline_engine.h"
+#include "sluice/tasks/aws_integrations.h"
+#include "sluice/tasks/local_functions.h"
+#include "sluice/tasks/task_environment.h"
+
+namespace sluice::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void OnSignal(int) { g_stop = true; }
+
+// Everything one deployed config version runs with. Rebuilt when a new version is deployed.
+struct Runtime {
+  int64_t version = 0;
+  std::string dir;  // the version's files, written out under <home>/config/v<N>
+  asl::TaskRegistry registry;
+  std::unique_ptr<tasks::LocalFunctions> functions;
+  std::unique_ptr<tasks::AwsIntegrations> integrations;
+  std::unique_ptr<asl::ExecutionService> executions;
+  std::unique_ptr<asl::NestedExecutions> nested;
+  std::unique_ptr<server::PipelineEngine> engine;
+};
+
+// Writes the version's files to <home>/config/v<N>/ (once): job specs, models and functions
+// are read from there, so the engine runs the deployed content, not the folder's current one.
+Result<std::string> MaterializeConfig(const Home& home, const project::DeployedConfig& config) {
+  std::string dir = home.dir() + "/config/v" + std::to_string(config.info.version);
+  if (common::PathExists(dir + "/.complete")) return dir;
+  for (const project::ProjectFile& f : config.files) {
+    std::string path = dir + "/" + f.path;
+    SLUICE_RETURN_IF_ERROR(common::CreateDirectories(std::filesystem::path(path).parent_path()));
+    SLUICE_RETURN_IF_ERROR(common::WriteFileAtomically(path, f.content));
+    if (f.kind == "function") {
+      std::filesystem::permissions(path, std::filesystem::perms::owner_exec,
+                                   std::filesystem::perm_options::add);
+    }
+  }
+  SLUICE_RETURN_IF_ERROR(common::WriteFileAtomically(dir + "/.complete", ""));
+  return dir;
+}
+
+Result<std::unique_ptr<Runtime>> StartRuntime(Home& home, const ServeCommand& command,
+                                              const project::DeployedConfig& config) {
+  auto rt = std::make_unique<Runtime>();
+  rt->version = config.info.version;
+  SLUICE_ASSIGN_OR_RETURN(rt->dir, MaterializeConfig(home, config));
+  const project::ProjectSpec& spec = config.project;
+
+  for (const std::string& bucket : spec.buckets) {
+    Status made = home.store().CreateBucket(bucket);
+    if (!made.ok() && made.message().find("BucketAlreadyOwnedByYou") == std::string::npos &&
+        made.message().find("BucketAlreadyExists") == std::string::npos) {
+      if (!home.store().HeadBucket(bucket).ok()) return made;
+    }
+  }
+
+  asl::ExecutionServiceOptions options;
+  rt->executions =
+      std::make_unique<asl::ExecutionService>(&home.catalog(), &rt->registry, options);
+  rt->functions = std::make_unique<tasks::LocalFunctions>(options.region, options.account);
+  for (const auto& [name, cmd] : spec.functions) {
+    // Commands run from the deployed copy of the project, as they did from its folder.
+    rt->functions->Add(name, "cd '" + rt->dir + "' && " + cmd);
+  }
+  rt->functions->RegisterWith(rt->registry);
+  rt->nested = std::make_unique<asl::NestedExecutions>(rt->executions.get());
+  rt->nested->RegisterWith(rt->registry);
+  tasks::TaskEnvironment env;
+  env.catalog = &home.catalog();
+  env.lake_dir = LakeDir(home);
+  env.warehouse_url = WarehouseUrl(home, command.warehouse.empty() ? spec.warehouse : command.warehouse);
+  env.models_dir = rt->dir + "/" + spec.models;
+  env.find_job = tasks::JobFolder(rt->dir + "/jobs");
+  Home* h = &home;
+  env.open_source = [h](const std::string& source, bool with_etag) {
+    return OpenJobSource(*h, source, with_etag);
+  };
+  rt->integrations = tasks::RegisterAwsIntegrations(rt->registry, std::move(env));
+
+  for (const auto& [name, definition] : config.state_machines) {
+    auto created = rt->executions->CreateStateMachine(name, definition, "", false);
+    if (!created.ok() && created.status().message().find("StateMachineAlreadyExists") != std::string::npos) {
+      created = rt->executions->UpdateStateMachine(name, definition, false);
+    }
+    if (!created.ok()) {
+      return Status(created.status().code(),
+                    "state machine " + name + ": " + created.status().message());
+    }
+  }
+
+  server::EngineOptions engine_options;
+  engine_options.inbox_dir = command.inbox.empty() ? home.dir() + "/inbox" : command.inbox;
+  engine_options.executors = command.executors;
+  rt->engine = std::make_unique<server::PipelineEngine>(
+      &home.catalog(), &home.store(), &home.log(), rt->executions.get(), engine_options);
+  std::vector<server::Trigger> triggers;
+  for (const project::Trigger& t : spec.triggers) {
+    triggers.push_back({t.name, t.bucket, t.events, t.prefix, t.suffix, t.state_machine, t.input});
+  }
+  SLUICE_RETURN_IF_ERROR(rt->engine->SetTriggers(triggers));
+  SLUICE_RETURN_IF_ERROR(rt->engine->Start());
+  return rt;
+}
+
+}  // namespace
+
+int Serve(Home& home, const ServeCommand& command, std::ostream& out, std::ostream& err) {
+  if (!command.project_dir.empty()) {
+    std::vector<project::Problem> problems;
+    auto loaded = project::LoadProject(command.project_dir, &problems);
+    if (!loaded.ok()) {
+      err << "sluice serve: " << loaded.status().message() << "\n";
+      return 2;
+    }
+    auto deployed = project::StoreConfigVersion(home.catalog(), *loaded, "sluice serve --project");
+    if (!deployed.ok()) {
+      err << "sluice serve: deploy: " << deployed.status().message() << "\n";
+      return 1;
+    }
+    out << "deployed version " << deployed->version.version
+        << (deployed->changed ? "" : " (no changes)") << "\n";
+  }
+  auto config = project::LatestConfig(home.catalog());
+  if (!config.ok()) {
+    err << "sluice serve: " << config.status().message() << "\n";
+    return 1;
+  }
+  if (!*config) {
+    err << "sluice serve: nothing is deployed: run sluice deploy, or sluice serve --project DIR\n";
+    return 2;
+  }
+  auto runtime = StartRuntime(home, command, **config);
+  if (!runtime.ok()) {
+    err << "sluice serve: " << runtime.status().message() << "\n";
+    return 1;
+  }
+
+  // The HTTP endpoints read the current runtime's engine; a redeploy swaps it under a lock.
+  std::mutex mu;
+  std::unique_ptr<Runtime> current = std::move(*runtime);
+  server::HttpServer http;
+  server::RegisterEngineApi(http, &home.catalog(), current->executions.get(), current->engine.get(),
+                            {});
+  Status listening = http.Start(command.port);
+  if (!listening.ok()) {
+    err << "sluice serve: " << listening.message() << "\n";
+    current->engine->Stop();
+    return 1;
+  }
+  if (!command.port_file.empty()) {
+    (void)common::WriteFileAtomically(command.port_file, std::to_string(http.port()) + "\n");
+  }
+  out << "serving config version " << current->version << " on http://127.0.0.1:" << http.port()
+      << " (inbox " << (command.inbox.empty() ? home.dir() + "/inbox" : command.inbox) << ")"
+      << std::endl;
+  common::LogInfo("serve: config version " + std::to_string(current->version) + ", http port " +
+                  std::to_string(http.port()));
+
+  g_stop = false;
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGINT, OnSignal);
+  while (!g_stop) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    // A new deploy is picked up without a restart: the engine drains and starts again on
+    // the new version (executions in flight resume under the new runtime).
+    auto latest = project::LatestVersion(home.catalog());
+    if (latest.ok() && *latest > current->version) {
+      auto next_config = project::LatestConfig(home.catalog());
+      if (!next_config.ok() || !*next_config) continue;
+      http.Stop();
+      current->engine->Stop();
+      auto next = StartRuntime(home, command, **next_config);
+      if (!next.ok()) {
+        err << "sluice serve: config version " << *latest << " cannot run: "
+            << next.status().message() << "; staying on " << current->version << "\n";
+        (void)current->engine->Start();
+      } else {
+        std::lock_guard lock(mu);
+        current = std::move(*next);
+        out << "serving config version " << current->version << std::endl;
+      }
+      http.~HttpServer();
+      new (&http) server::HttpServer();
+      server::RegisterEngineApi(http, &home.catalog(), current->executions.get(),
+                                current->engine.get(), {});
+      if (!http.Start(command.port == 0 ? 0 : command.port).ok()) {
+        err << "sluice serve: cannot listen again on port " << command.port << "\n";
+        break;
+      }
+    }
+  }
+  out << "stopping" << std::endl;
+  http.Stop();
+  current->engine->Stop();
+  return 0;
+}
+
+}  // namespace sluice::cli

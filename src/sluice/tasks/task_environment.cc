@@ -1,0 +1,36 @@
+#include "sluice/tasks/task_environment.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+#include <vector>
+
+namespace sluice::tasks {
+
+JobResolver JobFolder(std::string folder) {
+  return [folder = std::move(folder)](std::string_view name) -> Result<etl::JobSpec> {
+    namespace fs = std::filesystem;
+    for (std::string_view ext : {".yaml", ".yml"}) {
+      fs::path named = fs::path(folder) / (std::string(name) + std::string(ext));
+      std::error_code ec;
+      if (fs::is_regular_file(named, ec)) {
+        SLUICE_ASSIGN_OR_RETURN(etl::JobSpec spec, etl::LoadJobSpec(named.string()));
+        if (spec.name == name) return spec;
+      }
+    }
+    std::error_code ec;
+    std::vector<fs::path> files;
+    for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+      std::string ext = it->path().extension().string();
+      if (ext == ".yaml" || ext == ".yml") files.push_back(it->path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const fs::path& f : files) {
+      auto spec = etl::LoadJobSpec(f.string());
+      if (spec.ok() && spec->name == name) return std::move(*spec);
+    }
+    return Status::NotFound("no job named \"" + std::string(name) + "\" in " + folder);
+  };
+}
+
+}  // namespace sluice::tasks
