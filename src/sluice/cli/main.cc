@@ -19,6 +19,7 @@
 #include "sluice/cli/parquet_commands.h"
 #include "sluice/cli/project_commands.h"
 #include "sluice/cli/s3_commands.h"
+#include "sluice/cli/serve_commands.h"
 #include "sluice/cli/s3_url.h"
 #include "sluice/cli/states_commands.h"
 #include "sluice/common/file_util.h"
@@ -512,6 +513,23 @@ int Main(int argc, char** argv) {
   query->callback([&] {
     command_name = "query";
     action = [&](Home& home) { return RunQuery(home, warehouse_url, query_sql, query_format, std::cout, std::cerr); };
+  });
+
+  // --- serve (the pipeline runtime) ---
+  ServeCommand serve;
+  CLI::App* serve_cmd = app.add_subcommand(
+      "serve", "run the deployed project: inbox, triggers, executions, HTTP (until SIGTERM)");
+  serve_cmd->add_option("--project", serve.project_dir, "deploy this project folder first");
+  serve_cmd->add_option("--port", serve.port, "HTTP port on 127.0.0.1 (default 8765; 0: any free)")
+      ->check(CLI::Range(0, 65535));
+  serve_cmd->add_option("--inbox", serve.inbox, "inbox folder (default HOME/inbox)");
+  serve_cmd->add_option("--executors", serve.executors, "executions run at once (default 4)")
+      ->check(CLI::PositiveNumber);
+  serve_cmd->add_option("--warehouse", serve.warehouse, "warehouse URL (default: the project's)");
+  serve_cmd->add_option("--port-file", serve.port_file, "write the HTTP port here once listening");
+  serve_cmd->callback([&] {
+    command_name = "serve";
+    action = [&](Home& home) { return Serve(home, serve, std::cout, std::cerr); };
   });
 
   CLI::App* schemas = app.add_subcommand("schemas", "the schema registry: dataset schemas and their versions");

@@ -57,7 +57,8 @@ Result<std::string> MaterializeConfig(const Home& home, const project::DeployedC
 }
 
 Result<std::unique_ptr<Runtime>> StartRuntime(Home& home, const ServeCommand& command,
-                                              const project::DeployedConfig& config) {
+                                              const project::DeployedConfig& config,
+                                              server::EngineCounters* counters) {
   auto rt = std::make_unique<Runtime>();
   rt->version = config.info.version;
   SLUICE_ASSIGN_OR_RETURN(rt->dir, MaterializeConfig(home, config));
@@ -108,6 +109,7 @@ Result<std::unique_ptr<Runtime>> StartRuntime(Home& home, const ServeCommand& co
   server::EngineOptions engine_options;
   engine_options.inbox_dir = command.inbox.empty() ? home.dir() + "/inbox" : command.inbox;
   engine_options.executors = command.executors;
+  engine_options.counters = counters;
   rt->engine = std::make_unique<server::PipelineEngine>(
       &home.catalog(), &home.store(), &home.log(), rt->executions.get(), engine_options);
   std::vector<server::Trigger> triggers;
@@ -137,6 +139,12 @@ int Serve(Home& home, const ServeCommand& command, std::ostream& out, std::ostre
     out << "deployed version " << deployed->version.version
         << (deployed->changed ? "" : " (no changes)") << "\n";
   }
+  // Functions (external commands) reach the engine the way users do: through this binary
+  // and this home.
+  std::error_code ec;
+  std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  if (!ec) setenv("SLUICE_BIN", self.c_str(), 0);
+  setenv("SLUICE_HOME", std::filesystem::absolute(home.dir()).string().c_str(), 1);
   auto config = project::LatestConfig(home.catalog());
   if (!config.ok()) {
     err << "sluice serve: " << config.status().message() << "\n";
@@ -146,18 +154,20 @@ int Serve(Home& home, const ServeCommand& command, std::ostream& out, std::ostre
     err << "sluice serve: nothing is deployed: run sluice deploy, or sluice serve --project DIR\n";
     return 2;
   }
-  auto runtime = StartRuntime(home, command, **config);
+  server::EngineCounters counters;
+  auto runtime = StartRuntime(home, command, **config, &counters);
   if (!runtime.ok()) {
     err << "sluice serve: " << runtime.status().message() << "\n";
     return 1;
   }
 
-  // The HTTP endpoints read the current runtime's engine; a redeploy swaps it under a lock.
-  std::mutex mu;
+  // The HTTP endpoints read the catalog through their own execution service (reads need no
+  // tasks) and the counters every runtime shares, so a redeploy does not touch them.
   std::unique_ptr<Runtime> current = std::move(*runtime);
+  asl::TaskRegistry no_tasks;
+  asl::ExecutionService reader(&home.catalog(), &no_tasks, asl::ExecutionServiceOptions{});
   server::HttpServer http;
-  server::RegisterEngineApi(http, &home.catalog(), current->executions.get(), current->engine.get(),
-                            {});
+  server::RegisterEngineApi(http, &home.catalog(), &reader, &counters, {});
   Status listening = http.Start(command.port);
   if (!listening.ok()) {
     err << "sluice serve: " << listening.message() << "\n";
@@ -178,33 +188,23 @@ int Serve(Home& home, const ServeCommand& command, std::ostream& out, std::ostre
   std::signal(SIGINT, OnSignal);
   while (!g_stop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    // A new deploy is picked up without a restart: the engine drains and starts again on
-    // the new version (executions in flight resume under the new runtime).
+    // A new deploy is picked up without a restart: the engine stops (executions in flight
+    // finish their run first; any left RUNNING resume) and starts again on the new version.
     auto latest = project::LatestVersion(home.catalog());
-    if (latest.ok() && *latest > current->version) {
-      auto next_config = project::LatestConfig(home.catalog());
-      if (!next_config.ok() || !*next_config) continue;
-      http.Stop();
-      current->engine->Stop();
-      auto next = StartRuntime(home, command, **next_config);
-      if (!next.ok()) {
-        err << "sluice serve: config version " << *latest << " cannot run: "
-            << next.status().message() << "; staying on " << current->version << "\n";
-        (void)current->engine->Start();
-      } else {
-        std::lock_guard lock(mu);
-        current = std::move(*next);
-        out << "serving config version " << current->version << std::endl;
-      }
-      http.~HttpServer();
-      new (&http) server::HttpServer();
-      server::RegisterEngineApi(http, &home.catalog(), current->executions.get(),
-                                current->engine.get(), {});
-      if (!http.Start(command.port == 0 ? 0 : command.port).ok()) {
-        err << "sluice serve: cannot listen again on port " << command.port << "\n";
-        break;
-      }
+    if (!latest.ok() || *latest <= current->version) continue;
+    auto next_config = project::LatestConfig(home.catalog());
+    if (!next_config.ok() || !*next_config) continue;
+    current->engine->Stop();
+    auto next = StartRuntime(home, command, **next_config, &counters);
+    if (!next.ok()) {
+      err << "sluice serve: config version " << *latest << " cannot run: "
+          << next.status().message() << "; staying on version " << current->version << "\n";
+      current->version = *latest;  // do not retry it every 200 ms
+      (void)current->engine->Start();
+      continue;
     }
+    current = std::move(*next);
+    out << "serving config version " << current->version << std::endl;
   }
   out << "stopping" << std::endl;
   http.Stop();
