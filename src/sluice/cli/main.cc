@@ -595,7 +595,7 @@ int Main(int argc, char** argv) {
     sub->callback([&, verb] {
       command_name = "states " + verb;
       durable.verb = verb;
-      action = [&](Home& home) { return RunDurableCommand(home.catalog(), durable, durable_options, std::cout, std::cerr); };
+      action = [&](Home& home) { return RunDurableCommand(home, durable, durable_options, std::cout, std::cerr); };
     });
     return sub;
   };
@@ -606,6 +606,9 @@ int Main(int argc, char** argv) {
                     "multiply Wait and retry delays by this (0 = instant; time still advances)")
         ->check(CLI::NonNegativeNumber);
     sub->add_flag("--no-run", durable_options.no_run, "only record; run executions later (`sluice states resume`)");
+    sub->add_option("--jobs", durable_options.jobs_dir, "job specs for glue:startJobRun (default ./jobs)");
+    sub->add_option("--models", durable_options.models_dir, "gold models for arn:sluice:::models:build (default ./models)");
+    sub->add_option("--warehouse", durable_options.warehouse_url, "warehouse URL (default: sqlite://HOME/warehouse)");
   };
   CLI::App* create = durable_sub("create", "create a state machine (idempotent for the same name and definition)");
   create->add_option("--name", durable.name, "state machine name")->required();

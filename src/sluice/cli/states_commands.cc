@@ -179,8 +179,9 @@ json::object StateMachineSummary(const asl::StateMachineRecord& sm) {
 
 }  // namespace
 
-int RunDurableCommand(catalog::Catalog& catalog, const DurableCommand& c, const DurableOptions& o,
+int RunDurableCommand(Home& home, const DurableCommand& c, const DurableOptions& o,
                       std::ostream& out, std::ostream& err) {
+  catalog::Catalog& catalog = home.catalog();
   const std::string command = "states " + c.verb;
   auto fail = [&](const Status& st) {
     err << "sluice " << command << ": " << st.ToString() << "\n";
@@ -196,6 +197,16 @@ int RunDurableCommand(catalog::Catalog& catalog, const DurableCommand& c, const 
     functions.Add(f.substr(0, eq), f.substr(eq + 1));
   }
   functions.RegisterWith(registry);
+  tasks::TaskEnvironment env;
+  env.catalog = &catalog;
+  env.lake_dir = LakeDir(home);
+  env.warehouse_url = WarehouseUrl(home, o.warehouse_url);
+  env.models_dir = o.models_dir.empty() ? "models" : o.models_dir;
+  env.find_job = tasks::JobFolder(o.jobs_dir.empty() ? "jobs" : o.jobs_dir);
+  env.open_source = [&home](const std::string& source, bool with_etag) {
+    return OpenJobSource(home, source, with_etag);
+  };
+  auto integrations = tasks::RegisterAwsIntegrations(registry, std::move(env));
   asl::ExecutionServiceOptions so;
   so.wait_time_scale = o.wait_time_scale;
   asl::ExecutionService service(&catalog, &registry, so);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "sluice/catalog/catalog.h"
+#include "sluice/cli/home.h"
 
 namespace sluice::cli {
 
@@ -54,6 +55,9 @@ struct DurableOptions {
   std::vector<std::string> functions;  // NAME=COMMAND
   double wait_time_scale = 1.0;
   bool no_run = false;                 // record only; do not run executions here
+  // The engine-backed Task integrations (docs/tasks.md): "" means ./jobs, ./models and
+  // sqlite://<home>/warehouse.
+  std::string jobs_dir, models_dir, warehouse_url;
 };
 
 struct DurableCommand {
@@ -63,7 +67,7 @@ struct DurableCommand {
   bool publish = false, reverse = false;
 };
 
-int RunDurableCommand(catalog::Catalog& catalog, const DurableCommand& command, const DurableOptions& options,
+int RunDurableCommand(Home& home, const DurableCommand& command, const DurableOptions& options,
                       std::ostream& out, std::ostream& err);
 
 }  // namespace sluice::cli

@@ -1,5 +1,7 @@
 #include "sluice/tasks/dynamodb_items.h"
 
+#include <cctype>
+
 #include "sluice/common/time.h"
 #include "sluice/tasks/dynamodb_expressions.h"
 #include "sluice/tasks/dynamodb_values.h"

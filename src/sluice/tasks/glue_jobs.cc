@@ -1,5 +1,7 @@
 #include "sluice/tasks/glue_jobs.h"
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <thread>

@@ -23,6 +23,8 @@
 // recorded FAILED for describeStatement. Thread-safe: one warehouse session per call.
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "sluice/asl/task_handler.h"
 #include "sluice/tasks/task_environment.h"
