@@ -1,0 +1,169 @@
+// `sluice serve` as users run it: a project from `sluice init`, files dropped into the inbox,
+// executions watched over HTTP, SIGTERM, and a restart that picks up where it stopped.
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "process_util.h"
+#include "sluice/common/json.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = sluice::common::json;
+
+std::pair<int, std::string> HttpGet(int port, const std::string& path) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return {0, ""};
+  }
+  std::string request = "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  (void)!write(fd, request.data(), request.size());
+  std::string response;
+  char buf[8192];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) response.append(buf, static_cast<size_t>(n));
+  close(fd);
+  int code = response.size() > 12 ? std::stoi(response.substr(9, 3)) : 0;
+  size_t body = response.find("\r\n\r\n");
+  return {code, body == std::string::npos ? "" : response.substr(body + 4)};
+}
+
+class ServeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* base = std::getenv("SLUICE_TEST_TMPDIR");
+    std::string tmpl = std::string(base ? base : "/tmp") + "/sluice-serve-XXXXXX";
+    dir_ = mkdtemp(tmpl.data());
+    home_ = dir_ + "/home";
+  }
+  void TearDown() override {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    fs::remove_all(dir_);
+  }
+
+  // Starts `sluice serve ARGS…` and waits for its HTTP port.
+  void StartServe(std::vector<std::string> args) {
+    std::string port_file = dir_ + "/port";
+    fs::remove(port_file);
+    args.insert(args.begin(), {SLUICE_BINARY, "--home", home_, "serve", "--port", "0",
+                               "--port-file", port_file});
+    pid_ = fork();
+    ASSERT_GE(pid_, 0);
+    if (pid_ == 0) {
+      int log = open((dir_ + "/serve.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      dup2(log, 1);
+      dup2(log, 2);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    for (int i = 0; i < 500 && !fs::exists(port_file); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ASSERT_TRUE(fs::exists(port_file)) << Log();
+    std::ifstream(port_file) >> port_;
+  }
+
+  int StopServe(int signal = SIGTERM) {
+    kill(pid_, signal);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  }
+
+  std::string Log() {
+    std::ifstream in(dir_ + "/serve.log");
+    return std::string((std::istreambuf_iterator<char>(in)), {});
+  }
+
+  void Drop(const std::string& rel, const std::string& from) {
+    fs::create_directories(fs::path(home_ + "/inbox/" + rel).parent_path());
+    // Written aside and renamed in, as copy tools do (a half-written file is also fine:
+    // the inbox waits for its size to settle).
+    fs::copy_file(from, home_ + "/inbox/.tmp", fs::copy_options::overwrite_existing);
+    fs::rename(home_ + "/inbox/.tmp", home_ + "/inbox/" + rel);
+  }
+
+  // The executions with `status`, waiting up to 20 s for `n` of them.
+  json::array Executions(const std::string& status, size_t n) {
+    json::array list;
+    for (int i = 0; i < 400; ++i) {
+      auto [code, body] = HttpGet(port_, "/api/executions?status=" + status);
+      if (code == 200) list = sluice::common::ParseJson(body, "api")->at("executions").as_array();
+      if (list.size() >= n) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return list;
+  }
+
+  std::string dir_, home_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+TEST_F(ServeTest, FilesDroppedInTheInboxRunTheProjectsStateMachine) {
+  std::string project = dir_ + "/proj";
+  ASSERT_EQ(sluice::testing::Sluice(home_, {"init", project}).exit_code, 0);
+  StartServe({"--project", project});
+  EXPECT_EQ(HttpGet(port_, "/healthz").first, 200);
+
+  Drop("landing/raw/a.csv", project + "/data/orders.csv");
+  Drop("landing/elsewhere/b.csv", project + "/data/orders.csv");  // no trigger matches
+  json::array done = Executions("SUCCEEDED", 1);
+  ASSERT_EQ(done.size(), 1u) << Log();
+  auto [code, body] = HttpGet(port_, "/api/executions/" +
+                                         std::string(done[0].at("executionArn").as_string()));
+  ASSERT_EQ(code, 200);
+  auto described = sluice::common::ParseJson(body, "describe");
+  auto output = sluice::common::ParseJson(described->at("output").as_string(), "output");
+  EXPECT_EQ(output->at("key").as_string(), "raw/a.csv");
+  EXPECT_EQ(sluice::common::SerializeJson(output->at("summary")),
+            R"({"rows":12,"invalid":1,"amount":1819.99})");
+  auto metrics = HttpGet(port_, "/metrics").second;
+  EXPECT_NE(metrics.find("sluice_inbox_files_total 2\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("sluice_executions_started_total 1\n"), std::string::npos) << metrics;
+  EXPECT_EQ(StopServe(), 0) << Log();
+
+  // A file landing while serve is down runs when it is back (serving what was deployed).
+  ASSERT_EQ(sluice::testing::Sluice(home_, {"s3", "cp", project + "/data/orders.csv",
+                                            "s3://landing/raw/late.csv", "--quiet"})
+                .exit_code,
+            0);
+  StartServe({});
+  EXPECT_EQ(Executions("SUCCEEDED", 2).size(), 2u) << Log();
+  EXPECT_EQ(StopServe(), 0);
+  EXPECT_NE(Log().find("serving config version 1"), std::string::npos);
+}
+
+TEST_F(ServeTest, ServingWithNothingDeployedIsAUsageError) {
+  auto r = sluice::testing::Sluice(home_, {"serve", "--port", "0"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "sluice serve: nothing is deployed: run sluice deploy, or sluice serve --project DIR\n");
+}
+
+}  // namespace
