@@ -86,7 +86,9 @@ Result<std::unique_ptr<Runtime>> StartRuntime(Home& home, const ServeCommand& co
   tasks::TaskEnvironment env;
   env.catalog = &home.catalog();
   env.lake_dir = LakeDir(home);
-  env.warehouse_url = WarehouseUrl(home, command.warehouse.empty() ? spec.warehouse : command.warehouse);
+  env.warehouse_url = !command.warehouse.empty() ? command.warehouse
+                      : !spec.warehouse.empty() ? spec.warehouse
+                                                : WarehouseUrl(home, "");
   env.models_dir = rt->dir + "/" + spec.models;
   env.find_job = tasks::JobFolder(rt->dir + "/jobs");
   Home* h = &home;

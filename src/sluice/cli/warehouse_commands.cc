@@ -6,6 +6,7 @@
 #include "sluice/cli/jobs_commands.h"
 #include "sluice/common/json.h"
 #include "sluice/etl/job_spec.h"
+#include "sluice/project/config_store.h"
 #include "sluice/tasks/warehouse_loads.h"
 #include "sluice/warehouse/warehouse.h"
 
@@ -113,8 +114,12 @@ void PrintTable(const QueryResult& r, std::ostream& out) {
 
 }  // namespace
 
-std::string WarehouseUrl(const Home& home, const std::string& flag) {
+std::string WarehouseUrl(Home& home, const std::string& flag) {
   if (!flag.empty()) return flag;
+  auto deployed = project::LatestConfig(home.catalog());
+  if (deployed.ok() && *deployed && !(*deployed)->project.warehouse.empty()) {
+    return (*deployed)->project.warehouse;
+  }
   return "sqlite://" + std::filesystem::absolute(home.dir()).lexically_normal().string() +
          "/warehouse";
 }

@@ -11,8 +11,9 @@
 
 namespace sluice::cli {
 
-// `--warehouse` when set, else sqlite://<home>/warehouse.
-std::string WarehouseUrl(const Home& home, const std::string& flag);
+// `--warehouse` when set, else the deployed project's `warehouse`, else
+// sqlite://<home>/warehouse.
+std::string WarehouseUrl(Home& home, const std::string& flag);
 
 struct WarehouseLoadCommand {
   std::string warehouse;  // URL flag ("" : the home's)
