@@ -2,7 +2,6 @@
 // state machine, S3 lifecycle configurations (put/get, `s3 ls --long`, `lifecycle apply`
 // and the events it logs).
 
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -12,20 +11,15 @@
 
 #include "process_util.h"
 #include "sluice/common/json.h"
+#include "sluice/common/test_temp_dir.h"
 
 namespace {
 
-namespace fs = std::filesystem;
 namespace json = boost::json;
 using sluice::testing::RunResult;
 
 class OpsCliTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = "/tmp/sluice-ops-XXXXXX";
-    dir_ = mkdtemp(tmpl.data());
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   std::string Write(const std::string& name, const std::string& content) {
     std::string p = dir_ + "/" + name;
     std::ofstream(p) << content;
@@ -40,7 +34,8 @@ class OpsCliTest : public ::testing::Test {
   RunResult Run(std::vector<std::string> args, const std::string& stdin_data = "") {
     return sluice::testing::Sluice(dir_ + "/home", std::move(args), stdin_data);
   }
-  std::string dir_;
+  sluice::common::TestTempDir tmp_;
+  const std::string& dir_ = tmp_.path();
 };
 
 constexpr const char* kNotify = R"({"StartAt":"Notify","States":{"Notify":{"Type":"Task",
