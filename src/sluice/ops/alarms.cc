@@ -250,7 +250,12 @@ AlarmState EvaluateDatapoints(const AlarmDefinition& alarm,
 AlarmEvaluator::AlarmEvaluator(const MetricsRegistry* registry, Topics* topics,
                                catalog::Catalog* catalog, const common::Clock* clock,
                                AlarmOptions options)
-    : registry_(registry), topics_(topics), catalog_(catalog), clock_(clock), options_(options) {}
+    : registry_(registry),
+      topics_(topics),
+      catalog_(catalog),
+      clock_(clock),
+      options_(options),
+      started_(clock->Now()) {}
 
 Status AlarmEvaluator::Add(AlarmDefinition alarm) {
   int64_t res = registry_->options().resolution_seconds;
@@ -267,6 +272,7 @@ Status AlarmEvaluator::Add(AlarmDefinition alarm) {
                                    " s is longer than the metrics history (" + std::to_string(history) + " s)");
   }
   AlarmState state = AlarmState::kInsufficientData;
+  common::Timestamp evaluate_from;
   if (catalog_) {
     SLUICE_ASSIGN_OR_RETURN(auto tx, catalog_->Begin(catalog::TxMode::kRead));
     SLUICE_ASSIGN_OR_RETURN(auto row, tx->QueryOne("SELECT state FROM alarm_states WHERE alarm_name = $1",
@@ -274,11 +280,12 @@ Status AlarmEvaluator::Add(AlarmDefinition alarm) {
     if (row) {
       const std::string& s = row->Text(0);
       state = s == "OK" ? AlarmState::kOk : s == "ALARM" ? AlarmState::kAlarm : AlarmState::kInsufficientData;
+      evaluate_from = common::Timestamp::FromSeconds(started_.seconds() + range);
     }
   }
   std::lock_guard<std::mutex> lock(mu_);
   std::string name = alarm.name;
-  alarms_[name] = Entry{std::move(alarm), state};
+  alarms_[name] = Entry{std::move(alarm), state, evaluate_from};
   return Status::OK();
 }
 
@@ -376,6 +383,7 @@ Result<std::vector<AlarmTransition>> AlarmEvaluator::EvaluateAll() {
   common::Timestamp now = clock_->Now();
   std::vector<AlarmTransition> out;
   for (auto& [name, e] : alarms_) {
+    if (now < e.evaluate_from) continue;
     std::string reason;
     AlarmState next = EvaluateDatapoints(e.def, Datapoints(e.def, now), e.state, &reason);
     if (next == e.state) continue;

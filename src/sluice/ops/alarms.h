@@ -113,6 +113,9 @@ class AlarmEvaluator {
                  const common::Clock* clock, AlarmOptions options = {});
 
   // Adds or replaces an alarm, restoring its persisted state (INSUFFICIENT_DATA when none).
+  // The metric history is in memory, so a restored alarm is not evaluated until one full
+  // evaluation range has passed since the evaluator was made: the periods before the
+  // restart are unknown, not missing.
   // InvalidArgument when its period is not a multiple of the registry's resolution or its
   // range is longer than the registry's history.
   Status Add(AlarmDefinition alarm);
@@ -133,6 +136,7 @@ class AlarmEvaluator {
   struct Entry {
     AlarmDefinition def;
     AlarmState state = AlarmState::kInsufficientData;
+    common::Timestamp evaluate_from;  // restored alarms wait for a full range of history
   };
   std::vector<std::optional<double>> Datapoints(const AlarmDefinition& alarm,
                                                 common::Timestamp now) const;
@@ -143,6 +147,7 @@ class AlarmEvaluator {
   catalog::Catalog* catalog_;
   const common::Clock* clock_;
   AlarmOptions options_;
+  common::Timestamp started_;
   mutable std::mutex mu_;
   std::map<std::string, Entry, std::less<>> alarms_;
 };

@@ -190,10 +190,19 @@ TEST_F(AlarmEvaluatorTest, RestartKeepsThePersistedStateAndDoesNotRefire) {
     ASSERT_EQ(t->size(), 1u);
     EXPECT_EQ((*t)[0].new_state, AlarmState::kAlarm);
   }
-  AlarmEvaluator again(&registry_, nullptr, catalog_.get(), &clock_);
+  // A restarted process has no metric history: the restored alarm waits for a full
+  // evaluation range (3 + 2 minutes) before it is evaluated again.
+  MetricsRegistry fresh(&clock_);
+  AlarmEvaluator again(&fresh, nullptr, catalog_.get(), &clock_);
   ASSERT_TRUE(again.Add(FailureAlarm()).ok());
   EXPECT_EQ(*again.State("failures"), AlarmState::kAlarm);
   EXPECT_TRUE(again.EvaluateAll()->empty());
+  AdvanceMinutes(4);
+  EXPECT_TRUE(again.EvaluateAll()->empty());
+  AdvanceMinutes(1);
+  auto t = again.EvaluateAll();
+  ASSERT_EQ(t->size(), 1u);
+  EXPECT_EQ((*t)[0].new_state, AlarmState::kOk);  // notBreaching: five quiet minutes
 }
 
 TEST_F(AlarmEvaluatorTest, AlarmMessageHasCloudWatchShape) {
