@@ -393,7 +393,8 @@ Result<std::vector<std::string>> LifecycleConfigurationStore::Buckets() {
   return out;
 }
 
-Result<LifecycleReport> ApplyLifecycle(events::LoggedStore& store, common::Timestamp now) {
+Result<LifecycleReport> ApplyLifecycle(events::LoggedStore& store, common::Timestamp now,
+                                       MetricFamily* actions_total) {
   LifecycleConfigurationStore configs(&store.log().catalog());
   SLUICE_ASSIGN_OR_RETURN(std::vector<std::string> buckets, configs.Buckets());
   LifecycleReport report;
@@ -441,6 +442,7 @@ Result<LifecycleReport> ApplyLifecycle(events::LoggedStore& store, common::Times
         continue;
       }
       (a.expire ? report.expired : report.transitioned)++;
+      if (actions_total) actions_total->WithLabels({a.expire ? "expiration" : "transition"})->Increment();
       report.actions.push_back(std::string(a.expire ? "expire " : "compress ") + url + " (rule " +
                                a.rule_id + ")");
     }

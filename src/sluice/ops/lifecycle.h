@@ -38,6 +38,7 @@
 #include "sluice/common/status.h"
 #include "sluice/common/time.h"
 #include "sluice/events/logged_store.h"
+#include "sluice/ops/metrics.h"
 #include "sluice/store/object_store.h"
 
 namespace sluice::ops {
@@ -129,6 +130,9 @@ struct LifecycleReport {
 // catalog's write lock and skips it when it changed since the listing, so a fresh put is
 // never expired by mistake. Errors on single objects are logged and counted; listing and
 // catalog errors stop the run.
-Result<LifecycleReport> ApplyLifecycle(events::LoggedStore& store, common::Timestamp now);
+// `actions_total` (optional): a counter{action} incremented with "expiration" / "transition"
+// (StandardMetrics::lifecycle_actions_total).
+Result<LifecycleReport> ApplyLifecycle(events::LoggedStore& store, common::Timestamp now,
+                                       MetricFamily* actions_total = nullptr);
 
 }  // namespace sluice::ops

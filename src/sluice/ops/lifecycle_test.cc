@@ -163,15 +163,18 @@ TEST_F(ApplyLifecycleTest, ExpiresMatchingObjectsAtTheRoundedDueTimeWithLifecycl
   int64_t seq = *log_->LatestSeq();
 
   // Created 2026-11-27 12:00; due 2026-11-29 00:00 (not 11-28 12:00).
-  auto r = ApplyLifecycle(*store_, At("2026-11-28T23:59:59Z"));
+  MetricsRegistry metrics(&clock_);
+  StandardMetrics m = *RegisterStandardMetrics(metrics);
+  auto r = ApplyLifecycle(*store_, At("2026-11-28T23:59:59Z"), m.lifecycle_actions_total);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->expired, 0);
-  r = ApplyLifecycle(*store_, At("2026-11-29T00:00:00Z"));
+  r = ApplyLifecycle(*store_, At("2026-11-29T00:00:00Z"), m.lifecycle_actions_total);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->objects_scanned, 2);
   EXPECT_EQ(r->expired, 1);
   EXPECT_EQ(r->actions, std::vector<std::string>{"expire s3://bkt/tmp/a (rule tmp)"});
   EXPECT_EQ(Keys(), std::vector<std::string>{"keep/b"});
+  EXPECT_EQ(m.lifecycle_actions_total->WithLabels({"expiration"})->value(), 1);
   EXPECT_EQ(Events(seq), std::vector<std::string>{"LifecycleExpiration:Delete tmp/a"});
   auto e = *log_->Read(seq, 1);
   auto json = e[0].record.ToJson();

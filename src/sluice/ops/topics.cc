@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "sluice/common/hash.h"
 #include "sluice/common/ids.h"
 #include "sluice/common/logging.h"
 #include "sluice/common/process.h"
@@ -47,6 +48,14 @@ Result<json::object> NotificationAttributes(const json::value& attributes) {
     out[name] = json::object{{"Type", *type}, {"Value", *value}};
   }
   return out;
+}
+
+// TOPIC_ARN:UUID as SNS names subscriptions; the UUID is derived from the subscription so
+// it stays the same across restarts.
+std::string SubscriptionArn(const std::string& topic_arn, const Subscription& s) {
+  std::string h = common::Md5Hex(topic_arn + "\n" + s.Describe());
+  return topic_arn + ":" + h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" +
+         h.substr(16, 4) + "-" + h.substr(20, 12);
 }
 
 }  // namespace
@@ -173,6 +182,10 @@ std::string Topics::NotificationJson(std::string_view topic_arn, std::string_vie
 Result<std::string> Topics::Publish(const PublishRequest& request) {
   std::string name = TopicNameOf(request.topic);
   if (request.message.empty()) return InvalidParameter("Empty message");
+  if (request.message.size() > kMaxMessageBytes) {
+    return InvalidParameter("Invalid parameter: Message too long (" + std::to_string(request.message.size()) +
+                            " bytes; at most " + std::to_string(kMaxMessageBytes) + ")");
+  }
   SLUICE_RETURN_IF_ERROR(NotificationAttributes(request.attributes));
   TopicDefinition topic;
   {
@@ -360,7 +373,7 @@ std::string Topics::Attempt(const Pending& p, bool* retryable) {
       {"x-amz-sns-message-type", "Notification"},
       {"x-amz-sns-message-id", p.message_id},
       {"x-amz-sns-topic-arn", TopicArn(p.topic)},
-      {"x-amz-sns-subscription-arn", TopicArn(p.topic) + ":" + p.subscription.Describe()}};
+      {"x-amz-sns-subscription-arn", SubscriptionArn(TopicArn(p.topic), p.subscription)}};
   auto r = HttpPost(*url, headers, p.body, options_.policy.timeout_ms);
   if (!r.ok()) return r.status().message();
   if (r->status >= 200 && r->status < 300) return "";

@@ -41,6 +41,8 @@
 namespace sluice::ops {
 
 inline constexpr std::string_view kAlertsTopic = "alerts";
+// SNS's limit on a message: 256 KiB.
+inline constexpr size_t kMaxMessageBytes = 256 * 1024;
 
 enum class SubscriptionProtocol { kLog, kHttp, kCommand };
 
@@ -121,7 +123,8 @@ class Topics {
 
   // Publishes to every subscription of the topic and returns the MessageId. NotFound named
   // "NotFound" ("Topic does not exist") for an unknown topic; InvalidArgument named
-  // "InvalidParameter" for an empty message or malformed attributes; Unavailable named
+  // "InvalidParameter" for an empty or too long (kMaxMessageBytes) message or malformed
+  // attributes; Unavailable named
   // "Throttled" when the delivery queue is full. Catalog failures are returned; nothing is
   // delivered then.
   Result<std::string> Publish(const PublishRequest& request);

@@ -249,6 +249,8 @@ TEST_F(TopicsTest, PublishErrorsUseSnsNames) {
   EXPECT_EQ(st.name(), "NotFound");
   EXPECT_EQ(st.message(), "Topic does not exist: arn:aws:sns:us-east-1:123456789012:nope");
   EXPECT_EQ(topics.Publish({.topic = "alerts", .message = ""}).status().name(), "InvalidParameter");
+  EXPECT_EQ(topics.Publish({.topic = "alerts", .message = std::string(kMaxMessageBytes + 1, 'x')}).status().name(),
+            "InvalidParameter");
   EXPECT_EQ(topics.Publish({.topic = "alerts", .message = "m", .attributes = json::parse(R"({"k": {}})")})
                 .status()
                 .name(),
