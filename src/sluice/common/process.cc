@@ -112,6 +112,22 @@ ssize_t WriteWithoutSigpipe(int fd, const void* data, size_t size) {
 
 Result<CommandResult> RunCommand(const std::string& command, const std::string& input,
                                  int64_t timeout_ms, const std::map<std::string, std::string>& env) {
+  // The child of a multi-threaded process may only make async-signal-safe calls before
+  // exec (another thread may have held the allocator's or the environment's lock at fork),
+  // so argv and the environment are built here.
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string_view kv(*e);
+    if (!env.contains(std::string(kv.substr(0, kv.find('='))))) env_strings.emplace_back(kv);
+  }
+  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+  std::vector<char*> envp;
+  for (std::string& kv : env_strings) envp.push_back(kv.data());
+  envp.push_back(nullptr);
+  std::string command_copy = command;
+  char sh[] = "sh", dash_c[] = "-c";
+  char* argv[] = {sh, dash_c, command_copy.data(), nullptr};
+
   int in[2], out[2];
   if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) {
     return Status::FromErrno(errno, "pipe");
@@ -122,8 +138,7 @@ Result<CommandResult> RunCommand(const std::string& command, const std::string& 
     setpgid(0, 0);
     dup2(in[0], 0);
     dup2(out[1], 1);
-    for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
-    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    execve("/bin/sh", argv, envp.data());
     _exit(127);
   }
   close(in[0]);

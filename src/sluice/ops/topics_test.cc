@@ -240,6 +240,7 @@ TEST_F(TopicsTest, DefaultAlertsTopicDeliversToTheLog) {
   auto d = *topics.Deliveries(*id);
   ASSERT_EQ(d.size(), 1u);
   EXPECT_EQ(d[0].subscription, "log");
+  EXPECT_EQ(d[0].attempts, 1);
   EXPECT_EQ(d[0].status, DeliveryStatus::kDelivered);
 }
 
