@@ -80,12 +80,12 @@ std::string Counter(std::string_view name, std::string_view help, int64_t value,
 }  // namespace
 
 void RegisterEngineApi(HttpServer& http, catalog::Catalog* catalog,
-                       asl::ExecutionService* executions, const PipelineEngine* engine,
+                       asl::ExecutionService* executions, const EngineCounters* counters,
                        std::function<std::string()> extra_metrics) {
   http.Route("/healthz", [](const HttpRequest&) { return Json(json::object{{"status", "ok"}}); });
 
-  http.Route("/metrics", [catalog, engine, extra_metrics](const HttpRequest&) {
-    const EngineCounters& c = engine->counters();
+  http.Route("/metrics", [catalog, counters, extra_metrics](const HttpRequest&) {
+    const EngineCounters& c = *counters;
     std::string text;
     text += Counter("sluice_inbox_files_total", "Files taken from the inbox into buckets.",
                     c.files_ingested.load());

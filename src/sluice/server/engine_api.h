@@ -9,8 +9,9 @@
 //   GET /api/executions/<arn>/history                 its history events
 //   GET /api/runs[?job=J&limit=N]                     ETL job runs (catalog job_runs)
 //   GET /api/loads[?table=T&limit=N]                  warehouse loads (catalog warehouse_loads)
-// Everything is read from the catalog per request. The catalog, execution service and
-// engine must outlive the server.
+// Everything is read from the catalog per request (`executions` only reads: it may be a
+// service with an empty task registry). The catalog, execution service and counters must
+// outlive the server.
 
 #include <functional>
 #include <string>
@@ -24,7 +25,7 @@ namespace sluice::server {
 
 // `extra_metrics` (may be empty) returns more Prometheus text to append to /metrics.
 void RegisterEngineApi(HttpServer& http, catalog::Catalog* catalog,
-                       asl::ExecutionService* executions, const PipelineEngine* engine,
+                       asl::ExecutionService* executions, const EngineCounters* counters,
                        std::function<std::string()> extra_metrics);
 
 }  // namespace sluice::server

@@ -44,8 +44,8 @@ class PipelineEngine::TriggerConsumer final : public events::Consumer {
         asl::ExecutionRecord started,
         engine_->executions_->StartExecutionIn(tx, trigger_.state_machine, ExecutionName(event),
                                                common::SerializeJson(input)));
-    engine_->counters_.executions_started.fetch_add(1);
-    engine_->counters_.events_dispatched.fetch_add(1);
+    engine_->counters_->executions_started.fetch_add(1);
+    engine_->counters_->events_dispatched.fetch_add(1);
     (void)started;
     return Status::OK();
   }
@@ -89,7 +89,8 @@ PipelineEngine::PipelineEngine(catalog::Catalog* catalog, store::ObjectStore* st
       log_(log),
       executions_(executions),
       options_(std::move(options)),
-      dispatcher_(catalog, log) {}
+      dispatcher_(catalog, log),
+      counters_(options_.counters ? options_.counters : &own_counters_) {}
 
 PipelineEngine::~PipelineEngine() { Stop(); }
 
@@ -166,12 +167,12 @@ void PipelineEngine::DispatchLoop() {
     auto report = dispatcher_.RunOnce(256);
     int64_t delivered = 0;
     if (!report.ok()) {
-      counters_.dispatch_failures.fetch_add(1);
+      counters_->dispatch_failures.fetch_add(1);
       common::LogWarn("serve: dispatcher: " + report.status().ToString());
     } else {
       delivered = report->delivered;
       for (const auto& f : report->failures) {
-        counters_.dispatch_failures.fetch_add(1);
+        counters_->dispatch_failures.fetch_add(1);
         common::LogWarn("serve: trigger " + f.consumer_key + ": event " + std::to_string(f.seq) +
                         " not delivered: " + f.status.ToString());
       }
@@ -197,7 +198,7 @@ void PipelineEngine::ExecutorLoop() {
     if (!ran.ok()) {
       common::LogWarn("serve: executor: " + ran.status().ToString());
     } else if (*ran > 0) {
-      counters_.executions_finished.fetch_add(*ran);
+      counters_->executions_finished.fetch_add(*ran);
       continue;
     }
     std::unique_lock lock(mu_);
@@ -213,7 +214,7 @@ void PipelineEngine::InboxLoop() {
   while (!stopping_) {
     Status st = ScanInbox(&sizes);
     if (!st.ok()) {
-      counters_.inbox_failures.fetch_add(1);
+      counters_->inbox_failures.fetch_add(1);
       common::LogWarn("serve: inbox: " + st.ToString());
     }
     std::unique_lock lock(mu_);
@@ -265,7 +266,7 @@ Status PipelineEngine::ScanInbox(std::map<std::string, int64_t>* sizes) {
       continue;
     }
     fs::remove(path, ec);
-    counters_.files_ingested.fetch_add(1);
+    counters_->files_ingested.fetch_add(1);
     taken.push_back(path);
     Wake();
   }

@@ -45,13 +45,6 @@ struct Trigger {
   boost::json::value input;
 };
 
-struct EngineOptions {
-  std::string inbox_dir;             // "" : no inbox
-  int executors = 4;                 // executions run at once
-  int inbox_poll_ms = 200;           // a file is taken once its size held for one poll
-  int dispatch_poll_ms = 2;          // how often the event log is read when idle
-};
-
 // Counts the HTTP endpoints report (monotonic since start).
 struct EngineCounters {
   std::atomic<int64_t> files_ingested{0};
@@ -61,6 +54,17 @@ struct EngineCounters {
   std::atomic<int64_t> dispatch_failures{0};
   std::atomic<int64_t> inbox_failures{0};
 };
+
+struct EngineOptions {
+  std::string inbox_dir;             // "" : no inbox
+  int executors = 4;                 // executions run at once
+  int inbox_poll_ms = 200;           // a file is taken once its size held for one poll
+  int dispatch_poll_ms = 2;          // how often the event log is read when idle
+  // Where the engine counts (so counts survive an engine replaced on a redeploy); null: its
+  // own. Must outlive the engine.
+  EngineCounters* counters = nullptr;
+};
+
 
 class PipelineEngine {
  public:
@@ -81,7 +85,7 @@ class PipelineEngine {
   // step, and joins every thread. Executions still RUNNING resume at the next Start.
   void Stop();
 
-  const EngineCounters& counters() const { return counters_; }
+  const EngineCounters& counters() const { return *counters_; }
   // Executions waiting for an executor (RUNNING, not leased) at the last look.
   int64_t queue_depth() const { return queue_depth_.load(); }
 
@@ -100,7 +104,8 @@ class PipelineEngine {
   EngineOptions options_;
   events::Dispatcher dispatcher_;
   std::vector<std::unique_ptr<TriggerConsumer>> consumers_;
-  EngineCounters counters_;
+  EngineCounters own_counters_;
+  EngineCounters* counters_;  // options.counters, or &own_counters_
   std::atomic<int64_t> queue_depth_{0};
 
   std::atomic<bool> stopping_{false};

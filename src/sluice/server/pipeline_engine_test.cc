@@ -169,7 +169,7 @@ TEST_F(PipelineEngineTest, HttpEndpointsReportHealthMetricsAndExecutions) {
   Drop("landing/raw/a.csv", "id\n1\n");
   ASSERT_EQ(Outputs(1).size(), 1u);
   HttpServer http;
-  RegisterEngineApi(http, catalog_.get(), executions_.get(), engine.get(),
+  RegisterEngineApi(http, catalog_.get(), executions_.get(), &engine->counters(),
                     [] { return std::string("extra_metric 1\n"); });
   ASSERT_TRUE(http.Start(0).ok());
   EXPECT_EQ(Get(http.port(), "/healthz"), std::make_pair(200, std::string("{\"status\":\"ok\"}\n")));
