@@ -226,6 +226,34 @@ CREATE TABLE glue_job_runs (
 );
 CREATE INDEX glue_job_runs_by_job ON glue_job_runs (job_name, started_at)
 )sql"},
+      {7, "ops: topic deliveries, alarm states, bucket lifecycle configurations",
+       R"sql(
+CREATE TABLE topic_deliveries (
+  delivery_id    TEXT PRIMARY KEY,
+  topic          TEXT NOT NULL,
+  message_id     TEXT NOT NULL,
+  subscription   TEXT NOT NULL,
+  notification   TEXT NOT NULL,
+  attempts       INTEGER NOT NULL,
+  status         TEXT NOT NULL,
+  last_error     TEXT,
+  created_at     TEXT NOT NULL,
+  updated_at     TEXT NOT NULL
+);
+CREATE INDEX topic_deliveries_by_message ON topic_deliveries (message_id);
+CREATE INDEX topic_deliveries_by_status ON topic_deliveries (status);
+CREATE TABLE alarm_states (
+  alarm_name        TEXT PRIMARY KEY,
+  state             TEXT NOT NULL,
+  reason            TEXT NOT NULL,
+  state_change_time TEXT NOT NULL,
+  evaluated_at      TEXT NOT NULL
+);
+CREATE TABLE bucket_lifecycle_configurations (
+  bucket         TEXT PRIMARY KEY,
+  configuration  TEXT NOT NULL,
+  updated_at     TEXT NOT NULL
+)sql"},
       {8, "project config versions",
        R"sql(
 CREATE TABLE config_versions (

@@ -14,6 +14,7 @@
 #include "sluice/cli/home.h"
 #include "sluice/cli/jobs_commands.h"
 #include "sluice/cli/models_commands.h"
+#include "sluice/cli/ops_commands.h"
 #include "sluice/cli/warehouse_commands.h"
 #include "sluice/cli/jsonata_commands.h"
 #include "sluice/cli/parquet_commands.h"
@@ -134,7 +135,7 @@ int Main(int argc, char** argv) {
   s3->require_subcommand(1);
 
   std::string url_text, src, dst, range, content_type, metadata_text;
-  bool force = false, recursive = false, summarize = false, human = false, quiet = false;
+  bool force = false, recursive = false, summarize = false, human = false, quiet = false, long_format = false;
 
   auto url_action = [&](std::string name, std::function<Status(Home&, const S3Url&)> fn) {
     return [&, name, fn] {
@@ -196,6 +197,8 @@ int Main(int argc, char** argv) {
   ls->add_flag("--recursive", recursive, "list every object under the prefix");
   ls->add_flag("--summarize", summarize, "print the object count and total size");
   ls->add_flag("--human-readable", human, "sizes in KiB, MiB, …");
+  ls->add_flag("--long", long_format,
+               "add each object's lifecycle expiration (x-amz-expiration: expiry-date, rule-id)");
   ls->callback([&] {
     command_name = "s3 ls";
     action = [&](Home& home) -> int {
@@ -206,6 +209,14 @@ int Main(int argc, char** argv) {
         url = *u;
       }
       ListOptions options{recursive, summarize, human};
+      std::optional<ops::LifecycleConfiguration> lifecycle;
+      if (long_format && url) {
+        auto config = BucketLifecycle(home, url->bucket);
+        if (!config.ok()) return Finish(command_name, config.status());
+        lifecycle = std::move(*config);
+        options.long_format = true;
+        options.lifecycle = lifecycle ? &*lifecycle : nullptr;
+      }
       return Finish(command_name, ListObjects(home.store(), url, options, std::cout));
     };
   });
@@ -259,6 +270,46 @@ int Main(int argc, char** argv) {
     };
   });
 
+  CLI::App* put_lc = s3api->add_subcommand(
+      "put-bucket-lifecycle-configuration",
+      "validate and store a bucket's S3 lifecycle rules (JSON, as aws s3api takes it)");
+  put_lc->add_option("--bucket", bucket, "bucket name")->required();
+  put_lc->add_option("--lifecycle-configuration", config_text, "the configuration JSON, or file://PATH")
+      ->required();
+  put_lc->callback([&] {
+    command_name = "s3api put-bucket-lifecycle-configuration";
+    action = [&](Home& home) -> int {
+      auto text = ReadArgumentText(config_text);
+      if (!text.ok()) return UsageError(command_name, text.status());
+      return Finish(command_name, PutBucketLifecycle(home, bucket, *text));
+    };
+  });
+  CLI::App* get_lc = s3api->add_subcommand("get-bucket-lifecycle-configuration",
+                                           "print a bucket's lifecycle rules as JSON");
+  get_lc->add_option("--bucket", bucket, "bucket name")->required();
+  get_lc->callback([&] {
+    command_name = "s3api get-bucket-lifecycle-configuration";
+    action = [&](Home& home) { return Finish(command_name, GetBucketLifecycle(home, bucket, std::cout)); };
+  });
+  CLI::App* delete_lc = s3api->add_subcommand("delete-bucket-lifecycle", "remove a bucket's lifecycle rules");
+  delete_lc->add_option("--bucket", bucket, "bucket name")->required();
+  delete_lc->callback([&] {
+    command_name = "s3api delete-bucket-lifecycle";
+    action = [&](Home& home) { return Finish(command_name, DeleteBucketLifecycle(home, bucket)); };
+  });
+
+  // --- lifecycle ---
+  std::string lifecycle_now;
+  CLI::App* lifecycle_cmd = app.add_subcommand("lifecycle", "S3 lifecycle rules");
+  lifecycle_cmd->require_subcommand(1);
+  CLI::App* lifecycle_apply = lifecycle_cmd->add_subcommand(
+      "apply", "expire and compress objects due under their buckets' lifecycle rules, once");
+  lifecycle_apply->add_option("--now", lifecycle_now, "evaluate as of this RFC 3339 time (default: now)");
+  lifecycle_apply->callback([&] {
+    command_name = "lifecycle apply";
+    action = [&](Home& home) { return ApplyLifecycleCommand(home, lifecycle_now, std::cout, std::cerr); };
+  });
+
   // --- events ---
   int64_t since = 0;
   bool follow = false;
@@ -308,6 +359,8 @@ int Main(int argc, char** argv) {
   run->add_option("--test-case", run_options.test_case, "the mock config's test case to use");
   run->add_option("--function", run_options.functions,
                   "NAME=COMMAND: a Lambda function run locally (JSON on stdin, JSON on stdout); repeatable");
+  run->add_option("--topic", run_options.topics,
+                  "NAME[=log|=http://127.0.0.1:PORT/PATH|=command:COMMAND]: a topic for sns:publish; repeatable");
   run->add_option("--state-machine-name", run_options.state_machine_name, "state machine name (default StateMachine)");
   run->add_option("--execution-name", run_options.execution_name, "execution name (default: a UUID)");
   run->add_option("--region", run_options.region, "region in ARNs (default us-east-1)");
@@ -602,6 +655,8 @@ int Main(int argc, char** argv) {
   auto runner_flags = [&](CLI::App* sub) {
     sub->add_option("--function", durable_options.functions,
                     "NAME=COMMAND: a Lambda function run locally (JSON on stdin, JSON on stdout); repeatable");
+    sub->add_option("--topic", durable_options.topics,
+                    "NAME[=log|=http://127.0.0.1:PORT/PATH|=command:COMMAND]: a topic for sns:publish; repeatable");
     sub->add_option("--wait-time-scale", durable_options.wait_time_scale,
                     "multiply Wait and retry delays by this (0 = instant; time still advances)")
         ->check(CLI::NonNegativeNumber);

@@ -312,8 +312,11 @@ Status ListObjects(ObjectStore& store, const std::optional<S3Url>& url, const Li
       std::string size = options.human_readable ? HumanSize(o.size) : std::to_string(o.size);
       char col[32];
       std::snprintf(col, sizeof col, "%10s", size.c_str());
-      out << common::FormatHumanSeconds(o.last_modified) << " " << col << " " << o.key.substr(strip)
-          << "\n";
+      out << common::FormatHumanSeconds(o.last_modified) << " " << col << " " << o.key.substr(strip);
+      if (options.long_format && options.lifecycle) {
+        if (auto e = ops::ExpirationFor(*options.lifecycle, o)) out << "  " << e->Header();
+      }
+      out << "\n";
       ++total_objects;
       total_size += o.size;
     }

@@ -14,6 +14,7 @@
 
 #include "sluice/cli/s3_url.h"
 #include "sluice/common/status.h"
+#include "sluice/ops/lifecycle.h"
 #include "sluice/store/object_store.h"
 
 namespace sluice::cli {
@@ -29,6 +30,10 @@ struct ListOptions {
   bool recursive = false;
   bool summarize = false;
   bool human_readable = false;
+  // --long: after each key, the object's x-amz-expiration under `lifecycle` (when set and
+  // a rule expires it): `  expiry-date="Mon, 30 Nov 2026 00:00:00 GMT", rule-id="tmp"`.
+  bool long_format = false;
+  const ops::LifecycleConfiguration* lifecycle = nullptr;
 };
 
 Status MakeBucket(store::ObjectStore& store, const S3Url& url, std::ostream& out);

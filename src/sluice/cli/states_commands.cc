@@ -15,7 +15,9 @@
 #include "sluice/cli/warehouse_commands.h"
 #include "sluice/common/json.h"
 #include "sluice/tasks/aws_integrations.h"
+#include "sluice/cli/ops_commands.h"
 #include "sluice/tasks/local_functions.h"
+#include "sluice/tasks/sns_publish.h"
 
 namespace sluice::cli {
 namespace {
@@ -120,6 +122,10 @@ int RunStateMachine(const RunStateMachineOptions& o, std::ostream& out, std::ost
     functions.Add(f.substr(0, eq), f.substr(eq + 1));
   }
   functions.RegisterWith(registry);
+  ops::Topics topics(ops::TopicsOptions{.region = o.region, .account = o.account});
+  if (Status st = DefineTopics(topics, o.topics); !st.ok()) return usage(st);
+  tasks::SnsPublish sns(&topics);
+  tasks::RegisterTopics(registry, sns);
 
   std::unique_ptr<Home> home;
   std::unique_ptr<tasks::AwsIntegrations> integrations;
@@ -158,6 +164,8 @@ int RunStateMachine(const RunStateMachineOptions& o, std::ostream& out, std::ost
     printed["history"] = std::move(events);
   }
   out << common::SerializeJson(printed) << "\n";
+  // Webhook and command deliveries finish (or fail, logged) before the process exits.
+  topics.WaitIdle(120000);
   return result.status == asl::ExecutionStatus::kSucceeded ? 0 : 1;
 }
 
@@ -207,6 +215,17 @@ int RunDurableCommand(Home& home, const DurableCommand& c, const DurableOptions&
     return OpenJobSource(home, source, with_etag);
   };
   auto integrations = tasks::RegisterAwsIntegrations(registry, std::move(env));
+  ops::Topics topics(ops::TopicsOptions{.catalog = &catalog});
+  if (Status st = DefineTopics(topics, o.topics); !st.ok()) return fail(st);
+  if (auto resumed = topics.ResumePending(); !resumed.ok()) return fail(resumed.status());
+  // Deliveries started here finish before the command returns (or stay PENDING, resumed
+  // by the next command, if they outlast the wait).
+  struct DrainTopics {
+    ops::Topics& topics;
+    ~DrainTopics() { topics.WaitIdle(120000); }
+  } drain{topics};
+  tasks::SnsPublish sns(&topics);
+  tasks::RegisterTopics(registry, sns);
   asl::ExecutionServiceOptions so;
   so.wait_time_scale = o.wait_time_scale;
   asl::ExecutionService service(&catalog, &registry, so);

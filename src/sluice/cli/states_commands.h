@@ -24,6 +24,7 @@ struct RunStateMachineOptions {
   std::string mocks_path;
   std::string test_case;
   std::vector<std::string> functions;  // NAME=COMMAND
+  std::vector<std::string> topics;     // --topic specs (ops_commands.h: DefineTopics)
   std::string state_machine_name = "StateMachine";
   std::string execution_name;
   std::string region = "us-east-1";
@@ -53,6 +54,7 @@ int RunStateMachine(const RunStateMachineOptions& options, std::ostream& out, st
 // for start/redrive/resume, 1 also when an execution they ran did not succeed).
 struct DurableOptions {
   std::vector<std::string> functions;  // NAME=COMMAND
+  std::vector<std::string> topics;     // --topic specs (ops_commands.h: DefineTopics)
   double wait_time_scale = 1.0;
   bool no_run = false;                 // record only; do not run executions here
   // The engine-backed Task integrations (docs/tasks.md): "" means ./jobs, ./models and

@@ -1,118 +1,13 @@
 #include "sluice/tasks/local_functions.h"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <pthread.h>
-
-#include <cerrno>
-#include <chrono>
-#include <cstring>
-
 #include "sluice/asl/errors.h"
 #include "sluice/common/ids.h"
+#include "sluice/common/process.h"
 
 namespace sluice::tasks {
 namespace {
 
 namespace json = boost::json;
-
-// write(2) to a pipe whose reader may be gone (a function that never reads its payload):
-// EPIPE instead of a SIGPIPE that would kill the whole process. SIGPIPE is blocked for this
-// thread during the call and a pending one is consumed.
-ssize_t WriteWithoutSigpipe(int fd, const void* data, size_t size) {
-  sigset_t pipe_set, old_set;
-  sigemptyset(&pipe_set);
-  sigaddset(&pipe_set, SIGPIPE);
-  pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
-  ssize_t n = write(fd, data, size);
-  int saved = errno;
-  if (n < 0 && errno == EPIPE) {
-    timespec zero{0, 0};
-    sigtimedwait(&pipe_set, nullptr, &zero);
-  }
-  pthread_sigmask(SIG_SETMASK, &old_set, nullptr);
-  errno = saved;
-  return n;
-}
-
-struct ProcessResult {
-  int exit_code = 0;
-  bool timed_out = false;
-  std::string out;
-};
-
-// Runs `command` with `input` on stdin; kills its process group after `timeout_ms` (< 0: no
-// limit).
-Result<ProcessResult> RunCommand(const std::string& command, const std::string& input,
-                                 int64_t timeout_ms, const std::map<std::string, std::string>& env) {
-  int in[2], out[2];
-  if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) {
-    return Status::FromErrno(errno, "pipe");
-  }
-  pid_t pid = fork();
-  if (pid < 0) return Status::FromErrno(errno, "fork");
-  if (pid == 0) {
-    setpgid(0, 0);
-    dup2(in[0], 0);
-    dup2(out[1], 1);
-    for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
-    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(in[0]);
-  close(out[1]);
-  ProcessResult r;
-  size_t written = 0;
-  int write_fd = in[1];
-  if (input.empty()) {
-    close(write_fd);
-    write_fd = -1;
-  }
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  char buf[65536];
-  int read_fd = out[0];
-  while (read_fd >= 0) {
-    pollfd fds[2] = {{read_fd, POLLIN, 0}, {write_fd, POLLOUT, 0}};
-    int wait_ms = 200;
-    if (timeout_ms >= 0) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
-      if (left <= 0) {
-        r.timed_out = true;
-        kill(-pid, SIGKILL);
-        break;
-      }
-      wait_ms = static_cast<int>(std::min<int64_t>(left, 200));
-    }
-    poll(fds, write_fd >= 0 ? 2 : 1, wait_ms);
-    if (write_fd >= 0 && (fds[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
-      ssize_t n = WriteWithoutSigpipe(write_fd, input.data() + written, std::min<size_t>(65536, input.size() - written));
-      if (n > 0) written += static_cast<size_t>(n);
-      if (n <= 0 || written == input.size()) {
-        close(write_fd);
-        write_fd = -1;
-      }
-    }
-    if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-      ssize_t n = read(read_fd, buf, sizeof buf);
-      if (n <= 0) {
-        close(read_fd);
-        read_fd = -1;
-      } else {
-        r.out.append(buf, static_cast<size_t>(n));
-      }
-    }
-  }
-  if (write_fd >= 0) close(write_fd);
-  if (read_fd >= 0) close(read_fd);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return r;
-}
 
 std::string Trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
@@ -170,7 +65,7 @@ Result<json::value> LocalFunctions::Invoke(const asl::TaskInvocation& inv) {
   std::map<std::string, std::string> env = {{"AWS_LAMBDA_FUNCTION_NAME", name},
                                             {"AWS_REGION", region_},
                                             {"SLUICE_REQUEST_ID", request_id}};
-  SLUICE_ASSIGN_OR_RETURN(ProcessResult pr, RunCommand(it->second, common::SerializeJson(payload), timeout_ms, env));
+  SLUICE_ASSIGN_OR_RETURN(common::CommandResult pr, common::RunCommand(it->second, common::SerializeJson(payload), timeout_ms, env));
   if (pr.timed_out) {
     return asl::StatesError(asl::kStatesTimeout, "Function " + name + " ran longer than the Task's TimeoutSeconds (" +
                                                      std::to_string(*inv.timeout_seconds) + ")");
