@@ -253,6 +253,7 @@ CREATE TABLE bucket_lifecycle_configurations (
   bucket         TEXT PRIMARY KEY,
   configuration  TEXT NOT NULL,
   updated_at     TEXT NOT NULL
+)
 )sql"},
       {8, "project config versions",
        R"sql(

@@ -10,6 +10,11 @@
 #include "sluice/cli/warehouse_commands.h"
 #include "sluice/common/file_util.h"
 #include "sluice/common/logging.h"
+#include "sluice/events/logged_store.h"
+#include "sluice/ops/alarms.h"
+#include "sluice/ops/lifecycle.h"
+#include "sluice/ops/metrics.h"
+#include "sluice/ops/topics.h"
 #include "sluice/project/config_store.h"
 #include "sluice/project/project.h"
 #include "sluice/server/engine_api.h"
@@ -17,6 +22,7 @@
 #include "sluice/server/pipeline_engine.h"
 #include "sluice/tasks/aws_integrations.h"
 #include "sluice/tasks/local_functions.h"
+#include "sluice/tasks/sns_publish.h"
 #include "sluice/tasks/task_environment.h"
 
 namespace sluice::cli {
@@ -35,8 +41,61 @@ struct Runtime {
   std::unique_ptr<tasks::AwsIntegrations> integrations;
   std::unique_ptr<asl::ExecutionService> executions;
   std::unique_ptr<asl::NestedExecutions> nested;
+  std::unique_ptr<tasks::SnsPublish> sns;
+  std::unique_ptr<ops::AlarmEvaluator> alarms;
   std::unique_ptr<server::PipelineEngine> engine;
 };
+
+// What outlives config versions: metrics, topics (their deliveries run on), counters.
+struct Shared {
+  ops::MetricsRegistry metrics;
+  ops::StandardMetrics standard;
+  std::unique_ptr<ops::Topics> topics;
+  server::EngineCounters counters;
+};
+
+// The project's topics, plus `alerts` (to the log) when the project leaves it out.
+void DefineTopics(const project::ProjectSpec& spec, ops::Topics& topics) {
+  bool alerts = false;
+  for (const auto& [name, subscriptions] : spec.topics) {
+    ops::TopicDefinition def;
+    def.name = name;
+    alerts = alerts || name == ops::kAlertsTopic;
+    for (const project::Subscription& s : subscriptions) {
+      ops::Subscription sub;
+      sub.protocol = s.kind == project::Subscription::Kind::kWebhook   ? ops::SubscriptionProtocol::kHttp
+                     : s.kind == project::Subscription::Kind::kCommand ? ops::SubscriptionProtocol::kCommand
+                                                                       : ops::SubscriptionProtocol::kLog;
+      sub.endpoint = s.target;
+      def.subscriptions.push_back(std::move(sub));
+    }
+    topics.Define(std::move(def));
+  }
+  if (!alerts) {
+    topics.Define(ops::TopicDefinition{std::string(ops::kAlertsTopic), {ops::Subscription{}}});
+  }
+}
+
+// A project alarm in CloudWatch's PutMetricAlarm shape, validated by ops.
+Result<ops::AlarmDefinition> AlarmOf(const project::Alarm& a) {
+  boost::json::array dimensions;
+  for (const auto& [k, v] : a.dimensions) dimensions.push_back(boost::json::object{{"Name", k}, {"Value", v}});
+  boost::json::array actions;
+  for (const auto& t : a.topics) actions.emplace_back(boost::json::string(t));
+  boost::json::object o{{"AlarmName", a.name},
+                        {"AlarmDescription", a.description},
+                        {"MetricName", a.metric},
+                        {"Dimensions", std::move(dimensions)},
+                        {"Statistic", a.statistic},
+                        {"Period", a.period},
+                        {"EvaluationPeriods", a.evaluation_periods},
+                        {"Threshold", a.threshold},
+                        {"ComparisonOperator", a.comparison},
+                        {"TreatMissingData", a.treat_missing_data},
+                        {"AlarmActions", std::move(actions)}};
+  if (a.datapoints_to_alarm > 0) o["DatapointsToAlarm"] = a.datapoints_to_alarm;
+  return ops::AlarmDefinition::FromJson(o, "alarms[" + a.name + "]");
+}
 
 // Writes the version's files to <home>/config/v<N>/ (once): job specs, models and functions
 // are read from there, so the engine runs the deployed content, not the folder's current one.
@@ -58,7 +117,7 @@ Result<std::string> MaterializeConfig(const Home& home, const project::DeployedC
 
 Result<std::unique_ptr<Runtime>> StartRuntime(Home& home, const ServeCommand& command,
                                               const project::DeployedConfig& config,
-                                              server::EngineCounters* counters) {
+                                              Shared* shared) {
   auto rt = std::make_unique<Runtime>();
   rt->version = config.info.version;
   SLUICE_ASSIGN_OR_RETURN(rt->dir, MaterializeConfig(home, config));
@@ -96,6 +155,24 @@ Result<std::unique_ptr<Runtime>> StartRuntime(Home& home, const ServeCommand& co
     return OpenJobSource(*h, source, with_etag);
   };
   rt->integrations = tasks::RegisterAwsIntegrations(rt->registry, std::move(env));
+  DefineTopics(spec, *shared->topics);
+  rt->sns = std::make_unique<tasks::SnsPublish>(shared->topics.get());
+  rt->sns->RegisterWith(rt->registry);
+
+  rt->alarms = std::make_unique<ops::AlarmEvaluator>(&shared->metrics, shared->topics.get(),
+                                                     &home.catalog(),
+                                                     common::SystemClock::Default());
+  for (const project::Alarm& a : spec.alarms) {
+    SLUICE_ASSIGN_OR_RETURN(ops::AlarmDefinition def, AlarmOf(a));
+    SLUICE_RETURN_IF_ERROR(rt->alarms->Add(std::move(def)));
+  }
+  ops::LifecycleConfigurationStore lifecycle(&home.catalog());
+  for (const auto& [bucket, rules] : spec.lifecycle) {
+    auto stored = lifecycle.Put(bucket, rules, common::SystemClock::Default()->Now());
+    if (!stored.ok()) {
+      return Status(stored.status().code(), "lifecycle of " + bucket + ": " + stored.status().message());
+    }
+  }
 
   for (const auto& [name, definition] : config.state_machines) {
     auto created = rt->executions->CreateStateMachine(name, definition, "", false);
@@ -111,7 +188,7 @@ Result<std::unique_ptr<Runtime>> StartRuntime(Home& home, const ServeCommand& co
   server::EngineOptions engine_options;
   engine_options.inbox_dir = command.inbox.empty() ? home.dir() + "/inbox" : command.inbox;
   engine_options.executors = command.executors;
-  engine_options.counters = counters;
+  engine_options.counters = &shared->counters;
   rt->engine = std::make_unique<server::PipelineEngine>(
       &home.catalog(), &home.store(), &home.log(), rt->executions.get(), engine_options);
   std::vector<server::Trigger> triggers;
@@ -122,6 +199,42 @@ Result<std::unique_ptr<Runtime>> StartRuntime(Home& home, const ServeCommand& co
   SLUICE_RETURN_IF_ERROR(rt->engine->Start());
   return rt;
 }
+
+// Executions that finished since the last poll (by stop time), starting from those that
+// finish after serve started.
+struct FinishedExecution {
+  std::string arn, state_machine_arn, status, error, cause;
+};
+
+class FinishedExecutions {
+ public:
+  explicit FinishedExecutions(catalog::Catalog* catalog) : catalog_(catalog) {
+    auto tx = catalog_->Begin(catalog::TxMode::kRead);
+    if (tx.ok()) {
+      auto row = (*tx)->QueryOne("SELECT coalesce(max(stop_micros), 0) FROM executions");
+      if (row.ok() && *row) watermark_ = (*row)->Int(0);
+    }
+  }
+
+  void Poll(const std::function<void(const FinishedExecution&)>& each) {
+    auto tx = catalog_->Begin(catalog::TxMode::kRead);
+    if (!tx.ok()) return;
+    auto rows = (*tx)->Query(
+        "SELECT arn, state_machine_arn, status, coalesce(error, ''), coalesce(cause, ''), "
+        "stop_micros FROM executions WHERE stop_micros > $1 ORDER BY stop_micros LIMIT 1000",
+        {watermark_});
+    if (!rows.ok()) return;
+    tx->reset();  // callbacks may write to the catalog
+    for (const auto& r : *rows) {
+      each({r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4)});
+      watermark_ = std::max(watermark_, r.Int(5));
+    }
+  }
+
+ private:
+  catalog::Catalog* catalog_;
+  int64_t watermark_ = 0;
+};
 
 }  // namespace
 
@@ -156,8 +269,18 @@ int Serve(Home& home, const ServeCommand& command, std::ostream& out, std::ostre
     err << "sluice serve: nothing is deployed: run sluice deploy, or sluice serve --project DIR\n";
     return 2;
   }
-  server::EngineCounters counters;
-  auto runtime = StartRuntime(home, command, **config, &counters);
+  Shared shared;
+  auto standard = ops::RegisterStandardMetrics(shared.metrics);
+  if (!standard.ok()) {
+    err << "sluice serve: " << standard.status().message() << "\n";
+    return 1;
+  }
+  shared.standard = *standard;
+  ops::TopicsOptions topic_options;
+  topic_options.catalog = &home.catalog();
+  topic_options.notifications_total = shared.standard.notifications_total;
+  shared.topics = std::make_unique<ops::Topics>(topic_options);
+  auto runtime = StartRuntime(home, command, **config, &shared);
   if (!runtime.ok()) {
     err << "sluice serve: " << runtime.status().message() << "\n";
     return 1;
@@ -169,7 +292,8 @@ int Serve(Home& home, const ServeCommand& command, std::ostream& out, std::ostre
   asl::TaskRegistry no_tasks;
   asl::ExecutionService reader(&home.catalog(), &no_tasks, asl::ExecutionServiceOptions{});
   server::HttpServer http;
-  server::RegisterEngineApi(http, &home.catalog(), &reader, &counters, {});
+  server::RegisterEngineApi(http, &home.catalog(), &reader, &shared.counters,
+                            [&shared] { return shared.metrics.RenderPrometheus(); });
   Status listening = http.Start(command.port);
   if (!listening.ok()) {
     err << "sluice serve: " << listening.message() << "\n";
@@ -188,8 +312,42 @@ int Serve(Home& home, const ServeCommand& command, std::ostream& out, std::ostre
   g_stop = false;
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);
+  // Deliveries a previous process left PENDING go out now.
+  if (auto resumed = shared.topics->ResumePending(); !resumed.ok()) {
+    common::LogWarn("serve: topics: " + resumed.status().ToString());
+  }
+  FinishedExecutions finished(&home.catalog());
+  events::LoggedStore lifecycle_store(&home.local_store(), &home.log());
+  auto last_alarms = std::chrono::steady_clock::now();
+  auto last_lifecycle = std::chrono::steady_clock::time_point{};
   while (!g_stop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    // Finished executions: counted by status; a failed one is published to `alerts`.
+    finished.Poll([&](const FinishedExecution& e) {
+      if (shared.standard.executions_total) {
+        shared.standard.executions_total->WithLabels({e.status})->Increment();
+      }
+      if (e.status == "SUCCEEDED") return;
+      boost::json::object message{{"executionArn", e.arn}, {"stateMachineArn", e.state_machine_arn},
+                                  {"status", e.status}, {"error", e.error}, {"cause", e.cause}};
+      auto published = shared.topics->Publish(
+          {std::string(ops::kAlertsTopic), common::SerializeJson(message),
+           "execution " + e.status + ": " + e.arn.substr(e.arn.rfind(':') + 1), {}});
+      if (!published.ok()) common::LogWarn("serve: alerts: " + published.status().ToString());
+    });
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_alarms >= std::chrono::seconds(10)) {
+      last_alarms = now;
+      if (auto t = current->alarms->EvaluateAll(); !t.ok()) {
+        common::LogWarn("serve: alarms: " + t.status().ToString());
+      }
+    }
+    if (now - last_lifecycle >= std::chrono::minutes(1)) {
+      last_lifecycle = now;
+      auto report = ops::ApplyLifecycle(lifecycle_store, common::SystemClock::Default()->Now(),
+                                        shared.standard.lifecycle_actions_total);
+      if (!report.ok()) common::LogWarn("serve: lifecycle: " + report.status().ToString());
+    }
     // A new deploy is picked up without a restart: the engine stops (executions in flight
     // finish their run first; any left RUNNING resume) and starts again on the new version.
     auto latest = project::LatestVersion(home.catalog());
@@ -197,7 +355,7 @@ int Serve(Home& home, const ServeCommand& command, std::ostream& out, std::ostre
     auto next_config = project::LatestConfig(home.catalog());
     if (!next_config.ok() || !*next_config) continue;
     current->engine->Stop();
-    auto next = StartRuntime(home, command, **next_config, &counters);
+    auto next = StartRuntime(home, command, **next_config, &shared);
     if (!next.ok()) {
       err << "sluice serve: config version " << *latest << " cannot run: "
           << next.status().message() << "; staying on version " << current->version << "\n";
