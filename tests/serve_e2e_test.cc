@@ -125,13 +125,14 @@ class ServeTest : public ::testing::Test {
   int port_ = 0;
 };
 
-TEST_F(ServeTest, FilesDroppedInTheInboxRunTheProjectsStateMachine) {
+TEST_F(ServeTest, FilesDroppedInTheInboxFlowToSilverAndGold) {
   std::string project = dir_ + "/proj";
   ASSERT_EQ(sluice::testing::Sluice(home_, {"init", project}).exit_code, 0);
   StartServe({"--project", project});
   EXPECT_EQ(HttpGet(port_, "/healthz").first, 200);
 
-  Drop("landing/raw/a.csv", project + "/data/orders.csv");
+  // The pipeline: Glue job → silver.orders, gold models, Redshift Data, SNS.
+  Drop("landing/raw/day1.csv", project + "/data/orders-export.csv");
   Drop("landing/elsewhere/b.csv", project + "/data/orders.csv");  // no trigger matches
   json::array done = Executions("SUCCEEDED", 1);
   ASSERT_EQ(done.size(), 1u) << Log();
@@ -140,23 +141,48 @@ TEST_F(ServeTest, FilesDroppedInTheInboxRunTheProjectsStateMachine) {
   ASSERT_EQ(code, 200);
   auto described = sluice::common::ParseJson(body, "describe");
   auto output = sluice::common::ParseJson(described->at("output").as_string(), "output");
-  EXPECT_EQ(output->at("key").as_string(), "raw/a.csv");
-  EXPECT_EQ(sluice::common::SerializeJson(output->at("summary")),
-            R"({"rows":12,"invalid":1,"amount":1819.99})");
+  EXPECT_EQ(output->at("key").as_string(), "raw/day1.csv");
+  EXPECT_EQ(output->at("silver").at("state").as_string(), "SUCCEEDED");
+  EXPECT_EQ(output->at("silver").at("rows").at("written").as_int64(), 381);
+  EXPECT_EQ(output->at("gold").at("ok").as_bool(), true);
+  auto count = sluice::testing::Sluice(
+      home_, {"query", "SELECT count(*) AS n FROM silver.orders", "--format", "csv"});
+  EXPECT_EQ(count.out, "n\r\n381\r\n");
+  auto gold = sluice::testing::Sluice(
+      home_, {"query", "SELECT sum(orders) AS n FROM gold.country_revenue", "--format", "csv"});
+  EXPECT_EQ(gold.exit_code, 0) << gold.err;
+  EXPECT_NE(gold.out, "n\r\n\r\n");
   auto metrics = HttpGet(port_, "/metrics").second;
   EXPECT_NE(metrics.find("sluice_inbox_files_total 2\n"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("sluice_executions_started_total 1\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("sluice_notifications_total{topic=\"orders-loaded\",status=\"delivered\"} 1"),
+            std::string::npos)
+      << metrics;
+
+  // A file the job cannot read fails its execution, which is published to `alerts`.
+  std::ofstream(dir_ + "/broken.csv.gz") << "not gzip";
+  Drop("landing/raw/broken.csv.gz.csv", dir_ + "/broken.csv.gz");
+  json::array failed = Executions("FAILED", 1);
+  ASSERT_EQ(failed.size(), 1u) << Log();
+  for (int i = 0; i < 100 && Log().find("topic alerts:") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_NE(Log().find("topic alerts:"), std::string::npos) << Log();
   EXPECT_EQ(StopServe(), 0) << Log();
 
-  // A file landing while serve is down runs when it is back (serving what was deployed).
-  ASSERT_EQ(sluice::testing::Sluice(home_, {"s3", "cp", project + "/data/orders.csv",
-                                            "s3://landing/raw/late.csv", "--quiet"})
+  // A file landing while serve is down runs when it is back (serving what was deployed);
+  // the same rows again change nothing in silver.
+  ASSERT_EQ(sluice::testing::Sluice(home_, {"s3", "cp", project + "/data/orders-export.csv",
+                                            "s3://landing/raw/again.csv", "--quiet"})
                 .exit_code,
             0);
   StartServe({});
   EXPECT_EQ(Executions("SUCCEEDED", 2).size(), 2u) << Log();
   EXPECT_EQ(StopServe(), 0);
   EXPECT_NE(Log().find("serving config version 1"), std::string::npos);
+  count = sluice::testing::Sluice(
+      home_, {"query", "SELECT count(*) AS n FROM silver.orders", "--format", "csv"});
+  EXPECT_EQ(count.out, "n\r\n381\r\n");
 }
 
 TEST_F(ServeTest, ServingWithNothingDeployedIsAUsageError) {
