@@ -87,6 +87,21 @@ TEST_F(ConfigStoreTest, ADeployStoresEveryFileAndTheParsedProject) {
   ASSERT_NE(c.File("functions/summarize.py"), nullptr);
 }
 
+TEST_F(ConfigStoreTest, DeployedModelsParseWithTheirSidecars) {
+  Deploy();
+  auto config = LatestConfig(*catalog_);
+  ASSERT_TRUE(config.ok() && config->has_value());
+  auto models = DeployedModels(**config);
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  std::vector<std::string> names;
+  for (const warehouse::Model& m : *models) names.push_back(m.name + " " + m.config_path);
+  EXPECT_THAT(names, ElementsAre("country_revenue models/country_revenue.yaml",
+                                 "daily_revenue models/daily_revenue.sql",
+                                 "revenue_by_day models/revenue_by_day.sql"));
+  EXPECT_EQ((*models)[1].materialized, warehouse::Materialization::kIncremental);
+  EXPECT_EQ((*models)[0].description, "Revenue per country over all days.");
+}
+
 TEST_F(ConfigStoreTest, AnUnchangedProjectMakesNoNewVersion) {
   Deploy();
   DeployResult again = Deploy();

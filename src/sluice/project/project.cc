@@ -10,10 +10,12 @@
 #include <sstream>
 
 #include "sluice/asl/definition.h"
+#include "sluice/asl/payload_template.h"
 #include "sluice/common/file_util.h"
 #include "sluice/common/hash.h"
 #include "sluice/etl/job_runner.h"
 #include "sluice/etl/job_spec.h"
+#include "sluice/events/event_record.h"
 #include "sluice/warehouse/models.h"
 
 namespace sluice::project {
@@ -62,6 +64,28 @@ std::string FunctionName(const std::string& text) {
 std::string TopicName(const std::string& text) {
   size_t colon = text.rfind(':');
   return colon == std::string::npos ? text : text.substr(colon + 1);
+}
+
+// An S3 event record such as `event_type` ("s3:ObjectCreated:*") on a key the trigger
+// matches, to try its input template on: removal events carry no size or ETag, as in S3.
+boost::json::object SampleRecord(const Trigger& t, const std::string& event_type) {
+  events::EventRecord record;
+  record.event_name = event_type.starts_with("s3:") ? event_type.substr(3) : event_type;
+  if (record.event_name.ends_with("*")) {
+    record.event_name.pop_back();
+    record.event_name += record.event_name.starts_with("ObjectRemoved") ? "Delete" : "Put";
+  }
+  record.bucket = t.bucket;
+  record.key = t.prefix + "sample" + t.suffix;
+  record.size = 1;
+  record.etag = "d41d8cd98f00b204e9800998ecf8427e";
+  record.sequencer = events::SequencerFromSeq(1);
+  record.request_id = "0000000000000000";
+  record.host_id = "sluice";
+  record.principal_id = "sluice";
+  record.source_ip = "127.0.0.1";
+  record.configuration_id = t.name;
+  return record.ToJson();
 }
 
 events::NotificationRule RuleOf(const Trigger& t) {
@@ -261,6 +285,7 @@ class ProjectChecker {
                                   : "the project has " + JoinNames(machines)) +
                 ")");
       }
+      if (!t.input.is_null()) CheckInput(spec, t, p + ".input");
       for (size_t j = 0; j < i; ++j) {
         const Trigger& u = spec.triggers[j];
         if (u.bucket != t.bucket) continue;
@@ -271,6 +296,24 @@ class ProjectChecker {
                   "\" and \"" + t.prefix + "\", suffixes \"" + u.suffix + "\" and \"" + t.suffix +
                   "\")");
         }
+      }
+    }
+  }
+
+  // Evaluates the trigger's input template on a sample record of each of its event types,
+  // so a path the records of those events never have is found now rather than at run time.
+  void CheckInput(const ProjectSpec& spec, const Trigger& t, const std::string& field) {
+    std::vector<asl::Diagnostic> diagnostics;
+    asl::PayloadTemplate tmpl = asl::PayloadTemplate::Compile(t.input, "", &diagnostics);
+    if (!diagnostics.empty()) return;  // reported while parsing
+    json::value context = json::object();
+    for (const std::string& event_type : t.events) {
+      json::value record = SampleRecord(t, event_type);
+      auto input = tmpl.Evaluate(asl::PathContext{&record, &context, nullptr});
+      if (!input.ok()) {
+        Add(Where(spec, t.mark), field,
+            input.status().message() + " (in a record of " + event_type + ")");
+        return;
       }
     }
   }

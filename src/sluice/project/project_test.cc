@@ -175,6 +175,25 @@ TEST_F(ProjectTest, LifecycleAndTriggersNeedDeclaredBuckets) {
                           HasSubstr("lifecycle.landing: bucket \"landing\" is not in buckets")));
 }
 
+TEST_F(ProjectTest, InputTemplatesAreTriedOnTheTriggersEvents) {
+  Edit("sluice.yaml", "    # No `input`",
+       "    input: {key.$: $.s3.object.key, bytes.$: $.s3.object.size}\n    # No `input`");
+  ASSERT_TRUE(LoadProject(dir_).ok());
+  // Removal records carry no size, as in S3.
+  Edit("sluice.yaml", "events: [\"s3:ObjectCreated:*\"]", "events: [\"s3:ObjectRemoved:*\"]");
+  std::vector<std::string> problems = Problems();
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_THAT(problems[0], HasSubstr("sluice.yaml:15:5: triggers[0].input: The JSONPath "
+                                     "'$.s3.object.size' specified for the field 'bytes.$' could "
+                                     "not be found"));
+  EXPECT_THAT(problems[0], HasSubstr("(in a record of s3:ObjectRemoved:*)"));
+  // A misspelt path resolves in no record.
+  Edit("sluice.yaml", "events: [\"s3:ObjectRemoved:*\"]", "events: [\"s3:ObjectCreated:*\"]");
+  Edit("sluice.yaml", "key.$: $.s3.object.key", "key.$: $.s3.objekt.key");
+  EXPECT_THAT(Problems(), ElementsAre(HasSubstr("'$.s3.objekt.key' specified for the field "
+                                                "'key.$' could not be found")));
+}
+
 Trigger MakeTrigger(std::string name, std::vector<std::string> events, std::string prefix,
                     std::string suffix) {
   Trigger t;
