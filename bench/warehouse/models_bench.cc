@@ -63,7 +63,8 @@ void LoadDay(sw::Session& s, int day, int rows) {
       s.engine() == "postgresql"
           ? "INSERT INTO silver.orders SELECT " + date +
                 "::date, i % 5000, (i * 7919 % 100000) / 100.0, (i % 4) FROM "
-                "generate_series(0, " + n + ") AS g(i)"
+                "generate_series(0, " +
+                n + ") AS g(i)"
           : "WITH RECURSIVE g(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM g WHERE i < " + n +
                 ") INSERT INTO silver.orders SELECT " + date +
                 ", i % 5000, (i * 7919 % 100000) / 100.0, (i % 4) FROM g";
@@ -104,13 +105,19 @@ int main(int argc, char** argv) {
   int days = 90, rows_per_day = 20000, rounds = 3, index = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
-    if (flag == "--warehouse") url = argv[i + 1];
-    else if (flag == "--days") days = std::atoi(argv[i + 1]);
-    else if (flag == "--rows-per-day") rows_per_day = std::atoi(argv[i + 1]);
-    else if (flag == "--rounds") rounds = std::atoi(argv[i + 1]);
-    else if (flag == "--index") index = std::atoi(argv[i + 1]);
+    if (flag == "--warehouse")
+      url = argv[i + 1];
+    else if (flag == "--days")
+      days = std::atoi(argv[i + 1]);
+    else if (flag == "--rows-per-day")
+      rows_per_day = std::atoi(argv[i + 1]);
+    else if (flag == "--rounds")
+      rounds = std::atoi(argv[i + 1]);
+    else if (flag == "--index")
+      index = std::atoi(argv[i + 1]);
   }
-  std::string dir = std::filesystem::temp_directory_path() / ("sluice-models-bench-" + std::to_string(getpid()));
+  std::string dir =
+      std::filesystem::temp_directory_path() / ("sluice-models-bench-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir + "/models");
   if (url.empty()) url = "sqlite://" + dir + "/warehouse";
   std::ofstream(dir + "/models/daily_revenue.sql")
@@ -127,8 +134,8 @@ int main(int argc, char** argv) {
                    "amount DECIMAL(12,2), channel INTEGER)"),
         "create");
   if (index) {
-    Check(s->Execute(s->CreateIndexSql({"silver", "orders"}, "orders_order_date", {"order_date"},
-                                       false)),
+    Check(s->Execute(
+              s->CreateIndexSql({"silver", "orders"}, "orders_order_date", {"order_date"}, false)),
           "index");
   }
   auto started = std::chrono::steady_clock::now();
@@ -166,17 +173,17 @@ int main(int argc, char** argv) {
     incremental.push_back(inc);
     full.push_back(fr);
     std::cout << "{\"round\":" << r + 1 << ",\"days\":" << days + r + 1
-              << ",\"rows\":" << int64_t{days + r + 1} * rows_per_day
-              << ",\"full_seconds\":" << fr << ",\"incremental_seconds\":" << inc
-              << ",\"speedup\":" << fr / inc << "}\n";
+              << ",\"rows\":" << int64_t{days + r + 1} * rows_per_day << ",\"full_seconds\":" << fr
+              << ",\"incremental_seconds\":" << inc << ",\"speedup\":" << fr / inc << "}\n";
   }
   std::sort(incremental.begin(), incremental.end());
   std::sort(full.begin(), full.end());
   double inc = incremental[incremental.size() / 2], fr = full[full.size() / 2];
-  std::cout << "{\"engine\":\"" << s->engine() << "\",\"order_date_index\":" << (index ? "true" : "false")
-            << ",\"generate_seconds\":" << generate
-            << ",\"median_full_seconds\":" << fr << ",\"median_incremental_seconds\":" << inc
-            << ",\"speedup\":" << fr / inc << ",\"equal\":true}\n";
+  std::cout << "{\"engine\":\"" << s->engine()
+            << "\",\"order_date_index\":" << (index ? "true" : "false")
+            << ",\"generate_seconds\":" << generate << ",\"median_full_seconds\":" << fr
+            << ",\"median_incremental_seconds\":" << inc << ",\"speedup\":" << fr / inc
+            << ",\"equal\":true}\n";
   s.reset();
   warehouse.reset();
   std::filesystem::remove_all(dir);

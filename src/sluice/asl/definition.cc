@@ -21,6 +21,7 @@
 
 #include "sluice/asl/errors.h"
 #include "sluice/asl/intrinsics.h"
+#include "sluice/jsonata/step_functions.h"
 
 namespace sluice::asl {
 
@@ -123,6 +124,28 @@ constexpr std::string_view kAllStateFields[] = {"Type",
 
 // Fields only JSONata mode accepts.
 constexpr std::string_view kJsonataOnlyFields[] = {"Arguments", "Output", "Items"};
+// Fields only JSONPath mode accepts.
+constexpr std::string_view kJsonPathOnlyFields[] = {
+    "InputPath",          "OutputPath",    "ResultPath",       "Parameters",
+    "ResultSelector",     "TimeoutSecondsPath", "HeartbeatSecondsPath", "SecondsPath",
+    "TimestampPath",      "ErrorPath",     "CausePath",        "ItemsPath",
+    "MaxConcurrencyPath", "ToleratedFailurePercentagePath", "ToleratedFailureCountPath",
+    "Iterator"};
+
+// The fields of each state type in JSONata mode.
+constexpr std::string_view kJsonataPassFields[] = {"Type", "Comment", "QueryLanguage", "Next",
+                                                   "End",  "Output",  "Assign"};
+constexpr std::string_view kJsonataTaskFields[] = {
+    "Type",  "Comment", "QueryLanguage", "Next",           "End",              "Arguments",
+    "Output", "Assign", "Retry",         "Catch",          "Resource",         "TimeoutSeconds",
+    "HeartbeatSeconds", "Credentials"};
+constexpr std::string_view kJsonataChoiceFields[] = {"Type",    "Comment", "QueryLanguage", "Choices",
+                                                     "Default", "Output",  "Assign"};
+constexpr std::string_view kJsonataWaitFields[] = {"Type",    "Comment",   "QueryLanguage", "Next", "End",
+                                                   "Seconds", "Timestamp", "Output",        "Assign"};
+constexpr std::string_view kJsonataSucceedFields[] = {"Type", "Comment", "QueryLanguage", "Output"};
+constexpr std::string_view kJsonataFailFields[] = {"Type", "Comment", "QueryLanguage", "Error",
+                                                   "Cause"};
 
 constexpr std::string_view kPassFields[] = {
     "Type",       "Comment",    "QueryLanguage", "Next",   "End",   "InputPath",
@@ -203,6 +226,28 @@ FieldSpan AllowedFields(StateType type) {
       return kParallelFields;
     case StateType::kMap:
       return kMapFields;
+  }
+  return {};
+}
+
+// Map and Parallel have no entry: sluice does not run them in JSONata mode yet.
+FieldSpan AllowedJsonataFields(StateType type) {
+  switch (type) {
+    case StateType::kPass:
+      return kJsonataPassFields;
+    case StateType::kTask:
+      return kJsonataTaskFields;
+    case StateType::kChoice:
+      return kJsonataChoiceFields;
+    case StateType::kWait:
+      return kJsonataWaitFields;
+    case StateType::kSucceed:
+      return kJsonataSucceedFields;
+    case StateType::kFail:
+      return kJsonataFailFields;
+    case StateType::kParallel:
+    case StateType::kMap:
+      return AllowedFields(type);
   }
   return {};
 }
@@ -476,8 +521,16 @@ class DefinitionParser {
   void ParseTask(State& state, const json::object& obj, const std::string& loc);
   void ParseChoice(State& state, const json::object& obj, const std::string& loc);
   void CheckQueryLanguage(const json::object& obj, const std::string& loc);
+  void ParseJsonataState(State& state, const json::object& obj, const std::string& loc);
+  std::optional<jsonata::JsonataTemplate> JsonataField(const json::object& obj, std::string_view key,
+                                                       const std::string& loc, bool object_only);
+  // A state field that is a JSON value of one kind ("number", "string") or an expression.
+  std::optional<jsonata::JsonataTemplate> JsonataScalar(const json::object& obj, std::string_view key,
+                                                        const std::string& loc, bool integer);
 
   std::vector<Diagnostic>* diags_;
+  // The top-level QueryLanguage is JSONata: every state is, and none may say JSONPath.
+  bool machine_jsonata_ = false;
   // Every state name seen so far in the whole definition (AWS requires global uniqueness).
   std::set<std::string, std::less<>> all_names_;
 };
@@ -488,10 +541,12 @@ void DefinitionParser::CheckQueryLanguage(const json::object& obj, const std::st
   std::string field_loc = loc + "/QueryLanguage";
   if (!it->value().is_string()) {
     Error(field_loc, "Expected value of type [STRING]");
-  } else if (it->value().get_string() == "JSONata") {
-    // JSONata mode plugs in later through the same model (State::raw keeps the fields).
-    ErrorCode(field_loc, "QueryLanguage JSONata is not supported yet");
-  } else if (it->value().get_string() != "JSONPath") {
+  } else if (it->value().get_string() == "JSONPath" && machine_jsonata_ && loc != "") {
+    // A state may move from JSONPath to JSONata, not back (AWS validates the same).
+    Error(field_loc,
+          "The QueryLanguage of a state cannot be 'JSONPath' when the state machine's "
+          "QueryLanguage is 'JSONata'");
+  } else if (it->value().get_string() != "JSONPath" && it->value().get_string() != "JSONata") {
     Error(field_loc, "Value should be one of the following: [JSONPath, JSONata]");
   }
 }
@@ -919,6 +974,149 @@ void DefinitionParser::ParseMap(State& state, const json::object& obj, const std
   }
 }
 
+std::optional<jsonata::JsonataTemplate> DefinitionParser::JsonataField(
+    const json::object& obj, std::string_view key, const std::string& loc, bool object_only) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return std::nullopt;
+  std::string field_loc = loc + "/" + std::string(key);
+  const json::value& v = it->value();
+  bool expression = v.is_string() && jsonata::JsonataTemplate::IsExpression(v.get_string());
+  if (object_only && !v.is_object() && !expression) {
+    Error(field_loc, "Expected value of type [OBJECT] or a JSONata expression");
+    return std::nullopt;
+  }
+  Result<jsonata::JsonataTemplate> t =
+      jsonata::JsonataTemplate::Compile(v, field_loc, jsonata::StepFunctionsRegistry());
+  if (!t.ok()) {
+    // The message starts with the location it names.
+    std::string m = t.status().message();
+    size_t colon = m.find(": ");
+    ErrorCode(colon == std::string::npos ? field_loc : m.substr(0, colon),
+              "Invalid JSONata expression: " + (colon == std::string::npos ? m : m.substr(colon + 2)));
+    return std::nullopt;
+  }
+  return std::move(t).value();
+}
+
+std::optional<jsonata::JsonataTemplate> DefinitionParser::JsonataScalar(const json::object& obj,
+                                                                        std::string_view key,
+                                                                        const std::string& loc,
+                                                                        bool integer) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return std::nullopt;
+  const json::value& v = it->value();
+  bool expression = v.is_string() && jsonata::JsonataTemplate::IsExpression(v.get_string());
+  std::string field_loc = loc + "/" + std::string(key);
+  if (!expression) {
+    if (integer && !(v.is_int64() || v.is_uint64())) {
+      Error(field_loc, "Expected value of type [INTEGER] or a JSONata expression");
+      return std::nullopt;
+    }
+    if (integer && v.is_int64() && v.get_int64() < 0) {
+      Error(field_loc, "Value must be a non-negative integer");
+      return std::nullopt;
+    }
+    if (!integer && !v.is_string()) {
+      Error(field_loc, "Expected value of type [STRING]");
+      return std::nullopt;
+    }
+  }
+  return JsonataField(obj, key, loc, /*object_only=*/false);
+}
+
+void DefinitionParser::ParseJsonataState(State& state, const json::object& obj,
+                                         const std::string& loc) {
+  JsonataFields& f = state.jsonata_fields;
+  if (state.type == StateType::kMap || state.type == StateType::kParallel) {
+    ErrorCode(loc, "UNSUPPORTED_FEATURE: sluice does not run " +
+                       std::string(StateTypeName(state.type)) +
+                       " states in JSONata mode yet; use QueryLanguage JSONPath for this state");
+    return;
+  }
+  if (state.type != StateType::kFail) f.output = JsonataField(obj, "Output", loc, false);
+  if (state.type != StateType::kSucceed && state.type != StateType::kFail) {
+    f.assign = JsonataField(obj, "Assign", loc, /*object_only=*/true);
+  }
+  switch (state.type) {
+    case StateType::kTask: {
+      if (!obj.contains("Resource")) {
+        Error(loc, "These fields are required: [Resource]");
+      } else if (const json::string* s = String(obj, "Resource", loc)) {
+        state.resource = std::string(*s);
+      }
+      f.arguments = JsonataField(obj, "Arguments", loc, /*object_only=*/true);
+      f.timeout_seconds = JsonataScalar(obj, "TimeoutSeconds", loc, /*integer=*/true);
+      f.heartbeat_seconds = JsonataScalar(obj, "HeartbeatSeconds", loc, /*integer=*/true);
+      if (f.timeout_seconds && f.timeout_seconds->is_constant()) {
+        state.timeout_seconds = obj.at("TimeoutSeconds").to_number<int64_t>();
+      }
+      if (f.heartbeat_seconds && f.heartbeat_seconds->is_constant()) {
+        state.heartbeat_seconds = obj.at("HeartbeatSeconds").to_number<int64_t>();
+      }
+      if (auto it = obj.find("Credentials"); it != obj.end()) state.credentials = it->value();
+      if (auto it = obj.find("Retry"); it != obj.end()) {
+        state.retry = ParseRetry(it->value(), loc + "/Retry");
+      }
+      if (auto it = obj.find("Catch"); it != obj.end()) {
+        ForEachObject(it->value(), loc + "/Catch", [&](const json::object& c, const std::string& cloc,
+                                                       bool last) {
+          CheckFields(c, cloc, {"ErrorEquals", "Next", "Output", "Assign", "Comment"});
+          Catcher catcher;
+          catcher.error_equals = HandlerErrorEquals(c, cloc, last, "Catcher", "Catch");
+          if (!c.contains("Next")) {
+            Error(cloc, "These fields are required: [Next]");
+          } else if (const json::string* s = String(c, "Next", cloc)) {
+            catcher.next = std::string(*s);
+          }
+          catcher.output = JsonataField(c, "Output", cloc, false);
+          catcher.jsonata_assign = JsonataField(c, "Assign", cloc, true);
+          state.catchers.push_back(std::move(catcher));
+        });
+      }
+      break;
+    }
+    case StateType::kChoice: {
+      auto it = obj.find("Choices");
+      if (it == obj.end()) {
+        Error(loc, "These fields are required: [Choices]");
+      } else if (it->value().is_array() && it->value().get_array().empty()) {
+        Error(loc + "/Choices", "Value cannot be empty");
+      } else {
+        ForEachObject(it->value(), loc + "/Choices", [&](const json::object& r, const std::string& rloc, bool) {
+          CheckFields(r, rloc, {"Condition", "Next", "Output", "Assign", "Comment"});
+          ChoiceRule rule;
+          if (!r.contains("Condition")) Error(rloc, "These fields are required: [Condition]");
+          if (!r.contains("Next")) {
+            Error(rloc, "These fields are required: [Next]");
+          } else if (const json::string* s = String(r, "Next", rloc)) {
+            rule.next = std::string(*s);
+          }
+          rule.condition = JsonataField(r, "Condition", rloc, false);
+          rule.output = JsonataField(r, "Output", rloc, false);
+          rule.jsonata_assign = JsonataField(r, "Assign", rloc, true);
+          state.choices.push_back(std::move(rule));
+        });
+      }
+      if (const json::string* s = String(obj, "Default", loc)) state.default_next = std::string(*s);
+      break;
+    }
+    case StateType::kWait:
+      ExactlyOneOf(obj, loc, {"Seconds", "Timestamp"});
+      if (!obj.contains("Seconds") && !obj.contains("Timestamp")) {
+        Error(loc, "These fields are required: [Seconds or Timestamp]");
+      }
+      f.seconds = JsonataScalar(obj, "Seconds", loc, /*integer=*/true);
+      f.timestamp = JsonataScalar(obj, "Timestamp", loc, /*integer=*/false);
+      break;
+    case StateType::kFail:
+      f.error = JsonataScalar(obj, "Error", loc, /*integer=*/false);
+      f.cause = JsonataScalar(obj, "Cause", loc, /*integer=*/false);
+      break;
+    default:
+      break;
+  }
+}
+
 void DefinitionParser::ParseState(State& state, const json::object& obj, const std::string& loc) {
   // Type first: it decides which fields are allowed.
   auto tit = obj.find("Type");
@@ -938,13 +1136,20 @@ void DefinitionParser::ParseState(State& state, const json::object& obj, const s
     return;
   }
   state.type = *type;
+  if (auto ql = obj.find("QueryLanguage"); ql != obj.end() && ql->value().is_string()) {
+    state.jsonata = ql->value().get_string() == "JSONata";
+  }
+  state.jsonata = state.jsonata || machine_jsonata_;
 
-  FieldSpan allowed = AllowedFields(state.type);
+  FieldSpan allowed = state.jsonata ? AllowedJsonataFields(state.type) : AllowedFields(state.type);
   std::vector<std::string> unknown;
   for (const auto& kv : obj) {
     std::string_view key = kv.key();
     if (Contains(allowed, key)) continue;
-    if (Contains(kJsonataOnlyFields, key)) {
+    if (state.jsonata && Contains(kJsonPathOnlyFields, key)) {
+      Error(loc, "The QueryLanguage is set to 'JSONata', but field '" + std::string(key) +
+                     "' is only supported for the 'JSONPath' QueryLanguage");
+    } else if (!state.jsonata && Contains(kJsonataOnlyFields, key)) {
       Error(loc, "The QueryLanguage is set to 'JSONPath', but field '" + std::string(key) +
                      "' is only supported for the 'JSONata' QueryLanguage");
     } else if (Contains(kAllStateFields, key)) {
@@ -975,6 +1180,10 @@ void DefinitionParser::ParseState(State& state, const json::object& obj, const s
     } else if (!obj.contains("Next") && !state.end) {
       Error(loc, "These fields are required: [Next or End]");
     }
+  }
+  if (state.jsonata) {
+    ParseJsonataState(state, obj, loc);
+    return;
   }
 
   if (Contains(allowed, "InputPath")) {
@@ -1057,6 +1266,7 @@ std::shared_ptr<StateMachine> DefinitionParser::ParseMachine(const json::object&
     CheckQueryLanguage(obj, base);
     if (auto it = obj.find("QueryLanguage"); it != obj.end() && it->value().is_string()) {
       machine->query_language = std::string(it->value().get_string());
+      machine_jsonata_ = machine->query_language == "JSONata";
     }
   }
   bool has_start = false;
@@ -1228,7 +1438,8 @@ void Precompute(StateMachine& machine) {
   machine.has_blocking_states = false;
   for (State& state : machine.states) {
     if (state.type == StateType::kTask || state.type == StateType::kWait) machine.has_blocking_states = true;
-    state.uses_context = state.type == StateType::kTask || MentionsContext(state.raw);
+    state.uses_context =
+        state.type == StateType::kTask || state.jsonata || MentionsContext(state.raw);
     auto index_of = [&](const std::string& name) {
       auto it = machine.index.find(name);
       return it == machine.index.end() ? -1 : static_cast<int>(it->second);

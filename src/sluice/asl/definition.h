@@ -6,9 +6,10 @@
 // (`/States/Load/Next: …`). Immutable after parsing; safe to share across threads.
 //
 // Spec: https://states-language.net/spec.html and the AWS Step Functions developer guide;
-// ../shared/reference/AWS_FORMATS.md §4.4 summarises. JSONata mode (QueryLanguage
-// "JSONata") plugs in later through the same model: fields that differ by query language
-// are kept as their raw JSON (`raw`) beside the compiled JSONPath forms.
+// ../shared/reference/AWS_FORMATS.md §4.4 summarises. In JSONata mode (QueryLanguage
+// "JSONata", for the machine or per state) a state's fields are JSONata templates
+// (State::jsonata_fields, ChoiceRule::condition, Catcher::output); Map and Parallel states
+// are not run in JSONata mode yet and are rejected with a diagnostic saying so.
 
 #include <cstdint>
 #include <map>
@@ -23,6 +24,7 @@
 #include "sluice/common/json.h"
 #include "sluice/common/status.h"
 #include "sluice/common/time.h"
+#include "sluice/jsonata/template.h"
 
 namespace sluice::asl {
 
@@ -52,6 +54,9 @@ struct Catcher {
   std::string next;
   OptionalPath result_path;  // absent: `$`
   std::optional<PayloadTemplate> assign;
+  // JSONata mode: Output (absent: $states.errorOutput) and Assign.
+  std::optional<jsonata::JsonataTemplate> output;
+  std::optional<jsonata::JsonataTemplate> jsonata_assign;
 };
 
 // A Choice rule (a top-level rule has `next`; nested And/Or/Not rules don't).
@@ -68,6 +73,10 @@ struct ChoiceRule {
   std::optional<JsonPath> operand_path;
   std::string next;                        // top-level rules only
   std::optional<PayloadTemplate> assign;   // top-level rules only (Variables)
+  // JSONata mode: the rule is its Condition (a boolean expression), with Output and Assign.
+  std::optional<jsonata::JsonataTemplate> condition;
+  std::optional<jsonata::JsonataTemplate> output;
+  std::optional<jsonata::JsonataTemplate> jsonata_assign;
 };
 
 // Evaluates a rule against the state's effective input. States.Runtime when `Variable` (or
@@ -92,6 +101,20 @@ struct ItemBatcher {
   std::optional<PayloadTemplate> batch_input;
 };
 
+// The fields of a state in JSONata mode (QueryLanguage "JSONata"), each a template whose
+// "{% … %}" strings are JSONata expressions over `$states` and the workflow variables.
+struct JsonataFields {
+  std::optional<jsonata::JsonataTemplate> arguments;  // Task (absent: $states.input)
+  std::optional<jsonata::JsonataTemplate> output;     // absent: $states.result or the input
+  std::optional<jsonata::JsonataTemplate> assign;
+  std::optional<jsonata::JsonataTemplate> seconds;    // Wait
+  std::optional<jsonata::JsonataTemplate> timestamp;  // Wait
+  std::optional<jsonata::JsonataTemplate> error;      // Fail
+  std::optional<jsonata::JsonataTemplate> cause;      // Fail
+  std::optional<jsonata::JsonataTemplate> timeout_seconds;    // Task
+  std::optional<jsonata::JsonataTemplate> heartbeat_seconds;  // Task
+};
+
 struct State {
   std::string name;
   StateType type = StateType::kPass;
@@ -99,6 +122,8 @@ struct State {
   std::string next;   // empty when end or terminal
   bool end = false;   // "End": true (Succeed/Fail are terminal without it)
   json::value raw;    // the state's JSON as written
+  bool jsonata = false;  // QueryLanguage JSONata (the state's or the machine's)
+  JsonataFields jsonata_fields;
 
   OptionalPath input_path;
   OptionalPath output_path;

@@ -239,9 +239,30 @@ std::vector<InvalidCase> InvalidCases() {
                                 "only supported for the 'JSONata' QueryLanguage"},
         {"/States/T", kSchema + "The QueryLanguage is set to 'JSONPath', but field 'Output' is "
                                 "only supported for the 'JSONata' QueryLanguage"}}},
-      {"QueryLanguage JSONata",
-       R"({"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Succeed"}}})",
-       {{"/QueryLanguage", "QueryLanguage JSONata is not supported yet"}}},
+      {"JSONPath-only fields in JSONata mode",
+       R"({"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass",
+           "InputPath":"$.a","ResultPath":"$.b","End":true}}})",
+       {{"/States/A", kSchema + "The QueryLanguage is set to 'JSONata', but field 'InputPath' is "
+                                "only supported for the 'JSONPath' QueryLanguage"},
+        {"/States/A", kSchema + "The QueryLanguage is set to 'JSONata', but field 'ResultPath' is "
+                                "only supported for the 'JSONPath' QueryLanguage"}}},
+      {"a JSONPath state in a JSONata machine",
+       R"({"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Succeed",
+           "QueryLanguage":"JSONPath"}}})",
+       {{"/States/A/QueryLanguage",
+         kSchema + "The QueryLanguage of a state cannot be 'JSONPath' when the state machine's "
+                   "QueryLanguage is 'JSONata'"}}},
+      {"a JSONata syntax error names the field",
+       R"({"StartAt":"A","States":{"A":{"Type":"Pass","QueryLanguage":"JSONata",
+           "Output":{"x":"{% 1 + %}"},"End":true}}})",
+       {{"/States/A/Output/x",
+         "Invalid JSONata expression: S0207: Unexpected end of expression (position 5) in "
+         "JSONata expression '{% 1 + %}'"}}},
+      {"Map in JSONata mode is not run yet",
+       R"({"QueryLanguage":"JSONata","StartAt":"M","States":{"M":{"Type":"Map",
+           "ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Succeed"}}},"End":true}}})",
+       {{"/States/M", "UNSUPPORTED_FEATURE: sluice does not run Map states in JSONata mode yet; "
+                      "use QueryLanguage JSONPath for this state"}}},
       {"unknown QueryLanguage",
        R"({"QueryLanguage":"jsonpath","StartAt":"A","States":{"A":{"Type":"Succeed"}}})",
        {{"/QueryLanguage", kSchema + "Value should be one of the following: [JSONPath, JSONata]"}}},

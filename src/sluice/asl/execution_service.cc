@@ -402,6 +402,16 @@ Result<ExecutionRecord> ExecutionService::LoadExecution(catalog::Transaction& tx
 
 Result<ExecutionRecord> ExecutionService::StartExecution(const std::string& state_machine, const std::string& name,
                                                          const std::string& input) {
+  SLUICE_ASSIGN_OR_RETURN(auto tx, catalog_->Begin(TxMode::kWrite));
+  SLUICE_ASSIGN_OR_RETURN(ExecutionRecord record, StartExecutionIn(*tx, state_machine, name, input));
+  SLUICE_RETURN_IF_ERROR(tx->Commit());
+  return record;
+}
+
+Result<ExecutionRecord> ExecutionService::StartExecutionIn(catalog::Transaction& tx,
+                                                           const std::string& state_machine,
+                                                           const std::string& name,
+                                                           const std::string& input) {
   std::string exec_name = name.empty() ? common::NewUuid() : name;
   SLUICE_RETURN_IF_ERROR(ValidateName(exec_name, "execution"));
   auto parsed_input = common::ParseJson(input.empty() ? "{}" : input, "input");
@@ -409,25 +419,22 @@ Result<ExecutionRecord> ExecutionService::StartExecution(const std::string& stat
     return SfnError("InvalidExecutionInput", "Invalid execution input: " + parsed_input.status().message());
   }
   std::string input_text = common::SerializeJson(*parsed_input);
-  SLUICE_ASSIGN_OR_RETURN(auto tx, catalog_->Begin(TxMode::kWrite));
-  SLUICE_ASSIGN_OR_RETURN(StateMachineRecord sm, FindStateMachine(*tx, state_machine));
+  SLUICE_ASSIGN_OR_RETURN(StateMachineRecord sm, FindStateMachine(tx, state_machine));
   SLUICE_RETURN_IF_ERROR(Parse(sm.definition).status());
   std::string arn = "arn:aws:states:" + options_.region + ":" + options_.account + ":execution:" + sm.name + ":" +
                     exec_name;
-  SLUICE_ASSIGN_OR_RETURN(auto existing, tx->QueryOne("SELECT input, status FROM executions WHERE arn = $1", {arn}));
+  SLUICE_ASSIGN_OR_RETURN(auto existing, tx.QueryOne("SELECT input, status FROM executions WHERE arn = $1", {arn}));
   if (existing) {
     // StartExecution is idempotent for the same name and input while the execution runs.
-    if (existing->Text(0) == input_text && existing->Text(1) == "RUNNING") return LoadExecution(*tx, arn);
+    if (existing->Text(0) == input_text && existing->Text(1) == "RUNNING") return LoadExecution(tx, arn);
     return SfnError("ExecutionAlreadyExists", "Execution Already Exists: '" + arn + "'");
   }
-  SLUICE_RETURN_IF_ERROR(tx->Execute(
+  SLUICE_RETURN_IF_ERROR(tx.Execute(
       "INSERT INTO executions (arn, state_machine_arn, version, name, status, definition, input, start_micros) "
       "VALUES ($1, $2, $3, $4, 'RUNNING', $5, $6, $7)",
       {arn, sm.arn, sm.version ? SqlValue(*sm.version) : catalog::Null(), exec_name, sm.definition, input_text,
        clock_->Now().micros}));
-  SLUICE_ASSIGN_OR_RETURN(ExecutionRecord record, LoadExecution(*tx, arn));
-  SLUICE_RETURN_IF_ERROR(tx->Commit());
-  return record;
+  return LoadExecution(tx, arn);
 }
 
 Result<ExecutionRecord> ExecutionService::DescribeExecution(const std::string& execution_arn) {

@@ -105,6 +105,10 @@ class ExecutionService {
   // ExecutionAlreadyExists.
   Result<ExecutionRecord> StartExecution(const std::string& state_machine, const std::string& name,
                                          const std::string& input);
+  // The same inside the caller's write transaction, so starting the execution commits with
+  // the caller's own change (the dispatcher's delivered mark: exactly one start per event).
+  Result<ExecutionRecord> StartExecutionIn(catalog::Transaction& tx, const std::string& state_machine,
+                                           const std::string& name, const std::string& input);
   Result<ExecutionRecord> DescribeExecution(const std::string& execution_arn);
   // Newest first; `status` empty for all.
   Result<std::vector<ExecutionRecord>> ListExecutions(const std::string& state_machine, const std::string& status);

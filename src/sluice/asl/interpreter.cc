@@ -13,6 +13,7 @@
 #include "sluice/asl/errors.h"
 #include "sluice/common/hash.h"
 #include "sluice/common/ids.h"
+#include "sluice/jsonata/jsonata.h"
 
 namespace sluice::asl {
 namespace {
@@ -402,6 +403,16 @@ class Runner {
   }
 
   Result<Transition> Dispatch(const State& state, json::value input, VariableScope* vars) {
+    if (state.jsonata) {
+      switch (state.type) {
+        case StateType::kPass: return RunPassJsonata(state, input, vars);
+        case StateType::kChoice: return RunChoiceJsonata(state, input, vars);
+        case StateType::kWait: return RunWaitJsonata(state, input, vars);
+        case StateType::kSucceed: return RunSucceedJsonata(state, input, vars);
+        case StateType::kFail: return RunFailJsonata(state, input, vars);
+        default: break;  // Task: RunWithRetryAndCatch, below (Map/Parallel are refused at parse)
+      }
+    }
     switch (state.type) {
       case StateType::kPass: return RunPass(state, std::move(input), vars);
       case StateType::kTask:
@@ -584,6 +595,165 @@ class Runner {
     return Next(state, std::move(out));
   }
 
+
+  // ---- JSONata mode ----
+
+  // `$states` (input, context, and result or errorOutput when there is one) and the
+  // workflow variables visible from `vars`, innermost first.
+  jsonata::Bindings JsonataBindings(const json::value& input, VariableScope* vars,
+                                    const json::value* result = nullptr,
+                                    const json::value* error_output = nullptr) const {
+    jsonata::Value states = jsonata::Value::NewObject();
+    states.object().Set("input", jsonata::Value::FromJson(input));
+    if (context_ != nullptr) states.object().Set("context", jsonata::Value::FromJson(*context_));
+    if (result != nullptr) states.object().Set("result", jsonata::Value::FromJson(*result));
+    if (error_output != nullptr) {
+      states.object().Set("errorOutput", jsonata::Value::FromJson(*error_output));
+    }
+    jsonata::Bindings bindings{{"states", states}};
+    for (const VariableScope* scope = vars; scope != nullptr; scope = scope->parent()) {
+      for (const auto& [name, value] : scope->values()) {
+        bool shadowed = false;
+        for (const auto& b : bindings) shadowed = shadowed || b.first == name;
+        if (!shadowed) bindings.emplace_back(name, jsonata::Value::FromJson(value));
+      }
+    }
+    return bindings;
+  }
+
+  // A field's value; an undefined result is an evaluation error (JSON has no undefined).
+  static Result<json::value> EvaluateField(const jsonata::JsonataTemplate& field,
+                                           const jsonata::Bindings& bindings, std::string_view name) {
+    SLUICE_ASSIGN_OR_RETURN(std::optional<json::value> v, field.Evaluate(bindings));
+    if (!v) {
+      return StatesError(kStatesQueryEvaluationError,
+                         "The JSONata expression of the field '" + std::string(name) +
+                             "' evaluated to nothing (undefined)");
+    }
+    return std::move(*v);
+  }
+
+  // Assign's values, evaluated now (variables as they were on entry) and bound by Bind().
+  static Result<std::optional<json::object>> AssignValues(
+      const std::optional<jsonata::JsonataTemplate>& assign, const jsonata::Bindings& bindings) {
+    if (!assign) return std::optional<json::object>();
+    SLUICE_ASSIGN_OR_RETURN(json::value v, EvaluateField(*assign, bindings, "Assign"));
+    if (!v.is_object()) {
+      return StatesError(kStatesQueryEvaluationError,
+                         "The field 'Assign' must evaluate to an object, but was " + Compact(v));
+    }
+    return std::optional<json::object>(std::move(v.as_object()));
+  }
+
+  static void Bind(std::optional<json::object> values, VariableScope* vars) {
+    if (!values || vars == nullptr) return;
+    for (auto& [name, value] : *values) vars->Set(std::string(name), std::move(value));
+  }
+
+  // Output (default: `fallback`) and Assign of a state whose work is done.
+  Result<Transition> FinishJsonata(const State& state, const jsonata::Bindings& bindings,
+                                   json::value fallback, VariableScope* vars) {
+    SLUICE_ASSIGN_OR_RETURN(std::optional<json::object> assigned,
+                            AssignValues(state.jsonata_fields.assign, bindings));
+    json::value output = std::move(fallback);
+    if (state.jsonata_fields.output) {
+      SLUICE_ASSIGN_OR_RETURN(output, EvaluateField(*state.jsonata_fields.output, bindings, "Output"));
+    }
+    Bind(std::move(assigned), vars);
+    return Next(state, std::move(output));
+  }
+
+  Result<Transition> RunPassJsonata(const State& state, const json::value& raw, VariableScope* vars) {
+    return FinishJsonata(state, JsonataBindings(raw, vars), raw, vars);
+  }
+
+  Result<Transition> RunSucceedJsonata(const State& state, const json::value& raw, VariableScope* vars) {
+    Transition t;
+    t.output = raw;
+    if (state.jsonata_fields.output) {
+      SLUICE_ASSIGN_OR_RETURN(t.output, EvaluateField(*state.jsonata_fields.output,
+                                                      JsonataBindings(raw, vars), "Output"));
+    }
+    return t;
+  }
+
+  Result<Transition> RunFailJsonata(const State& state, const json::value& raw, VariableScope* vars) {
+    jsonata::Bindings bindings = JsonataBindings(raw, vars);
+    auto text = [&](const std::optional<jsonata::JsonataTemplate>& field, std::string_view name,
+                    std::string_view absent) -> Result<std::string> {
+      if (!field) return std::string(absent);
+      SLUICE_ASSIGN_OR_RETURN(json::value v, EvaluateField(*field, bindings, name));
+      if (!v.is_string()) {
+        return StatesError(kStatesQueryEvaluationError, "The field '" + std::string(name) +
+                                                            "' must evaluate to a string, but was " +
+                                                            Compact(v));
+      }
+      return std::string(v.get_string());
+    };
+    SLUICE_ASSIGN_OR_RETURN(std::string error, text(state.jsonata_fields.error, "Error", kNoErrorMarker));
+    SLUICE_ASSIGN_OR_RETURN(std::string cause, text(state.jsonata_fields.cause, "Cause", kNoCauseMarker));
+    return Status(StatusCode::kAborted, error, cause);
+  }
+
+  Result<Transition> RunChoiceJsonata(const State& state, const json::value& raw, VariableScope* vars) {
+    jsonata::Bindings bindings = JsonataBindings(raw, vars);
+    for (const ChoiceRule& rule : state.choices) {
+      SLUICE_ASSIGN_OR_RETURN(json::value matched, EvaluateField(*rule.condition, bindings, "Condition"));
+      if (!matched.is_bool()) {
+        return StatesError(kStatesQueryEvaluationError,
+                           "The Condition of a Choice rule must evaluate to a boolean, but was " +
+                               Compact(matched));
+      }
+      if (!matched.get_bool()) continue;
+      SLUICE_ASSIGN_OR_RETURN(std::optional<json::object> rule_assigned,
+                              AssignValues(rule.jsonata_assign, bindings));
+      SLUICE_ASSIGN_OR_RETURN(std::optional<json::object> assigned,
+                              AssignValues(state.jsonata_fields.assign, bindings));
+      Transition t;
+      t.output = raw;
+      if (rule.output) {
+        SLUICE_ASSIGN_OR_RETURN(t.output, EvaluateField(*rule.output, bindings, "Output"));
+      } else if (state.jsonata_fields.output) {
+        SLUICE_ASSIGN_OR_RETURN(t.output, EvaluateField(*state.jsonata_fields.output, bindings, "Output"));
+      }
+      Bind(std::move(rule_assigned), vars);
+      Bind(std::move(assigned), vars);
+      t.next = &rule.next;
+      return t;
+    }
+    if (state.default_next.empty()) {
+      return StatesError(kStatesNoChoiceMatched, "No Matches! for state '" + state.name + "'");
+    }
+    SLUICE_ASSIGN_OR_RETURN(Transition t, FinishJsonata(state, bindings, raw, vars));
+    t.next = &state.default_next;
+    t.next_index = state.default_index;
+    return t;
+  }
+
+  Result<Transition> RunWaitJsonata(const State& state, const json::value& raw, VariableScope* vars) {
+    jsonata::Bindings bindings = JsonataBindings(raw, vars);
+    Timestamp target = LastEventTime();
+    if (state.jsonata_fields.seconds) {
+      SLUICE_ASSIGN_OR_RETURN(json::value v, EvaluateField(*state.jsonata_fields.seconds, bindings, "Seconds"));
+      if (!(v.is_int64() || v.is_uint64()) || (v.is_int64() && v.get_int64() < 0)) {
+        return StatesError(kStatesQueryEvaluationError,
+                           "The field 'Seconds' must evaluate to a non-negative integer, but was " + Compact(v));
+      }
+      target.micros += (v.is_int64() ? v.get_int64() : static_cast<int64_t>(v.get_uint64())) * 1000000;
+    } else if (state.jsonata_fields.timestamp) {
+      SLUICE_ASSIGN_OR_RETURN(json::value v, EvaluateField(*state.jsonata_fields.timestamp, bindings, "Timestamp"));
+      auto ts = v.is_string() ? common::ParseRfc3339(v.get_string()) : Result<Timestamp>(Status::InvalidArgument(""));
+      if (!ts.ok()) {
+        return StatesError(kStatesQueryEvaluationError,
+                           "The field 'Timestamp' must evaluate to an ISO-8601 extended offset "
+                           "date-time string, but was " + Compact(v));
+      }
+      target = *ts;
+    }
+    SLUICE_RETURN_IF_ERROR(WaitUntil(target));
+    return FinishJsonata(state, bindings, raw, vars);
+  }
+
   // Task, Parallel and Map: the work, retried per Retry and caught per Catch.
   Result<Transition> RunWithRetryAndCatch(const State& state, json::value raw, VariableScope* vars) {
     std::vector<int> attempts(state.retry.size(), 0);
@@ -619,6 +789,19 @@ class Runner {
       for (const Catcher& c : state.catchers) {
         if (!ErrorMatches(error.name(), c.error_equals)) continue;
         json::value error_output = ErrorOutput(error);
+        if (state.jsonata) {
+          jsonata::Bindings bindings = JsonataBindings(raw, vars, nullptr, &error_output);
+          SLUICE_ASSIGN_OR_RETURN(std::optional<json::object> assigned,
+                                  AssignValues(c.jsonata_assign, bindings));
+          Transition t;
+          t.output = error_output;
+          if (c.output) {
+            SLUICE_ASSIGN_OR_RETURN(t.output, EvaluateField(*c.output, bindings, "Output"));
+          }
+          Bind(std::move(assigned), vars);
+          t.next = &c.next;
+          return t;
+        }
         SLUICE_ASSIGN_OR_RETURN(json::value out, ApplyResultPath(c.result_path, raw, error_output));
         SLUICE_RETURN_IF_ERROR(Assign(c.assign, error_output, vars));
         Transition t;
@@ -639,7 +822,8 @@ class Runner {
                                 std::to_string(visits_[state.name]) + "|" + std::to_string(attempt));
       context_->as_object()["Task"] = json::object{{"Token", token}};
     }
-    Result<json::value> in = EffectiveInput(state, raw, vars);
+    Result<json::value> in = state.jsonata ? JsonataArguments(state, raw, vars)
+                                           : EffectiveInput(state, raw, vars);
     if (!in.ok()) {
       if (callback) context_->as_object().erase("Task");
       return in.status();
@@ -664,9 +848,49 @@ class Runner {
       default: break;
     }
     SLUICE_RETURN_IF_ERROR(CheckSize(result, "result", state.name));
+    if (state.jsonata) {
+      jsonata::Bindings bindings = JsonataBindings(raw, vars, &result);
+      return FinishJsonata(state, bindings, result, vars);
+    }
     // `raw` stays with the caller for retries and catchers: copy it only when ResultPath merges.
     bool merges = state.result_path.is_null || (state.result_path.path && !state.result_path.path->is_root_only());
     return Finish(state, merges ? raw : json::value(), std::move(result), vars);
+  }
+
+  // JSONata mode: TimeoutSeconds / HeartbeatSeconds given as expressions, evaluated on the
+  // state's input before each attempt (OptionalSeconds reads them).
+  Status JsonataTaskSeconds(const State& state, const json::value& raw, VariableScope* vars) {
+    jsonata_timeout_.reset();
+    jsonata_heartbeat_.reset();
+    const JsonataFields& f = state.jsonata_fields;
+    bool timeout = f.timeout_seconds && !f.timeout_seconds->is_constant();
+    bool heartbeat = f.heartbeat_seconds && !f.heartbeat_seconds->is_constant();
+    if (!timeout && !heartbeat) return Status::OK();
+    jsonata::Bindings bindings = JsonataBindings(raw, vars);
+    auto seconds = [&](const jsonata::JsonataTemplate& t, std::string_view name,
+                       std::optional<int64_t>& out) -> Status {
+      SLUICE_ASSIGN_OR_RETURN(json::value v, EvaluateField(t, bindings, name));
+      if (!((v.is_int64() && v.get_int64() > 0) || v.is_uint64())) {
+        return StatesError(kStatesQueryEvaluationError, "The field '" + std::string(name) +
+                                                            "' must evaluate to a positive integer, but was " +
+                                                            Compact(v));
+      }
+      out = v.is_int64() ? v.get_int64() : static_cast<int64_t>(v.get_uint64());
+      return Status::OK();
+    };
+    if (timeout) SLUICE_RETURN_IF_ERROR(seconds(*f.timeout_seconds, "TimeoutSeconds", jsonata_timeout_));
+    if (heartbeat) SLUICE_RETURN_IF_ERROR(seconds(*f.heartbeat_seconds, "HeartbeatSeconds", jsonata_heartbeat_));
+    return Status::OK();
+  }
+
+  // JSONata mode: Arguments (absent: the state's input).
+  Result<json::value> JsonataArguments(const State& state, const json::value& raw, VariableScope* vars) {
+    SLUICE_RETURN_IF_ERROR(JsonataTaskSeconds(state, raw, vars));
+    if (!state.jsonata_fields.arguments) return raw;
+    SLUICE_ASSIGN_OR_RETURN(json::value in, EvaluateField(*state.jsonata_fields.arguments,
+                                                          JsonataBindings(raw, vars), "Arguments"));
+    SLUICE_RETURN_IF_ERROR(CheckSize(in, "input", state.name));
+    return in;
   }
 
   static bool IsCallback(std::string_view resource) {
@@ -676,6 +900,8 @@ class Runner {
 
   Result<int64_t> OptionalSeconds(const std::optional<int64_t>& literal, const std::optional<JsonPath>& path,
                                   const json::value& in, VariableScope* vars, std::string_view field) {
+    if (field == "TimeoutSecondsPath" && jsonata_timeout_) return *jsonata_timeout_;
+    if (field == "HeartbeatSecondsPath" && jsonata_heartbeat_) return *jsonata_heartbeat_;
     if (literal) return *literal;
     if (!path) return int64_t{0};
     SLUICE_ASSIGN_OR_RETURN(json::value v, EvaluatePath(*path, Paths(in, vars), field));
@@ -1141,6 +1367,9 @@ class Runner {
 
   Execution* exec_;
   json::value* context_;
+  // JSONata Task seconds evaluated for the current attempt (see JsonataTaskSeconds).
+  std::optional<int64_t> jsonata_timeout_;
+  std::optional<int64_t> jsonata_heartbeat_;
   std::string scope_;
   int64_t offset_;
   const Runner* parent_;

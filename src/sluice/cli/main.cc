@@ -14,6 +14,7 @@
 #include "sluice/cli/jobs_commands.h"
 #include "sluice/cli/models_commands.h"
 #include "sluice/cli/warehouse_commands.h"
+#include "sluice/cli/jsonata_commands.h"
 #include "sluice/cli/parquet_commands.h"
 #include "sluice/cli/project_commands.h"
 #include "sluice/cli/s3_commands.h"
@@ -376,6 +377,22 @@ int Main(int argc, char** argv) {
   pq_convert->callback([&] {
     command_name = "parquet convert";
     local_action = [&] { return ParquetConvert(convert, std::cout, std::cerr); };
+  });
+
+  // --- jsonata ---
+  JsonataCommand jsonata_command;
+  CLI::App* jsonata = app.add_subcommand(
+      "jsonata", "evaluate a JSONata expression as Step Functions does (prints the result as JSON)");
+  jsonata->add_option("expression", jsonata_command.expression, "the JSONata expression")->required();
+  jsonata->add_option("--input", jsonata_command.input_path, "JSON file with the input (default: none)");
+  jsonata->add_option("--bindings", jsonata_command.bindings_path,
+                      "JSON file with an object of variables: {\"name\": value} binds $name");
+  jsonata->add_flag("--standard", jsonata_command.standard,
+                    "plain JSONata 2.0.6 ($eval, no Step Functions functions)");
+  jsonata->add_flag("--pretty", jsonata_command.pretty, "indent the result");
+  jsonata->callback([&] {
+    command_name = "jsonata";
+    local_action = [&] { return RunJsonata(jsonata_command, std::cout, std::cerr); };
   });
 
   // --- jobs, schemas (ETL: Glue's role) ---

@@ -22,8 +22,8 @@ struct Workspace {
 };
 
 // Prints the problem and sets *exit_code when the models or the warehouse cannot be had.
-Result<Workspace> Open(const Home& home, const ModelsCommand& command, std::string_view verb, std::ostream& err,
-                       int* exit_code) {
+Result<Workspace> Open(const Home& home, const ModelsCommand& command, std::string_view verb,
+                       std::ostream& err, int* exit_code) {
   Workspace workspace;
   auto models = warehouse::LoadModels(command.models_dir);
   if (!models.ok()) {

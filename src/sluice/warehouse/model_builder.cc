@@ -28,10 +28,6 @@ constexpr std::string_view kTempSuffix = "__sluice_new";
 
 bool IsBookkeeping(const TableName& table) { return table.name.starts_with("_sluice"); }
 
-int64_t AsInt(const Value& v) {
-  return v.kind == Value::Kind::kInteger ? v.integer : std::stoll("0" + v.ToString());
-}
-
 // `column IN ('a', 'b') OR column IS NULL`, for the partitions given.
 std::string PartitionPredicate(std::string_view engine, const std::string& column,
                                const std::set<Partition>& partitions) {
@@ -43,6 +39,17 @@ std::string PartitionPredicate(std::string_view engine, const std::string& colum
   if (!with_null) return in;
   if (in.empty()) return quoted + " IS NULL";
   return "(" + in + " OR " + quoted + " IS NULL)";
+}
+
+// Runs `create` (a CREATE TABLE IF NOT EXISTS of `table`). On PostgreSQL that statement
+// races with itself: of two sessions creating the same table, one fails on the catalog's
+// unique index once the other commits. The table existing afterwards is success.
+Status EnsureTable(Session& session, const TableName& table,
+                   const std::function<Status()>& create) {
+  Status status = create();
+  if (status.ok()) return status;
+  auto info = session.DescribeTable(table);
+  return info.ok() && info->has_value() ? Status::OK() : status;
 }
 
 // Rolls back a transaction left open by an early return.
@@ -126,8 +133,8 @@ class ModelMaterializer {
     SLUICE_ASSIGN_OR_RETURN(std::optional<TableInfo> info, session.DescribeTable(table));
     if (!info) return Status::OK();
     std::string cascade = session.engine() == "postgresql" ? " CASCADE" : "";
-    return session.Execute(std::string(info->is_view ? "DROP VIEW " : "DROP TABLE ") +
-                           table.Sql() + cascade);
+    return session.Execute(std::string(info->is_view ? "DROP VIEW " : "DROP TABLE ") + table.Sql() +
+                           cascade);
   }
 
   // `sql`: the view's SELECT (the model's, or the definition of its last build).
@@ -137,7 +144,8 @@ class ModelMaterializer {
       for (const TableName& read : model.reads) {
         if (read.schema != "gold") {
           return Status::InvalidArgument(
-              model.path + ": a view on SQLite can read only gold tables (each layer is its own "
+              model.path +
+              ": a view on SQLite can read only gold tables (each layer is its own "
               "database file and SQLite views cannot reach across files); it reads " +
               read.ToString() + ": use materialized: table, or a PostgreSQL warehouse");
         }
@@ -200,52 +208,43 @@ class ModelMaterializer {
     return WriteModelState(session, std::move(state));
   }
 
-  // A full build: into gold.<m>__sluice_new, tested, then swapped in. `why` says why an
-  // incremental model builds fully ("" for table models).
-  Status BuildTable(Session& session, size_t m, const std::string& why,
-                    ModelReport* report) const {
+  // A full build, in one transaction holding the model's lock: into
+  // gold.<m>__sluice_new, tested, then swapped in. A failure rolls it all back, so the
+  // previous version stays and nothing is left behind. `why` says why an incremental model
+  // builds fully ("" for table models).
+  Status BuildTable(Session& session, size_t m, const std::string& why, ModelReport* report) const {
     const Model& model = models_[m];
     report->mode = "full";
     report->reason = why;
     SLUICE_ASSIGN_OR_RETURN(auto upstream, LastSeqs(session, model));  // before reading data
     TableName temp{"gold", model.name + std::string(kTempSuffix)};
+    TransactionGuard guard(session);
+    SLUICE_RETURN_IF_ERROR(session.Begin());
+    SLUICE_RETURN_IF_ERROR(session.LockTable(model.table()));
     SLUICE_RETURN_IF_ERROR(DropRelation(session, temp));
     SLUICE_RETURN_IF_ERROR(session.Execute("CREATE TABLE " + temp.Sql() + " AS\n" + model.sql));
-    auto drop_temp = [&](Status status) {
-      (void)session.Execute("DROP TABLE IF EXISTS " + temp.Sql());
-      return status;
-    };
     if (!model.partition_by.empty()) {
       SLUICE_ASSIGN_OR_RETURN(std::optional<TableInfo> info, session.DescribeTable(temp));
       bool found = info && std::any_of(info->columns.begin(), info->columns.end(),
                                        [&](const auto& c) { return c.name == model.partition_by; });
       if (!found) {
-        return drop_temp(Status::InvalidArgument(
-            model.path + ": the model's result has no column \"" + model.partition_by +
-            "\" (partition_by)"));
+        return Status::InvalidArgument(model.path + ": the model's result has no column \"" +
+                                       model.partition_by + "\" (partition_by)");
       }
     }
     report->tests = RunModelTests(session, model, temp);
     if (!AllPassed(report->tests)) {
-      return drop_temp(Status::FailedPrecondition("tests failed; " + model.table().ToString() +
-                                                  " keeps its previous version"));
+      return Status::FailedPrecondition("tests failed; " + model.table().ToString() +
+                                        " keeps its previous version");
     }
     SLUICE_ASSIGN_OR_RETURN(QueryResult count, session.Query("SELECT count(*) FROM " + temp.Sql()));
-    report->rows = AsInt(count.rows.at(0).at(0));
-
-    TransactionGuard guard(session);
-    SLUICE_RETURN_IF_ERROR(session.Begin());
-    SLUICE_RETURN_IF_ERROR(session.LockTable(model.table()));
-    Status swapped = Replace(session, m, [&] {
+    report->rows = CountValue(count.rows.at(0).at(0));
+    SLUICE_RETURN_IF_ERROR(Replace(session, m, [&] {
       return session.Execute("ALTER TABLE " + temp.Sql() + " RENAME TO " +
                              QuoteIdentifier(model.name));
-    });
-    if (!swapped.ok()) {
-      (void)session.Rollback();
-      return drop_temp(swapped);
-    }
+    }));
     if (!model.partition_by.empty()) {
-      // Incremental builds delete by partition: index it (a table's index moves with it).
+      // Incremental builds delete by partition: index it.
       SLUICE_RETURN_IF_ERROR(session.Execute(session.CreateIndexSql(
           model.table(), model.name + "__sluice_p", {model.partition_by}, false)));
     }
@@ -263,14 +262,16 @@ class ModelMaterializer {
     TransactionGuard guard(session);
     SLUICE_RETURN_IF_ERROR(session.Begin());
     SLUICE_RETURN_IF_ERROR(session.LockTable(model.table()));
-    SLUICE_RETURN_IF_ERROR(Replace(session, m, [&] { return CreateView(session, model, model.sql); }));
+    SLUICE_RETURN_IF_ERROR(
+        Replace(session, m, [&] { return CreateView(session, model, model.sql); }));
     report->tests = RunModelTests(session, model, model.table());
     if (!AllPassed(report->tests)) {
       SLUICE_RETURN_IF_ERROR(session.Rollback());
       return Status::FailedPrecondition("tests failed; " + model.table().ToString() +
                                         " keeps its previous version");
     }
-    SLUICE_RETURN_IF_ERROR(Record(session, model, "view", std::nullopt, 0, 0, 0, std::move(upstream)));
+    SLUICE_RETURN_IF_ERROR(
+        Record(session, model, "view", std::nullopt, 0, 0, 0, std::move(upstream)));
     SLUICE_RETURN_IF_ERROR(session.Commit());
     report->outcome = Outcome::kBuilt;
     return Status::OK();
@@ -311,8 +312,9 @@ class ModelMaterializer {
       if (loads.empty()) continue;
       upstream[key] = loads.back().load_seq;
       SLUICE_ASSIGN_OR_RETURN(std::optional<TableInfo> info, session.DescribeTable(table));
-      bool has_column = info && std::any_of(info->columns.begin(), info->columns.end(),
-                                            [&](const auto& c) { return c.name == model.partition_by; });
+      bool has_column =
+          info && std::any_of(info->columns.begin(), info->columns.end(),
+                              [&](const auto& c) { return c.name == model.partition_by; });
       if (!has_column) {
         return BuildTable(session, m,
                           key + " changed (load " + std::to_string(loads.back().load_seq) +
@@ -327,10 +329,9 @@ class ModelMaterializer {
         auto column = std::find(load.partition_columns.begin(), load.partition_columns.end(),
                                 model.partition_by);
         if (column == load.partition_columns.end()) {
-          return BuildTable(session, m,
-                            which + " records partitions by other columns than " +
-                                model.partition_by,
-                            report);
+          return BuildTable(
+              session, m, which + " records partitions by other columns than " + model.partition_by,
+              report);
         }
         size_t index = static_cast<size_t>(column - load.partition_columns.begin());
         for (const PartitionValues& values : *load.partitions) {
@@ -340,6 +341,7 @@ class ModelMaterializer {
     }
     if (touched.empty()) {
       report->outcome = Outcome::kUpToDate;
+      report->mode = "up-to-date";
       report->reason = "no partition changed since the last build";
       report->rows = state->rows;
       if (upstream != state->upstream) {
@@ -384,10 +386,10 @@ class ModelMaterializer {
         session.ExecuteCount("DELETE FROM " + model.table().Sql() + " WHERE " + predicate));
     // Rows outside the touched partitions would break the partitioning assumption; the
     // outer filter keeps the other partitions exactly as they were.
-    SLUICE_ASSIGN_OR_RETURN(int64_t inserted,
-                            session.ExecuteCount("INSERT INTO " + model.table().Sql() +
-                                                 " SELECT * FROM (\n" + pruned +
-                                                 "\n) AS _sluice_rows WHERE " + predicate));
+    SLUICE_ASSIGN_OR_RETURN(
+        int64_t inserted,
+        session.ExecuteCount("INSERT INTO " + model.table().Sql() + " SELECT * FROM (\n" + pruned +
+                             "\n) AS _sluice_rows WHERE " + predicate));
     report->tests = RunModelTests(session, model, model.table());
     if (!AllPassed(report->tests)) {
       SLUICE_RETURN_IF_ERROR(session.Rollback());
@@ -417,10 +419,13 @@ Result<BuildReport> BuildModels(Warehouse& warehouse, const std::vector<Model>& 
   SLUICE_ASSIGN_OR_RETURN(std::vector<size_t> selected, graph.Select(options.select));
   // Fail early, before any thread, when the warehouse cannot be reached.
   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<Session> first, warehouse.Connect());
-  // Bookkeeping tables first, from one session: PostgreSQL's CREATE TABLE IF NOT EXISTS
-  // races with itself when parallel builds create the same table.
-  SLUICE_RETURN_IF_ERROR(EnsureModelStateTable(*first));
-  for (std::string_view layer : kLayers) SLUICE_RETURN_IF_ERROR(EnsureLoadLog(*first, layer));
+  // Bookkeeping tables first, from one session, so this build's threads find them.
+  SLUICE_RETURN_IF_ERROR(EnsureTable(*first, TableName{"gold", "_sluice_models"},
+                                     [&] { return EnsureModelStateTable(*first); }));
+  for (std::string_view layer : kLayers) {
+    SLUICE_RETURN_IF_ERROR(EnsureTable(*first, TableName{std::string(layer), "_sluice_loads"},
+                                       [&] { return EnsureLoadLog(*first, layer); }));
+  }
 
   ModelMaterializer materializer(models, graph, options, "models-" + common::NewUuid());
   BuildReport report;
@@ -456,6 +461,7 @@ Result<BuildReport> BuildModels(Warehouse& warehouse, const std::vector<Model>& 
       if (!blocked.empty()) {
         states[i] = State::kDone;
         report.models[i].outcome = Outcome::kSkipped;
+        report.models[i].mode = "skipped";
         report.models[i].reason = "upstream model " + blocked + " was not built";
         continue;
       }
@@ -469,8 +475,8 @@ Result<BuildReport> BuildModels(Warehouse& warehouse, const std::vector<Model>& 
     while (true) {
       size_t i = next_ready();
       if (i == selected.size()) {
-        bool all_done = std::all_of(states.begin(), states.end(),
-                                    [](State s) { return s == State::kDone; });
+        bool all_done =
+            std::all_of(states.begin(), states.end(), [](State s) { return s == State::kDone; });
         if (all_done) {
           changed.notify_all();
           return;
@@ -484,7 +490,8 @@ Result<BuildReport> BuildModels(Warehouse& warehouse, const std::vector<Model>& 
       auto model_started = std::chrono::steady_clock::now();
       if (!session) {
         auto connected = warehouse.Connect();
-        if (connected.ok()) session = std::move(*connected);
+        if (connected.ok())
+          session = std::move(*connected);
         else {
           model_report.outcome = Outcome::kFailed;
           model_report.reason = connected.status().message();

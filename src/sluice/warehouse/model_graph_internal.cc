@@ -81,8 +81,8 @@ Result<std::vector<size_t>> ModelGraph::Select(const std::vector<std::string>& s
     size_t start = 0;
     while (start <= selector.size()) {
       size_t comma = selector.find(',', start);
-      std::string item = selector.substr(start, comma == std::string::npos ? std::string::npos
-                                                                           : comma - start);
+      std::string item =
+          selector.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
       start = comma == std::string::npos ? selector.size() + 1 : comma + 1;
       item.erase(0, item.find_first_not_of(" \t"));
       item.erase(item.find_last_not_of(" \t") + 1);

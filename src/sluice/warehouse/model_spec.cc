@@ -18,7 +18,7 @@ namespace {
 
 constexpr std::string_view kTempSuffix = "__sluice_new";
 constexpr std::array<std::string_view, 5> kKeys = {"materialized", "partition_by", "unique_key",
-                                                    "description", "tests"};
+                                                   "description", "tests"};
 
 std::string KeyList() {
   std::string out;
@@ -60,8 +60,9 @@ class ConfigReader {
       out.push_back(node.Scalar());
     } else if (node.IsSequence() && node.size() > 0) {
       for (size_t i = 0; i < node.size(); ++i) {
-        SLUICE_ASSIGN_OR_RETURN(std::string column,
-                                Scalar(node[i], field + "[" + std::to_string(i) + "]", "a column name"));
+        SLUICE_ASSIGN_OR_RETURN(
+            std::string column,
+            Scalar(node[i], field + "[" + std::to_string(i) + "]", "a column name"));
         out.push_back(std::move(column));
       }
     } else {
@@ -90,7 +91,8 @@ class ConfigReader {
       } else if (m == "view") {
         model->materialized = Materialization::kView;
       } else {
-        return Error(node, "materialized", "expected table, incremental or view, got \"" + m + "\"");
+        return Error(node, "materialized",
+                     "expected table, incremental or view, got \"" + m + "\"");
       }
     }
     if (root["partition_by"]) {
@@ -119,7 +121,8 @@ class ConfigReader {
       std::string field = "tests." + column;
       const YAML::Node& list = kv.second;
       if (!list.IsSequence()) {
-        return Error(list, field, "expected a list of not_null, unique, accepted_values, relationships");
+        return Error(list, field,
+                     "expected a list of not_null, unique, accepted_values, relationships");
       }
       for (size_t i = 0; i < list.size(); ++i) {
         SLUICE_ASSIGN_OR_RETURN(ColumnTest test,
@@ -155,14 +158,14 @@ class ConfigReader {
     if (kind == "accepted_values") {
       test.kind = ColumnTest::Kind::kAcceptedValues;
       // dbt writes {accepted_values: {values: [..]}}; a plain list reads the same.
-      const YAML::Node& values = arg.IsMap() && arg["values"] ? arg["values"] : arg;
+      YAML::Node values = arg.IsMap() && arg["values"] ? arg["values"] : arg;
       if (!values.IsSequence() || values.size() == 0) {
         return Error(arg, field + ".accepted_values", "expected a non-empty list of values");
       }
       for (size_t i = 0; i < values.size(); ++i) {
         SLUICE_ASSIGN_OR_RETURN(
-            std::string v, Scalar(values[i], field + ".accepted_values[" + std::to_string(i) + "]",
-                                  "a value"));
+            std::string v,
+            Scalar(values[i], field + ".accepted_values[" + std::to_string(i) + "]", "a value"));
         test.values.push_back(std::move(v));
       }
       return test;
@@ -204,8 +207,8 @@ std::optional<std::string> HeaderYaml(std::string_view sql, std::vector<int>* co
   bool first = true;
   while (pos < sql.size()) {
     size_t end = sql.find('\n', pos);
-    std::string_view line = sql.substr(pos, end == std::string_view::npos ? std::string_view::npos
-                                                                           : end - pos);
+    std::string_view line =
+        sql.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (!line.starts_with("--")) break;
     if (first && !IsConfigHeader(line)) return std::nullopt;
@@ -233,6 +236,7 @@ Status ReadConfig(const std::string& file, const std::string& yaml, std::vector<
 
 bool IsModelName(std::string_view name) {
   if (name.empty() || name.size() + kTempSuffix.size() > 63) return false;
+  if (name.starts_with("_sluice")) return false;  // bookkeeping tables' prefix
   auto lower = [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; };
   if (!lower(name[0])) return false;
   return std::all_of(name.begin(), name.end(),
@@ -297,7 +301,8 @@ Result<Model> ParseModel(const std::string& sql_path, std::string_view sql_text,
     return Status::InvalidArgument(
         sql_path + ": model name \"" + model.name +
         "\" (the file's name): expected lower-case letters, digits and _, starting with a letter "
-        "or _, at most " + std::to_string(63 - kTempSuffix.size()) + " characters");
+        "or _ (not _sluice), at most " +
+        std::to_string(63 - kTempSuffix.size()) + " characters");
   }
   std::vector<int> offsets;
   std::optional<std::string> header = HeaderYaml(sql_text, &offsets);

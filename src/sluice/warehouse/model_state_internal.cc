@@ -1,5 +1,7 @@
 #include "sluice/warehouse/model_state_internal.h"
 
+#include <charconv>
+
 #include "sluice/common/json.h"
 #include "sluice/common/time.h"
 #include "sluice/warehouse/load_log.h"
@@ -9,11 +11,15 @@ namespace {
 
 constexpr std::string_view kStateTable = "\"gold\"._sluice_models";
 
-int64_t AsInt(const Value& v) {
-  return v.kind == Value::Kind::kInteger ? v.integer : std::stoll("0" + v.ToString());
-}
-
 }  // namespace
+
+int64_t CountValue(const Value& value) {
+  if (value.kind == Value::Kind::kInteger) return value.integer;
+  std::string text = value.ToString();
+  int64_t out = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() ? out : 0;
+}
 
 Status EnsureModelStateTable(Session& session) {
   return session.Execute("CREATE TABLE IF NOT EXISTS " + std::string(kStateTable) +
@@ -26,9 +32,10 @@ Result<std::optional<ModelState>> ReadModelState(Session& session, const std::st
   SLUICE_RETURN_IF_ERROR(EnsureModelStateTable(session));
   SLUICE_ASSIGN_OR_RETURN(
       QueryResult rows,
-      session.Query("SELECT materialized, sql_hash, built_at, upstream, \"rows\", definition FROM " +
-                        std::string(kStateTable) + " WHERE model = $1",
-                    {Value::Text(model)}));
+      session.Query(
+          "SELECT materialized, sql_hash, built_at, upstream, \"rows\", definition FROM " +
+              std::string(kStateTable) + " WHERE model = $1",
+          {Value::Text(model)}));
   if (rows.rows.empty()) return std::optional<ModelState>();
   const auto& row = rows.rows[0];
   ModelState state;
@@ -43,7 +50,7 @@ Result<std::optional<ModelState>> ReadModelState(Session& session, const std::st
       if (seq.is_int64()) state.upstream[std::string(table)] = seq.as_int64();
     }
   }
-  state.rows = AsInt(row[4]);
+  state.rows = CountValue(row[4]);
   state.definition = row[5].text;
   return std::optional<ModelState>(std::move(state));
 }
@@ -53,30 +60,30 @@ Status WriteModelState(Session& session, ModelState state) {
   state.built_at = common::FormatIso8601Millis(common::SystemClock::Default()->Now());
   common::json::object upstream;
   for (const auto& [table, seq] : state.upstream) upstream[table] = seq;
-  SLUICE_RETURN_IF_ERROR(session
-                             .ExecuteCount("DELETE FROM " + std::string(kStateTable) +
-                                               " WHERE model = $1",
-                                           {Value::Text(state.model)})
-                             .status());
+  SLUICE_RETURN_IF_ERROR(
+      session
+          .ExecuteCount("DELETE FROM " + std::string(kStateTable) + " WHERE model = $1",
+                        {Value::Text(state.model)})
+          .status());
   return session
-      .ExecuteCount("INSERT INTO " + std::string(kStateTable) +
-                        " (model, materialized, sql_hash, built_at, upstream, \"rows\", definition) "
-                        "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    {Value::Text(state.model), Value::Text(state.materialized),
-                     Value::Text(state.sql_hash), Value::Text(state.built_at),
-                     Value::Text(common::SerializeJson(upstream)), Value::Integer(state.rows), Value::Text(state.definition)})
+      .ExecuteCount(
+          "INSERT INTO " + std::string(kStateTable) +
+              " (model, materialized, sql_hash, built_at, upstream, \"rows\", definition) "
+              "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+          {Value::Text(state.model), Value::Text(state.materialized), Value::Text(state.sql_hash),
+           Value::Text(state.built_at), Value::Text(common::SerializeJson(upstream)),
+           Value::Integer(state.rows), Value::Text(state.definition)})
       .status();
 }
 
 Result<int64_t> LastLoadSeq(Session& session, const TableName& table) {
   SLUICE_RETURN_IF_ERROR(EnsureLoadLog(session, table.schema));
-  SLUICE_ASSIGN_OR_RETURN(QueryResult rows,
-                          session.Query("SELECT max(load_seq) FROM " +
-                                            QuoteIdentifier(table.schema) +
-                                            "._sluice_loads WHERE table_name = $1",
-                                        {Value::Text(table.name)}));
+  SLUICE_ASSIGN_OR_RETURN(
+      QueryResult rows, session.Query("SELECT max(load_seq) FROM " + QuoteIdentifier(table.schema) +
+                                          "._sluice_loads WHERE table_name = $1",
+                                      {Value::Text(table.name)}));
   const Value& max = rows.rows.at(0).at(0);
-  return max.is_null() ? int64_t{0} : AsInt(max);
+  return max.is_null() ? int64_t{0} : CountValue(max);
 }
 
 }  // namespace sluice::warehouse

@@ -42,6 +42,10 @@ Result<std::optional<ModelState>> ReadModelState(Session& session, const std::st
 // Replaces the model's row; sets built_at to now.
 Status WriteModelState(Session& session, ModelState state);
 
+// A count or sequence number as either engine returns it (an integer; PostgreSQL's
+// NUMERIC sums come back as text); 0 for NULL or anything unreadable.
+int64_t CountValue(const Value& value);
+
 // The newest load_seq recorded for `table` in its layer's load log; 0 when none.
 Result<int64_t> LastLoadSeq(Session& session, const TableName& table);
 

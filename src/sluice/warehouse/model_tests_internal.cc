@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "sluice/warehouse/model_state_internal.h"
+
 namespace sluice::warehouse {
 namespace {
 
@@ -13,10 +15,6 @@ std::string ColumnList(const std::vector<std::string>& columns) {
   return out;
 }
 
-int64_t AsInt(const Value& v) {
-  return v.kind == Value::Kind::kInteger ? v.integer : std::stoll("0" + v.ToString());
-}
-
 // A decimal number as SQL writes it: [-]digits[.digits].
 bool IsNumber(std::string_view text) {
   if (text.starts_with("-")) text.remove_prefix(1);
@@ -24,7 +22,8 @@ bool IsNumber(std::string_view text) {
   std::string_view whole = text.substr(0, dot);
   std::string_view fraction = dot == std::string_view::npos ? "1" : text.substr(dot + 1);
   auto digits = [](std::string_view s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return !s.empty() &&
+           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
   };
   return digits(whole) && digits(fraction);
 }
@@ -42,8 +41,8 @@ std::string ComparableLiterals(std::string_view engine,
   return out;
 }
 
-std::string FailingRowsSql(std::string_view engine, const ColumnTest& test,
-                           const TableName& table, const TableName& self) {
+std::string FailingRowsSql(std::string_view engine, const ColumnTest& test, const TableName& table,
+                           const TableName& self) {
   std::string column = test.columns.empty() ? "" : QuoteIdentifier(test.columns[0]);
   std::string from = " FROM " + table.Sql();
   switch (test.kind) {
@@ -82,7 +81,7 @@ TestResult RunColumnTest(Session& session, const ColumnTest& test, const TableNa
     result.error = count.status().message();
     return result;
   }
-  result.failing = AsInt(count->rows.at(0).at(0));
+  result.failing = CountValue(count->rows.at(0).at(0));
   result.passed = result.failing == 0;
   if (result.passed || test.kind == ColumnTest::Kind::kNotNull) return result;
   auto samples = session.Query("SELECT DISTINCT * FROM (" + failing +
@@ -112,8 +111,7 @@ std::vector<TestResult> RunModelTests(Session& session, const Model& model,
 }
 
 bool AllPassed(const std::vector<TestResult>& results) {
-  return std::all_of(results.begin(), results.end(),
-                     [](const TestResult& r) { return r.passed; });
+  return std::all_of(results.begin(), results.end(), [](const TestResult& r) { return r.passed; });
 }
 
 }  // namespace sluice::warehouse

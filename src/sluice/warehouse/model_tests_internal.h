@@ -24,16 +24,15 @@ std::string ComparableLiterals(std::string_view engine,
 // The query whose rows are `test`'s failures in `table` (one column `value`, or the key
 // columns for kUniqueKey). `self` is the model's own table: a relationship to it reads
 // `table` instead (the version being built).
-std::string FailingRowsSql(std::string_view engine, const ColumnTest& test,
-                           const TableName& table, const TableName& self);
+std::string FailingRowsSql(std::string_view engine, const ColumnTest& test, const TableName& table,
+                           const TableName& self);
 
 // Runs `test` against `table`. SQL errors are reported in the result, not returned.
 TestResult RunColumnTest(Session& session, const ColumnTest& test, const TableName& table,
                          const TableName& self);
 
 // Runs every test of `model` against `table`.
-std::vector<TestResult> RunModelTests(Session& session, const Model& model,
-                                      const TableName& table);
+std::vector<TestResult> RunModelTests(Session& session, const Model& model, const TableName& table);
 
 // True when every result passed.
 bool AllPassed(const std::vector<TestResult>& results);

@@ -61,7 +61,7 @@ json::value BuildReport::ToJson() const {
     o["model"] = m.model;
     o["status"] = OutcomeName(m.outcome);
     o["materialized"] = MaterializationName(m.materialized);
-    if (!m.mode.empty()) o["mode"] = m.mode;
+    o["mode"] = m.mode;
     if (!m.reason.empty()) o["reason"] = m.reason;
     if (m.partitions) o["partitions"] = PartitionsToJson(*m.partitions);
     if (m.mode != "view") o["rows"] = m.rows;

@@ -110,7 +110,9 @@ struct ModelReport {
   std::string model;
   Materialization materialized = Materialization::kTable;
   Outcome outcome = Outcome::kSkipped;
-  std::string mode;    // "full", "incremental", "view"; "" when nothing was built
+  // What the build did or tried: "full", "incremental", "view", "up-to-date", "skipped"
+  // ("" when it failed before choosing).
+  std::string mode;
   std::string reason;  // why a full build, why skipped, or why it failed
   // Incremental builds: the partitions rebuilt (values of partition_by).
   std::optional<std::vector<PartitionValues>> partitions;
@@ -126,7 +128,8 @@ struct BuildReport {
   double seconds = 0;
   bool ok() const;
   // {"ok":…, "seconds":…, "models":[{"model", "status": built|up-to-date|failed|skipped,
-  // "materialized", "mode", "reason", "partitions", "rows", "seconds", "tests":[…]}]}
+  // "materialized", "mode", "reason", "partitions", "rows", "seconds", "tests":[…]}]};
+  // "mode" is always present, "reason" and "partitions" when they apply.
   common::json::value ToJson() const;
 };
 

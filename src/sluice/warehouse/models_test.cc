@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <thread>
 
 #include "sluice/common/test_temp_dir.h"
 #include "sluice/warehouse/model_graph_internal.h"
@@ -43,7 +44,8 @@ TEST(ModelSpec, HeaderIsConfigurationWhenItStartsWithAKnownKey) {
 }
 
 TEST(ModelSpec, AHeaderWithoutAKnownKeyIsJustAComment) {
-  auto model = ParseModel("models/m.sql", "-- Revenue per day.\n-- tests: none here\nSELECT 1 AS x");
+  auto model =
+      ParseModel("models/m.sql", "-- Revenue per day.\n-- tests: none here\nSELECT 1 AS x");
   ASSERT_TRUE(model.ok()) << model.status().ToString();
   EXPECT_EQ(model->materialized, Materialization::kTable);
   EXPECT_TRUE(model->tests.empty());
@@ -59,13 +61,15 @@ TEST(ModelSpec, ErrorsNameTheFileLineAndWhatWasExpected) {
             "models/m.sql:2:4: colour: unknown key; expected one of materialized, partition_by, "
             "unique_key, description, tests");
   auto no_partition = ParseModel("models/m.sql", "-- materialized: incremental\nSELECT 1");
-  EXPECT_EQ(no_partition.status().message(),
-            "models/m.sql:1:4: partition_by: required for materialized: incremental (a column name)");
-  auto bad_test = ParseModel("models/m.sql", "SELECT 1", "models/m.yaml",
-                             "tests:\n  id:\n    - not_nul\n");
-  EXPECT_EQ(bad_test.status().message(),
-            "models/m.yaml:3:7: tests.id[0]: expected not_null, unique, {accepted_values: [values]} "
-            "or {relationships: {to: LAYER.TABLE, field: COLUMN}}, got \"not_nul\"");
+  EXPECT_EQ(
+      no_partition.status().message(),
+      "models/m.sql:1:4: partition_by: required for materialized: incremental (a column name)");
+  auto bad_test =
+      ParseModel("models/m.sql", "SELECT 1", "models/m.yaml", "tests:\n  id:\n    - not_nul\n");
+  EXPECT_EQ(
+      bad_test.status().message(),
+      "models/m.yaml:3:7: tests.id[0]: expected not_null, unique, {accepted_values: [values]} "
+      "or {relationships: {to: LAYER.TABLE, field: COLUMN}}, got \"not_nul\"");
   auto bad_to = ParseModel("models/m.sql", "SELECT 1", "models/m.yaml",
                            "tests:\n  id:\n    - relationships: {to: customers, field: id}\n");
   EXPECT_EQ(bad_to.status().message(),
@@ -79,9 +83,12 @@ TEST(ModelSpec, ErrorsNameTheFileLineAndWhatWasExpected) {
   EXPECT_EQ(two.status().message(),
             "models/m.sql:1: expected one SELECT statement, found a second after ';'");
   auto name = ParseModel("models/Daily-Revenue.sql", "SELECT 1");
-  EXPECT_EQ(name.status().message(),
-            "models/Daily-Revenue.sql: model name \"Daily-Revenue\" (the file's name): expected "
-            "lower-case letters, digits and _, starting with a letter or _, at most 51 characters");
+  EXPECT_EQ(
+      name.status().message(),
+      "models/Daily-Revenue.sql: model name \"Daily-Revenue\" (the file's name): expected "
+      "lower-case letters, digits and _, starting with a letter or _ (not _sluice), at most 51 "
+      "characters");
+  EXPECT_FALSE(ParseModel("models/_sluice_models.sql", "SELECT 1").ok());
   auto yaml = ParseModel("models/m.sql", "-- materialized: [table\nSELECT 1");
   EXPECT_TRUE(yaml.status().message().starts_with("models/m.sql:2:")) << yaml.status().message();
 }
@@ -127,7 +134,8 @@ TEST(ModelSpec, LoadModelsReadsSidecarsAndRefusesCycles) {
 
 TEST(ModelGraph, SelectionFollowsUpstreamAndDownstream) {
   std::vector<Model> models;
-  for (auto [name, sql] : {std::pair{"base", "SELECT 1 AS x"}, {"left", "SELECT * FROM gold.base"},
+  for (auto [name, sql] : {std::pair{"base", "SELECT 1 AS x"},
+                           {"left", "SELECT * FROM gold.base"},
                            {"right", "SELECT * FROM gold.base"},
                            {"top", "SELECT * FROM gold.left JOIN gold.right USING (x)"},
                            {"alone", "SELECT 2 AS y"}}) {
@@ -148,7 +156,8 @@ TEST(ModelGraph, SelectionFollowsUpstreamAndDownstream) {
   EXPECT_EQ(names({"top"}), (std::vector<std::string>{"top"}));
   EXPECT_EQ(names({"+left"}), (std::vector<std::string>{"base", "left"}));
   EXPECT_EQ(names({"right+"}), (std::vector<std::string>{"right", "top"}));
-  EXPECT_EQ(names({"base+,alone"}), (std::vector<std::string>{"alone", "base", "left", "right", "top"}));
+  EXPECT_EQ(names({"base+,alone"}),
+            (std::vector<std::string>{"alone", "base", "left", "right", "top"}));
   EXPECT_EQ(graph->Select({"nope"}).status().message(),
             "--select \"nope\": no model named \"nope\" (models: base, left, right, top, alone)");
 }
@@ -176,7 +185,8 @@ class ModelsTest : public ::testing::TestWithParam<std::string> {
     if (!r.ok()) return out;
     for (const auto& row : r->rows) {
       std::string line;
-      for (size_t i = 0; i < row.size(); ++i) line += (i ? "|" : "") + (row[i].is_null() ? "NULL" : row[i].ToString());
+      for (size_t i = 0; i < row.size(); ++i)
+        line += (i ? "|" : "") + (row[i].is_null() ? "NULL" : row[i].ToString());
       out.push_back(line);
     }
     return out;
@@ -184,7 +194,8 @@ class ModelsTest : public ::testing::TestWithParam<std::string> {
 
   // A load of silver.orders: inserts rows (date, customer, amount) and logs the dates they
   // touched, as the loader does (`partitions` false: logged as unknown).
-  void LoadOrders(Session& s, const std::vector<std::tuple<std::optional<std::string>, int, int>>& rows,
+  void LoadOrders(Session& s,
+                  const std::vector<std::tuple<std::optional<std::string>, int, int>>& rows,
                   bool partitions = true) {
     ASSERT_TRUE(s.Begin().ok());
     std::set<std::optional<std::string>> days;
@@ -248,7 +259,8 @@ TEST_P(ModelsTest, ModelsBuildInDependencyOrderAndIndependentOnesInParallel) {
   folder.Write("regions.sql",
                "SELECT c.region, sum(o.total) AS total FROM gold.orders_by_customer o "
                "JOIN silver.customers c ON c.id = o.customer_id GROUP BY c.region");
-  folder.Write("big_customers.sql", "SELECT customer_id FROM gold.orders_by_customer WHERE total > 6");
+  folder.Write("big_customers.sql",
+               "SELECT customer_id FROM gold.orders_by_customer WHERE total > 6");
   folder.Write("summary.sql",
                "SELECT (SELECT count(*) FROM gold.regions) AS regions, "
                "(SELECT count(*) FROM gold.big_customers) AS big");
@@ -265,15 +277,19 @@ TEST_P(ModelsTest, ModelsBuildInDependencyOrderAndIndependentOnesInParallel) {
   EXPECT_EQ(Find(report, "regions").mode, "full");
   EXPECT_EQ(Find(report, "regions").rows, 2);
   // Bookkeeping: a load per build, the model's state, and nothing left behind.
-  EXPECT_EQ(Rows(*s, "SELECT mode, rows_inserted FROM gold._sluice_loads WHERE table_name = "
-                     "'regions'"),
+  EXPECT_EQ(Rows(*s,
+                 "SELECT mode, rows_inserted FROM gold._sluice_loads WHERE table_name = "
+                 "'regions'"),
             (std::vector<std::string>{"full|2"}));
-  EXPECT_EQ(Rows(*s, "SELECT materialized, upstream FROM gold._sluice_models WHERE model = "
-                     "'regions'"),
-            (std::vector<std::string>{"table|{\"gold.orders_by_customer\":1,\"silver.customers\":0}"}));
+  EXPECT_EQ(
+      Rows(*s,
+           "SELECT materialized, upstream FROM gold._sluice_models WHERE model = "
+           "'regions'"),
+      (std::vector<std::string>{"table|{\"gold.orders_by_customer\":1,\"silver.customers\":0}"}));
   auto tables = s->ListTables();
   ASSERT_TRUE(tables.ok());
-  for (const auto& t : *tables) EXPECT_FALSE(t.name.name.ends_with("__sluice_new")) << t.name.ToString();
+  for (const auto& t : *tables)
+    EXPECT_FALSE(t.name.name.ends_with("__sluice_new")) << t.name.ToString();
 }
 
 TEST_P(ModelsTest, AFailingTestKeepsThePreviousTableAndSkipsDownstreamModels) {
@@ -301,6 +317,7 @@ TEST_P(ModelsTest, AFailingTestKeepsThePreviousTableAndSkipsDownstreamModels) {
   const ModelReport& top = Find(report, "top");
   EXPECT_EQ(top.outcome, ModelReport::Outcome::kSkipped);
   EXPECT_EQ(top.reason, "upstream model gold.daily was not built");
+  EXPECT_EQ(top.mode, "skipped");
   EXPECT_EQ(Rows(*s, "SELECT order_date, revenue FROM gold.daily"),
             (std::vector<std::string>{"2026-11-01|10"}));
   auto temp = s->DescribeTable(TableName{"gold", "daily__sluice_new"});
@@ -359,9 +376,30 @@ TEST_P(ModelsTest, ViewsOnSqliteThatReadOtherLayersAreRefusedWithTheReason) {
   ASSERT_EQ(report.models.size(), 1u);
   EXPECT_EQ(report.models[0].outcome, ModelReport::Outcome::kFailed);
   EXPECT_EQ(report.models[0].reason,
-            folder.path() + "/v.sql: a view on SQLite can read only gold tables (each layer is its "
-            "own database file and SQLite views cannot reach across files); it reads "
-            "silver.orders: use materialized: table, or a PostgreSQL warehouse");
+            folder.path() +
+                "/v.sql: a view on SQLite can read only gold tables (each layer is its "
+                "own database file and SQLite views cannot reach across files); it reads "
+                "silver.orders: use materialized: table, or a PostgreSQL warehouse");
+}
+
+TEST_P(ModelsTest, ViewsOnPostgresqlReadSilverAndComeBackAfterTheTableUnderThemIsSwapped) {
+  if (GetParam() != "postgresql") GTEST_SKIP() << "SQLite views read only their own layer";
+  SLUICE_TEST_WAREHOUSE(w);
+  auto s = Connect(w->get());
+  CreateOrders(*s);
+  LoadOrders(*s, {{"2026-11-01", 1, 10}});
+  ModelFolder folder;
+  folder.Write("orders.sql", "SELECT * FROM silver.orders");
+  folder.Write("recent.sql",
+               "-- materialized: view\nSELECT o.*, c.region FROM gold.orders o "
+               "JOIN silver.customers c ON c.id = o.customer_id");
+  ASSERT_TRUE(Build(w->get(), folder.path()).ok());
+  LoadOrders(*s, {{"2026-11-02", 2, 3}});
+  BuildOptions only_orders;
+  only_orders.select = {"orders"};
+  ASSERT_TRUE(Build(w->get(), folder.path(), only_orders).ok());  // DROP TABLE … CASCADE
+  EXPECT_EQ(Rows(*s, "SELECT order_date, region FROM gold.recent ORDER BY 1"),
+            (std::vector<std::string>{"2026-11-01|north", "2026-11-02|south"}));
 }
 
 // The incremental model and the same SQL as a table, built side by side.
@@ -371,15 +409,18 @@ constexpr std::string_view kDailySql =
     "GROUP BY o.order_date, c.region";
 
 void WriteDailyModels(ModelFolder& folder) {
-  folder.Write("daily.sql", "-- materialized: incremental\n-- partition_by: order_date\n"
-                            "-- unique_key: [order_date, region]\n" + std::string(kDailySql));
+  folder.Write("daily.sql",
+               "-- materialized: incremental\n-- partition_by: order_date\n"
+               "-- unique_key: [order_date, region]\n" +
+                   std::string(kDailySql));
   folder.Write("daily_full.sql", std::string(kDailySql));
   // Incremental downstream of an incremental model: reads gold.daily's build log.
   folder.Write("daily_total.sql",
                "-- materialized: incremental\n-- partition_by: order_date\n"
                "SELECT order_date, sum(revenue) AS revenue FROM gold.daily GROUP BY order_date");
-  folder.Write("daily_total_full.sql",
-               "SELECT order_date, sum(revenue) AS revenue FROM gold.daily_full GROUP BY order_date");
+  folder.Write(
+      "daily_total_full.sql",
+      "SELECT order_date, sum(revenue) AS revenue FROM gold.daily_full GROUP BY order_date");
 }
 
 TEST_P(ModelsTest, IncrementalBuildsEqualAFullRebuildAfterLoadsTouchingSomePartitions) {
@@ -395,8 +436,9 @@ TEST_P(ModelsTest, IncrementalBuildsEqualAFullRebuildAfterLoadsTouchingSomeParti
   EXPECT_EQ(Find(first, "daily").reason, "first build");
 
   auto same = [&] {
-    EXPECT_EQ(Rows(*s, "SELECT order_date, region, orders, revenue FROM gold.daily ORDER BY 1, 2"),
-              Rows(*s, "SELECT order_date, region, orders, revenue FROM gold.daily_full ORDER BY 1, 2"));
+    EXPECT_EQ(
+        Rows(*s, "SELECT order_date, region, orders, revenue FROM gold.daily ORDER BY 1, 2"),
+        Rows(*s, "SELECT order_date, region, orders, revenue FROM gold.daily_full ORDER BY 1, 2"));
     EXPECT_EQ(Rows(*s, "SELECT order_date, revenue FROM gold.daily_total ORDER BY 1"),
               Rows(*s, "SELECT order_date, revenue FROM gold.daily_total_full ORDER BY 1"));
   };
@@ -410,8 +452,8 @@ TEST_P(ModelsTest, IncrementalBuildsEqualAFullRebuildAfterLoadsTouchingSomeParti
   const ModelReport& daily = Find(second, "daily");
   EXPECT_EQ(daily.mode, "incremental");
   ASSERT_TRUE(daily.partitions.has_value());
-  EXPECT_EQ(*daily.partitions, (std::vector<PartitionValues>{
-                                   {std::nullopt}, {"2026-11-02"}, {"2026-11-04"}}));
+  EXPECT_EQ(*daily.partitions,
+            (std::vector<PartitionValues>{{std::nullopt}, {"2026-11-02"}, {"2026-11-04"}}));
   EXPECT_EQ(daily.rows, 5);  // (11-02: north, south), (11-04: south, north), (NULL: north)
   EXPECT_EQ(Find(second, "daily_total").mode, "incremental");
   EXPECT_EQ(Find(second, "daily_total").partitions, daily.partitions);
@@ -421,6 +463,7 @@ TEST_P(ModelsTest, IncrementalBuildsEqualAFullRebuildAfterLoadsTouchingSomeParti
   // Nothing loaded since: nothing to do.
   BuildReport third = Build(w->get(), folder.path());
   EXPECT_EQ(Find(third, "daily").outcome, ModelReport::Outcome::kUpToDate);
+  EXPECT_EQ(Find(third, "daily").mode, "up-to-date");
   EXPECT_EQ(Find(third, "daily").rows, 7);
 
   // Another round, touching one old partition only.
@@ -428,8 +471,9 @@ TEST_P(ModelsTest, IncrementalBuildsEqualAFullRebuildAfterLoadsTouchingSomeParti
   BuildReport fourth = Build(w->get(), folder.path());
   EXPECT_EQ(*Find(fourth, "daily").partitions, (std::vector<PartitionValues>{{"2026-11-01"}}));
   same();
-  EXPECT_EQ(Rows(*s, "SELECT mode, partitions FROM gold._sluice_loads WHERE table_name = 'daily' "
-                     "ORDER BY load_seq"),
+  EXPECT_EQ(Rows(*s,
+                 "SELECT mode, partitions FROM gold._sluice_loads WHERE table_name = 'daily' "
+                 "ORDER BY load_seq"),
             (std::vector<std::string>{"full|NULL",
                                       "incremental|[[null],[\"2026-11-02\"],[\"2026-11-04\"]]",
                                       "incremental|[[\"2026-11-01\"]]"}));
@@ -448,7 +492,8 @@ TEST_P(ModelsTest, IncrementalFallsBackToAFullBuildAndSaysWhy) {
   LoadOrders(*s, {{"2026-11-02", 2, 3}}, /*partitions=*/false);
   BuildReport unknown = Build(w->get(), folder.path());
   EXPECT_EQ(Find(unknown, "daily").mode, "full");
-  EXPECT_EQ(Find(unknown, "daily").reason, "load 2 of silver.orders does not record its partitions");
+  EXPECT_EQ(Find(unknown, "daily").reason,
+            "load 2 of silver.orders does not record its partitions");
   // gold.daily's full build is itself a load of unknown partitions for daily_total.
   EXPECT_EQ(Find(unknown, "daily_total").reason,
             "load 2 of gold.daily does not record its partitions");
@@ -471,10 +516,11 @@ TEST_P(ModelsTest, IncrementalFallsBackToAFullBuildAndSaysWhy) {
             (std::vector<std::string>{"2026-11-01|north", "2026-11-02|west"}));
 
   // New tests, a description and comments do not change what the model builds.
-  folder.Write("daily.sql", "-- materialized: incremental\n-- partition_by: order_date\n"
-                            "-- unique_key: [order_date, region]\n-- description: per day\n"
-                            "-- tests:\n--   region: [not_null]\n" + std::string(kDailySql) +
-                            "  -- the end\n");
+  folder.Write("daily.sql",
+               "-- materialized: incremental\n-- partition_by: order_date\n"
+               "-- unique_key: [order_date, region]\n-- description: per day\n"
+               "-- tests:\n--   region: [not_null]\n" +
+                   std::string(kDailySql) + "  -- the end\n");
   // A changed model, and --full-refresh.
   LoadOrders(*s, {{"2026-11-02", 2, 3}});
   EXPECT_EQ(Find(Build(w->get(), folder.path()), "daily").mode, "incremental");
@@ -488,6 +534,78 @@ TEST_P(ModelsTest, IncrementalFallsBackToAFullBuildAndSaysWhy) {
   EXPECT_EQ(Find(Build(w->get(), folder.path(), refresh), "daily").reason, "--full-refresh");
 }
 
+TEST_P(ModelsTest, IncrementalModelsSeeThroughViewsToTheLoadsUnderThem) {
+  SLUICE_TEST_WAREHOUSE(w);
+  auto s = Connect(w->get());
+  CreateOrders(*s);
+  LoadOrders(*s, {{"2026-11-01", 1, 10}, {"2026-11-02", 2, 5}});
+  ModelFolder folder;
+  folder.Write("base.sql",
+               "-- materialized: incremental\n-- partition_by: order_date\n"
+               "SELECT order_date, customer_id, amount FROM silver.orders");
+  folder.Write("big.sql", "-- materialized: view\nSELECT * FROM gold.base WHERE amount >= 5");
+  folder.Write("top.sql",
+               "-- materialized: incremental\n-- partition_by: order_date\n"
+               "SELECT order_date, count(*) AS n FROM gold.big GROUP BY order_date");
+  ASSERT_TRUE(Build(w->get(), folder.path()).ok());
+  LoadOrders(*s, {{"2026-11-02", 3, 50}});
+  BuildReport report = Build(w->get(), folder.path());
+  ASSERT_TRUE(report.ok()) << common::SerializeJson(report.ToJson());
+  EXPECT_EQ(Find(report, "top").mode, "incremental");
+  EXPECT_EQ(*Find(report, "top").partitions, (std::vector<PartitionValues>{{"2026-11-02"}}));
+  EXPECT_EQ(Rows(*s, "SELECT order_date, n FROM gold.top ORDER BY 1"),
+            (std::vector<std::string>{"2026-11-01|1", "2026-11-02|2"}));
+  EXPECT_EQ(Rows(*s, "SELECT upstream FROM gold._sluice_models WHERE model = 'top'"),
+            (std::vector<std::string>{"{\"gold.base\":2}"}));
+}
+
+TEST_P(ModelsTest, AnIncrementalModelWithoutItsPartitionColumnFails) {
+  SLUICE_TEST_WAREHOUSE(w);
+  auto s = Connect(w->get());
+  CreateOrders(*s);
+  ModelFolder folder;
+  folder.Write("m.sql",
+               "-- materialized: incremental\n-- partition_by: day\n"
+               "SELECT order_date FROM silver.orders");
+  BuildReport report = Build(w->get(), folder.path());
+  ASSERT_EQ(report.models.size(), 1u);
+  EXPECT_EQ(report.models[0].outcome, ModelReport::Outcome::kFailed);
+  EXPECT_EQ(report.models[0].reason,
+            folder.path() + "/m.sql: the model's result has no column \"day\" (partition_by)");
+  auto table = s->DescribeTable(TableName{"gold", "m__sluice_new"});
+  ASSERT_TRUE(table.ok());
+  EXPECT_FALSE(table->has_value());
+}
+
+TEST_P(ModelsTest, ConcurrentBuildsOfTheSameModelsSerialiseAndAgree) {
+  SLUICE_TEST_WAREHOUSE(w);
+  auto s = Connect(w->get());
+  CreateOrders(*s);
+  LoadOrders(*s, {{"2026-11-01", 1, 10}, {"2026-11-02", 2, 5}});
+  ModelFolder folder;
+  WriteDailyModels(folder);
+  auto models = LoadModels(folder.path());
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  for (int round = 0; round < 3; ++round) {
+    LoadOrders(*s, {{"2026-11-0" + std::to_string(round + 2), round + 1, 7}});
+    std::vector<Result<BuildReport>> reports(3, Status::Internal("not run"));
+    std::vector<std::thread> builders;
+    for (auto& report : reports) {
+      builders.emplace_back([&] { report = BuildModels(w->get(), *models, BuildOptions{}); });
+    }
+    for (auto& t : builders) t.join();
+    for (const auto& report : reports) {
+      ASSERT_TRUE(report.ok()) << report.status().ToString();
+      EXPECT_TRUE(report->ok()) << common::SerializeJson(report->ToJson());
+    }
+    EXPECT_EQ(
+        Rows(*s, "SELECT order_date, region, orders, revenue FROM gold.daily ORDER BY 1, 2"),
+        Rows(*s, "SELECT order_date, region, orders, revenue FROM gold.daily_full ORDER BY 1, 2"));
+  }
+  EXPECT_EQ(Rows(*s, "SELECT count(*) FROM gold._sluice_models WHERE model = 'daily'"),
+            (std::vector<std::string>{"1"}));
+}
+
 TEST_P(ModelsTest, AFailingTestRollsAnIncrementalBuildBack) {
   SLUICE_TEST_WAREHOUSE(w);
   auto s = Connect(w->get());
@@ -496,8 +614,8 @@ TEST_P(ModelsTest, AFailingTestRollsAnIncrementalBuildBack) {
   ModelFolder folder;
   folder.Write("daily.sql",
                "-- materialized: incremental\n-- partition_by: order_date\n"
-               "-- tests:\n--   region: [not_null]\n" + std::string(kDailySql).replace(
-                   kDailySql.find("JOIN"), 4, "LEFT JOIN"));
+               "-- tests:\n--   region: [not_null]\n" +
+                   std::string(kDailySql).replace(kDailySql.find("JOIN"), 4, "LEFT JOIN"));
   ASSERT_TRUE(Build(w->get(), folder.path()).ok());
   LoadOrders(*s, {{"2026-11-01", 9, 1}});  // customer 9 has no region
   BuildReport report = Build(w->get(), folder.path());
@@ -520,8 +638,9 @@ TEST_P(ModelsTest, TestModelsReportsFailingCountsAndSamples) {
   SLUICE_TEST_WAREHOUSE(w);
   auto s = Connect(w->get());
   CreateOrders(*s);
-  LoadOrders(*s, {{"2026-11-01", 1, 10}, {"2026-11-01", 7, 3}, {"2026-11-02", 8, 3},
-                  {"2026-11-02", 8, 4}});
+  LoadOrders(
+      *s,
+      {{"2026-11-01", 1, 10}, {"2026-11-01", 7, 3}, {"2026-11-02", 8, 3}, {"2026-11-02", 8, 4}});
   ModelFolder folder;
   folder.Write("orders.sql", "SELECT order_date, customer_id, amount FROM silver.orders");
   folder.Write("orders.yaml",

@@ -70,10 +70,10 @@ class Tokenizer {
         tokens.push_back({Token::Kind::kLiteral, "", begin, pos_, line});
       } else if (IsWordStart(c)) {
         while (pos_ < sql_.size() && IsWordChar(sql_[pos_])) ++pos_;
-        tokens.push_back({Token::Kind::kWord, Lower(sql_.substr(begin, pos_ - begin)), begin,
-                          pos_, line});
-      } else if (std::isdigit(static_cast<unsigned char>(c)) || c == '$' || c == '?' ||
-                 c == ':' || c == '@') {
+        tokens.push_back(
+            {Token::Kind::kWord, Lower(sql_.substr(begin, pos_ - begin)), begin, pos_, line});
+      } else if (std::isdigit(static_cast<unsigned char>(c)) || c == '$' || c == '?' || c == ':' ||
+                 c == '@') {
         // Numbers and parameters ($1, ?1, :name): one literal token.
         ++pos_;
         while (pos_ < sql_.size() && (IsWordChar(sql_[pos_]) || sql_[pos_] == '.')) ++pos_;
@@ -87,9 +87,7 @@ class Tokenizer {
   }
 
  private:
-  char Peek(size_t ahead) const {
-    return pos_ + ahead < sql_.size() ? sql_[pos_ + ahead] : '\0';
-  }
+  char Peek(size_t ahead) const { return pos_ + ahead < sql_.size() ? sql_[pos_ + ahead] : '\0'; }
 
   Status Unterminated(int line, std::string_view what) const {
     return Status::InvalidArgument("line " + std::to_string(line) + ": unterminated " +
@@ -142,7 +140,8 @@ class Tokenizer {
   bool DollarTag() {
     size_t i = pos_ + 1;
     while (i < sql_.size() && sql_[i] != '$') {
-      if (!IsWordStart(sql_[i]) && !(i > pos_ + 1 && std::isdigit(static_cast<unsigned char>(sql_[i])))) {
+      if (!IsWordStart(sql_[i]) &&
+          !(i > pos_ + 1 && std::isdigit(static_cast<unsigned char>(sql_[i])))) {
         return false;
       }
       ++i;
@@ -156,8 +155,8 @@ class Tokenizer {
     int line = line_;
     size_t close = sql_.find(tag_, pos_ + tag_.size());
     if (close == std::string_view::npos) return Unterminated(line, "dollar-quoted string");
-    line_ += static_cast<int>(
-        std::count(sql_.begin() + static_cast<long>(pos_), sql_.begin() + static_cast<long>(close), '\n'));
+    line_ += static_cast<int>(std::count(sql_.begin() + static_cast<long>(pos_),
+                                         sql_.begin() + static_cast<long>(close), '\n'));
     pos_ = close + tag_.size();
     return Status::OK();
   }
@@ -171,15 +170,17 @@ class Tokenizer {
 // Words that can follow a FROM item and are not its alias.
 bool EndsFromItem(const Token& t) {
   static constexpr std::array<std::string_view, 38> kWords = {
-      "where",  "join",    "inner",     "left",   "right",   "full",      "cross",  "natural",
-      "on",     "using",   "group",     "order",  "having",  "limit",     "offset", "union",
-      "except", "intersect", "window",  "fetch",  "for",     "returning", "set",    "values",
-      "lateral", "and",    "or",        "not",    "outer",   "select",    "from",   "as",
-      "qualify", "tablesample", "with", "when",   "then",    "end"};
+      "where",   "join",        "inner",  "left",  "right",  "full",      "cross",  "natural",
+      "on",      "using",       "group",  "order", "having", "limit",     "offset", "union",
+      "except",  "intersect",   "window", "fetch", "for",    "returning", "set",    "values",
+      "lateral", "and",         "or",     "not",   "outer",  "select",    "from",   "as",
+      "qualify", "tablesample", "with",   "when",  "then",   "end"};
   return std::find(kWords.begin(), kWords.end(), t.text) != kWords.end();
 }
 
-bool IsName(const Token& t) { return t.kind == Token::Kind::kWord || t.kind == Token::Kind::kQuoted; }
+bool IsName(const Token& t) {
+  return t.kind == Token::Kind::kWord || t.kind == Token::Kind::kQuoted;
+}
 bool IsPunct(const Token& t, char c) { return t.kind == Token::Kind::kPunct && t.text[0] == c; }
 
 }  // namespace
@@ -211,7 +212,8 @@ Result<std::vector<SqlTableRef>> FindTableRefs(std::string_view sql) {
       if (has_as) ++alias;
       if (alias < tokens.size() && IsName(tokens[alias]) &&
           (has_as || tokens[alias].kind == Token::Kind::kQuoted || !EndsFromItem(tokens[alias]))) {
-        ref.alias = std::string(sql.substr(tokens[alias].begin, tokens[alias].end - tokens[alias].begin));
+        ref.alias =
+            std::string(sql.substr(tokens[alias].begin, tokens[alias].end - tokens[alias].begin));
         ref.alias_end = tokens[alias].end;
       }
     }
@@ -236,10 +238,10 @@ Result<std::string> SingleStatement(std::string_view sql) {
   bool select = first.kind == Token::Kind::kWord &&
                 (first.text == "select" || first.text == "with" || first.text == "values");
   if (!select && !IsPunct(first, '(')) {
-    return Status::InvalidArgument("line " + std::to_string(first.line) +
-                                   ": expected a SELECT statement (SELECT, WITH or VALUES), found \"" +
-                                   std::string(sql.substr(first.begin, first.end - first.begin)) +
-                                   "\"");
+    return Status::InvalidArgument(
+        "line " + std::to_string(first.line) +
+        ": expected a SELECT statement (SELECT, WITH or VALUES), found \"" +
+        std::string(sql.substr(first.begin, first.end - first.begin)) + "\"");
   }
   // Keep comments after the last token out: a trailing `-- …` would swallow what a caller
   // appends (`) AS x`).
@@ -262,10 +264,15 @@ std::string RewriteTableRefs(
   std::string out;
   size_t copied = 0;
   for (const SqlTableRef& ref : refs) {
-    if (ref.qualifies_column) continue;
     std::optional<std::string> text = replacement(ref);
     if (!text) continue;
     out.append(sql.substr(copied, ref.begin - copied));
+    if (ref.qualifies_column) {
+      // silver.orders.amount: the FROM item is now aliased by the table's name.
+      out += QuoteIdentifier(ref.table.name);
+      copied = ref.end;
+      continue;
+    }
     out += *text;
     out += " AS ";
     out += ref.alias.empty() ? QuoteIdentifier(ref.table.name) : ref.alias;

@@ -48,8 +48,8 @@ Result<std::string> SqlTokensText(std::string_view sql);
 
 // Replaces each FROM-item reference for which `replacement(ref)` returns text by that text
 // followed by ` AS <alias>` (the user's alias, or the table's name when there was none), so
-// the rest of the statement still resolves its columns. Column-qualifying references are
-// left alone.
+// the rest of the statement still resolves its columns; column-qualifying references to a
+// replaced table (`silver.orders.amount`) become `"orders".amount`.
 std::string RewriteTableRefs(
     std::string_view sql, const std::vector<SqlTableRef>& refs,
     const std::function<std::optional<std::string>(const SqlTableRef&)>& replacement);

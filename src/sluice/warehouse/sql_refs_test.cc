@@ -1,6 +1,6 @@
-#include "sluice/warehouse/sql_refs_internal.h"
-
 #include <gtest/gtest.h>
+
+#include "sluice/warehouse/sql_refs_internal.h"
 
 namespace sluice::warehouse {
 namespace {
@@ -22,7 +22,8 @@ TEST(SqlRefs, FindsLayerQualifiedTablesInFromAndJoin) {
 
 TEST(SqlRefs, StringsCommentsAndQuotedIdentifiersAreNotReferences) {
   std::string sql =
-      "SELECT 'silver.fake1', E'it\\'s silver.fake2', $$silver.fake3$$, $t$ gold.fake4 $t$ -- gold.fake5\n"
+      "SELECT 'silver.fake1', E'it\\'s silver.fake2', $$silver.fake3$$, $t$ gold.fake4 $t$ -- "
+      "gold.fake5\n"
       "  , \"silver.fake6\" /* silver.fake7 /* nested gold.fake8 */ still silver.fake9 */\n"
       "FROM silver.real  -- trailing gold.fake10";
   EXPECT_EQ(Names(sql), (std::vector<std::string>{"silver.real"}));
@@ -65,18 +66,33 @@ TEST(SqlRefs, UnterminatedTextNamesItsLine) {
 }
 
 TEST(SqlRefs, RewriteKeepsTheUsersAliasOrUsesTheTableName) {
-  std::string sql = "SELECT * FROM silver.orders o JOIN silver.customers ON customers.id = o.c "
-                    "JOIN silver.regions AS r ON true";
+  std::string sql =
+      "SELECT * FROM silver.orders o JOIN silver.customers ON customers.id = o.c "
+      "JOIN silver.regions AS r ON true";
   auto refs = FindTableRefs(sql);
   ASSERT_TRUE(refs.ok());
-  std::string out = RewriteTableRefs(sql, *refs, [](const SqlTableRef& ref) -> std::optional<std::string> {
-    if (ref.table.name == "regions") return std::nullopt;
-    return "(SELECT * FROM " + ref.table.Sql() + " WHERE p = 1)";
-  });
+  std::string out =
+      RewriteTableRefs(sql, *refs, [](const SqlTableRef& ref) -> std::optional<std::string> {
+        if (ref.table.name == "regions") return std::nullopt;
+        return "(SELECT * FROM " + ref.table.Sql() + " WHERE p = 1)";
+      });
   EXPECT_EQ(out,
             "SELECT * FROM (SELECT * FROM \"silver\".\"orders\" WHERE p = 1) AS o JOIN (SELECT * "
             "FROM \"silver\".\"customers\" WHERE p = 1) AS \"customers\" ON customers.id = o.c "
             "JOIN silver.regions AS r ON true");
+}
+
+TEST(SqlRefs, RewriteRequalifiesSchemaQualifiedColumns) {
+  std::string sql = "SELECT silver.orders.amount, gold.x.y FROM silver.orders, gold.x";
+  auto refs = FindTableRefs(sql);
+  ASSERT_TRUE(refs.ok());
+  std::string out =
+      RewriteTableRefs(sql, *refs, [](const SqlTableRef& ref) -> std::optional<std::string> {
+        if (ref.table.schema != "silver") return std::nullopt;
+        return "(SELECT 1 AS amount)";
+      });
+  EXPECT_EQ(out,
+            "SELECT \"orders\".amount, gold.x.y FROM (SELECT 1 AS amount) AS \"orders\", gold.x");
 }
 
 TEST(SqlRefs, SingleStatementDropsTrailingSemicolonsAndComments) {
