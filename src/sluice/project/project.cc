@@ -419,18 +419,21 @@ class ProjectChecker {
       const json::value* resource = state->if_contains("Resource");
       if (!resource || !resource->is_string()) continue;
       std::string arn(resource->as_string());
-      const json::value* parameters = state->if_contains("Parameters");
+      // JSONPath states pass Parameters, JSONata states Arguments; only literal names are
+      // checked (not paths, `.$` fields or `{% … %}` expressions).
+      std::string args = state->contains("Arguments") ? "Arguments" : "Parameters";
+      const json::value* parameters = state->if_contains(args);
       auto literal = [&](std::string_view field) -> std::optional<std::string> {
         if (!parameters || !parameters->is_object()) return std::nullopt;
         const json::value* v = parameters->as_object().if_contains(field);
-        if (!v || !v->is_string()) return std::nullopt;
+        if (!v || !v->is_string() || v->as_string().starts_with("{%")) return std::nullopt;
         return std::string(v->as_string());
       };
       if (arn.starts_with("arn:aws:states:::lambda:invoke")) {
         if (auto fn = literal("FunctionName")) {
           std::string name = FunctionName(*fn);
           if (!spec.functions.count(name)) {
-            Add(file, at + "/Parameters/FunctionName",
+            Add(file, at + "/" + args + "/FunctionName",
                 "function \"" + name + "\" is not declared in sluice.yaml functions");
           }
         }
@@ -442,14 +445,14 @@ class ProjectChecker {
         }
       } else if (arn.starts_with("arn:aws:states:::glue:startJobRun")) {
         if (auto job = literal("JobName"); job && !jobs.count(*job)) {
-          Add(file, at + "/Parameters/JobName",
+          Add(file, at + "/" + args + "/JobName",
               "job \"" + *job + "\" does not exist in the project");
         }
       } else if (arn.starts_with("arn:aws:states:::sns:publish")) {
         if (auto topic = literal("TopicArn")) {
           std::string name = TopicName(*topic);
           if (!spec.topics.count(name)) {
-            Add(file, at + "/Parameters/TopicArn",
+            Add(file, at + "/" + args + "/TopicArn",
                 "topic \"" + name + "\" is not declared in sluice.yaml topics");
           }
         }

@@ -135,7 +135,9 @@ TEST_F(ProjectTest, TaskStatesMustNameDeclaredFunctionsJobsAndTopics) {
         "Resource": "arn:aws:lambda:us-east-1:123456789012:function:score:PROD", "End": true}}}]},
     "Tell": {"Type": "Task", "Resource": "arn:aws:states:::sns:publish",
              "Parameters": {"TopicArn": "arn:aws:sns:us-east-1:123456789012:ops", "Message": "x"},
-             "End": true}
+             "Next": "Page"},
+    "Page": {"Type": "Task", "QueryLanguage": "JSONata", "Resource": "arn:aws:states:::lambda:invoke",
+             "Arguments": {"FunctionName": "page", "Payload": "{% $states.input %}"}, "End": true}
   }
 })");
   EXPECT_THAT(Problems(),
@@ -145,7 +147,9 @@ TEST_F(ProjectTest, TaskStatesMustNameDeclaredFunctionsJobsAndTopics) {
                   "statemachines/orders.asl.json: /States/Both/Branches/0/States/F/Resource: "
                   "function \"score\" is not declared in sluice.yaml functions",
                   "statemachines/orders.asl.json: /States/Tell/Parameters/TopicArn: topic \"ops\" "
-                  "is not declared in sluice.yaml topics"));
+                  "is not declared in sluice.yaml topics",
+                  "statemachines/orders.asl.json: /States/Page/Arguments/FunctionName: function "
+                  "\"page\" is not declared in sluice.yaml functions"));
 }
 
 TEST_F(ProjectTest, FilesMustStayInsideTheProject) {
