@@ -516,4 +516,17 @@ std::vector<events::NotificationRule> NotificationRules(const ProjectSpec& spec,
   return rules;
 }
 
+std::string CommandInProject(std::string_view project_dir, std::string_view command) {
+  std::string quoted = "'";
+  for (char c : project_dir) {
+    if (c == '\'') {
+      quoted += "'\\''";
+    } else {
+      quoted += c;
+    }
+  }
+  quoted += "'";
+  return "cd " + quoted + " && " + std::string(command);
+}
+
 }  // namespace sluice::project

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "sluice/common/file_util.h"
@@ -254,6 +255,20 @@ TEST(TriggerOverlap, NotificationRulesCarryTheTriggers) {
   EXPECT_EQ(rules[0].destination_arn, "orders");
   EXPECT_TRUE(rules[0].Matches("ObjectCreated:Put", "raw/2026/orders.csv"));
   EXPECT_FALSE(rules[0].Matches("ObjectCreated:Put", "raw/2026/orders.json"));
+}
+
+TEST(CommandInProject, RunsTheCommandInTheProjectFolder) {
+  EXPECT_EQ(CommandInProject("/srv/orders", "functions/summarize.py --fast"),
+            "cd '/srv/orders' && functions/summarize.py --fast");
+  EXPECT_EQ(CommandInProject("/srv/it's", "x"), "cd '/srv/it'\\''s' && x");
+  common::TestTempDir tmp;
+  ASSERT_TRUE(common::WriteFileAtomically(tmp.path() + "/hello.txt", "hi").ok());
+  std::string out = tmp.path() + "/out.txt";
+  ASSERT_EQ(
+      std::system(
+          ("cd / && " + CommandInProject(tmp.path(), "cat hello.txt > '" + out + "'")).c_str()),
+      0);
+  EXPECT_EQ(*common::ReadFileToString(out), "hi");
 }
 
 }  // namespace
