@@ -80,6 +80,14 @@ TEST_F(ProjectCliTest, InitRefusesANonEmptyFolder) {
   EXPECT_FALSE(fs::exists(project_ + "/sluice.yaml"));
 }
 
+TEST_F(ProjectCliTest, DeployWithoutAProjectFileSaysHowToMakeOne) {
+  fs::create_directories(project_);
+  RunResult r = Run({"deploy", "--project", project_});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "sluice deploy: NotFound: no sluice.yaml in " + project_ +
+                       " (sluice init DIR writes a project)\n");
+}
+
 TEST_F(ProjectCliTest, ABrokenProjectListsEveryProblemAndDeploysNothing) {
   ASSERT_EQ(Run({"init", project_}).exit_code, 0);
   Edit("statemachines/orders.asl.json", R"("Next": "Done")", R"("Next": "Finish")");
