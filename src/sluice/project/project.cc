@@ -190,8 +190,15 @@ class ProjectChecker {
     if (!spec.state_machines_declared) {
       for (const std::string& path : List("statemachines", {kStateMachineSuffix})) {
         std::string file = fs::path(path).filename().string();
-        spec.state_machines.push_back(
-            {file.substr(0, file.size() - kStateMachineSuffix.size()), path, {}});
+        std::string name = file.substr(0, file.size() - kStateMachineSuffix.size());
+        if (!IsValidName(name)) {
+          Add(path, "",
+              "\"" + name +
+                  "\" is not a valid state machine name: 1 to 80 letters, "
+                  "digits, '_', '.' or '-', starting with a letter or digit");
+          continue;
+        }
+        spec.state_machines.push_back({name, path, {}});
       }
     }
     for (const FileRef& ref : spec.state_machines) {

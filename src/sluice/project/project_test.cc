@@ -95,6 +95,14 @@ TEST_F(ProjectTest, SectionsLeftOutAreDiscoveredFromTheFolders) {
   EXPECT_EQ(project->spec.jobs[0].name, "orders");
 }
 
+TEST_F(ProjectTest, DiscoveredStateMachinesNeedValidNames) {
+  Write("sluice.yaml", "name: tiny\nfunctions: {summarize: functions/summarize.py}\n");
+  Write("statemachines/my machine.asl.json", "{}");
+  EXPECT_THAT(Problems(), ElementsAre("statemachines/my machine.asl.json: \"my machine\" is not a "
+                                      "valid state machine name: 1 to 80 letters, digits, '_', "
+                                      "'.' or '-', starting with a letter or digit"));
+}
+
 TEST_F(ProjectTest, ReportsEveryProblemAcrossFiles) {
   Edit("statemachines/orders.asl.json", R"("Next": "Done")", R"("Next": "Dome")");
   Edit("sluice.yaml", "    state_machine: orders\n", "    state_machine: order\n");
