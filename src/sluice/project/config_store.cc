@@ -257,6 +257,23 @@ Result<std::optional<DeployedConfig>> LatestConfig(catalog::Catalog& catalog) {
   return std::optional<DeployedConfig>(std::move(config));
 }
 
+Result<std::vector<warehouse::Model>> DeployedModels(const DeployedConfig& config) {
+  std::vector<warehouse::Model> models;
+  for (const ProjectFile& f : config.models) {  // sorted by path, so by name
+    if (!f.path.ends_with(".sql")) continue;
+    std::string stem = f.path.substr(0, f.path.size() - 4);
+    const ProjectFile* sidecar = config.File(stem + ".yaml");
+    if (!sidecar) sidecar = config.File(stem + ".yml");
+    SLUICE_ASSIGN_OR_RETURN(
+        warehouse::Model model,
+        warehouse::ParseModel(
+            f.path, f.content, sidecar ? sidecar->path : "",
+            sidecar ? std::optional<std::string_view>(sidecar->content) : std::nullopt));
+    models.push_back(std::move(model));
+  }
+  return models;
+}
+
 std::string DiffConfigs(const DeployedConfig& from, const DeployedConfig& to) {
   std::string summary, diffs;
   std::string a = "v" + std::to_string(from.info.version) + "/";

@@ -21,6 +21,7 @@
 #include "sluice/common/status.h"
 #include "sluice/common/time.h"
 #include "sluice/project/project.h"
+#include "sluice/warehouse/models.h"
 
 namespace sluice::project {
 
@@ -80,6 +81,11 @@ Result<DeployedConfig> LoadConfigVersion(catalog::Catalog& catalog, int64_t vers
 
 // The newest version, or nullopt when nothing was deployed.
 Result<std::optional<DeployedConfig>> LatestConfig(catalog::Catalog& catalog);
+
+// The deployed models parsed as warehouse::LoadModels reads a folder: each `<name>.sql` with
+// its `<name>.yaml` (or `.yml`) sidecar, sorted by name. InvalidArgument as ParseModel
+// reports it (BuildModels checks the dependency graph).
+Result<std::vector<warehouse::Model>> DeployedModels(const DeployedConfig& config);
 
 // What changed from `from` to `to`: a summary line per added, removed or changed file (for
 // sluice.yaml the top-level fields that changed; for state machines the states), then a

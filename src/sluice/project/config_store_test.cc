@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "sluice/catalog/sqlite_catalog.h"
 #include "sluice/common/file_util.h"
 #include "sluice/common/test_temp_dir.h"
@@ -87,12 +90,48 @@ TEST_F(ConfigStoreTest, ADeployStoresEveryFileAndTheParsedProject) {
   ASSERT_NE(c.File("functions/summarize.py"), nullptr);
 }
 
+TEST_F(ConfigStoreTest, DeployedModelsParseWithTheirSidecars) {
+  Deploy();
+  auto config = LatestConfig(*catalog_);
+  ASSERT_TRUE(config.ok() && config->has_value());
+  auto models = DeployedModels(**config);
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  std::vector<std::string> names;
+  for (const warehouse::Model& m : *models) names.push_back(m.name + " " + m.config_path);
+  EXPECT_THAT(names, ElementsAre("country_revenue models/country_revenue.yaml",
+                                 "daily_revenue models/daily_revenue.sql",
+                                 "revenue_by_day models/revenue_by_day.sql"));
+  EXPECT_EQ((*models)[1].materialized, warehouse::Materialization::kIncremental);
+  EXPECT_EQ((*models)[0].description, "Revenue per country over all days.");
+}
+
 TEST_F(ConfigStoreTest, AnUnchangedProjectMakesNoNewVersion) {
   Deploy();
   DeployResult again = Deploy();
   EXPECT_FALSE(again.changed);
   EXPECT_EQ(again.version.version, 1);
   EXPECT_EQ(ListConfigVersions(*catalog_)->size(), 1u);
+}
+
+TEST_F(ConfigStoreTest, ConcurrentDeploysOfOneProjectMakeOneVersion) {
+  auto project = LoadProject(dir_);
+  ASSERT_TRUE(project.ok());
+  std::atomic<int> changed{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      auto r = StoreConfigVersion(*catalog_, *project, "", clock_);
+      if (!r.ok()) {
+        ++failed;
+      } else if (r->changed) {
+        ++changed;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(changed.load(), 1);
+  EXPECT_EQ(*LatestVersion(*catalog_), 1);
 }
 
 TEST_F(ConfigStoreTest, VersionsAreListedNewestFirst) {

@@ -10,10 +10,12 @@
 #include <sstream>
 
 #include "sluice/asl/definition.h"
+#include "sluice/asl/payload_template.h"
 #include "sluice/common/file_util.h"
 #include "sluice/common/hash.h"
 #include "sluice/etl/job_runner.h"
 #include "sluice/etl/job_spec.h"
+#include "sluice/events/event_record.h"
 #include "sluice/warehouse/models.h"
 
 namespace sluice::project {
@@ -62,6 +64,28 @@ std::string FunctionName(const std::string& text) {
 std::string TopicName(const std::string& text) {
   size_t colon = text.rfind(':');
   return colon == std::string::npos ? text : text.substr(colon + 1);
+}
+
+// An S3 event record such as `event_type` ("s3:ObjectCreated:*") on a key the trigger
+// matches, to try its input template on: removal events carry no size or ETag, as in S3.
+boost::json::object SampleRecord(const Trigger& t, const std::string& event_type) {
+  events::EventRecord record;
+  record.event_name = event_type.starts_with("s3:") ? event_type.substr(3) : event_type;
+  if (record.event_name.ends_with("*")) {
+    record.event_name.pop_back();
+    record.event_name += record.event_name.starts_with("ObjectRemoved") ? "Delete" : "Put";
+  }
+  record.bucket = t.bucket;
+  record.key = t.prefix + "sample" + t.suffix;
+  record.size = 1;
+  record.etag = "d41d8cd98f00b204e9800998ecf8427e";
+  record.sequencer = events::SequencerFromSeq(1);
+  record.request_id = "0000000000000000";
+  record.host_id = "sluice";
+  record.principal_id = "sluice";
+  record.source_ip = "127.0.0.1";
+  record.configuration_id = t.name;
+  return record.ToJson();
 }
 
 events::NotificationRule RuleOf(const Trigger& t) {
@@ -166,8 +190,15 @@ class ProjectChecker {
     if (!spec.state_machines_declared) {
       for (const std::string& path : List("statemachines", {kStateMachineSuffix})) {
         std::string file = fs::path(path).filename().string();
-        spec.state_machines.push_back(
-            {file.substr(0, file.size() - kStateMachineSuffix.size()), path, {}});
+        std::string name = file.substr(0, file.size() - kStateMachineSuffix.size());
+        if (!IsValidName(name)) {
+          Add(path, "",
+              "\"" + name +
+                  "\" is not a valid state machine name: 1 to 80 letters, "
+                  "digits, '_', '.' or '-', starting with a letter or digit");
+          continue;
+        }
+        spec.state_machines.push_back({name, path, {}});
       }
     }
     for (const FileRef& ref : spec.state_machines) {
@@ -261,6 +292,7 @@ class ProjectChecker {
                                   : "the project has " + JoinNames(machines)) +
                 ")");
       }
+      if (!t.input.is_null()) CheckInput(spec, t, p + ".input");
       for (size_t j = 0; j < i; ++j) {
         const Trigger& u = spec.triggers[j];
         if (u.bucket != t.bucket) continue;
@@ -271,6 +303,24 @@ class ProjectChecker {
                   "\" and \"" + t.prefix + "\", suffixes \"" + u.suffix + "\" and \"" + t.suffix +
                   "\")");
         }
+      }
+    }
+  }
+
+  // Evaluates the trigger's input template on a sample record of each of its event types,
+  // so a path the records of those events never have is found now rather than at run time.
+  void CheckInput(const ProjectSpec& spec, const Trigger& t, const std::string& field) {
+    std::vector<asl::Diagnostic> diagnostics;
+    asl::PayloadTemplate tmpl = asl::PayloadTemplate::Compile(t.input, "", &diagnostics);
+    if (!diagnostics.empty()) return;  // reported while parsing
+    json::value context = json::object();
+    for (const std::string& event_type : t.events) {
+      json::value record = SampleRecord(t, event_type);
+      auto input = tmpl.Evaluate(asl::PathContext{&record, &context, nullptr});
+      if (!input.ok()) {
+        Add(Where(spec, t.mark), field,
+            input.status().message() + " (in a record of " + event_type + ")");
+        return;
       }
     }
   }
@@ -376,18 +426,21 @@ class ProjectChecker {
       const json::value* resource = state->if_contains("Resource");
       if (!resource || !resource->is_string()) continue;
       std::string arn(resource->as_string());
-      const json::value* parameters = state->if_contains("Parameters");
+      // JSONPath states pass Parameters, JSONata states Arguments; only literal names are
+      // checked (not paths, `.$` fields or `{% … %}` expressions).
+      std::string args = state->contains("Arguments") ? "Arguments" : "Parameters";
+      const json::value* parameters = state->if_contains(args);
       auto literal = [&](std::string_view field) -> std::optional<std::string> {
         if (!parameters || !parameters->is_object()) return std::nullopt;
         const json::value* v = parameters->as_object().if_contains(field);
-        if (!v || !v->is_string()) return std::nullopt;
+        if (!v || !v->is_string() || v->as_string().starts_with("{%")) return std::nullopt;
         return std::string(v->as_string());
       };
       if (arn.starts_with("arn:aws:states:::lambda:invoke")) {
         if (auto fn = literal("FunctionName")) {
           std::string name = FunctionName(*fn);
           if (!spec.functions.count(name)) {
-            Add(file, at + "/Parameters/FunctionName",
+            Add(file, at + "/" + args + "/FunctionName",
                 "function \"" + name + "\" is not declared in sluice.yaml functions");
           }
         }
@@ -399,14 +452,14 @@ class ProjectChecker {
         }
       } else if (arn.starts_with("arn:aws:states:::glue:startJobRun")) {
         if (auto job = literal("JobName"); job && !jobs.count(*job)) {
-          Add(file, at + "/Parameters/JobName",
+          Add(file, at + "/" + args + "/JobName",
               "job \"" + *job + "\" does not exist in the project");
         }
       } else if (arn.starts_with("arn:aws:states:::sns:publish")) {
         if (auto topic = literal("TopicArn")) {
           std::string name = TopicName(*topic);
           if (!spec.topics.count(name)) {
-            Add(file, at + "/Parameters/TopicArn",
+            Add(file, at + "/" + args + "/TopicArn",
                 "topic \"" + name + "\" is not declared in sluice.yaml topics");
           }
         }
@@ -468,6 +521,19 @@ std::vector<events::NotificationRule> NotificationRules(const ProjectSpec& spec,
     if (t.bucket == bucket) rules.push_back(RuleOf(t));
   }
   return rules;
+}
+
+std::string CommandInProject(std::string_view project_dir, std::string_view command) {
+  std::string quoted = "'";
+  for (char c : project_dir) {
+    if (c == '\'') {
+      quoted += "'\\''";
+    } else {
+      quoted += c;
+    }
+  }
+  quoted += "'";
+  return "cd " + quoted + " && " + std::string(command);
 }
 
 }  // namespace sluice::project

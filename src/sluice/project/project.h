@@ -59,6 +59,11 @@ std::string ContentHash(const std::vector<ProjectFile>& files);
 std::vector<events::NotificationRule> NotificationRules(const ProjectSpec& spec,
                                                         std::string_view bucket);
 
+// `command` (of a function or a topic subscription) as `/bin/sh -c` must run it for paths
+// in it to mean files of the project in `project_dir` (DeployedConfig::info.source):
+// `cd '<project_dir>' && <command>`, the folder quoted for the shell.
+std::string CommandInProject(std::string_view project_dir, std::string_view command);
+
 // The text AWS returns when two rules of one bucket could both match one event.
 inline constexpr std::string_view kAmbiguousConfiguration =
     "Configuration is ambiguously defined. Cannot have overlapping suffixes in two rules if "

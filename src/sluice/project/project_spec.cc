@@ -27,6 +27,11 @@ std::string_view SubscriptionKindName(Subscription::Kind kind) {
   return "log";
 }
 
+bool IsValidName(std::string_view name) {
+  static const std::regex kName("[A-Za-z0-9][A-Za-z0-9_.-]{0,79}");
+  return std::regex_match(name.begin(), name.end(), kName);
+}
+
 std::string Problem::ToString() const {
   std::string out = where;
   if (!path.empty()) out += (out.empty() ? "" : ": ") + path;
@@ -36,12 +41,6 @@ std::string Problem::ToString() const {
 
 namespace {
 
-// Names of projects, triggers, state machines, jobs, functions, topics and alarms: what
-// Step Functions accepts for a state machine name, restricted to characters safe in paths.
-bool IsName(const std::string& s) {
-  static const std::regex kName("[A-Za-z0-9][A-Za-z0-9_.-]{0,79}");
-  return std::regex_match(s, kName);
-}
 constexpr std::string_view kNameRule =
     "expected a name of 1 to 80 letters, digits, '_', '.' or '-', starting with a letter or "
     "digit";
@@ -105,7 +104,7 @@ class ProjectReader {
 
   std::optional<std::string> Name(const YAML::Node& node, const std::string& path) {
     auto s = String(node, path);
-    if (s && !IsName(*s)) {
+    if (s && !IsValidName(*s)) {
       Add(node, path, std::string(kNameRule) + ", got \"" + *s + "\"");
       return std::nullopt;
     }

@@ -116,6 +116,10 @@ struct Problem {
   std::string ToString() const;
 };
 
+// Whether `name` is a valid name for a project, trigger, state machine, job, function, topic
+// or alarm: 1 to 80 letters, digits, '_', '.' or '-', starting with a letter or digit.
+bool IsValidName(std::string_view name);
+
 // Parses sluice.yaml. `source` names the document in problems. On success `problems` is
 // untouched and the spec is returned; otherwise every problem found is appended and
 // InvalidArgument carries them all, one per line.

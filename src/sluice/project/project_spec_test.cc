@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "sluice/common/file_util.h"
+
 namespace sluice::project {
 namespace {
 
@@ -241,6 +243,21 @@ TEST(YamlToJson, ReadsCoreSchemaScalars) {
   ASSERT_TRUE(v.ok());
   EXPECT_EQ(common::SerializeJson(*v),
             R"({"a":1,"b":1.5,"c":true,"d":null,"e":"1","f":"text","g":["x",2]})");
+}
+
+TEST(ProjectSpec, TheDocumentedExampleParses) {
+  auto doc = common::ReadFileToString(std::string(SLUICE_SOURCE_DIR) + "/docs/project.md");
+  ASSERT_TRUE(doc.ok());
+  size_t marker = doc->find("<!-- example: sluice.yaml");
+  ASSERT_NE(marker, std::string::npos);
+  size_t begin = doc->find("```yaml\n", marker) + 8;
+  size_t end = doc->find("```", begin);
+  auto spec = ParseProjectSpec(doc->substr(begin, end - begin), "docs/project.md");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->triggers.size(), 3u);
+  EXPECT_EQ(spec->triggers[1].suffix, ".json");
+  EXPECT_EQ(spec->alarms[1].topics, std::vector<std::string>{"alerts"});
+  EXPECT_EQ(spec->lifecycle.size(), 2u);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "sluice/common/file_util.h"
@@ -94,6 +95,14 @@ TEST_F(ProjectTest, SectionsLeftOutAreDiscoveredFromTheFolders) {
   EXPECT_EQ(project->spec.jobs[0].name, "orders");
 }
 
+TEST_F(ProjectTest, DiscoveredStateMachinesNeedValidNames) {
+  Write("sluice.yaml", "name: tiny\nfunctions: {summarize: functions/summarize.py}\n");
+  Write("statemachines/my machine.asl.json", "{}");
+  EXPECT_THAT(Problems(), ElementsAre("statemachines/my machine.asl.json: \"my machine\" is not a "
+                                      "valid state machine name: 1 to 80 letters, digits, '_', "
+                                      "'.' or '-', starting with a letter or digit"));
+}
+
 TEST_F(ProjectTest, ReportsEveryProblemAcrossFiles) {
   Edit("statemachines/orders.asl.json", R"("Next": "Done")", R"("Next": "Dome")");
   Edit("sluice.yaml", "    state_machine: orders\n", "    state_machine: order\n");
@@ -135,7 +144,9 @@ TEST_F(ProjectTest, TaskStatesMustNameDeclaredFunctionsJobsAndTopics) {
         "Resource": "arn:aws:lambda:us-east-1:123456789012:function:score:PROD", "End": true}}}]},
     "Tell": {"Type": "Task", "Resource": "arn:aws:states:::sns:publish",
              "Parameters": {"TopicArn": "arn:aws:sns:us-east-1:123456789012:ops", "Message": "x"},
-             "End": true}
+             "Next": "Page"},
+    "Page": {"Type": "Task", "QueryLanguage": "JSONata", "Resource": "arn:aws:states:::lambda:invoke",
+             "Arguments": {"FunctionName": "page", "Payload": "{% $states.input %}"}, "End": true}
   }
 })");
   EXPECT_THAT(Problems(),
@@ -145,7 +156,9 @@ TEST_F(ProjectTest, TaskStatesMustNameDeclaredFunctionsJobsAndTopics) {
                   "statemachines/orders.asl.json: /States/Both/Branches/0/States/F/Resource: "
                   "function \"score\" is not declared in sluice.yaml functions",
                   "statemachines/orders.asl.json: /States/Tell/Parameters/TopicArn: topic \"ops\" "
-                  "is not declared in sluice.yaml topics"));
+                  "is not declared in sluice.yaml topics",
+                  "statemachines/orders.asl.json: /States/Page/Arguments/FunctionName: function "
+                  "\"page\" is not declared in sluice.yaml functions"));
 }
 
 TEST_F(ProjectTest, FilesMustStayInsideTheProject) {
@@ -173,6 +186,25 @@ TEST_F(ProjectTest, LifecycleAndTriggersNeedDeclaredBuckets) {
   EXPECT_THAT(Problems(),
               ElementsAre(HasSubstr("triggers[0].bucket: bucket \"landing\" is not in buckets"),
                           HasSubstr("lifecycle.landing: bucket \"landing\" is not in buckets")));
+}
+
+TEST_F(ProjectTest, InputTemplatesAreTriedOnTheTriggersEvents) {
+  Edit("sluice.yaml", "    # No `input`",
+       "    input: {key.$: $.s3.object.key, bytes.$: $.s3.object.size}\n    # No `input`");
+  ASSERT_TRUE(LoadProject(dir_).ok());
+  // Removal records carry no size, as in S3.
+  Edit("sluice.yaml", "events: [\"s3:ObjectCreated:*\"]", "events: [\"s3:ObjectRemoved:*\"]");
+  std::vector<std::string> problems = Problems();
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_THAT(problems[0], HasSubstr("sluice.yaml:15:5: triggers[0].input: The JSONPath "
+                                     "'$.s3.object.size' specified for the field 'bytes.$' could "
+                                     "not be found"));
+  EXPECT_THAT(problems[0], HasSubstr("(in a record of s3:ObjectRemoved:*)"));
+  // A misspelt path resolves in no record.
+  Edit("sluice.yaml", "events: [\"s3:ObjectRemoved:*\"]", "events: [\"s3:ObjectCreated:*\"]");
+  Edit("sluice.yaml", "key.$: $.s3.object.key", "key.$: $.s3.objekt.key");
+  EXPECT_THAT(Problems(), ElementsAre(HasSubstr("'$.s3.objekt.key' specified for the field "
+                                                "'key.$' could not be found")));
 }
 
 Trigger MakeTrigger(std::string name, std::vector<std::string> events, std::string prefix,
@@ -231,6 +263,20 @@ TEST(TriggerOverlap, NotificationRulesCarryTheTriggers) {
   EXPECT_EQ(rules[0].destination_arn, "orders");
   EXPECT_TRUE(rules[0].Matches("ObjectCreated:Put", "raw/2026/orders.csv"));
   EXPECT_FALSE(rules[0].Matches("ObjectCreated:Put", "raw/2026/orders.json"));
+}
+
+TEST(CommandInProject, RunsTheCommandInTheProjectFolder) {
+  EXPECT_EQ(CommandInProject("/srv/orders", "functions/summarize.py --fast"),
+            "cd '/srv/orders' && functions/summarize.py --fast");
+  EXPECT_EQ(CommandInProject("/srv/it's", "x"), "cd '/srv/it'\\''s' && x");
+  common::TestTempDir tmp;
+  ASSERT_TRUE(common::WriteFileAtomically(tmp.path() + "/hello.txt", "hi").ok());
+  std::string out = tmp.path() + "/out.txt";
+  ASSERT_EQ(
+      std::system(
+          ("cd / && " + CommandInProject(tmp.path(), "cat hello.txt > '" + out + "'")).c_str()),
+      0);
+  EXPECT_EQ(*common::ReadFileToString(out), "hi");
 }
 
 }  // namespace
