@@ -69,6 +69,25 @@ TEST_F(OpsCliTest, SnsPublishToAnUnknownTopicFailsWithNotFoundException) {
   EXPECT_EQ(out.at("error"), "SNS.NotFoundException");
 }
 
+TEST_F(OpsCliTest, DurableExecutionsRecordEachDeliveryInTheCatalog) {
+  std::string def = Write("sm.asl.json", kNotify);
+  ASSERT_EQ(Run({"states", "create", "--name", "sm", "--definition", def}).exit_code, 0);
+  std::string input = Write("in.json", R"({"order":8})");
+  RunResult r = Run({"states", "start", "--state-machine", "sm", "--name", "e", "--input", input,
+                     "--topic", "orders=command:cat > " + dir_ + "/got.json", "--topic", "orders=log",
+                     "--topic", "orders=command:exit 7"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(json::parse(Read("got.json")).as_object().at("Message"), R"({"order":8})");
+  // One row per subscription; the failing command is retried, then FAILED and logged.
+  EXPECT_EQ(sluice::testing::ShellOutput("sqlite3 " + dir_ +
+                                         "/home/catalog.db \"SELECT subscription, status, attempts, "
+                                         "COALESCE(last_error, '') FROM topic_deliveries ORDER BY subscription\""),
+            "command:cat > " + dir_ + "/got.json|DELIVERED|1|\n"
+            "command:exit 7|FAILED|4|exit status 7\n"
+            "log|DELIVERED|1|\n");
+  EXPECT_NE(r.err.find("FAILED after 4 attempt(s): exit status 7"), std::string::npos) << r.err;
+}
+
 TEST_F(OpsCliTest, LifecycleRulesShowInLsLongAndApplyExpiresAndCompresses) {
   ASSERT_EQ(Run({"s3", "mb", "s3://landing"}).exit_code, 0);
   ASSERT_EQ(Run({"s3", "cp", "-", "s3://landing/tmp/a.txt"}, "temporary").exit_code, 0);

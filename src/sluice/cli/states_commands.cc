@@ -217,7 +217,11 @@ int RunDurableCommand(Home& home, const DurableCommand& c, const DurableOptions&
   auto integrations = tasks::RegisterAwsIntegrations(registry, std::move(env));
   ops::Topics topics(ops::TopicsOptions{.catalog = &catalog});
   if (Status st = DefineTopics(topics, o.topics); !st.ok()) return fail(st);
-  if (auto resumed = topics.ResumePending(); !resumed.ok()) return fail(resumed.status());
+  // Only the verb that resumes work re-sends deliveries a previous process left PENDING: a
+  // read-only command must not have side effects.
+  if (c.verb == "resume" && !o.no_run) {
+    if (auto resumed = topics.ResumePending(); !resumed.ok()) return fail(resumed.status());
+  }
   // Deliveries started here finish before the command returns (or stay PENDING, resumed
   // by the next command, if they outlast the wait).
   struct DrainTopics {

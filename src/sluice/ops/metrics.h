@@ -37,6 +37,9 @@ namespace sluice::ops {
 
 enum class MetricType { kCounter, kGauge, kHistogram };
 
+// The Content-Type of RenderPrometheus()'s text, for an HTTP /metrics endpoint.
+inline constexpr std::string_view kPrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
+
 // CloudWatch's statistics over the samples of one period.
 struct PeriodStatistics {
   int64_t sample_count = 0;
