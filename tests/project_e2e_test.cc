@@ -51,6 +51,13 @@ TEST_F(ProjectCliTest, InitWritesAProjectThatDeploys) {
   EXPECT_TRUE(fs::exists(project_ + "/sluice.yaml"));
   EXPECT_TRUE(fs::exists(project_ + "/data/orders.csv"));
 
+  RunResult check = Run({"deploy", "--check", "--project", project_});
+  ASSERT_EQ(check.exit_code, 0) << check.err;
+  EXPECT_EQ(check.out, "ok: project orders in " + project_ +
+                           " is valid: 1 state machine, 1 job, 3 models, 1 trigger, 1 function, "
+                           "1 topic, 1 alarm\n");
+  EXPECT_FALSE(fs::exists(dir_ + "/home"));  // --check touches no engine home
+
   RunResult deploy = Run({"deploy", "--project", project_, "-m", "first"});
   ASSERT_EQ(deploy.exit_code, 0) << deploy.err;
   EXPECT_EQ(deploy.out.rfind("deployed orders as config version 1 (sha256 ", 0), 0) << deploy.out;
@@ -113,6 +120,9 @@ TEST_F(ProjectCliTest, ABrokenProjectListsEveryProblemAndDeploysNothing) {
   RunResult versions = Run({"config", "versions"});
   ASSERT_EQ(versions.exit_code, 0) << versions.err;
   EXPECT_EQ(versions.out, "[]\n");
+  RunResult check = Run({"deploy", "--check", "--project", project_});
+  EXPECT_EQ(check.exit_code, 2);
+  EXPECT_EQ(check.err, r.err);
 }
 
 TEST_F(ProjectCliTest, VersionsDiffShowAndRollback) {

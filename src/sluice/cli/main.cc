@@ -722,8 +722,14 @@ int Main(int argc, char** argv) {
       "deploy", "validate a project as a whole and store it as a new config version (exit 2 listing every problem)");
   deploy->add_option("--project", project_dir, "the project folder (default: .)");
   deploy->add_option("-m,--message", deploy_message, "what this deploy changes");
+  bool deploy_check = false;
+  deploy->add_flag("--check", deploy_check, "only validate (for CI): store nothing, touch no engine home");
   deploy->callback([&] {
     command_name = "deploy";
+    if (deploy_check) {
+      local_action = [&] { return CheckProjectCommand(project_dir, std::cout, std::cerr); };
+      return;
+    }
     action = [&](Home& home) { return DeployCommand(home, project_dir, deploy_message, std::cout, std::cerr); };
   });
   CLI::App* config = app.add_subcommand("config", "deployed config versions in the catalog");

@@ -1,5 +1,7 @@
 #include "sluice/cli/project_commands.h"
 
+#include <optional>
+
 #include "sluice/common/hash.h"
 #include "sluice/common/json.h"
 #include "sluice/project/config_store.h"
@@ -20,6 +22,36 @@ std::string Count(size_t n, std::string_view what) {
   return std::to_string(n) + " " + std::string(what) + (n == 1 ? "" : "s");
 }
 
+// Loads and validates the project in `dir`; prints every problem and returns nullopt (exit
+// code in *exit_code) when it does not hold.
+std::optional<project::LoadedProject> LoadOrReport(const std::string& dir, std::ostream& err,
+                                                   int* exit_code) {
+  std::vector<project::Problem> problems;
+  auto loaded = project::LoadProject(dir, &problems);
+  if (loaded.ok()) return std::move(*loaded);
+  if (problems.empty()) {
+    *exit_code = Fail(err, "deploy", loaded.status());
+    return std::nullopt;
+  }
+  for (const project::Problem& p : problems) err << p.ToString() << "\n";
+  err << "sluice deploy: " << Count(problems.size(), "problem") << " in " << dir
+      << "; nothing deployed\n";
+  *exit_code = 2;
+  return std::nullopt;
+}
+
+std::string Summary(const project::LoadedProject& loaded) {
+  const project::ProjectSpec& spec = loaded.spec;
+  size_t models = 0;
+  for (const project::ProjectFile& f : loaded.files) {
+    models += f.kind == "model" && f.path.ends_with(".sql");
+  }
+  return Count(spec.state_machines.size(), "state machine") + ", " +
+         Count(spec.jobs.size(), "job") + ", " + Count(models, "model") + ", " +
+         Count(spec.triggers.size(), "trigger") + ", " + Count(spec.functions.size(), "function") +
+         ", " + Count(spec.topics.size(), "topic") + ", " + Count(spec.alarms.size(), "alarm");
+}
+
 }  // namespace
 
 int InitCommand(const std::string& dir, std::ostream& out, std::ostream& err) {
@@ -33,17 +65,20 @@ int InitCommand(const std::string& dir, std::ostream& out, std::ostream& err) {
   return 0;
 }
 
+int CheckProjectCommand(const std::string& dir, std::ostream& out, std::ostream& err) {
+  int exit_code = 0;
+  auto loaded = LoadOrReport(dir, err, &exit_code);
+  if (!loaded) return exit_code;
+  out << "ok: project " << loaded->spec.name << " in " << dir << " is valid: " << Summary(*loaded)
+      << "\n";
+  return 0;
+}
+
 int DeployCommand(Home& home, const std::string& dir, const std::string& message, std::ostream& out,
                   std::ostream& err) {
-  std::vector<project::Problem> problems;
-  auto loaded = project::LoadProject(dir, &problems);
-  if (!loaded.ok()) {
-    if (problems.empty()) return Fail(err, "deploy", loaded.status());
-    for (const project::Problem& p : problems) err << p.ToString() << "\n";
-    err << "sluice deploy: " << Count(problems.size(), "problem") << " in " << dir
-        << "; nothing deployed\n";
-    return 2;
-  }
+  int exit_code = 0;
+  auto loaded = LoadOrReport(dir, err, &exit_code);
+  if (!loaded) return exit_code;
   if (loaded->spec.storage.empty()) {
     for (const std::string& bucket : loaded->spec.buckets) {
       Status st = home.store().CreateBucket(bucket);
@@ -59,16 +94,8 @@ int DeployCommand(Home& home, const std::string& dir, const std::string& message
         << v.content_hash.substr(0, 12) << ")\n";
     return 0;
   }
-  const project::ProjectSpec& spec = loaded->spec;
-  size_t models = 0;
-  for (const project::ProjectFile& f : loaded->files)
-    models += f.kind == "model" && f.path.ends_with(".sql");
-  out << "deployed " << spec.name << " as config version " << v.version << " (sha256 "
-      << v.content_hash.substr(0, 12) << "): " << Count(spec.state_machines.size(), "state machine")
-      << ", " << Count(spec.jobs.size(), "job") << ", " << Count(models, "model") << ", "
-      << Count(spec.triggers.size(), "trigger") << ", " << Count(spec.functions.size(), "function")
-      << ", " << Count(spec.topics.size(), "topic") << ", " << Count(spec.alarms.size(), "alarm")
-      << "\n";
+  out << "deployed " << loaded->spec.name << " as config version " << v.version << " (sha256 "
+      << v.content_hash.substr(0, 12) << "): " << Summary(*loaded) << "\n";
   return 0;
 }
 

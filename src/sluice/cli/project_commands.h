@@ -21,6 +21,9 @@ int InitCommand(const std::string& dir, std::ostream& out, std::ostream& err);
 int DeployCommand(Home& home, const std::string& dir, const std::string& message, std::ostream& out,
                   std::ostream& err);
 
+// `sluice deploy --check`: validates only (for CI); needs no engine home.
+int CheckProjectCommand(const std::string& dir, std::ostream& out, std::ostream& err);
+
 int ConfigVersionsCommand(Home& home, std::ostream& out, std::ostream& err);
 // `version` 0: the latest. `file` "": the version's metadata and file list as JSON; else
 // that file's content.

@@ -120,9 +120,17 @@ class ProjectChecker {
     for (auto& [path, file] : files_) project->files.push_back(std::move(file));
   }
 
+  // Deploys `file`. A file serving as two state machines or jobs (or as both) is a
+  // problem: a version keeps one entry per path. Scripts shared by functions are fine.
   void AddFile(ProjectFile file) {
-    std::string path = file.path;
-    files_.emplace(std::move(path), std::move(file));
+    auto [it, added] = files_.emplace(file.path, file);
+    const ProjectFile& first = it->second;
+    bool shared_script = (file.kind == "function" || file.kind == "command") &&
+                         (first.kind == "function" || first.kind == "command");
+    if (!added && !shared_script && (first.kind != file.kind || first.name != file.name)) {
+      Add(file.path, "",
+          "used as " + Describe(first) + " and as " + Describe(file) + "; give each its own file");
+    }
   }
 
  private:
@@ -134,9 +142,16 @@ class ProjectChecker {
   void Add(std::string where, std::string path, std::string message) {
     // Messages from other modules name files by absolute path; the project's are relative.
     std::string prefix = dir_ + "/";
-    for (size_t at; (at = message.find(prefix)) != std::string::npos;)
+    for (size_t at; (at = message.find(prefix)) != std::string::npos;) {
       message.erase(at, prefix.size());
+    }
     problems_->push_back({std::move(where), std::move(path), std::move(message)});
+  }
+
+  static std::string Describe(const ProjectFile& f) {
+    std::string kind = f.kind;
+    std::replace(kind.begin(), kind.end(), '_', ' ');
+    return kind + " \"" + f.name + "\"";
   }
 
   static std::string PathOf(const std::vector<FileRef>& refs, const std::string& name) {

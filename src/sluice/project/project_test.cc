@@ -168,6 +168,14 @@ TEST_F(ProjectTest, FilesMustStayInsideTheProject) {
                                       "project folder"));
 }
 
+TEST_F(ProjectTest, OneFileCannotBeTwoStateMachines) {
+  Edit("sluice.yaml", "  orders: statemachines/orders.asl.json",
+       "  orders: statemachines/orders.asl.json\n  orders2: statemachines/orders.asl.json");
+  EXPECT_THAT(Problems(), ElementsAre("statemachines/orders.asl.json: used as state machine "
+                                      "\"orders\" and as state machine \"orders2\"; give each "
+                                      "its own file"));
+}
+
 TEST_F(ProjectTest, AJobSpecMustCarryTheNameTheProjectGivesIt) {
   Edit("sluice.yaml", "  orders: jobs/orders.yaml", "  sales: jobs/orders.yaml");
   EXPECT_THAT(Problems(), ElementsAre("sluice.yaml:29:3: jobs.sales: the job spec jobs/orders.yaml "
