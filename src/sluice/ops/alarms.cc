@@ -401,6 +401,11 @@ Result<std::vector<AlarmTransition>> AlarmEvaluator::EvaluateAll() {
         PublishRequest req;
         req.topic = topic;
         req.subject = std::string(AlarmStateName(next)) + ": \"" + name + "\" in " + options_.region;
+        // SNS refuses subjects of 100 characters or more, or with non-ASCII characters.
+        for (char& c : req.subject) {
+          if (c < 0x20 || c >= 0x7f) c = '?';
+        }
+        if (req.subject.size() > 99) req.subject.resize(99);
         req.message = message;
         auto id = topics_->Publish(req);
         if (id.ok()) {

@@ -225,6 +225,18 @@ TEST_F(AlarmEvaluatorTest, AlarmMessageHasCloudWatchShape) {
   EXPECT_EQ(trigger.at("Dimensions").as_array()[0].as_object().at("name"), "status");
 }
 
+TEST_F(AlarmEvaluatorTest, LongAlarmNamesStillNotify) {
+  Topics topics({.catalog = catalog_.get(), .clock = &clock_});
+  AlarmEvaluator ev(&registry_, &topics, catalog_.get(), &clock_);
+  AlarmDefinition a = FailureAlarm();
+  a.name = std::string(200, 'n') + "\xc3\xa9";  // SNS subjects are ASCII, under 100 characters
+  ASSERT_TRUE(ev.Add(a).ok());
+  auto t = ev.EvaluateAll();
+  ASSERT_TRUE(t.ok());
+  ASSERT_EQ(t->size(), 1u);
+  EXPECT_EQ((*t)[0].message_ids.size(), 1u);
+}
+
 TEST_F(AlarmEvaluatorTest, RejectsRangesLongerThanTheHistory) {
   AlarmEvaluator ev(&registry_, nullptr, nullptr, &clock_);
   AlarmDefinition a = FailureAlarm();

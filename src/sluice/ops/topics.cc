@@ -186,6 +186,11 @@ Result<std::string> Topics::Publish(const PublishRequest& request) {
     return InvalidParameter("Invalid parameter: Message too long (" + std::to_string(request.message.size()) +
                             " bytes; at most " + std::to_string(kMaxMessageBytes) + ")");
   }
+  // SNS: ASCII, no line breaks or control characters, under 100 characters.
+  bool subject_ok = request.subject.size() < 100 &&
+                    std::all_of(request.subject.begin(), request.subject.end(),
+                                [](char c) { return c >= 0x20 && c < 0x7f; });
+  if (!subject_ok) return InvalidParameter("Invalid parameter: Subject");
   SLUICE_RETURN_IF_ERROR(NotificationAttributes(request.attributes));
   TopicDefinition topic;
   {

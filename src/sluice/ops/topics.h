@@ -123,7 +123,8 @@ class Topics {
 
   // Publishes to every subscription of the topic and returns the MessageId. NotFound named
   // "NotFound" ("Topic does not exist") for an unknown topic; InvalidArgument named
-  // "InvalidParameter" for an empty or too long (kMaxMessageBytes) message or malformed
+  // "InvalidParameter" for an empty or too long (kMaxMessageBytes) message, a Subject SNS
+  // would refuse (non-ASCII, control characters, 100 characters or more) or malformed
   // attributes; Unavailable named
   // "Throttled" when the delivery queue is full. Catalog failures are returned; nothing is
   // delivered then.

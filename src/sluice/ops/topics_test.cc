@@ -252,6 +252,10 @@ TEST_F(TopicsTest, PublishErrorsUseSnsNames) {
   EXPECT_EQ(topics.Publish({.topic = "alerts", .message = ""}).status().name(), "InvalidParameter");
   EXPECT_EQ(topics.Publish({.topic = "alerts", .message = std::string(kMaxMessageBytes + 1, 'x')}).status().name(),
             "InvalidParameter");
+  EXPECT_EQ(topics.Publish({.topic = "alerts", .message = "m", .subject = "two\nlines"}).status().message(),
+            "Invalid parameter: Subject");
+  EXPECT_EQ(topics.Publish({.topic = "alerts", .message = "m", .subject = std::string(100, 's')}).status().name(),
+            "InvalidParameter");
   EXPECT_EQ(topics.Publish({.topic = "alerts", .message = "m", .attributes = json::parse(R"({"k": {}})")})
                 .status()
                 .name(),
