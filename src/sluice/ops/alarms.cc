@@ -183,6 +183,25 @@ Result<AlarmDefinition> AlarmDefinition::FromJson(const json::value& value, std:
   return a;
 }
 
+Result<std::vector<AlarmDefinition>> AlarmDefinitionsFromJson(const json::value& value,
+                                                              std::string_view path,
+                                                              int64_t resolution_seconds) {
+  if (!value.is_array()) return Status::InvalidArgument(std::string(path) + ": expected an array of alarms");
+  std::vector<AlarmDefinition> out;
+  for (size_t i = 0; i < value.get_array().size(); ++i) {
+    std::string p = std::string(path) + "[" + std::to_string(i) + "]";
+    SLUICE_ASSIGN_OR_RETURN(AlarmDefinition a,
+                            AlarmDefinition::FromJson(value.get_array()[i], p, resolution_seconds));
+    for (const AlarmDefinition& seen : out) {
+      if (seen.name == a.name) {
+        return Status::InvalidArgument(p + ".AlarmName: alarm '" + a.name + "' is defined twice");
+      }
+    }
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
 bool AlarmDefinition::Breaches(double v) const {
   switch (comparison) {
     case ComparisonOperator::kGreaterThanOrEqualToThreshold: return v >= threshold;

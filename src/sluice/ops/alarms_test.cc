@@ -112,6 +112,14 @@ TEST(AlarmDefinition, ParsesPutMetricAlarmJson) {
   EXPECT_FALSE(AlarmDefinition::FromJson(m, "$").ok());
 }
 
+TEST(AlarmDefinitionsFromJson, RejectsARepeatedName) {
+  std::string one = R"({"AlarmName": "x", "MetricName": "m", "Statistic": "Sum", "Period": 60,
+      "EvaluationPeriods": 1, "Threshold": 1, "ComparisonOperator": "GreaterThanThreshold"})";
+  EXPECT_EQ(AlarmDefinitionsFromJson(json::parse("[" + one + "," + one + "]"), "$.alarms").status().message(),
+            "$.alarms[1].AlarmName: alarm 'x' is defined twice");
+  EXPECT_EQ(AlarmDefinitionsFromJson(json::parse("[" + one + "]"), "$.alarms")->size(), 1u);
+}
+
 class AlarmEvaluatorTest : public ::testing::Test {
  protected:
   AlarmEvaluatorTest() : clock_(Timestamp::FromSeconds(kT0)), registry_(&clock_) {

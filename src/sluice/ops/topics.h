@@ -67,6 +67,11 @@ struct TopicDefinition {
   static Result<TopicDefinition> FromJson(const boost::json::value& value, std::string_view path);
 };
 
+// A project's `topics:` list: an array of topic definitions with distinct names.
+// InvalidArgument naming the path ("$.topics[2].Name: …" for a repeated name).
+Result<std::vector<TopicDefinition>> TopicDefinitionsFromJson(const boost::json::value& value,
+                                                              std::string_view path);
+
 struct DeliveryPolicy {
   int max_attempts = 4;          // first try included
   int64_t min_delay_ms = 1000;   // before the first retry

@@ -288,6 +288,14 @@ TEST(TopicDefinition, ParsesSubscriptionsAndRejectsNonLoopbackWebhooks) {
   EXPECT_FALSE(TopicDefinition::FromJson(json::parse(R"({"Name": "a b"})"), "$").ok());
 }
 
+TEST(TopicDefinitionsFromJson, RejectsARepeatedName) {
+  auto two = TopicDefinitionsFromJson(json::parse(R"([{"Name": "a"}, {"Name": "b"}])"), "$.topics");
+  ASSERT_TRUE(two.ok());
+  EXPECT_EQ(two->size(), 2u);
+  EXPECT_EQ(TopicDefinitionsFromJson(json::parse(R"([{"Name": "a"}, {"Name": "a"}])"), "$.topics").status().message(),
+            "$.topics[1].Name: topic 'a' is defined twice");
+}
+
 TEST(ParseLoopbackHttpUrl, ReadsHostPortAndTarget) {
   auto u = ParseLoopbackHttpUrl("http://127.0.0.1:8080/hooks/a?x=1");
   ASSERT_TRUE(u.ok());
