@@ -110,6 +110,11 @@ TEST_F(OpsCliTest, LifecycleRulesShowInLsLongAndApplyExpiresAndCompresses) {
   EXPECT_NE(ls.out.find(" 00:00:00 GMT\", rule-id=\"tmp-1d\"\n"), std::string::npos) << ls.out;
   EXPECT_NE(ls.out.find(" raw/b.csv\n"), std::string::npos) << ls.out;
 
+  RunResult dry = Run({"lifecycle", "apply", "--now", "2099-01-01T00:00:00Z", "--dry-run"});
+  EXPECT_EQ(dry.out,
+            "(dry run) compress s3://landing/raw/b.csv (rule zip)\n"
+            "(dry run) expire s3://landing/tmp/a.txt (rule tmp-1d)\n"
+            "objects scanned: 2\nexpired: 1\ntransitioned: 1\nerrors: 0\n");
   RunResult apply = Run({"lifecycle", "apply", "--now", "2099-01-01T00:00:00Z"});
   ASSERT_EQ(apply.exit_code, 0) << apply.err;
   EXPECT_EQ(apply.out,

@@ -300,14 +300,16 @@ int Main(int argc, char** argv) {
 
   // --- lifecycle ---
   std::string lifecycle_now;
+  bool lifecycle_dry_run = false;
   CLI::App* lifecycle_cmd = app.add_subcommand("lifecycle", "S3 lifecycle rules");
   lifecycle_cmd->require_subcommand(1);
   CLI::App* lifecycle_apply = lifecycle_cmd->add_subcommand(
       "apply", "expire and compress objects due under their buckets' lifecycle rules, once");
   lifecycle_apply->add_option("--now", lifecycle_now, "evaluate as of this RFC 3339 time (default: now)");
+  lifecycle_apply->add_flag("--dry-run", lifecycle_dry_run, "only print what is due");
   lifecycle_apply->callback([&] {
     command_name = "lifecycle apply";
-    action = [&](Home& home) { return ApplyLifecycleCommand(home, lifecycle_now, std::cout, std::cerr); };
+    action = [&](Home& home) { return ApplyLifecycleCommand(home, lifecycle_now, lifecycle_dry_run, std::cout, std::cerr); };
   });
 
   // --- events ---

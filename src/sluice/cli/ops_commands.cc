@@ -65,7 +65,8 @@ Result<std::optional<ops::LifecycleConfiguration>> BucketLifecycle(Home& home, c
   return std::optional<ops::LifecycleConfiguration>(std::move(*config));
 }
 
-int ApplyLifecycleCommand(Home& home, const std::string& now_text, std::ostream& out, std::ostream& err) {
+int ApplyLifecycleCommand(Home& home, const std::string& now_text, bool dry_run, std::ostream& out,
+                          std::ostream& err) {
   common::Timestamp now = common::SystemClock::Default()->Now();
   if (!now_text.empty()) {
     auto t = common::ParseRfc3339(now_text);
@@ -76,12 +77,12 @@ int ApplyLifecycleCommand(Home& home, const std::string& now_text, std::ostream&
     now = *t;
   }
   events::LoggedStore store(&home.local_store(), &home.log());
-  auto report = ops::ApplyLifecycle(store, now);
+  auto report = ops::ApplyLifecycle(store, now, {.dry_run = dry_run});
   if (!report.ok()) {
     err << "sluice lifecycle apply: " << report.status().ToString() << "\n";
     return 1;
   }
-  for (const std::string& a : report->actions) out << a << "\n";
+  for (const std::string& a : report->actions) out << (dry_run ? "(dry run) " : "") << a << "\n";
   out << "objects scanned: " << report->objects_scanned << "\nexpired: " << report->expired
       << "\ntransitioned: " << report->transitioned << "\nerrors: " << report->errors << "\n";
   return report->errors == 0 ? 0 : 1;

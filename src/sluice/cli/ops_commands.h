@@ -32,6 +32,8 @@ Result<std::optional<ops::LifecycleConfiguration>> BucketLifecycle(Home& home, c
 
 // Applies every bucket's lifecycle rules once at `now_text` (RFC 3339; empty: now),
 // printing each action and a summary. Returns the exit code (1 when an action failed).
-int ApplyLifecycleCommand(Home& home, const std::string& now_text, std::ostream& out, std::ostream& err);
+// With `dry_run`, only prints what is due.
+int ApplyLifecycleCommand(Home& home, const std::string& now_text, bool dry_run, std::ostream& out,
+                          std::ostream& err);
 
 }  // namespace sluice::cli

@@ -183,6 +183,25 @@ Result<AlarmDefinition> AlarmDefinition::FromJson(const json::value& value, std:
   return a;
 }
 
+Result<std::vector<AlarmDefinition>> AlarmDefinitionsFromJson(const json::value& value,
+                                                              std::string_view path,
+                                                              int64_t resolution_seconds) {
+  if (!value.is_array()) return Status::InvalidArgument(std::string(path) + ": expected an array of alarms");
+  std::vector<AlarmDefinition> out;
+  for (size_t i = 0; i < value.get_array().size(); ++i) {
+    std::string p = std::string(path) + "[" + std::to_string(i) + "]";
+    SLUICE_ASSIGN_OR_RETURN(AlarmDefinition a,
+                            AlarmDefinition::FromJson(value.get_array()[i], p, resolution_seconds));
+    for (const AlarmDefinition& seen : out) {
+      if (seen.name == a.name) {
+        return Status::InvalidArgument(p + ".AlarmName: alarm '" + a.name + "' is defined twice");
+      }
+    }
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
 bool AlarmDefinition::Breaches(double v) const {
   switch (comparison) {
     case ComparisonOperator::kGreaterThanOrEqualToThreshold: return v >= threshold;
@@ -401,6 +420,11 @@ Result<std::vector<AlarmTransition>> AlarmEvaluator::EvaluateAll() {
         PublishRequest req;
         req.topic = topic;
         req.subject = std::string(AlarmStateName(next)) + ": \"" + name + "\" in " + options_.region;
+        // SNS refuses subjects of 100 characters or more, or with non-ASCII characters.
+        for (char& c : req.subject) {
+          if (c < 0x20 || c >= 0x7f) c = '?';
+        }
+        if (req.subject.size() > 99) req.subject.resize(99);
         req.message = message;
         auto id = topics_->Publish(req);
         if (id.ok()) {

@@ -84,6 +84,11 @@ struct AlarmDefinition {
   bool Breaches(double value) const;
 };
 
+// A project's `alarms:` list: an array of alarm definitions with distinct names.
+Result<std::vector<AlarmDefinition>> AlarmDefinitionsFromJson(const boost::json::value& value,
+                                                              std::string_view path,
+                                                              int64_t resolution_seconds = 10);
+
 // CloudWatch's decision over an evaluation range (newest datapoint first; nullopt =
 // missing), given the current state. `reason` receives NewStateReason's text.
 AlarmState EvaluateDatapoints(const AlarmDefinition& alarm,

@@ -112,6 +112,14 @@ TEST(AlarmDefinition, ParsesPutMetricAlarmJson) {
   EXPECT_FALSE(AlarmDefinition::FromJson(m, "$").ok());
 }
 
+TEST(AlarmDefinitionsFromJson, RejectsARepeatedName) {
+  std::string one = R"({"AlarmName": "x", "MetricName": "m", "Statistic": "Sum", "Period": 60,
+      "EvaluationPeriods": 1, "Threshold": 1, "ComparisonOperator": "GreaterThanThreshold"})";
+  EXPECT_EQ(AlarmDefinitionsFromJson(json::parse("[" + one + "," + one + "]"), "$.alarms").status().message(),
+            "$.alarms[1].AlarmName: alarm 'x' is defined twice");
+  EXPECT_EQ(AlarmDefinitionsFromJson(json::parse("[" + one + "]"), "$.alarms")->size(), 1u);
+}
+
 class AlarmEvaluatorTest : public ::testing::Test {
  protected:
   AlarmEvaluatorTest() : clock_(Timestamp::FromSeconds(kT0)), registry_(&clock_) {
@@ -223,6 +231,18 @@ TEST_F(AlarmEvaluatorTest, AlarmMessageHasCloudWatchShape) {
   EXPECT_EQ(trigger.at("Period"), 60);
   EXPECT_EQ(trigger.at("ComparisonOperator"), "GreaterThanOrEqualToThreshold");
   EXPECT_EQ(trigger.at("Dimensions").as_array()[0].as_object().at("name"), "status");
+}
+
+TEST_F(AlarmEvaluatorTest, LongAlarmNamesStillNotify) {
+  Topics topics({.catalog = catalog_.get(), .clock = &clock_});
+  AlarmEvaluator ev(&registry_, &topics, catalog_.get(), &clock_);
+  AlarmDefinition a = FailureAlarm();
+  a.name = std::string(200, 'n') + "\xc3\xa9";  // SNS subjects are ASCII, under 100 characters
+  ASSERT_TRUE(ev.Add(a).ok());
+  auto t = ev.EvaluateAll();
+  ASSERT_TRUE(t.ok());
+  ASSERT_EQ(t->size(), 1u);
+  EXPECT_EQ((*t)[0].message_ids.size(), 1u);
 }
 
 TEST_F(AlarmEvaluatorTest, RejectsRangesLongerThanTheHistory) {

@@ -394,7 +394,7 @@ Result<std::vector<std::string>> LifecycleConfigurationStore::Buckets() {
 }
 
 Result<LifecycleReport> ApplyLifecycle(events::LoggedStore& store, common::Timestamp now,
-                                       MetricFamily* actions_total) {
+                                       const LifecycleApplyOptions& options) {
   LifecycleConfigurationStore configs(&store.log().catalog());
   SLUICE_ASSIGN_OR_RETURN(std::vector<std::string> buckets, configs.Buckets());
   LifecycleReport report;
@@ -432,7 +432,9 @@ Result<LifecycleReport> ApplyLifecycle(events::LoggedStore& store, common::Times
     }
     for (const PlannedAction& a : planned) {
       std::string url = "s3://" + a.object.bucket + "/" + a.object.key;
-      Result<bool> done = a.expire ? Expire(store, a, now) : Compress(store, a, now);
+      Result<bool> done = options.dry_run ? Result<bool>(true)
+                          : a.expire      ? Expire(store, a, now)
+                                          : Compress(store, a, now);
       if (done.ok() && !*done) continue;
       if (!done.ok()) {
         Status st = done.status();
@@ -442,7 +444,9 @@ Result<LifecycleReport> ApplyLifecycle(events::LoggedStore& store, common::Times
         continue;
       }
       (a.expire ? report.expired : report.transitioned)++;
-      if (actions_total) actions_total->WithLabels({a.expire ? "expiration" : "transition"})->Increment();
+      if (options.actions_total && !options.dry_run) {
+        options.actions_total->WithLabels({a.expire ? "expiration" : "transition"})->Increment();
+      }
       report.actions.push_back(std::string(a.expire ? "expire " : "compress ") + url + " (rule " +
                                a.rule_id + ")");
     }

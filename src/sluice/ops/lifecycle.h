@@ -130,9 +130,14 @@ struct LifecycleReport {
 // catalog's write lock and skips it when it changed since the listing, so a fresh put is
 // never expired by mistake. Errors on single objects are logged and counted; listing and
 // catalog errors stop the run.
-// `actions_total` (optional): a counter{action} incremented with "expiration" / "transition"
-// (StandardMetrics::lifecycle_actions_total).
+struct LifecycleApplyOptions {
+  // Plan only: the report lists what is due, nothing is changed or logged.
+  bool dry_run = false;
+  // Optional counter{action}, incremented with "expiration" / "transition"
+  // (StandardMetrics::lifecycle_actions_total).
+  MetricFamily* actions_total = nullptr;
+};
 Result<LifecycleReport> ApplyLifecycle(events::LoggedStore& store, common::Timestamp now,
-                                       MetricFamily* actions_total = nullptr);
+                                       const LifecycleApplyOptions& options = {});
 
 }  // namespace sluice::ops

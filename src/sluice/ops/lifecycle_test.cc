@@ -165,10 +165,16 @@ TEST_F(ApplyLifecycleTest, ExpiresMatchingObjectsAtTheRoundedDueTimeWithLifecycl
   // Created 2026-11-27 12:00; due 2026-11-29 00:00 (not 11-28 12:00).
   MetricsRegistry metrics(&clock_);
   StandardMetrics m = *RegisterStandardMetrics(metrics);
-  auto r = ApplyLifecycle(*store_, At("2026-11-28T23:59:59Z"), m.lifecycle_actions_total);
+  auto r = ApplyLifecycle(*store_, At("2026-11-28T23:59:59Z"), {.actions_total = m.lifecycle_actions_total});
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->expired, 0);
-  r = ApplyLifecycle(*store_, At("2026-11-29T00:00:00Z"), m.lifecycle_actions_total);
+  // A dry run lists the action and changes nothing.
+  r = ApplyLifecycle(*store_, At("2026-11-29T00:00:00Z"), {.dry_run = true});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->actions, std::vector<std::string>{"expire s3://bkt/tmp/a (rule tmp)"});
+  EXPECT_EQ(Keys(), (std::vector<std::string>{"keep/b", "tmp/a"}));
+  EXPECT_EQ(*log_->LatestSeq(), seq);
+  r = ApplyLifecycle(*store_, At("2026-11-29T00:00:00Z"), {.actions_total = m.lifecycle_actions_total});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->objects_scanned, 2);
   EXPECT_EQ(r->expired, 1);

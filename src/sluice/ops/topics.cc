@@ -134,6 +134,21 @@ Result<TopicDefinition> TopicDefinition::FromJson(const json::value& value, std:
   return t;
 }
 
+Result<std::vector<TopicDefinition>> TopicDefinitionsFromJson(const json::value& value,
+                                                              std::string_view path) {
+  if (!value.is_array()) return Status::InvalidArgument(std::string(path) + ": expected an array of topics");
+  std::vector<TopicDefinition> out;
+  for (size_t i = 0; i < value.get_array().size(); ++i) {
+    std::string p = std::string(path) + "[" + std::to_string(i) + "]";
+    SLUICE_ASSIGN_OR_RETURN(TopicDefinition t, TopicDefinition::FromJson(value.get_array()[i], p));
+    for (const TopicDefinition& seen : out) {
+      if (seen.name == t.name) return Status::InvalidArgument(p + ".Name: topic '" + t.name + "' is defined twice");
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
 Topics::Topics(TopicsOptions options) : options_(std::move(options)) {
   topics_[std::string(kAlertsTopic)] =
       TopicDefinition{std::string(kAlertsTopic), {Subscription{SubscriptionProtocol::kLog, ""}}};
@@ -186,6 +201,11 @@ Result<std::string> Topics::Publish(const PublishRequest& request) {
     return InvalidParameter("Invalid parameter: Message too long (" + std::to_string(request.message.size()) +
                             " bytes; at most " + std::to_string(kMaxMessageBytes) + ")");
   }
+  // SNS: ASCII, no line breaks or control characters, under 100 characters.
+  bool subject_ok = request.subject.size() < 100 &&
+                    std::all_of(request.subject.begin(), request.subject.end(),
+                                [](char c) { return c >= 0x20 && c < 0x7f; });
+  if (!subject_ok) return InvalidParameter("Invalid parameter: Subject");
   SLUICE_RETURN_IF_ERROR(NotificationAttributes(request.attributes));
   TopicDefinition topic;
   {

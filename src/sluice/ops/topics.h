@@ -67,6 +67,11 @@ struct TopicDefinition {
   static Result<TopicDefinition> FromJson(const boost::json::value& value, std::string_view path);
 };
 
+// A project's `topics:` list: an array of topic definitions with distinct names.
+// InvalidArgument naming the path ("$.topics[2].Name: …" for a repeated name).
+Result<std::vector<TopicDefinition>> TopicDefinitionsFromJson(const boost::json::value& value,
+                                                              std::string_view path);
+
 struct DeliveryPolicy {
   int max_attempts = 4;          // first try included
   int64_t min_delay_ms = 1000;   // before the first retry
@@ -123,7 +128,8 @@ class Topics {
 
   // Publishes to every subscription of the topic and returns the MessageId. NotFound named
   // "NotFound" ("Topic does not exist") for an unknown topic; InvalidArgument named
-  // "InvalidParameter" for an empty or too long (kMaxMessageBytes) message or malformed
+  // "InvalidParameter" for an empty or too long (kMaxMessageBytes) message, a Subject SNS
+  // would refuse (non-ASCII, control characters, 100 characters or more) or malformed
   // attributes; Unavailable named
   // "Throttled" when the delivery queue is full. Catalog failures are returned; nothing is
   // delivered then.

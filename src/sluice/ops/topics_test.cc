@@ -252,6 +252,10 @@ TEST_F(TopicsTest, PublishErrorsUseSnsNames) {
   EXPECT_EQ(topics.Publish({.topic = "alerts", .message = ""}).status().name(), "InvalidParameter");
   EXPECT_EQ(topics.Publish({.topic = "alerts", .message = std::string(kMaxMessageBytes + 1, 'x')}).status().name(),
             "InvalidParameter");
+  EXPECT_EQ(topics.Publish({.topic = "alerts", .message = "m", .subject = "two\nlines"}).status().message(),
+            "Invalid parameter: Subject");
+  EXPECT_EQ(topics.Publish({.topic = "alerts", .message = "m", .subject = std::string(100, 's')}).status().name(),
+            "InvalidParameter");
   EXPECT_EQ(topics.Publish({.topic = "alerts", .message = "m", .attributes = json::parse(R"({"k": {}})")})
                 .status()
                 .name(),
@@ -282,6 +286,14 @@ TEST(TopicDefinition, ParsesSubscriptionsAndRejectsNonLoopbackWebhooks) {
             "$.topics[0].Subscriptions[0].Endpoint: webhook URL 'http://10.0.0.1/x': only loopback hosts "
             "(127.0.0.0/8, localhost, [::1]) are allowed");
   EXPECT_FALSE(TopicDefinition::FromJson(json::parse(R"({"Name": "a b"})"), "$").ok());
+}
+
+TEST(TopicDefinitionsFromJson, RejectsARepeatedName) {
+  auto two = TopicDefinitionsFromJson(json::parse(R"([{"Name": "a"}, {"Name": "b"}])"), "$.topics");
+  ASSERT_TRUE(two.ok());
+  EXPECT_EQ(two->size(), 2u);
+  EXPECT_EQ(TopicDefinitionsFromJson(json::parse(R"([{"Name": "a"}, {"Name": "a"}])"), "$.topics").status().message(),
+            "$.topics[1].Name: topic 'a' is defined twice");
 }
 
 TEST(ParseLoopbackHttpUrl, ReadsHostPortAndTarget) {
