@@ -54,14 +54,14 @@ TEST_F(ProjectCliTest, InitWritesAProjectThatDeploys) {
   RunResult check = Run({"deploy", "--check", "--project", project_});
   ASSERT_EQ(check.exit_code, 0) << check.err;
   EXPECT_EQ(check.out, "ok: project orders in " + project_ +
-                           " is valid: 1 state machine, 1 job, 3 models, 1 trigger, 1 function, "
-                           "1 topic, 1 alarm\n");
+                           " is valid: 2 state machines, 1 job, 3 models, 1 trigger, 1 function, "
+                           "2 topics, 1 alarm\n");
   EXPECT_FALSE(fs::exists(dir_ + "/home"));  // --check touches no engine home
 
   RunResult deploy = Run({"deploy", "--project", project_, "-m", "first"});
   ASSERT_EQ(deploy.exit_code, 0) << deploy.err;
   EXPECT_EQ(deploy.out.rfind("deployed orders as config version 1 (sha256 ", 0), 0) << deploy.out;
-  EXPECT_NE(deploy.out.find("1 state machine, 1 job, 3 models, 1 trigger, 1 function, 1 topic, "
+  EXPECT_NE(deploy.out.find("2 state machines, 1 job, 3 models, 1 trigger, 1 function, 2 topics, "
                             "1 alarm"),
             std::string::npos)
       << deploy.out;
@@ -98,7 +98,7 @@ TEST_F(ProjectCliTest, DeployWithoutAProjectFileSaysHowToMakeOne) {
 TEST_F(ProjectCliTest, ABrokenProjectListsEveryProblemAndDeploysNothing) {
   ASSERT_EQ(Run({"init", project_}).exit_code, 0);
   Edit("statemachines/orders.asl.json", R"("Next": "Done")", R"("Next": "Finish")");
-  Edit("sluice.yaml", "    state_machine: orders\n", "    state_machine: orderz\n");
+  Edit("sluice.yaml", "    state_machine: pipeline\n", "    state_machine: orderz\n");
   Edit("sluice.yaml", "triggers:\n",
        "triggers:\n  - name: everything\n    bucket: landing\n    filter: {suffix: .csv}\n"
        "    state_machine: orders\n");
@@ -109,9 +109,9 @@ TEST_F(ProjectCliTest, ABrokenProjectListsEveryProblemAndDeploysNothing) {
             "Missing 'Next' target: Finish\n"
             "statemachines/orders.asl.json: /States/Done: MISSING_TRANSITION_TARGET: State "
             "\"Done\" is not reachable.\n"
-            "sluice.yaml:19:5: triggers[1].state_machine: state machine \"orderz\" does not exist "
-            "(the project has orders)\n"
-            "sluice.yaml:19:5: triggers[1]: Configuration is ambiguously defined. Cannot have "
+            "sluice.yaml:20:5: triggers[1].state_machine: state machine \"orderz\" does not exist "
+            "(the project has orders, pipeline)\n"
+            "sluice.yaml:20:5: triggers[1]: Configuration is ambiguously defined. Cannot have "
             "overlapping suffixes in two rules if the prefixes are overlapping for the same event "
             "type. (triggers \"everything\" and \"orders-landed\" on bucket \"landing\": prefixes "
             "\"\" and \"raw/\", suffixes \".csv\" and \".csv\")\n"

@@ -345,7 +345,7 @@ int Serve(Home& home, const ServeCommand& command, std::ostream& out, std::ostre
     if (now - last_lifecycle >= std::chrono::minutes(1)) {
       last_lifecycle = now;
       auto report = ops::ApplyLifecycle(lifecycle_store, common::SystemClock::Default()->Now(),
-                                        shared.standard.lifecycle_actions_total);
+                                        {.actions_total = shared.standard.lifecycle_actions_total});
       if (!report.ok()) common::LogWarn("serve: lifecycle: " + report.status().ToString());
     }
     // A new deploy is picked up without a restart: the engine stops (executions in flight
