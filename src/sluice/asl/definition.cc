@@ -146,6 +146,14 @@ constexpr std::string_view kJsonataWaitFields[] = {"Type",    "Comment",   "Quer
 constexpr std::string_view kJsonataSucceedFields[] = {"Type", "Comment", "QueryLanguage", "Output"};
 constexpr std::string_view kJsonataFailFields[] = {"Type", "Comment", "QueryLanguage", "Error",
                                                    "Cause"};
+constexpr std::string_view kJsonataParallelFields[] = {"Type",  "Comment", "QueryLanguage", "Next",
+                                                       "End",   "Arguments", "Output",      "Assign",
+                                                       "Retry", "Catch",   "Branches"};
+constexpr std::string_view kJsonataMapFields[] = {
+    "Type",          "Comment",        "QueryLanguage", "Next",           "End",
+    "Output",        "Assign",         "Retry",         "Catch",          "ItemProcessor",
+    "Items",         "ItemSelector",   "MaxConcurrency", "ToleratedFailurePercentage",
+    "ToleratedFailureCount", "ItemBatcher", "ItemReader", "ResultWriter", "Label"};
 
 constexpr std::string_view kPassFields[] = {
     "Type",       "Comment",    "QueryLanguage", "Next",   "End",   "InputPath",
@@ -230,7 +238,6 @@ FieldSpan AllowedFields(StateType type) {
   return {};
 }
 
-// Map and Parallel have no entry: sluice does not run them in JSONata mode yet.
 FieldSpan AllowedJsonataFields(StateType type) {
   switch (type) {
     case StateType::kPass:
@@ -246,8 +253,9 @@ FieldSpan AllowedJsonataFields(StateType type) {
     case StateType::kFail:
       return kJsonataFailFields;
     case StateType::kParallel:
+      return kJsonataParallelFields;
     case StateType::kMap:
-      return AllowedFields(type);
+      return kJsonataMapFields;
   }
   return {};
 }
@@ -1027,15 +1035,31 @@ std::optional<jsonata::JsonataTemplate> DefinitionParser::JsonataScalar(const js
 void DefinitionParser::ParseJsonataState(State& state, const json::object& obj,
                                          const std::string& loc) {
   JsonataFields& f = state.jsonata_fields;
-  if (state.type == StateType::kMap || state.type == StateType::kParallel) {
-    ErrorCode(loc, "UNSUPPORTED_FEATURE: sluice does not run " +
-                       std::string(StateTypeName(state.type)) +
-                       " states in JSONata mode yet; use QueryLanguage JSONPath for this state");
-    return;
-  }
   if (state.type != StateType::kFail) f.output = JsonataField(obj, "Output", loc, false);
   if (state.type != StateType::kSucceed && state.type != StateType::kFail) {
     f.assign = JsonataField(obj, "Assign", loc, /*object_only=*/true);
+  }
+  if (state.type == StateType::kTask || state.type == StateType::kParallel ||
+      state.type == StateType::kMap) {
+    if (auto it = obj.find("Retry"); it != obj.end()) {
+      state.retry = ParseRetry(it->value(), loc + "/Retry");
+    }
+    if (auto it = obj.find("Catch"); it != obj.end()) {
+      ForEachObject(it->value(), loc + "/Catch", [&](const json::object& c, const std::string& cloc,
+                                                     bool last) {
+        CheckFields(c, cloc, {"ErrorEquals", "Next", "Output", "Assign", "Comment"});
+        Catcher catcher;
+        catcher.error_equals = HandlerErrorEquals(c, cloc, last, "Catcher", "Catch");
+        if (!c.contains("Next")) {
+          Error(cloc, "These fields are required: [Next]");
+        } else if (const json::string* s = String(c, "Next", cloc)) {
+          catcher.next = std::string(*s);
+        }
+        catcher.output = JsonataField(c, "Output", cloc, false);
+        catcher.jsonata_assign = JsonataField(c, "Assign", cloc, true);
+        state.catchers.push_back(std::move(catcher));
+      });
+    }
   }
   switch (state.type) {
     case StateType::kTask: {
@@ -1054,25 +1078,6 @@ void DefinitionParser::ParseJsonataState(State& state, const json::object& obj,
         state.heartbeat_seconds = obj.at("HeartbeatSeconds").to_number<int64_t>();
       }
       if (auto it = obj.find("Credentials"); it != obj.end()) state.credentials = it->value();
-      if (auto it = obj.find("Retry"); it != obj.end()) {
-        state.retry = ParseRetry(it->value(), loc + "/Retry");
-      }
-      if (auto it = obj.find("Catch"); it != obj.end()) {
-        ForEachObject(it->value(), loc + "/Catch", [&](const json::object& c, const std::string& cloc,
-                                                       bool last) {
-          CheckFields(c, cloc, {"ErrorEquals", "Next", "Output", "Assign", "Comment"});
-          Catcher catcher;
-          catcher.error_equals = HandlerErrorEquals(c, cloc, last, "Catcher", "Catch");
-          if (!c.contains("Next")) {
-            Error(cloc, "These fields are required: [Next]");
-          } else if (const json::string* s = String(c, "Next", cloc)) {
-            catcher.next = std::string(*s);
-          }
-          catcher.output = JsonataField(c, "Output", cloc, false);
-          catcher.jsonata_assign = JsonataField(c, "Assign", cloc, true);
-          state.catchers.push_back(std::move(catcher));
-        });
-      }
       break;
     }
     case StateType::kChoice: {
@@ -1111,6 +1116,31 @@ void DefinitionParser::ParseJsonataState(State& state, const json::object& obj,
     case StateType::kFail:
       f.error = JsonataScalar(obj, "Error", loc, /*integer=*/false);
       f.cause = JsonataScalar(obj, "Cause", loc, /*integer=*/false);
+      break;
+    case StateType::kParallel: {
+      f.arguments = JsonataField(obj, "Arguments", loc, /*object_only=*/false);
+      auto it = obj.find("Branches");
+      if (it == obj.end()) {
+        Error(loc, "These fields are required: [Branches]");
+      } else if (it->value().is_array() && it->value().get_array().empty()) {
+        Error(loc + "/Branches", "Value cannot be empty");
+      } else {
+        ForEachObject(it->value(), loc + "/Branches", [&](const json::object& branch, const std::string& bloc, bool) {
+          state.branches.push_back(ParseMachine(branch, bloc, Container::kBranch));
+        });
+      }
+      break;
+    }
+    case StateType::kMap:
+      // The JSONPath parse reads the processor, concurrency, tolerance and reader fields;
+      // Items and ItemSelector are templates here.
+      {
+        json::object without_selector = obj;  // ItemSelector may be an expression string
+        without_selector.erase("ItemSelector");
+        ParseMap(state, without_selector, loc);
+      }
+      f.items = JsonataField(obj, "Items", loc, /*object_only=*/false);
+      f.item_selector = JsonataField(obj, "ItemSelector", loc, /*object_only=*/false);
       break;
     default:
       break;

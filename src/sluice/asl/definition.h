@@ -8,8 +8,7 @@
 // Spec: https://states-language.net/spec.html and the AWS Step Functions developer guide;
 // ../shared/reference/AWS_FORMATS.md §4.4 summarises. In JSONata mode (QueryLanguage
 // "JSONata", for the machine or per state) a state's fields are JSONata templates
-// (State::jsonata_fields, ChoiceRule::condition, Catcher::output); Map and Parallel states
-// are not run in JSONata mode yet and are rejected with a diagnostic saying so.
+// (State::jsonata_fields, ChoiceRule::condition, Catcher::output).
 
 #include <cstdint>
 #include <map>
@@ -104,7 +103,7 @@ struct ItemBatcher {
 // The fields of a state in JSONata mode (QueryLanguage "JSONata"), each a template whose
 // "{% … %}" strings are JSONata expressions over `$states` and the workflow variables.
 struct JsonataFields {
-  std::optional<jsonata::JsonataTemplate> arguments;  // Task (absent: $states.input)
+  std::optional<jsonata::JsonataTemplate> arguments;  // Task, Parallel (absent: $states.input)
   std::optional<jsonata::JsonataTemplate> output;     // absent: $states.result or the input
   std::optional<jsonata::JsonataTemplate> assign;
   std::optional<jsonata::JsonataTemplate> seconds;    // Wait
@@ -113,6 +112,8 @@ struct JsonataFields {
   std::optional<jsonata::JsonataTemplate> cause;      // Fail
   std::optional<jsonata::JsonataTemplate> timeout_seconds;    // Task
   std::optional<jsonata::JsonataTemplate> heartbeat_seconds;  // Task
+  std::optional<jsonata::JsonataTemplate> items;          // Map (absent: the input)
+  std::optional<jsonata::JsonataTemplate> item_selector;  // Map
 };
 
 struct State {

@@ -258,11 +258,11 @@ std::vector<InvalidCase> InvalidCases() {
        {{"/States/A/Output/x",
          "Invalid JSONata expression: S0207: Unexpected end of expression (position 5) in "
          "JSONata expression '{% 1 + %}'"}}},
-      {"Map in JSONata mode is not run yet",
-       R"({"QueryLanguage":"JSONata","StartAt":"M","States":{"M":{"Type":"Map",
+      {"ItemsPath in a JSONata Map",
+       R"({"QueryLanguage":"JSONata","StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.a",
            "ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Succeed"}}},"End":true}}})",
-       {{"/States/M", "UNSUPPORTED_FEATURE: sluice does not run Map states in JSONata mode yet; "
-                      "use QueryLanguage JSONPath for this state"}}},
+       {{"/States/M", kSchema + "The QueryLanguage is set to 'JSONata', but field 'ItemsPath' is "
+                                "only supported for the 'JSONPath' QueryLanguage"}}},
       {"unknown QueryLanguage",
        R"({"QueryLanguage":"jsonpath","StartAt":"A","States":{"A":{"Type":"Succeed"}}})",
        {{"/QueryLanguage", kSchema + "Value should be one of the following: [JSONPath, JSONata]"}}},

@@ -1206,7 +1206,15 @@ class Runner {
                                              " is not supported by sluice yet");
     }
     json::value items_value;
-    if (state.items_path && !(state.items_path->is_root_only() && state.items_path->root() == JsonPath::Root::kInput)) {
+    if (state.jsonata && state.jsonata_fields.items) {
+      SLUICE_ASSIGN_OR_RETURN(items_value, EvaluateField(*state.jsonata_fields.items, JsonataBindings(in, vars), "Items"));
+      if (!items_value.is_array()) {
+        return StatesError(kStatesQueryEvaluationError,
+                           "The field 'Items' of Map state '" + state.name + "' must evaluate to a JSON array, but was " +
+                               std::string(common::JsonTypeName(items_value)));
+      }
+    } else if (state.items_path &&
+               !(state.items_path->is_root_only() && state.items_path->root() == JsonPath::Root::kInput)) {
       SLUICE_ASSIGN_OR_RETURN(items_value, EvaluatePath(*state.items_path, Paths(in, vars), "ItemsPath"));
     } else {
       items_value = in;
@@ -1223,7 +1231,18 @@ class Runner {
     const std::optional<PayloadTemplate>& selector = state.item_selector ? state.item_selector : state.parameters;
     std::vector<json::value> inputs;
     inputs.reserve(items.size());
+    const std::optional<jsonata::JsonataTemplate>& jsonata_selector = state.jsonata_fields.item_selector;
     for (size_t i = 0; i < items.size(); ++i) {
+      if (state.jsonata && jsonata_selector) {
+        // $states.input is the Map's input, $states.context.Map.Item the item and its index.
+        json::object& ctx = context_->as_object();
+        ctx["Map"] = json::object{{"Item", json::object{{"Index", static_cast<int64_t>(i)}, {"Value", items[i]}}}};
+        Result<json::value> item_input = EvaluateField(*jsonata_selector, JsonataBindings(in, vars), "ItemSelector");
+        ctx.erase("Map");
+        if (!item_input.ok()) return item_input.status();
+        inputs.push_back(std::move(*item_input));
+        continue;
+      }
       if (!selector) {
         inputs.push_back(std::move(items[i]));
         continue;
