@@ -530,6 +530,19 @@ class DefinitionParser {
   void ParseChoice(State& state, const json::object& obj, const std::string& loc);
   void CheckQueryLanguage(const json::object& obj, const std::string& loc);
   void ParseJsonataState(State& state, const json::object& obj, const std::string& loc);
+  // Parallel's Branches (the same in both query languages).
+  void ParseBranches(State& state, const json::object& obj, const std::string& loc) {
+    auto it = obj.find("Branches");
+    if (it == obj.end()) {
+      Error(loc, "These fields are required: [Branches]");
+    } else if (it->value().is_array() && it->value().get_array().empty()) {
+      Error(loc + "/Branches", "Value cannot be empty");
+    } else {
+      ForEachObject(it->value(), loc + "/Branches", [&](const json::object& branch, const std::string& bloc, bool) {
+        state.branches.push_back(ParseMachine(branch, bloc, Container::kBranch));
+      });
+    }
+  }
   std::optional<jsonata::JsonataTemplate> JsonataField(const json::object& obj, std::string_view key,
                                                        const std::string& loc, bool object_only);
   // A state field that is a JSON value of one kind ("number", "string") or an expression.
@@ -1119,16 +1132,7 @@ void DefinitionParser::ParseJsonataState(State& state, const json::object& obj,
       break;
     case StateType::kParallel: {
       f.arguments = JsonataField(obj, "Arguments", loc, /*object_only=*/false);
-      auto it = obj.find("Branches");
-      if (it == obj.end()) {
-        Error(loc, "These fields are required: [Branches]");
-      } else if (it->value().is_array() && it->value().get_array().empty()) {
-        Error(loc + "/Branches", "Value cannot be empty");
-      } else {
-        ForEachObject(it->value(), loc + "/Branches", [&](const json::object& branch, const std::string& bloc, bool) {
-          state.branches.push_back(ParseMachine(branch, bloc, Container::kBranch));
-        });
-      }
+      ParseBranches(state, obj, loc);
       break;
     }
     case StateType::kMap:
@@ -1254,16 +1258,7 @@ void DefinitionParser::ParseState(State& state, const json::object& obj, const s
       break;
     case StateType::kParallel: {
       state.result_selector = Template(obj, "ResultSelector", loc, true);
-      auto it = obj.find("Branches");
-      if (it == obj.end()) {
-        Error(loc, "These fields are required: [Branches]");
-      } else if (it->value().is_array() && it->value().get_array().empty()) {
-        Error(loc + "/Branches", "Value cannot be empty");
-      } else {
-        ForEachObject(it->value(), loc + "/Branches", [&](const json::object& branch, const std::string& bloc, bool) {
-          state.branches.push_back(ParseMachine(branch, bloc, Container::kBranch));
-        });
-      }
+      ParseBranches(state, obj, loc);
       break;
     }
     case StateType::kMap:
