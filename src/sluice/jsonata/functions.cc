@@ -1015,6 +1015,7 @@ Value Eval(CallContext& ctx, Args& a) {
     e.value = Value::String(compiled.status().message());
     throw e;
   }
+  ctx.evaluator().Retain(compiled->tree());
   Value input = Arg(a, 1).is_defined() ? a[1] : ctx.input();
   try {
     Frame* frame = ctx.evaluator().NewFrame(ctx.environment());

@@ -194,6 +194,11 @@ TEST(Jsonata, TransformsCopyTheirInput) {
   EXPECT_EQ(ToJsonText(*input), R"({"a":{"b":1,"c":2}})");
 }
 
+TEST(Jsonata, AFunctionMadeByEvalOutlivesTheEvalCall) {
+  // Regression: the lambda pointed into the syntax tree $eval had compiled and freed.
+  EXPECT_EQ(Eval("($f := $eval('function($x) { $x + 1 }'); $f(2))"), "3");
+}
+
 TEST(Jsonata, FunctionsInAResultComeOutAsEmptyStrings) {
   EXPECT_EQ(Eval("{'f': function($x) { $x }}"), R"({"f":""})");
 }
