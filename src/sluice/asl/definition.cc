@@ -324,6 +324,8 @@ bool IsValidLabel(std::string_view label) {
 class DefinitionParser {
  public:
   explicit DefinitionParser(std::vector<Diagnostic>* diagnostics) : diags_(diagnostics) {}
+  // What AWS would reject but sluice runs (JSONata 2.1.0 operators).
+  const std::vector<Diagnostic>& warnings() const { return warnings_; }
 
   // Parses one (sub-)state machine. `base` is its location prefix ("" at the top).
   // `kind` selects the allowed container fields: top level, a Parallel branch or a Map
@@ -550,6 +552,7 @@ class DefinitionParser {
                                                         const std::string& loc, bool integer);
 
   std::vector<Diagnostic>* diags_;
+  std::vector<Diagnostic> warnings_;
   // The top-level QueryLanguage is JSONata: every state is, and none may say JSONPath.
   bool machine_jsonata_ = false;
   // Every state name seen so far in the whole definition (AWS requires global uniqueness).
@@ -1015,6 +1018,10 @@ std::optional<jsonata::JsonataTemplate> DefinitionParser::JsonataField(
     ErrorCode(colon == std::string::npos ? field_loc : m.substr(0, colon),
               "Invalid JSONata expression: " + (colon == std::string::npos ? m : m.substr(colon + 2)));
     return std::nullopt;
+  }
+  for (const std::string& where : t->uses_operators_after_2_0_6()) {
+    warnings_.push_back({where, "The JSONata operators '?" "?' and '?:' are JSONata 2.1.0; AWS Step "
+                                "Functions (JSONata 2.0.6) rejects this definition"});
   }
   return std::move(t).value();
 }
@@ -1500,6 +1507,7 @@ Result<std::shared_ptr<const StateMachine>> ParseDefinition(const json::value& d
   } else {
     DefinitionParser parser(&diags);
     machine = parser.ParseMachine(definition.get_object(), "", DefinitionParser::Container::kTop);
+    machine->warnings = parser.warnings();
   }
   if (diagnostics != nullptr) *diagnostics = diags;
   if (!diags.empty()) return Status::InvalidArgument(FormatDiagnostics(diags));

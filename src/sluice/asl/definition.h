@@ -208,6 +208,8 @@ struct StateMachine {
   // branches of machines that cannot run one after the other without waiting on anything.
   bool has_blocking_states = true;
   std::map<std::string, size_t, std::less<>> index;  // name → position in `states`
+  // Top level only: what sluice accepts but AWS would reject (JSONata `??` and `?:`).
+  std::vector<Diagnostic> warnings;
 
   const State* Find(std::string_view name) const {
     auto it = index.find(name);

@@ -656,3 +656,27 @@ TEST(DefinitionParse, AcceptsAParsedJsonValue) {
 
 }  // namespace
 }  // namespace sluice::asl
+
+TEST(DefinitionJsonata, OperatorsAwsRejectsAreAcceptedWithAWarning) {
+  std::string_view definition = R"({"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{
+      "Type":"Pass","Output":{"v":"{% $states.input.v ?? 0 %}"},"End":true}}})";
+  auto sm = sluice::asl::ParseDefinition(definition);
+  ASSERT_TRUE(sm.ok()) << sm.status();
+  ASSERT_EQ((*sm)->warnings.size(), 1u);
+  EXPECT_EQ((*sm)->warnings[0].location, "/States/A/Output/v");
+  EXPECT_EQ((*sm)->warnings[0].message,
+            "The JSONata operators '?" "?' and '?:' are JSONata 2.1.0; AWS Step Functions (JSONata "
+            "2.0.6) rejects this definition");
+}
+
+TEST(DefinitionJsonata, AJsonataStateInAJsonPathMachineKeepsItsOwnFields) {
+  std::string_view definition = R"({"StartAt":"A","States":{
+      "A":{"Type":"Pass","Parameters":{"x.$":"$.x"},"Next":"B"},
+      "B":{"Type":"Pass","QueryLanguage":"JSONata","Output":"{% $states.input.x %}","End":true}}})";
+  auto sm = sluice::asl::ParseDefinition(definition);
+  ASSERT_TRUE(sm.ok()) << sm.status();
+  EXPECT_FALSE((*sm)->states[0].jsonata);
+  EXPECT_TRUE((*sm)->states[1].jsonata);
+  EXPECT_TRUE((*sm)->states[1].jsonata_fields.output.has_value());
+  EXPECT_TRUE((*sm)->warnings.empty());
+}
