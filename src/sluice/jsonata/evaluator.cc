@@ -1,9 +1,8 @@
-#include "sluice/jsonata/evaluator_internal.h"
-
 #include <algorithm>
 #include <cmath>
 
 #include "sluice/jsonata/error_internal.h"
+#include "sluice/jsonata/evaluator_internal.h"
 #include "sluice/jsonata/functions_internal.h"
 #include "sluice/jsonata/signature_internal.h"
 #include "sluice/jsonata/text_internal.h"
@@ -310,8 +309,8 @@ Value Evaluator::EvalPath(const Node* expr, const Value& input, Frame* env) {
     } else {
       result_seq = EvalStep(step, input_seq, env, i == nsteps - 1);
     }
-    if (!tuple_stream &&
-        (result_seq.is_undefined() || (result_seq.is_array() && result_seq.array().items.empty()))) {
+    if (!tuple_stream && (result_seq.is_undefined() ||
+                          (result_seq.is_array() && result_seq.array().items.empty()))) {
       break;
     }
     if (step->focus.empty()) input_seq = result_seq;
@@ -679,11 +678,21 @@ Value Evaluator::EvalBinary(const Node* expr, const Value& input, Frame* env) {
       if (lhs.is_undefined() || rhs.is_undefined()) return Value();
       double a = lhs.number(), b = rhs.number(), r = 0;
       switch (kind) {
-        case BinaryOp::kAdd: r = a + b; break;
-        case BinaryOp::kSubtract: r = a - b; break;
-        case BinaryOp::kMultiply: r = a * b; break;
-        case BinaryOp::kDivide: r = a / b; break;
-        default: r = std::fmod(a, b); break;
+        case BinaryOp::kAdd:
+          r = a + b;
+          break;
+        case BinaryOp::kSubtract:
+          r = a - b;
+          break;
+        case BinaryOp::kMultiply:
+          r = a * b;
+          break;
+        case BinaryOp::kDivide:
+          r = a / b;
+          break;
+        default:
+          r = std::fmod(a, b);
+          break;
       }
       return Value::Number(r);
     }
@@ -741,11 +750,16 @@ Value Evaluator::EvalBinary(const Node* expr, const Value& input, Frame* env) {
       auto same = [&](const Value& x) {
         if (x.type() != lhs.type()) return false;
         switch (x.type()) {
-          case ValueType::kNumber: return x.number() == lhs.number();
-          case ValueType::kString: return x.str() == lhs.str();
-          case ValueType::kBoolean: return x.boolean() == lhs.boolean();
-          case ValueType::kNull: return true;
-          default: return x.identity() == lhs.identity();
+          case ValueType::kNumber:
+            return x.number() == lhs.number();
+          case ValueType::kString:
+            return x.str() == lhs.str();
+          case ValueType::kBoolean:
+            return x.boolean() == lhs.boolean();
+          case ValueType::kNull:
+            return true;
+          default:
+            return x.identity() == lhs.identity();
         }
       };
       if (rhs.is_array()) {
@@ -1078,7 +1092,8 @@ Value Evaluator::ApplyInner(const Value& proc, std::vector<Value>& args, const V
       obj.object().Set("start", Value::Number(double(m->start)));
       obj.object().Set("end", Value::Number(double(m->end)));
       Value groups = Value::NewArray();
-      for (auto& g : m->groups) groups.array().items.push_back(g ? Value::String(*g) : Value::String(""));
+      for (auto& g : m->groups)
+        groups.array().items.push_back(g ? Value::String(*g) : Value::String(""));
       obj.object().Set("groups", groups);
       return obj;
     }
@@ -1142,7 +1157,8 @@ Value Evaluator::DeepClone(const Value& v) {
       auto& items = out.array().items;
       items.reserve(v.array().items.size());
       for (const Value& item : v.array().items) {
-        items.push_back(item.is_undefined() || item.is_function() ? Value::Null() : DeepClone(item));
+        items.push_back(item.is_undefined() || item.is_function() ? Value::Null()
+                                                                  : DeepClone(item));
       }
       return out;
     }

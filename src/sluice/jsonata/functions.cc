@@ -36,7 +36,8 @@ Value Precision15(const Value& v) {
   }
   if (v.is_object()) {
     Value out = Value::NewObject();
-    for (const auto& [k, m] : v.object().entries) out.object().entries.emplace_back(k, Precision15(m));
+    for (const auto& [k, m] : v.object().entries)
+      out.object().entries.emplace_back(k, Precision15(m));
     return out;
   }
   return v;
@@ -114,7 +115,6 @@ const Value& Arg(const Args& a, size_t i) {
 
 Value Seq() { return Value::NewSequence(); }
 
-
 // ---- aggregation ----
 
 Value Sum(CallContext&, Args& a) {
@@ -132,7 +132,8 @@ Value Count(CallContext&, Args& a) {
 Value MaxMin(Args& a, bool max) {
   if (Arg(a, 0).is_undefined() || a[0].array().items.empty()) return Value();
   double r = max ? -INFINITY : INFINITY;
-  for (const Value& v : a[0].array().items) r = max ? std::max(r, v.number()) : std::min(r, v.number());
+  for (const Value& v : a[0].array().items)
+    r = max ? std::max(r, v.number()) : std::min(r, v.number());
   return Value::Number(r);
 }
 Value Max(CallContext&, Args& a) { return MaxMin(a, true); }
@@ -249,7 +250,8 @@ Value Pad(CallContext&, Args& a) {
   if (pad_len <= 0) return a[0];
   std::vector<uint32_t> chars = DecodeUtf8(ch);
   std::vector<uint32_t> padding;
-  for (size_t i = 0; i < static_cast<size_t>(pad_len); ++i) padding.push_back(chars[i % chars.size()]);
+  for (size_t i = 0; i < static_cast<size_t>(pad_len); ++i)
+    padding.push_back(chars[i % chars.size()]);
   std::string p = EncodeUtf8(padding);
   return Value::String(width > 0 ? a[0].str() + p : p + a[0].str());
 }
@@ -308,7 +310,8 @@ std::string ExpandReplacement(const std::string& replacement, const std::string&
       out += matched;
       ++position;
     } else {
-      size_t max_digits = groups.empty() ? 1 : static_cast<size_t>(std::floor(std::log10(groups.size()))) + 1;
+      size_t max_digits =
+          groups.empty() ? 1 : static_cast<size_t>(std::floor(std::log10(groups.size()))) + 1;
       auto parse = [&](size_t n) -> long {
         std::string digits;
         for (size_t i = position; i < replacement.size() && i < position + n; ++i) {
@@ -492,14 +495,17 @@ Value NumberFn(CallContext&, Args& a) {
       if (std::isfinite(d)) return Value::Number(d);
     }
     if (s.size() > 2 && s[0] == '0') {
-      int base = (s[1] == 'x' || s[1] == 'X') ? 16 : (s[1] == 'o' || s[1] == 'O') ? 8
-                 : (s[1] == 'b' || s[1] == 'B') ? 2 : 0;
+      int base = (s[1] == 'x' || s[1] == 'X')   ? 16
+                 : (s[1] == 'o' || s[1] == 'O') ? 8
+                 : (s[1] == 'b' || s[1] == 'B') ? 2
+                                                : 0;
       if (base) {
         bool ok = true;
         double r = 0;
         for (size_t i = 2; i < s.size(); ++i) {
-          int d = isdigit(static_cast<unsigned char>(s[i])) ? s[i] - '0'
-                  : isalpha(static_cast<unsigned char>(s[i])) ? (tolower(s[i]) - 'a' + 10) : 99;
+          int d = isdigit(static_cast<unsigned char>(s[i]))   ? s[i] - '0'
+                  : isalpha(static_cast<unsigned char>(s[i])) ? (tolower(s[i]) - 'a' + 10)
+                                                              : 99;
           if (d >= base) ok = false;
           r = r * base + d;
         }
@@ -852,14 +858,22 @@ Value Distinct(CallContext&, Args& a) {
 Value Type(CallContext&, Args& a) {
   const Value& v = Arg(a, 0);
   switch (v.type()) {
-    case ValueType::kUndefined: return Value();
-    case ValueType::kNull: return Value::String("null");
-    case ValueType::kNumber: return Value::String("number");
-    case ValueType::kString: return Value::String("string");
-    case ValueType::kBoolean: return Value::String("boolean");
-    case ValueType::kArray: return Value::String("array");
-    case ValueType::kFunction: return Value::String("function");
-    case ValueType::kObject: return Value::String("object");
+    case ValueType::kUndefined:
+      return Value();
+    case ValueType::kNull:
+      return Value::String("null");
+    case ValueType::kNumber:
+      return Value::String("number");
+    case ValueType::kString:
+      return Value::String("string");
+    case ValueType::kBoolean:
+      return Value::String("boolean");
+    case ValueType::kArray:
+      return Value::String("array");
+    case ValueType::kFunction:
+      return Value::String("function");
+    case ValueType::kObject:
+      return Value::String("object");
   }
   return Value();
 }
@@ -964,9 +978,7 @@ Value Encode(Args& a, const char* keep, const char* fn) {
 Value EncodeUrlComponent(CallContext&, Args& a) {
   return Encode(a, "-_.!~*'()", "encodeUrlComponent");
 }
-Value EncodeUrl(CallContext&, Args& a) {
-  return Encode(a, "-_.!~*'();/?:@&=+$,#", "encodeUrl");
-}
+Value EncodeUrl(CallContext&, Args& a) { return Encode(a, "-_.!~*'();/?:@&=+$,#", "encodeUrl"); }
 
 Value Decode(Args& a, const char* reserved, const char* fn) {
   if (Arg(a, 0).is_undefined()) return Value();
@@ -1035,7 +1047,9 @@ Value Now(CallContext& ctx, Args& a) {
   return Value::String(FormatDateTime(static_cast<double>(ctx.now_millis()), picture, tz));
 }
 
-Value Millis(CallContext& ctx, Args&) { return Value::Number(static_cast<double>(ctx.now_millis())); }
+Value Millis(CallContext& ctx, Args&) {
+  return Value::Number(static_cast<double>(ctx.now_millis()));
+}
 
 Value FromMillis(CallContext&, Args& a) {
   if (Arg(a, 0).is_undefined()) return Value();

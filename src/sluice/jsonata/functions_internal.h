@@ -21,7 +21,6 @@ namespace sluice::jsonata {
 // digits, everything else as JSON. Throws D3001 for a non-finite number.
 std::string StringValue(const Value& value, bool prettify);
 
-
 // $round(x, precision): half to even at `precision` decimal places, shifted as decimal text
 // as the reference does (so 2.675 rounds as written); never -0.
 double RoundHalfEven(double x, int precision);

@@ -63,8 +63,8 @@ ErrorInfo ErrorInfoFromStatus(const Status& status);
 class Expression {
  public:
   // Parses `text`. Fails with the S0xxx code of the syntax error.
-  static Result<Expression> Compile(std::string_view text,
-                                    const FunctionRegistry& registry = FunctionRegistry::Standard());
+  static Result<Expression> Compile(
+      std::string_view text, const FunctionRegistry& registry = FunctionRegistry::Standard());
 
   // Evaluates against `input` (undefined: no input). Returns undefined for no result.
   Result<Value> Evaluate(const Value& input, const Bindings& bindings = {},

@@ -7,8 +7,8 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/json.hpp>
 #include <atomic>
+#include <boost/json.hpp>
 #include <thread>
 
 namespace sluice::jsonata {
@@ -113,8 +113,9 @@ TEST(Jsonata, TimeLimitStopsAnInfiniteLoop) {
 }
 
 TEST(Jsonata, TailCallsRunInConstantStack) {
-  EXPECT_EQ(Eval("($f := function($n, $acc) { $n = 0 ? $acc : $f($n - 1, $acc + 1) }; $f(100000, 0))"),
-            "100000");
+  EXPECT_EQ(
+      Eval("($f := function($n, $acc) { $n = 0 ? $acc : $f($n - 1, $acc + 1) }; $f(100000, 0))"),
+      "100000");
 }
 
 TEST(Jsonata, NowAndMillisAreFixedForOneEvaluation) {

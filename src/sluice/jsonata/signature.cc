@@ -1,24 +1,31 @@
-#include "sluice/jsonata/signature_internal.h"
-
 #include <re2/re2.h>
 
 #include <cctype>
 
 #include "sluice/jsonata/error_internal.h"
 #include "sluice/jsonata/function.h"
+#include "sluice/jsonata/signature_internal.h"
 
 namespace sluice::jsonata {
 
 char TypeSymbol(const Value& v) {
   switch (v.type()) {
-    case ValueType::kString: return 's';
-    case ValueType::kNumber: return 'n';
-    case ValueType::kBoolean: return 'b';
-    case ValueType::kNull: return 'l';
-    case ValueType::kArray: return 'a';
-    case ValueType::kObject: return 'o';
-    case ValueType::kFunction: return 'f';
-    case ValueType::kUndefined: return 'm';
+    case ValueType::kString:
+      return 's';
+    case ValueType::kNumber:
+      return 'n';
+    case ValueType::kBoolean:
+      return 'b';
+    case ValueType::kNull:
+      return 'l';
+    case ValueType::kArray:
+      return 'a';
+    case ValueType::kObject:
+      return 'o';
+    case ValueType::kFunction:
+      return 'f';
+    case ValueType::kUndefined:
+      return 'm';
   }
   return 'm';
 }
@@ -42,13 +49,20 @@ size_t FindClosing(std::string_view s, size_t start, char open, char close) {
 
 std::string ArrayTypeName(const std::string& subtype) {
   switch (subtype.empty() ? ' ' : subtype[0]) {
-    case 'a': return "arrays";
-    case 'b': return "booleans";
-    case 'f': return "functions";
-    case 'n': return "numbers";
-    case 'o': return "objects";
-    case 's': return "strings";
-    default: return "values";
+    case 'a':
+      return "arrays";
+    case 'b':
+      return "booleans";
+    case 'f':
+      return "functions";
+    case 'n':
+      return "numbers";
+    case 'o':
+      return "objects";
+    case 's':
+      return "strings";
+    default:
+      return "values";
   }
 }
 
@@ -213,7 +227,8 @@ std::vector<Value> Signature::Validate(const std::vector<Value>& args, const Val
       validated.reserve(params.size());
       for (size_t i = 0; i < args.size(); ++i) {
         char single = TypeSymbol(args[i]);
-        validated.push_back(CheckArgument(params[i], single, std::string_view(&single, 1), args[i], i));
+        validated.push_back(
+            CheckArgument(params[i], single, std::string_view(&single, 1), args[i], i));
       }
       validated.resize(params.size());
       return validated;
@@ -256,9 +271,8 @@ std::vector<Value> Signature::Validate(const std::vector<Value>& args, const Val
         continue;
       }
       for (char single : match) {
-        validated.push_back(
-            CheckArgument(param, single, match, arg_index < args.size() ? args[arg_index] : Value(),
-                          arg_index));
+        validated.push_back(CheckArgument(
+            param, single, match, arg_index < args.size() ? args[arg_index] : Value(), arg_index));
         ++arg_index;
       }
     }
