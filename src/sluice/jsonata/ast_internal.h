@@ -7,6 +7,7 @@
 // as thunks. Nodes are owned by their Ast and never change after Compile returns, so one
 // tree serves concurrent evaluations.
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -139,6 +140,9 @@ struct Node {
   // A path whose steps are all plain field names (`a.b.c`): on an object it is a chain of
   // lookups while the values met are objects.
   bool simple_names = false;
+  // kName: where the field was found last time (ObjectData::Find's hint). Shared by the
+  // threads evaluating the expression: relaxed atomics, a stale hint only costs a scan.
+  mutable std::atomic<uint32_t> field_hint{0};
   // kVariable naming a library function: the registry's value, used unless a frame binds
   // the name (resolved at compile time; the registry outlives the expression).
   const Value* library_function = nullptr;

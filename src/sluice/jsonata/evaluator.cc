@@ -121,7 +121,10 @@ Value Evaluator::Eval(const Node* expr, const Value& input, Frame* env) {
         size_t i = 0;
         size_t n = expr->steps.size();
         while (i < n && cur != nullptr && cur->is_object()) {
-          cur = cur->object().Find(expr->steps[i]->value);
+          const Node* step = expr->steps[i];
+          uint32_t hint = step->field_hint.load(std::memory_order_relaxed);
+          cur = cur->object().Find(step->value, hint);
+          step->field_hint.store(hint, std::memory_order_relaxed);
           ++i;
         }
         bool done = cur == nullptr || (i == n && !(cur->is_array() && cur->array().sequence)) ||
@@ -368,11 +371,12 @@ Value Evaluator::EvalStep(const Node* expr, const Value& input_seq, Frame* env, 
                     expr->predicate.empty() && !expr->group && !expr->keep_array;
   size_t defined = 0;
   Value first;
+  uint32_t hint = expr->field_hint.load(std::memory_order_relaxed);
   for (size_t i = 0; i < items.size(); ++i) {
     Value res;
     if (plain_name) {
       if (items[i].is_object()) {
-        const Value* v = items[i].object().Find(expr->value);
+        const Value* v = items[i].object().Find(expr->value, hint);
         if (v == nullptr) continue;
         res = *v;
       } else {
@@ -390,6 +394,7 @@ Value Evaluator::EvalStep(const Node* expr, const Value& input_seq, Frame* env, 
     if (defined == 2) append(std::move(first));
     append(std::move(res));
   }
+  if (plain_name) expr->field_hint.store(hint, std::memory_order_relaxed);
   if (defined == 1) {
     if (first.is_array()) {
       const ArrayData& a = first.array();
