@@ -1146,9 +1146,21 @@ void DefinitionParser::ParseJsonataState(State& state, const json::object& obj,
       // The JSONPath parse reads the processor, concurrency, tolerance and reader fields;
       // Items and ItemSelector are templates here.
       {
-        json::object without_selector = obj;  // ItemSelector may be an expression string
-        without_selector.erase("ItemSelector");
-        ParseMap(state, without_selector, loc);
+        // ItemSelector, and the numbers when they are expressions, are templates here.
+        json::object rest = obj;
+        rest.erase("ItemSelector");
+        auto expression = [&](std::string_view key, std::optional<jsonata::JsonataTemplate>& out) {
+          auto it = obj.find(key);
+          if (it != obj.end() && it->value().is_string() &&
+              jsonata::JsonataTemplate::IsExpression(it->value().get_string())) {
+            out = JsonataField(obj, key, loc, /*object_only=*/false);
+            rest.erase(key);
+          }
+        };
+        expression("MaxConcurrency", f.max_concurrency);
+        expression("ToleratedFailureCount", f.tolerated_failure_count);
+        expression("ToleratedFailurePercentage", f.tolerated_failure_percentage);
+        ParseMap(state, rest, loc);
       }
       f.items = JsonataField(obj, "Items", loc, /*object_only=*/false);
       f.item_selector = JsonataField(obj, "ItemSelector", loc, /*object_only=*/false);

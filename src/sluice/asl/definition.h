@@ -114,6 +114,10 @@ struct JsonataFields {
   std::optional<jsonata::JsonataTemplate> heartbeat_seconds;  // Task
   std::optional<jsonata::JsonataTemplate> items;          // Map (absent: the input)
   std::optional<jsonata::JsonataTemplate> item_selector;  // Map
+  // Map fields given as expressions (literal values are in State as in JSONPath mode).
+  std::optional<jsonata::JsonataTemplate> max_concurrency;
+  std::optional<jsonata::JsonataTemplate> tolerated_failure_count;
+  std::optional<jsonata::JsonataTemplate> tolerated_failure_percentage;
 };
 
 struct State {
