@@ -177,6 +177,7 @@ Value Substring(CallContext&, Args& a) {
 
 Value SubstringBefore(CallContext&, Args& a) {
   if (Arg(a, 0).is_undefined()) return Value();
+  if (!Arg(a, 1).is_string()) return a[0];
   size_t pos = a[0].str().find(a[1].str());
   if (pos == std::string::npos) return a[0];
   return Value::String(a[0].str().substr(0, pos));
@@ -184,6 +185,7 @@ Value SubstringBefore(CallContext&, Args& a) {
 
 Value SubstringAfter(CallContext&, Args& a) {
   if (Arg(a, 0).is_undefined()) return Value();
+  if (!Arg(a, 1).is_string()) return a[0];
   size_t pos = a[0].str().find(a[1].str());
   if (pos == std::string::npos) return a[0];
   return Value::String(a[0].str().substr(pos + a[1].str().size()));
@@ -572,7 +574,7 @@ Value Random(CallContext&, Args&) {
 }
 
 Value FormatNumber(CallContext&, Args& a) {
-  if (Arg(a, 0).is_undefined()) return Value();
+  if (Arg(a, 0).is_undefined() || !Arg(a, 1).is_string()) return Value();
   return Value::String(FormatNumberPicture(a[0].number(), a[1].str(), Arg(a, 2)));
 }
 
@@ -597,12 +599,12 @@ Value FormatBase(CallContext&, Args& a) {
 }
 
 Value FormatInteger(CallContext&, Args& a) {
-  if (Arg(a, 0).is_undefined()) return Value();
+  if (Arg(a, 0).is_undefined() || !Arg(a, 1).is_string()) return Value();
   return Value::String(FormatIntegerPicture(a[0].number(), a[1].str()));
 }
 
 Value ParseInteger(CallContext&, Args& a) {
-  if (Arg(a, 0).is_undefined()) return Value();
+  if (Arg(a, 0).is_undefined() || !Arg(a, 1).is_string()) return Value();
   return ParseIntegerPicture(a[0].str(), a[1].str());
 }
 
@@ -755,7 +757,10 @@ Value Keys(CallContext&, Args& a) {
   return result;
 }
 
-Value LookupFn(CallContext&, Args& a) { return Evaluator::Lookup(Arg(a, 0), a[1].str()); }
+Value LookupFn(CallContext&, Args& a) {
+  if (!Arg(a, 1).is_string()) return Value();
+  return Evaluator::Lookup(Arg(a, 0), a[1].str());
+}
 
 Value AppendFn(CallContext&, Args& a) { return Evaluator::Append(Arg(a, 0), Arg(a, 1)); }
 

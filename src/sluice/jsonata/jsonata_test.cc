@@ -200,6 +200,16 @@ TEST(Jsonata, AFunctionMadeByEvalOutlivesTheEvalCall) {
   EXPECT_EQ(Eval("($f := $eval('function($x) { $x + 1 }'); $f(2))"), "3");
 }
 
+TEST(Jsonata, FunctionsGivenAnUndefinedOptionalArgumentDoNotCrash) {
+  // Regression (found by mutating the suite's expressions under ASan): an undefined second
+  // argument was read as a string.
+  EXPECT_EQ(Eval("$substringAfter('abc', nothing)"), "\"abc\"");
+  EXPECT_EQ(Eval("$substringBefore('abc', nothing)"), "\"abc\"");
+  EXPECT_EQ(Eval("$formatNumber(1, nothing)"), "undefined");
+  EXPECT_EQ(Eval("$lookup({'a': 1}, nothing)"), "undefined");
+  EXPECT_EQ(Eval("(function($x)<s?+>{ $x })('a')"), "error T0410");
+}
+
 TEST(Jsonata, FunctionsInAResultComeOutAsEmptyStrings) {
   EXPECT_EQ(Eval("{'f': function($x) { $x }}"), R"({"f":""})");
 }

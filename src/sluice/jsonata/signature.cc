@@ -32,6 +32,14 @@ char TypeSymbol(const Value& v) {
 
 namespace {
 
+// A signature written in a lambda can make an invalid pattern ("<s?+>"); it then matches
+// nothing (T0410) instead of logging.
+re2::RE2::Options QuietOptions() {
+  re2::RE2::Options options;
+  options.set_log_errors(false);
+  return options;
+}
+
 size_t FindClosing(std::string_view s, size_t start, char open, char close) {
   int depth = 1;
   size_t pos = start;
@@ -166,10 +174,10 @@ std::shared_ptr<const Signature> ParseSignature(std::string_view sig, int positi
     }
   }
   re += "$";
-  out->regex = std::make_shared<re2::RE2>(re);
+  out->regex = std::make_shared<re2::RE2>(re, QuietOptions());
   for (const auto& p : out->params) {
-    out->context_regexes.push_back(p.context ? std::make_shared<re2::RE2>(p.context_regex)
-                                             : nullptr);
+    out->context_regexes.push_back(
+        p.context ? std::make_shared<re2::RE2>(p.context_regex, QuietOptions()) : nullptr);
   }
   return out;
 }
@@ -283,9 +291,8 @@ std::vector<Value> Signature::Validate(const std::vector<Value>& args, const Val
   size_t good_to = 0;
   for (size_t i = 0; i < n; ++i) {
     partial += params[i].regex;
-    re2::RE2 re(partial);
     re2::StringPiece m;
-    if (!re2::RE2::PartialMatch(supplied, re2::RE2("(" + partial + ")"), &m)) {
+    if (!re2::RE2::PartialMatch(supplied, re2::RE2("(" + partial + ")", QuietOptions()), &m)) {
       JsonataException e;
       e.code = "T0410";
       e.value = good_to < args.size() ? args[good_to] : Value();
