@@ -140,6 +140,8 @@ double WordsToNumber(const std::string& text) {
 }
 
 std::string DecimalToRoman(double value) {
+  // The reference overflows its stack long before this; refuse instead of looping.
+  if (value > 1e7) ThrowValue("D1001", Value::Number(value));
   static const std::pair<int, const char*> kRoman[] = {
       {1000, "m"}, {900, "cm"}, {500, "d"}, {400, "cd"}, {100, "c"}, {90, "xc"}, {50, "l"},
       {40, "xl"},  {10, "x"},   {9, "ix"},  {5, "v"},    {4, "iv"},  {1, "i"}};
@@ -404,6 +406,11 @@ void CivilFromDays(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
 // Date.UTC(year, month0, day, …) with JavaScript's overflow of month and day.
 double DateUtc(double year, double month0, double day = 1, double h = 0, double mi = 0,
                double s = 0, double ms = 0) {
+  // Outside JavaScript's Date range (±275,760 years) the result is NaN, as Date.UTC's is.
+  for (double part : {year, month0, day, h, mi, s, ms}) {
+    if (!std::isfinite(part) || std::fabs(part) > 1e9) return NAN;
+  }
+  if (std::fabs(year) > 275760) return NAN;
   double y = year + std::floor(month0 / 12);
   double m = std::fmod(month0, 12);
   if (m < 0) m += 12;
@@ -798,7 +805,9 @@ std::string FormatDateTime(double millis, const std::optional<std::string>& pict
                            const std::optional<std::string>& timezone) {
   int offset_hours = 0, offset_minutes = 0;
   if (timezone) {
-    int offset = std::atoi(timezone->c_str());
+    long parsed = std::strtol(timezone->c_str(), nullptr, 10);
+    if (parsed > 9999 || parsed < -9999) return "";  // not a ±hhmm offset
+    int offset = static_cast<int>(parsed);
     offset_hours = static_cast<int>(std::floor(offset / 100.0));
     offset_minutes = offset % 100;
   }
@@ -806,6 +815,7 @@ std::string FormatDateTime(double millis, const std::optional<std::string>& pict
       AnalyseDateTimePicture("[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]");
   std::vector<Marker> spec = picture ? AnalyseDateTimePicture(*picture) : kIso;
   double offset_millis = (60.0 * offset_hours + offset_minutes) * 60000.0;
+  if (!IsValidMillis(millis) || !IsValidMillis(millis + offset_millis)) return "";
   Civil c = ToCivil(millis + offset_millis);
   std::string out;
   for (const Marker& m : spec) {
@@ -985,7 +995,10 @@ Value ParseDateTime(const std::string& text, const std::optional<std::string>& p
       DateUtc(comp['Y'], comp['M'], comp['D'], comp['H'], comp['m'], comp['s'], comp['f']);
   double tz = has('Z') ? comp['Z'] : has('z') ? comp['z'] : 0;
   millis -= tz * 60000.0;
+  if (!IsValidMillis(millis)) return Value();
   return Value::Number(millis);
 }
+
+bool IsValidMillis(double millis) { return std::isfinite(millis) && std::fabs(millis) <= 8.64e15; }
 
 }  // namespace sluice::jsonata

@@ -250,6 +250,7 @@ Value Pad(CallContext&, Args& a) {
   double width = std::trunc(a[1].number());
   double pad_len = std::abs(width) - static_cast<double>(CodePointCount(a[0].str()));
   if (pad_len <= 0) return a[0];
+  if (pad_len > 1e8) ThrowValue("D1001", a[1]);  // JavaScript fails such strings too
   std::vector<uint32_t> chars = DecodeUtf8(ch);
   std::vector<uint32_t> padding;
   for (size_t i = 0; i < static_cast<size_t>(pad_len); ++i)
@@ -1057,11 +1058,13 @@ Value Millis(CallContext& ctx, Args&) {
 }
 
 Value FromMillis(CallContext&, Args& a) {
-  if (Arg(a, 0).is_undefined()) return Value();
+  if (Arg(a, 0).is_undefined() || !IsValidMillis(a[0].number())) return Value();
   std::optional<std::string> picture, tz;
   if (Arg(a, 1).is_string()) picture = a[1].str();
   if (Arg(a, 2).is_string()) tz = a[2].str();
-  return Value::String(FormatDateTime(a[0].number(), picture, tz));
+  std::string text = FormatDateTime(a[0].number(), picture, tz);
+  if (text.empty() && !(picture && picture->empty())) return Value();  // shifted out of range
+  return Value::String(text);
 }
 
 Value ToMillis(CallContext& ctx, Args& a) {

@@ -32,7 +32,10 @@ std::string FormatNumberPicture(double value, const std::string& picture, const 
 std::string FormatIntegerPicture(double value, const std::string& picture);
 Value ParseIntegerPicture(const std::string& text, const std::string& picture);
 
-// $fromMillis / $toMillis. `picture`/`timezone` nullopt: ISO 8601 (UTC).
+// Whether `millis` is inside JavaScript's Date range (±8.64e15 ms).
+bool IsValidMillis(double millis);
+
+// $fromMillis / $toMillis. `picture`/`timezone` nullopt: ISO 8601 (UTC). Out of range: "".
 std::string FormatDateTime(double millis, const std::optional<std::string>& picture,
                            const std::optional<std::string>& timezone);
 // nullopt picture: ISO 8601 forms. Returns undefined when the text does not match. Parts

@@ -210,6 +210,19 @@ TEST(Jsonata, FunctionsGivenAnUndefinedOptionalArgumentDoNotCrash) {
   EXPECT_EQ(Eval("(function($x)<s?+>{ $x })('a')"), "error T0410");
 }
 
+TEST(Jsonata, TimestampsOutsideJavaScriptsDateRangeAreUndefined) {
+  // Regression (found by mutation under UBSan): huge years overflowed the calendar maths.
+  EXPECT_EQ(Eval("$fromMillis(1e300)"), "undefined");
+  EXPECT_EQ(Eval("$toMillis('99999999999', '[Y]')"), "undefined");
+  EXPECT_EQ(Eval("$fromMillis(0)"), "\"1970-01-01T00:00:00.000Z\"");
+  EXPECT_EQ(Eval("$fromMillis(0, '[Y]', '+99999999')"), "undefined");
+}
+
+TEST(Jsonata, HugeOutputsFailInsteadOfExhaustingMemory) {
+  EXPECT_EQ(Eval("$formatInteger(1e300, 'I')"), "error D1001");
+  EXPECT_EQ(Eval("$pad('a', 1e18)"), "error D1001");
+}
+
 TEST(Jsonata, FunctionsInAResultComeOutAsEmptyStrings) {
   EXPECT_EQ(Eval("{'f': function($x) { $x }}"), R"({"f":""})");
 }
