@@ -335,10 +335,11 @@ Value Evaluator::EvalPath(const Node* expr, const Value& input, Frame* env) {
     if (result_seq.is_array() && result_seq.array().cons && !result_seq.array().sequence) {
       result_seq = SequenceOf(result_seq);
     }
-    if (result_seq.is_array()) {
+    // The flag matters only on sequences (only they collapse); the reference also sets it
+    // on an array taken from the input, which has no effect there and would be a write to
+    // data other evaluations may be reading here.
+    if (result_seq.is_array() && result_seq.array().sequence) {
       result_seq.array().keep_singleton = true;
-    } else if (result_seq.is_defined()) {
-      // The reference sets the flag on a non-array result too, which has no effect.
     }
   }
   if (expr->group) {
