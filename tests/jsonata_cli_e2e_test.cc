@@ -1,13 +1,12 @@
 // `sluice jsonata` as users meet it: the result as JSON on stdout and exit 0, nothing for an
 // undefined result, "CODE: message (position N)" on stderr and exit 1 for JSONata errors.
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "process_util.h"
 
@@ -38,7 +37,8 @@ class JsonataCliTest : public ::testing::Test {
 };
 
 TEST_F(JsonataCliTest, PrintsTheResultOfAnExpressionOverTheInputFile) {
-  std::string input = WriteFile("in.json", R"({"orders":[{"id":1,"total":10.5},{"id":2,"total":4}]})");
+  std::string input =
+      WriteFile("in.json", R"({"orders":[{"id":1,"total":10.5},{"id":2,"total":4}]})");
   RunResult r = Run({"$sum(orders.total)", "--input", input});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "14.5\n");
@@ -71,7 +71,8 @@ TEST_F(JsonataCliTest, ReportsTheErrorCodeMessageAndPositionAndExitsOne) {
   RunResult r = Run({"1 + 'a'"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, "");
-  EXPECT_EQ(r.err, "T2002: The right side of the + operator must evaluate to a number (position 3)\n");
+  EXPECT_EQ(r.err,
+            "T2002: The right side of the + operator must evaluate to a number (position 3)\n");
   r = Run({"(1 + "});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err, "S0203: Expected ) before end of expression (position 5)\n");

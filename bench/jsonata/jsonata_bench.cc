@@ -45,7 +45,8 @@ int main(int argc, char** argv) {
   using sluice::jsonata::Expression;
   using sluice::jsonata::Value;
   if (argc < 3) {
-    std::cerr << "usage: sluice_jsonata_bench WORKLOADS.json DATA.json [--min-seconds S] [--output-dir DIR]\n";
+    std::cerr << "usage: sluice_jsonata_bench WORKLOADS.json DATA.json [--min-seconds S] "
+                 "[--output-dir DIR]\n";
     return 2;
   }
   double min_seconds = 1;
@@ -58,7 +59,8 @@ int main(int argc, char** argv) {
   auto workloads = sluice::jsonata::ParseJsonText(ReadFile(argv[1]));
   auto data = sluice::jsonata::ParseJsonText(ReadFile(argv[2]));
   if (!workloads.ok() || !data.ok()) {
-    std::cerr << "sluice_jsonata_bench: " << (workloads.ok() ? data.status() : workloads.status()) << "\n";
+    std::cerr << "sluice_jsonata_bench: " << (workloads.ok() ? data.status() : workloads.status())
+              << "\n";
     return 1;
   }
   for (const Value& w : workloads->array().items) {
@@ -76,7 +78,8 @@ int main(int argc, char** argv) {
     }
     if (!output_dir.empty()) {
       std::filesystem::create_directories(output_dir);
-      std::ofstream(output_dir + "/" + name + ".sluice.json") << sluice::jsonata::ToJsonText(*first);
+      std::ofstream(output_dir + "/" + name + ".sluice.json")
+          << sluice::jsonata::ToJsonText(*first);
     }
     int64_t evals = 0;
     auto start = std::chrono::steady_clock::now();

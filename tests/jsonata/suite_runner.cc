@@ -32,34 +32,32 @@ std::string ReadFile(const fs::path& p) {
 
 bool Equal(const Value& a, const Value& b, bool unordered) {
   if (!unordered || !a.is_array() || !b.is_array()) {
-    return sluice::jsonata::ToJsonText(a) == sluice::jsonata::ToJsonText(b) ||
-           [&] {
-             // Compare structurally (object key order does not matter).
-             std::function<bool(const Value&, const Value&)> eq = [&](const Value& x,
-                                                                      const Value& y) {
-               if (x.type() != y.type()) return false;
-               if (x.is_number()) return x.number() == y.number();
-               if (x.is_string()) return x.str() == y.str();
-               if (x.is_boolean()) return x.boolean() == y.boolean();
-               if (x.is_array()) {
-                 if (x.array().items.size() != y.array().items.size()) return false;
-                 for (size_t i = 0; i < x.array().items.size(); ++i) {
-                   if (!eq(x.array().items[i], y.array().items[i])) return false;
-                 }
-                 return true;
-               }
-               if (x.is_object()) {
-                 if (x.object().size() != y.object().size()) return false;
-                 for (const auto& [k, v] : x.object().entries) {
-                   const Value* o = y.object().Find(k);
-                   if (!o || !eq(v, *o)) return false;
-                 }
-                 return true;
-               }
-               return true;
-             };
-             return eq(a, b);
-           }();
+    return sluice::jsonata::ToJsonText(a) == sluice::jsonata::ToJsonText(b) || [&] {
+      // Compare structurally (object key order does not matter).
+      std::function<bool(const Value&, const Value&)> eq = [&](const Value& x, const Value& y) {
+        if (x.type() != y.type()) return false;
+        if (x.is_number()) return x.number() == y.number();
+        if (x.is_string()) return x.str() == y.str();
+        if (x.is_boolean()) return x.boolean() == y.boolean();
+        if (x.is_array()) {
+          if (x.array().items.size() != y.array().items.size()) return false;
+          for (size_t i = 0; i < x.array().items.size(); ++i) {
+            if (!eq(x.array().items[i], y.array().items[i])) return false;
+          }
+          return true;
+        }
+        if (x.is_object()) {
+          if (x.object().size() != y.object().size()) return false;
+          for (const auto& [k, v] : x.object().entries) {
+            const Value* o = y.object().Find(k);
+            if (!o || !eq(v, *o)) return false;
+          }
+          return true;
+        }
+        return true;
+      };
+      return eq(a, b);
+    }();
   }
   std::vector<std::string> x, y;
   for (const Value& v : a.array().items) x.push_back(sluice::jsonata::ToJsonText(v));
@@ -89,7 +87,8 @@ Outcome RunCase(const Value& c, const fs::path& suite, const fs::path& group_dir
   } else if (const Value* ds = o.Find("dataset"); ds && ds->is_string()) {
     auto it = datasets.find(ds->str());
     if (it == datasets.end()) {
-      auto parsed = sluice::jsonata::ParseJsonText(ReadFile(suite / "datasets" / (ds->str() + ".json")));
+      auto parsed =
+          sluice::jsonata::ParseJsonText(ReadFile(suite / "datasets" / (ds->str() + ".json")));
       it = datasets.emplace(ds->str(), parsed.ok() ? *parsed : Value()).first;
     }
     input = it->second;
@@ -117,9 +116,12 @@ Outcome RunCase(const Value& c, const fs::path& suite, const fs::path& group_dir
   sluice::Result<Value> result = compiled.ok() ? compiled->Evaluate(input, bindings, options)
                                                : sluice::Result<Value>(compiled.status());
   if (!want_code.empty()) {
-    if (result.ok()) return {false, "expected error " + want_code + ", got " + sluice::jsonata::ToJsonText(*result)};
+    if (result.ok())
+      return {false,
+              "expected error " + want_code + ", got " + sluice::jsonata::ToJsonText(*result)};
     std::string got(result.status().name());
-    if (got != want_code) return {false, "expected error " + want_code + ", got " + result.status().ToString()};
+    if (got != want_code)
+      return {false, "expected error " + want_code + ", got " + result.status().ToString()};
     return {true, ""};
   }
   if (!result.ok()) return {false, "unexpected error " + result.status().ToString()};
@@ -129,8 +131,9 @@ Outcome RunCase(const Value& c, const fs::path& suite, const fs::path& group_dir
   }
   if (const Value* want = o.Find("result")) {
     if (result->is_defined() && Equal(*result, *want, unordered)) return {true, ""};
-    return {false, "expected " + sluice::jsonata::ToJsonText(*want) + ", got " +
-                       (result->is_undefined() ? "undefined" : sluice::jsonata::ToJsonText(*result))};
+    return {false,
+            "expected " + sluice::jsonata::ToJsonText(*want) + ", got " +
+                (result->is_undefined() ? "undefined" : sluice::jsonata::ToJsonText(*result))};
   }
   return {result->is_undefined(), "expected undefined"};
 }
@@ -139,7 +142,8 @@ Outcome RunCase(const Value& c, const fs::path& suite, const fs::path& group_dir
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << "usage: sluice_jsonata_suite SUITE_DIR [KNOWN_FAILURES] [--verbose] [--write-failures FILE]\n";
+    std::cerr << "usage: sluice_jsonata_suite SUITE_DIR [KNOWN_FAILURES] [--verbose] "
+                 "[--write-failures FILE]\n";
     return 2;
   }
   fs::path suite = argv[1];
@@ -217,7 +221,8 @@ int main(int argc, char** argv) {
     name.resize(40, ' ');
     std::cout << name << gpassed << "/" << gtotal << "\n";
   }
-  std::printf("total: %d/%d passed (%.1f%%)\n", passed, total, total ? 100.0 * passed / total : 0.0);
+  std::printf("total: %d/%d passed (%.1f%%)\n", passed, total,
+              total ? 100.0 * passed / total : 0.0);
   if (!write_path.empty()) {
     std::ofstream f(write_path);
     for (const auto& [id, detail] : failures) f << id << "  " << detail << "\n";

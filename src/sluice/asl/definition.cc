@@ -146,6 +146,14 @@ constexpr std::string_view kJsonataWaitFields[] = {"Type",    "Comment",   "Quer
 constexpr std::string_view kJsonataSucceedFields[] = {"Type", "Comment", "QueryLanguage", "Output"};
 constexpr std::string_view kJsonataFailFields[] = {"Type", "Comment", "QueryLanguage", "Error",
                                                    "Cause"};
+constexpr std::string_view kJsonataParallelFields[] = {"Type",  "Comment", "QueryLanguage", "Next",
+                                                       "End",   "Arguments", "Output",      "Assign",
+                                                       "Retry", "Catch",   "Branches"};
+constexpr std::string_view kJsonataMapFields[] = {
+    "Type",          "Comment",        "QueryLanguage", "Next",           "End",
+    "Output",        "Assign",         "Retry",         "Catch",          "ItemProcessor",
+    "Items",         "ItemSelector",   "MaxConcurrency", "ToleratedFailurePercentage",
+    "ToleratedFailureCount", "ItemBatcher", "ItemReader", "ResultWriter", "Label"};
 
 constexpr std::string_view kPassFields[] = {
     "Type",       "Comment",    "QueryLanguage", "Next",   "End",   "InputPath",
@@ -230,7 +238,6 @@ FieldSpan AllowedFields(StateType type) {
   return {};
 }
 
-// Map and Parallel have no entry: sluice does not run them in JSONata mode yet.
 FieldSpan AllowedJsonataFields(StateType type) {
   switch (type) {
     case StateType::kPass:
@@ -246,8 +253,9 @@ FieldSpan AllowedJsonataFields(StateType type) {
     case StateType::kFail:
       return kJsonataFailFields;
     case StateType::kParallel:
+      return kJsonataParallelFields;
     case StateType::kMap:
-      return AllowedFields(type);
+      return kJsonataMapFields;
   }
   return {};
 }
@@ -316,6 +324,8 @@ bool IsValidLabel(std::string_view label) {
 class DefinitionParser {
  public:
   explicit DefinitionParser(std::vector<Diagnostic>* diagnostics) : diags_(diagnostics) {}
+  // What AWS would reject but sluice runs (JSONata 2.1.0 operators).
+  const std::vector<Diagnostic>& warnings() const { return warnings_; }
 
   // Parses one (sub-)state machine. `base` is its location prefix ("" at the top).
   // `kind` selects the allowed container fields: top level, a Parallel branch or a Map
@@ -522,6 +532,19 @@ class DefinitionParser {
   void ParseChoice(State& state, const json::object& obj, const std::string& loc);
   void CheckQueryLanguage(const json::object& obj, const std::string& loc);
   void ParseJsonataState(State& state, const json::object& obj, const std::string& loc);
+  // Parallel's Branches (the same in both query languages).
+  void ParseBranches(State& state, const json::object& obj, const std::string& loc) {
+    auto it = obj.find("Branches");
+    if (it == obj.end()) {
+      Error(loc, "These fields are required: [Branches]");
+    } else if (it->value().is_array() && it->value().get_array().empty()) {
+      Error(loc + "/Branches", "Value cannot be empty");
+    } else {
+      ForEachObject(it->value(), loc + "/Branches", [&](const json::object& branch, const std::string& bloc, bool) {
+        state.branches.push_back(ParseMachine(branch, bloc, Container::kBranch));
+      });
+    }
+  }
   std::optional<jsonata::JsonataTemplate> JsonataField(const json::object& obj, std::string_view key,
                                                        const std::string& loc, bool object_only);
   // A state field that is a JSON value of one kind ("number", "string") or an expression.
@@ -529,6 +552,7 @@ class DefinitionParser {
                                                         const std::string& loc, bool integer);
 
   std::vector<Diagnostic>* diags_;
+  std::vector<Diagnostic> warnings_;
   // The top-level QueryLanguage is JSONata: every state is, and none may say JSONPath.
   bool machine_jsonata_ = false;
   // Every state name seen so far in the whole definition (AWS requires global uniqueness).
@@ -995,6 +1019,10 @@ std::optional<jsonata::JsonataTemplate> DefinitionParser::JsonataField(
               "Invalid JSONata expression: " + (colon == std::string::npos ? m : m.substr(colon + 2)));
     return std::nullopt;
   }
+  for (const std::string& where : t->uses_operators_after_2_0_6()) {
+    warnings_.push_back({where, "The JSONata operators '?" "?' and '?:' are JSONata 2.1.0; AWS Step "
+                                "Functions (JSONata 2.0.6) rejects this definition"});
+  }
   return std::move(t).value();
 }
 
@@ -1027,15 +1055,31 @@ std::optional<jsonata::JsonataTemplate> DefinitionParser::JsonataScalar(const js
 void DefinitionParser::ParseJsonataState(State& state, const json::object& obj,
                                          const std::string& loc) {
   JsonataFields& f = state.jsonata_fields;
-  if (state.type == StateType::kMap || state.type == StateType::kParallel) {
-    ErrorCode(loc, "UNSUPPORTED_FEATURE: sluice does not run " +
-                       std::string(StateTypeName(state.type)) +
-                       " states in JSONata mode yet; use QueryLanguage JSONPath for this state");
-    return;
-  }
   if (state.type != StateType::kFail) f.output = JsonataField(obj, "Output", loc, false);
   if (state.type != StateType::kSucceed && state.type != StateType::kFail) {
     f.assign = JsonataField(obj, "Assign", loc, /*object_only=*/true);
+  }
+  if (state.type == StateType::kTask || state.type == StateType::kParallel ||
+      state.type == StateType::kMap) {
+    if (auto it = obj.find("Retry"); it != obj.end()) {
+      state.retry = ParseRetry(it->value(), loc + "/Retry");
+    }
+    if (auto it = obj.find("Catch"); it != obj.end()) {
+      ForEachObject(it->value(), loc + "/Catch", [&](const json::object& c, const std::string& cloc,
+                                                     bool last) {
+        CheckFields(c, cloc, {"ErrorEquals", "Next", "Output", "Assign", "Comment"});
+        Catcher catcher;
+        catcher.error_equals = HandlerErrorEquals(c, cloc, last, "Catcher", "Catch");
+        if (!c.contains("Next")) {
+          Error(cloc, "These fields are required: [Next]");
+        } else if (const json::string* s = String(c, "Next", cloc)) {
+          catcher.next = std::string(*s);
+        }
+        catcher.output = JsonataField(c, "Output", cloc, false);
+        catcher.jsonata_assign = JsonataField(c, "Assign", cloc, true);
+        state.catchers.push_back(std::move(catcher));
+      });
+    }
   }
   switch (state.type) {
     case StateType::kTask: {
@@ -1054,25 +1098,6 @@ void DefinitionParser::ParseJsonataState(State& state, const json::object& obj,
         state.heartbeat_seconds = obj.at("HeartbeatSeconds").to_number<int64_t>();
       }
       if (auto it = obj.find("Credentials"); it != obj.end()) state.credentials = it->value();
-      if (auto it = obj.find("Retry"); it != obj.end()) {
-        state.retry = ParseRetry(it->value(), loc + "/Retry");
-      }
-      if (auto it = obj.find("Catch"); it != obj.end()) {
-        ForEachObject(it->value(), loc + "/Catch", [&](const json::object& c, const std::string& cloc,
-                                                       bool last) {
-          CheckFields(c, cloc, {"ErrorEquals", "Next", "Output", "Assign", "Comment"});
-          Catcher catcher;
-          catcher.error_equals = HandlerErrorEquals(c, cloc, last, "Catcher", "Catch");
-          if (!c.contains("Next")) {
-            Error(cloc, "These fields are required: [Next]");
-          } else if (const json::string* s = String(c, "Next", cloc)) {
-            catcher.next = std::string(*s);
-          }
-          catcher.output = JsonataField(c, "Output", cloc, false);
-          catcher.jsonata_assign = JsonataField(c, "Assign", cloc, true);
-          state.catchers.push_back(std::move(catcher));
-        });
-      }
       break;
     }
     case StateType::kChoice: {
@@ -1111,6 +1136,34 @@ void DefinitionParser::ParseJsonataState(State& state, const json::object& obj,
     case StateType::kFail:
       f.error = JsonataScalar(obj, "Error", loc, /*integer=*/false);
       f.cause = JsonataScalar(obj, "Cause", loc, /*integer=*/false);
+      break;
+    case StateType::kParallel: {
+      f.arguments = JsonataField(obj, "Arguments", loc, /*object_only=*/false);
+      ParseBranches(state, obj, loc);
+      break;
+    }
+    case StateType::kMap:
+      // The JSONPath parse reads the processor, concurrency, tolerance and reader fields;
+      // Items and ItemSelector are templates here.
+      {
+        // ItemSelector, and the numbers when they are expressions, are templates here.
+        json::object rest = obj;
+        rest.erase("ItemSelector");
+        auto expression = [&](std::string_view key, std::optional<jsonata::JsonataTemplate>& out) {
+          auto it = obj.find(key);
+          if (it != obj.end() && it->value().is_string() &&
+              jsonata::JsonataTemplate::IsExpression(it->value().get_string())) {
+            out = JsonataField(obj, key, loc, /*object_only=*/false);
+            rest.erase(key);
+          }
+        };
+        expression("MaxConcurrency", f.max_concurrency);
+        expression("ToleratedFailureCount", f.tolerated_failure_count);
+        expression("ToleratedFailurePercentage", f.tolerated_failure_percentage);
+        ParseMap(state, rest, loc);
+      }
+      f.items = JsonataField(obj, "Items", loc, /*object_only=*/false);
+      f.item_selector = JsonataField(obj, "ItemSelector", loc, /*object_only=*/false);
       break;
     default:
       break;
@@ -1224,16 +1277,7 @@ void DefinitionParser::ParseState(State& state, const json::object& obj, const s
       break;
     case StateType::kParallel: {
       state.result_selector = Template(obj, "ResultSelector", loc, true);
-      auto it = obj.find("Branches");
-      if (it == obj.end()) {
-        Error(loc, "These fields are required: [Branches]");
-      } else if (it->value().is_array() && it->value().get_array().empty()) {
-        Error(loc + "/Branches", "Value cannot be empty");
-      } else {
-        ForEachObject(it->value(), loc + "/Branches", [&](const json::object& branch, const std::string& bloc, bool) {
-          state.branches.push_back(ParseMachine(branch, bloc, Container::kBranch));
-        });
-      }
+      ParseBranches(state, obj, loc);
       break;
     }
     case StateType::kMap:
@@ -1475,6 +1519,7 @@ Result<std::shared_ptr<const StateMachine>> ParseDefinition(const json::value& d
   } else {
     DefinitionParser parser(&diags);
     machine = parser.ParseMachine(definition.get_object(), "", DefinitionParser::Container::kTop);
+    machine->warnings = parser.warnings();
   }
   if (diagnostics != nullptr) *diagnostics = diags;
   if (!diags.empty()) return Status::InvalidArgument(FormatDiagnostics(diags));

@@ -8,8 +8,7 @@
 // Spec: https://states-language.net/spec.html and the AWS Step Functions developer guide;
 // ../shared/reference/AWS_FORMATS.md §4.4 summarises. In JSONata mode (QueryLanguage
 // "JSONata", for the machine or per state) a state's fields are JSONata templates
-// (State::jsonata_fields, ChoiceRule::condition, Catcher::output); Map and Parallel states
-// are not run in JSONata mode yet and are rejected with a diagnostic saying so.
+// (State::jsonata_fields, ChoiceRule::condition, Catcher::output).
 
 #include <cstdint>
 #include <map>
@@ -104,7 +103,7 @@ struct ItemBatcher {
 // The fields of a state in JSONata mode (QueryLanguage "JSONata"), each a template whose
 // "{% … %}" strings are JSONata expressions over `$states` and the workflow variables.
 struct JsonataFields {
-  std::optional<jsonata::JsonataTemplate> arguments;  // Task (absent: $states.input)
+  std::optional<jsonata::JsonataTemplate> arguments;  // Task, Parallel (absent: $states.input)
   std::optional<jsonata::JsonataTemplate> output;     // absent: $states.result or the input
   std::optional<jsonata::JsonataTemplate> assign;
   std::optional<jsonata::JsonataTemplate> seconds;    // Wait
@@ -113,6 +112,12 @@ struct JsonataFields {
   std::optional<jsonata::JsonataTemplate> cause;      // Fail
   std::optional<jsonata::JsonataTemplate> timeout_seconds;    // Task
   std::optional<jsonata::JsonataTemplate> heartbeat_seconds;  // Task
+  std::optional<jsonata::JsonataTemplate> items;          // Map (absent: the input)
+  std::optional<jsonata::JsonataTemplate> item_selector;  // Map
+  // Map fields given as expressions (literal values are in State as in JSONPath mode).
+  std::optional<jsonata::JsonataTemplate> max_concurrency;
+  std::optional<jsonata::JsonataTemplate> tolerated_failure_count;
+  std::optional<jsonata::JsonataTemplate> tolerated_failure_percentage;
 };
 
 struct State {
@@ -207,6 +212,8 @@ struct StateMachine {
   // branches of machines that cannot run one after the other without waiting on anything.
   bool has_blocking_states = true;
   std::map<std::string, size_t, std::less<>> index;  // name → position in `states`
+  // Top level only: what sluice accepts but AWS would reject (JSONata `??` and `?:`).
+  std::vector<Diagnostic> warnings;
 
   const State* Find(std::string_view name) const {
     auto it = index.find(name);

@@ -258,11 +258,11 @@ std::vector<InvalidCase> InvalidCases() {
        {{"/States/A/Output/x",
          "Invalid JSONata expression: S0207: Unexpected end of expression (position 5) in "
          "JSONata expression '{% 1 + %}'"}}},
-      {"Map in JSONata mode is not run yet",
-       R"({"QueryLanguage":"JSONata","StartAt":"M","States":{"M":{"Type":"Map",
+      {"ItemsPath in a JSONata Map",
+       R"({"QueryLanguage":"JSONata","StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.a",
            "ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Succeed"}}},"End":true}}})",
-       {{"/States/M", "UNSUPPORTED_FEATURE: sluice does not run Map states in JSONata mode yet; "
-                      "use QueryLanguage JSONPath for this state"}}},
+       {{"/States/M", kSchema + "The QueryLanguage is set to 'JSONata', but field 'ItemsPath' is "
+                                "only supported for the 'JSONPath' QueryLanguage"}}},
       {"unknown QueryLanguage",
        R"({"QueryLanguage":"jsonpath","StartAt":"A","States":{"A":{"Type":"Succeed"}}})",
        {{"/QueryLanguage", kSchema + "Value should be one of the following: [JSONPath, JSONata]"}}},
@@ -656,3 +656,27 @@ TEST(DefinitionParse, AcceptsAParsedJsonValue) {
 
 }  // namespace
 }  // namespace sluice::asl
+
+TEST(DefinitionJsonata, OperatorsAwsRejectsAreAcceptedWithAWarning) {
+  std::string_view definition = R"({"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{
+      "Type":"Pass","Output":{"v":"{% $states.input.v ?? 0 %}"},"End":true}}})";
+  auto sm = sluice::asl::ParseDefinition(definition);
+  ASSERT_TRUE(sm.ok()) << sm.status();
+  ASSERT_EQ((*sm)->warnings.size(), 1u);
+  EXPECT_EQ((*sm)->warnings[0].location, "/States/A/Output/v");
+  EXPECT_EQ((*sm)->warnings[0].message,
+            "The JSONata operators '?" "?' and '?:' are JSONata 2.1.0; AWS Step Functions (JSONata "
+            "2.0.6) rejects this definition");
+}
+
+TEST(DefinitionJsonata, AJsonataStateInAJsonPathMachineKeepsItsOwnFields) {
+  std::string_view definition = R"({"StartAt":"A","States":{
+      "A":{"Type":"Pass","Parameters":{"x.$":"$.x"},"Next":"B"},
+      "B":{"Type":"Pass","QueryLanguage":"JSONata","Output":"{% $states.input.x %}","End":true}}})";
+  auto sm = sluice::asl::ParseDefinition(definition);
+  ASSERT_TRUE(sm.ok()) << sm.status();
+  EXPECT_FALSE((*sm)->states[0].jsonata);
+  EXPECT_TRUE((*sm)->states[1].jsonata);
+  EXPECT_TRUE((*sm)->states[1].jsonata_fields.output.has_value());
+  EXPECT_TRUE((*sm)->warnings.empty());
+}

@@ -1197,6 +1197,21 @@ class Runner {
                                            " must be a non-negative integer, but was " + Compact(v));
   }
 
+  // A Map number given as a JSONata expression: a number in [0, max] (integers for counts).
+  Result<double> JsonataNumber(const jsonata::JsonataTemplate& field, const json::value& in, VariableScope* vars,
+                               std::string_view name, double max) {
+    SLUICE_ASSIGN_OR_RETURN(json::value v, EvaluateField(field, JsonataBindings(in, vars), name));
+    double d = v.is_number() ? v.to_number<double>() : -1;
+    bool integral = max != 100 ? std::trunc(d) == d : true;
+    if (!v.is_number() || d < 0 || d > max || !integral) {
+      return StatesError(kStatesQueryEvaluationError,
+                         "The field '" + std::string(name) + "' must evaluate to " +
+                             (max == 100 ? "a number between 0 and 100" : "a non-negative integer") + ", but was " +
+                             Compact(v));
+    }
+    return d;
+  }
+
   Result<json::value> RunMap(const State& state, const json::value& in, VariableScope* vars) {
     // Reading items from S3 and writing results to S3 need the store, which this engine
     // does not reach yet: fail clearly rather than iterate over the wrong items.
@@ -1206,7 +1221,15 @@ class Runner {
                                              " is not supported by sluice yet");
     }
     json::value items_value;
-    if (state.items_path && !(state.items_path->is_root_only() && state.items_path->root() == JsonPath::Root::kInput)) {
+    if (state.jsonata && state.jsonata_fields.items) {
+      SLUICE_ASSIGN_OR_RETURN(items_value, EvaluateField(*state.jsonata_fields.items, JsonataBindings(in, vars), "Items"));
+      if (!items_value.is_array()) {
+        return StatesError(kStatesQueryEvaluationError,
+                           "The field 'Items' of Map state '" + state.name + "' must evaluate to a JSON array, but was " +
+                               std::string(common::JsonTypeName(items_value)));
+      }
+    } else if (state.items_path &&
+               !(state.items_path->is_root_only() && state.items_path->root() == JsonPath::Root::kInput)) {
       SLUICE_ASSIGN_OR_RETURN(items_value, EvaluatePath(*state.items_path, Paths(in, vars), "ItemsPath"));
     } else {
       items_value = in;
@@ -1223,7 +1246,18 @@ class Runner {
     const std::optional<PayloadTemplate>& selector = state.item_selector ? state.item_selector : state.parameters;
     std::vector<json::value> inputs;
     inputs.reserve(items.size());
+    const std::optional<jsonata::JsonataTemplate>& jsonata_selector = state.jsonata_fields.item_selector;
     for (size_t i = 0; i < items.size(); ++i) {
+      if (state.jsonata && jsonata_selector) {
+        // $states.input is the Map's input, $states.context.Map.Item the item and its index.
+        json::object& ctx = context_->as_object();
+        ctx["Map"] = json::object{{"Item", json::object{{"Index", static_cast<int64_t>(i)}, {"Value", items[i]}}}};
+        Result<json::value> item_input = EvaluateField(*jsonata_selector, JsonataBindings(in, vars), "ItemSelector");
+        ctx.erase("Map");
+        if (!item_input.ok()) return item_input.status();
+        inputs.push_back(std::move(*item_input));
+        continue;
+      }
       if (!selector) {
         inputs.push_back(std::move(items[i]));
         continue;
@@ -1243,7 +1277,16 @@ class Runner {
                                                                state.tolerated_failure_count_path, in, vars,
                                                                "ToleratedFailureCountPath"));
     double tolerated_pct = -1;
-    if (state.tolerated_failure_percentage) {
+    const JsonataFields& jf = state.jsonata_fields;
+    if (jf.tolerated_failure_count) {
+      SLUICE_ASSIGN_OR_RETURN(double n, JsonataNumber(*jf.tolerated_failure_count, in, vars,
+                                                      "ToleratedFailureCount", 1e18));
+      tolerated_count = static_cast<int64_t>(n);
+    }
+    if (jf.tolerated_failure_percentage) {
+      SLUICE_ASSIGN_OR_RETURN(tolerated_pct, JsonataNumber(*jf.tolerated_failure_percentage, in, vars,
+                                                           "ToleratedFailurePercentage", 100));
+    } else if (state.tolerated_failure_percentage) {
       tolerated_pct = *state.tolerated_failure_percentage;
     } else if (state.tolerated_failure_percentage_path) {
       SLUICE_ASSIGN_OR_RETURN(json::value v, EvaluatePath(*state.tolerated_failure_percentage_path, Paths(in, vars),
@@ -1264,6 +1307,10 @@ class Runner {
     const StateMachine& processor = *state.processor.definition;
     SLUICE_ASSIGN_OR_RETURN(int64_t max_concurrency, MapNumber(state.max_concurrency, state.max_concurrency_path, in,
                                                                vars, "MaxConcurrencyPath"));
+    if (jf.max_concurrency) {
+      SLUICE_ASSIGN_OR_RETURN(double n, JsonataNumber(*jf.max_concurrency, in, vars, "MaxConcurrency", 1e18));
+      max_concurrency = static_cast<int64_t>(n);
+    }
     size_t cap = state.processor.mode == ItemProcessor::Mode::kDistributed ? kDistributedConcurrency
                                                                            : kInlineConcurrency;
     size_t workers = 1;

@@ -39,10 +39,10 @@ int RunJsonata(const JsonataCommand& command, std::ostream& out, std::ostream& e
     }
     for (const auto& [name, value] : read->object().entries) bindings.emplace_back(name, value);
   }
-  const jsonata::FunctionRegistry& registry = command.standard
-                                                  ? jsonata::FunctionRegistry::Standard()
-                                                  : jsonata::StepFunctionsRegistry();
-  Result<jsonata::Expression> expression = jsonata::Expression::Compile(command.expression, registry);
+  const jsonata::FunctionRegistry& registry =
+      command.standard ? jsonata::FunctionRegistry::Standard() : jsonata::StepFunctionsRegistry();
+  Result<jsonata::Expression> expression =
+      jsonata::Expression::Compile(command.expression, registry);
   Result<jsonata::Value> result = expression.ok() ? expression->Evaluate(input, bindings)
                                                   : Result<jsonata::Value>(expression.status());
   if (!result.ok()) {

@@ -65,6 +65,9 @@ int ValidateStateMachine(const std::string& path, std::ostream& out, std::ostrea
   std::vector<asl::Diagnostic> diagnostics;
   auto machine = asl::ParseDefinition(*text, &diagnostics);
   if (machine.ok()) {
+    for (const asl::Diagnostic& w : (*machine)->warnings) {
+      err << path << ": " << w.location << ": warning: " << w.message << "\n";
+    }
     out << path << ": valid\n";
     return 0;
   }

@@ -7,6 +7,7 @@
 // as thunks. Nodes are owned by their Ast and never change after Compile returns, so one
 // tree serves concurrent evaluations.
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,11 +26,11 @@ enum class NodeType {
   // expressions
   kPath,
   kBinary,
-  kUnary,     // value "-", "[" (array constructor) or "{" (object constructor)
+  kUnary,  // value "-", "[" (array constructor) or "{" (object constructor)
   kName,
   kString,
   kNumber,
-  kValue,     // true, false, null
+  kValue,  // true, false, null
   kWildcard,
   kDescendant,
   kParent,
@@ -58,8 +59,25 @@ struct Node;
 
 // Binary operators, resolved once at parse time.
 enum class BinaryOp : uint8_t {
-  kNone, kAdd, kSubtract, kMultiply, kDivide, kModulo, kEqual, kNotEqual, kLess, kLessEqual,
-  kGreater, kGreaterEqual, kConcat, kRange, kIn, kAnd, kOr, kCoalesce, kDefault,
+  kNone,
+  kAdd,
+  kSubtract,
+  kMultiply,
+  kDivide,
+  kModulo,
+  kEqual,
+  kNotEqual,
+  kLess,
+  kLessEqual,
+  kGreater,
+  kGreaterEqual,
+  kConcat,
+  kRange,
+  kIn,
+  kAnd,
+  kOr,
+  kCoalesce,
+  kDefault,
 };
 
 struct Stage {
@@ -84,24 +102,24 @@ struct Node {
   std::string id;     // parse stage: the symbol ("(name)", "(literal)", "+", "(end)" ...)
   std::string value;  // operator, name, variable name, string literal
   BinaryOp op = BinaryOp::kNone;  // kBinary
-  Value literal;      // kString / kNumber / kValue
+  Value literal;                  // kString / kNumber / kValue
   int position = 0;
 
   Node* lhs = nullptr;
   Node* rhs = nullptr;
   Node* expression = nullptr;
-  std::vector<Node*> expressions;                 // array constructor, block
-  std::vector<std::pair<Node*, Node*>> pairs;     // object constructor (parse: rhs of group)
-  std::vector<SortTerm> terms;                    // sort (parse: rhs of ^)
-  std::vector<Node*> steps;                       // path
-  std::vector<Stage> stages;                      // path step predicates / index bindings
-  std::vector<Stage> predicate;                   // predicates on a non-step expression
+  std::vector<Node*> expressions;              // array constructor, block
+  std::vector<std::pair<Node*, Node*>> pairs;  // object constructor (parse: rhs of group)
+  std::vector<SortTerm> terms;                 // sort (parse: rhs of ^)
+  std::vector<Node*> steps;                    // path
+  std::vector<Stage> stages;                   // path step predicates / index bindings
+  std::vector<Stage> predicate;                // predicates on a non-step expression
   std::unique_ptr<GroupBy> group;
 
-  Node* procedure = nullptr;       // function / partial
-  std::vector<Node*> arguments;    // function / partial / lambda parameters (variables)
+  Node* procedure = nullptr;     // function / partial
+  std::vector<Node*> arguments;  // function / partial / lambda parameters (variables)
   std::shared_ptr<const Signature> signature;
-  Node* body = nullptr;            // lambda
+  Node* body = nullptr;  // lambda
   bool thunk = false;
 
   Node* condition = nullptr;
@@ -122,6 +140,9 @@ struct Node {
   // A path whose steps are all plain field names (`a.b.c`): on an object it is a chain of
   // lookups while the values met are objects.
   bool simple_names = false;
+  // kName: where the field was found last time (ObjectData::Find's hint). Shared by the
+  // threads evaluating the expression: relaxed atomics, a stale hint only costs a scan.
+  mutable std::atomic<uint32_t> field_hint{0};
   // kVariable naming a library function: the registry's value, used unless a frame binds
   // the name (resolved at compile time; the registry outlives the expression).
   const Value* library_function = nullptr;

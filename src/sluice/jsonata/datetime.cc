@@ -15,19 +15,22 @@
 namespace sluice::jsonata {
 namespace {
 
-const char* const kFew[] = {"Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight",
-                            "Nine", "Ten", "Eleven", "Twelve", "Thirteen", "Fourteen", "Fifteen",
-                            "Sixteen", "Seventeen", "Eighteen", "Nineteen"};
+const char* const kFew[] = {"Zero",    "One",     "Two",       "Three",    "Four",
+                            "Five",    "Six",     "Seven",     "Eight",    "Nine",
+                            "Ten",     "Eleven",  "Twelve",    "Thirteen", "Fourteen",
+                            "Fifteen", "Sixteen", "Seventeen", "Eighteen", "Nineteen"};
 const char* const kOrdinals[] = {
-    "Zeroth", "First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth",
-    "Tenth", "Eleventh", "Twelfth", "Thirteenth", "Fourteenth", "Fifteenth", "Sixteenth",
-    "Seventeenth", "Eighteenth", "Nineteenth"};
-const char* const kDecades[] = {"Twenty", "Thirty", "Forty", "Fifty", "Sixty",
+    "Zeroth",     "First",     "Second",    "Third",       "Fourth",     "Fifth",     "Sixth",
+    "Seventh",    "Eighth",    "Ninth",     "Tenth",       "Eleventh",   "Twelfth",   "Thirteenth",
+    "Fourteenth", "Fifteenth", "Sixteenth", "Seventeenth", "Eighteenth", "Nineteenth"};
+const char* const kDecades[] = {"Twenty",  "Thirty", "Forty",  "Fifty",  "Sixty",
                                 "Seventy", "Eighty", "Ninety", "Hundred"};
 const char* const kMagnitudes[] = {"Thousand", "Million", "Billion", "Trillion"};
-const char* const kDays[] = {"", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
-const char* const kMonths[] = {"January", "February", "March", "April", "May", "June", "July",
-                               "August", "September", "October", "November", "December"};
+const char* const kDays[] = {"",         "Monday", "Tuesday",  "Wednesday",
+                             "Thursday", "Friday", "Saturday", "Sunday"};
+const char* const kMonths[] = {"January",   "February", "March",    "April",
+                               "May",       "June",     "July",     "August",
+                               "September", "October",  "November", "December"};
 
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
@@ -66,7 +69,8 @@ std::string NumberToWords(double num, bool prev, bool ord) {
     double factor = std::pow(10, mag * 3);
     double mant = std::floor(num / factor);
     double rem = num - mant * factor;
-    words = std::string(prev ? ", " : "") + NumberToWords(mant, false, false) + " " + kMagnitudes[mag - 1];
+    words = std::string(prev ? ", " : "") + NumberToWords(mant, false, false) + " " +
+            kMagnitudes[mag - 1];
     if (rem > 0) {
       words += NumberToWords(rem, true, ord);
     } else if (ord) {
@@ -136,6 +140,8 @@ double WordsToNumber(const std::string& text) {
 }
 
 std::string DecimalToRoman(double value) {
+  // The reference overflows its stack long before this; refuse instead of looping.
+  if (value > 1e7) ThrowValue("D1001", Value::Number(value));
   static const std::pair<int, const char*> kRoman[] = {
       {1000, "m"}, {900, "cm"}, {500, "d"}, {400, "cd"}, {100, "c"}, {90, "xc"}, {50, "l"},
       {40, "xl"},  {10, "x"},   {9, "ix"},  {5, "v"},    {4, "iv"},  {1, "i"}};
@@ -152,14 +158,22 @@ std::string DecimalToRoman(double value) {
 double RomanToDecimal(const std::string& roman) {
   auto val = [](char c) {
     switch (c) {
-      case 'M': return 1000;
-      case 'D': return 500;
-      case 'C': return 100;
-      case 'L': return 50;
-      case 'X': return 10;
-      case 'I': return 1;
-      case 'V': return 5;
-      default: return 0;
+      case 'M':
+        return 1000;
+      case 'D':
+        return 500;
+      case 'C':
+        return 100;
+      case 'L':
+        return 50;
+      case 'X':
+        return 10;
+      case 'I':
+        return 1;
+      case 'V':
+        return 5;
+      default:
+        return 0;
     }
   };
   double decimal = 0;
@@ -216,11 +230,10 @@ struct IntegerFormat {
 };
 
 const uint32_t kDecimalGroups[] = {
-    0x30,   0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6,
-    0x0C66, 0x0CE6, 0x0D66, 0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0,
-    0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620,
-    0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10, 0x1D7CE, 0x1D7D8, 0x1D7E2,
-    0x1D7EC, 0x1D7F6};
+    0x30,   0x0660, 0x06F0, 0x07C0, 0x0966,  0x09E6,  0x0A66,  0x0AE6,  0x0B66, 0x0BE6, 0x0C66,
+    0x0CE6, 0x0D66, 0x0DE6, 0x0E50, 0x0ED0,  0x0F20,  0x1040,  0x1090,  0x17E0, 0x1810, 0x1946,
+    0x19D0, 0x1A80, 0x1A90, 0x1B50, 0x1BB0,  0x1C40,  0x1C50,  0xA620,  0xA8D0, 0xA900, 0xA9D0,
+    0xA9F0, 0xAA50, 0xABF0, 0xFF10, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6};
 
 IntegerFormat AnalyseIntegerPicture(const std::string& picture) {
   IntegerFormat f;
@@ -326,7 +339,8 @@ std::string FormatIntegerWith(double value, const IntegerFormat& f) {
       char buf[64];
       snprintf(buf, sizeof buf, "%.0f", value);
       std::string digits = buf;
-      if (digits.size() < f.mandatory) digits = std::string(f.mandatory - digits.size(), '0') + digits;
+      if (digits.size() < f.mandatory)
+        digits = std::string(f.mandatory - digits.size(), '0') + digits;
       std::vector<std::string> chars;
       for (char c : digits) {
         std::string s;
@@ -392,10 +406,17 @@ void CivilFromDays(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
 // Date.UTC(year, month0, day, …) with JavaScript's overflow of month and day.
 double DateUtc(double year, double month0, double day = 1, double h = 0, double mi = 0,
                double s = 0, double ms = 0) {
+  // Outside JavaScript's Date range (±275,760 years) the result is NaN, as Date.UTC's is.
+  for (double part : {year, month0, day, h, mi, s, ms}) {
+    if (!std::isfinite(part) || std::fabs(part) > 1e9) return NAN;
+  }
+  if (std::fabs(year) > 275760) return NAN;
   double y = year + std::floor(month0 / 12);
   double m = std::fmod(month0, 12);
   if (m < 0) m += 12;
-  double days = static_cast<double>(DaysFromCivil(static_cast<int64_t>(y), static_cast<unsigned>(m) + 1, 1)) + day - 1;
+  double days =
+      static_cast<double>(DaysFromCivil(static_cast<int64_t>(y), static_cast<unsigned>(m) + 1, 1)) +
+      day - 1;
   return days * kMillisInDay + h * 3600000.0 + mi * 60000.0 + s * 1000.0 + ms;
 }
 
@@ -437,15 +458,19 @@ double DeltaWeeks(double start, double end) { return (end - start) / (kMillisInD
 Value Fragment(const Civil& c, char component) {
   auto num = [](double v) { return Value::Number(v); };
   switch (component) {
-    case 'Y': return num(static_cast<double>(c.year));
-    case 'M': return num(c.month0 + 1);
-    case 'D': return num(c.day);
+    case 'Y':
+      return num(static_cast<double>(c.year));
+    case 'M':
+      return num(c.month0 + 1);
+    case 'D':
+      return num(c.day);
     case 'd': {
       double today = DateUtc(static_cast<double>(c.year), c.month0, c.day);
       double jan1 = DateUtc(static_cast<double>(c.year), 0);
       return num((today - jan1) / kMillisInDay + 1);
     }
-    case 'F': return num(c.weekday == 0 ? 7 : c.weekday);
+    case 'F':
+      return num(c.weekday == 0 ? 7 : c.weekday);
     case 'W': {
       double start = StartOfFirstWeek(c.year, 0);
       double today = DateUtc(static_cast<double>(c.year), c.month0, c.day);
@@ -488,18 +513,25 @@ Value Fragment(const Civil& c, char component) {
       if (c.time >= end) return num(nm + 1);
       return num(c.month0 + 1);
     }
-    case 'H': return num(c.hour);
+    case 'H':
+      return num(c.hour);
     case 'h': {
       int h = c.hour % 12;
       return num(h == 0 ? 12 : h);
     }
-    case 'P': return Value::String(c.hour >= 12 ? "pm" : "am");
-    case 'm': return num(c.minute);
-    case 's': return num(c.second);
-    case 'f': return num(c.millis);
+    case 'P':
+      return Value::String(c.hour >= 12 ? "pm" : "am");
+    case 'm':
+      return num(c.minute);
+    case 's':
+      return num(c.second);
+    case 'f':
+      return num(c.millis);
     case 'C':
-    case 'E': return Value::String("ISO");
-    default: return Value();
+    case 'E':
+      return Value::String("ISO");
+    default:
+      return Value();
   }
 }
 
@@ -518,10 +550,10 @@ struct Marker {
 };
 
 std::map<char, std::string> DefaultPresentation() {
-  return {{'Y', "1"}, {'M', "1"}, {'D', "1"},  {'d', "1"},  {'F', "n"},     {'W', "1"},
-          {'w', "1"}, {'X', "1"}, {'x', "1"},  {'H', "1"},  {'h', "1"},     {'P', "n"},
-          {'m', "01"}, {'s', "01"}, {'f', "1"}, {'Z', "01:01"}, {'z', "01:01"}, {'C', "n"},
-          {'E', "n"}};
+  return {{'Y', "1"},     {'M', "1"},     {'D', "1"},  {'d', "1"},  {'F', "n"},
+          {'W', "1"},     {'w', "1"},     {'X', "1"},  {'x', "1"},  {'H', "1"},
+          {'h', "1"},     {'P', "n"},     {'m', "01"}, {'s', "01"}, {'f', "1"},
+          {'Z', "01:01"}, {'z', "01:01"}, {'C', "n"},  {'E', "n"}};
 }
 
 std::vector<Marker> AnalyseDateTimePicture(const std::string& picture) {
@@ -591,7 +623,8 @@ std::vector<Marker> AnalyseDateTimePicture(const std::string& picture) {
         }
       } else {
         auto it = kDefaults.find(def.component);
-        if (it == kDefaults.end()) ThrowValue("D3132", Value::String(std::string(1, def.component)));
+        if (it == kDefaults.end())
+          ThrowValue("D3132", Value::String(std::string(1, def.component)));
         def.presentation1 = it->second;
       }
       if (def.presentation1[0] == 'n') {
@@ -599,7 +632,8 @@ std::vector<Marker> AnalyseDateTimePicture(const std::string& picture) {
         def.names = Case::kLower;
       } else if (def.presentation1[0] == 'N') {
         def.has_names = true;
-        def.names = def.presentation1.size() > 1 && def.presentation1[1] == 'n' ? Case::kTitle : Case::kUpper;
+        def.names = def.presentation1.size() > 1 && def.presentation1[1] == 'n' ? Case::kTitle
+                                                                                : Case::kUpper;
       } else if (std::string("YMDdFWwXxHhmsf").find(def.component) != std::string::npos) {
         std::string pattern = def.presentation1;
         if (!def.presentation2.empty()) pattern += ";" + def.presentation2;
@@ -620,7 +654,8 @@ std::vector<Marker> AnalyseDateTimePicture(const std::string& picture) {
           }
         }
         if (!spec.empty() && !spec.back().literal && spec.back().has_integer_format) {
-          spec.back().integer_format.parse_width = static_cast<int>(spec.back().integer_format.mandatory);
+          spec.back().integer_format.parse_width =
+              static_cast<int>(spec.back().integer_format.mandatory);
         }
       } else if (std::string("YMDdFWwXxHhmsfZzPCE").find(def.component) == std::string::npos) {
         ThrowValue("D3132", Value::String(std::string(1, def.component)));
@@ -740,8 +775,10 @@ PartMatcher IntegerMatcher(const IntegerFormat& f) {
         if (copy.ordinal && digits.size() >= 2) digits = digits.substr(0, digits.size() - 2);
         std::string clean;
         for (uint32_t cp : DecodeUtf8(digits)) {
-          if (cp >= copy.zero_code && cp <= copy.zero_code + 9) clean.push_back(static_cast<char>('0' + cp - copy.zero_code));
-          else if (cp >= '0' && cp <= '9') clean.push_back(static_cast<char>(cp));
+          if (cp >= copy.zero_code && cp <= copy.zero_code + 9)
+            clean.push_back(static_cast<char>('0' + cp - copy.zero_code));
+          else if (cp >= '0' && cp <= '9')
+            clean.push_back(static_cast<char>(cp));
         }
         return clean.empty() ? NAN : std::strtod(clean.c_str(), nullptr);
       };
@@ -768,7 +805,9 @@ std::string FormatDateTime(double millis, const std::optional<std::string>& pict
                            const std::optional<std::string>& timezone) {
   int offset_hours = 0, offset_minutes = 0;
   if (timezone) {
-    int offset = std::atoi(timezone->c_str());
+    long parsed = std::strtol(timezone->c_str(), nullptr, 10);
+    if (parsed > 9999 || parsed < -9999) return "";  // not a ±hhmm offset
+    int offset = static_cast<int>(parsed);
     offset_hours = static_cast<int>(std::floor(offset / 100.0));
     offset_minutes = offset % 100;
   }
@@ -776,6 +815,7 @@ std::string FormatDateTime(double millis, const std::optional<std::string>& pict
       AnalyseDateTimePicture("[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]");
   std::vector<Marker> spec = picture ? AnalyseDateTimePicture(*picture) : kIso;
   double offset_millis = (60.0 * offset_hours + offset_minutes) * 60000.0;
+  if (!IsValidMillis(millis) || !IsValidMillis(millis + offset_millis)) return "";
   Civil c = ToCivil(millis + offset_millis);
   std::string out;
   for (const Marker& m : spec) {
@@ -788,7 +828,8 @@ Value ParseDateTime(const std::string& text, const std::optional<std::string>& p
                     int64_t now_millis) {
   if (!picture) {
     static const re2::RE2 kIso(
-        "^(\\d{4})(-[01]\\d)*(-[0-3]\\d)*(T[0-2]\\d:[0-5]\\d:[0-5]\\d)*(\\.\\d+)?([+-][0-2]\\d:?[0-5]\\d|Z)?$");
+        "^(\\d{4})(-[01]\\d)*(-[0-3]\\d)*(T[0-2]\\d:[0-5]\\d:[0-5]\\d)*(\\.\\d+)?([+-][0-2]\\d:?[0-"
+        "5]\\d|Z)?$");
     if (!re2::RE2::FullMatch(text, kIso)) ThrowValue("D3110", Value::String(text));
     // Date.parse of the ISO forms the pattern admits (times without an offset read as UTC).
     int y = 0, mo = 1, d = 1, h = 0, mi = 0, s = 0;
@@ -826,7 +867,8 @@ Value ParseDateTime(const std::string& text, const std::optional<std::string>& p
     if (m.literal) {
       pm.regex = EscapeRegex(m.value);
     } else if (m.component == 'Z' || m.component == 'z') {
-      std::string sep = m.integer_format.regular ? m.integer_format.regular_separator.character : "";
+      std::string sep =
+          m.integer_format.regular ? m.integer_format.regular_separator.character : "";
       pm.regex = std::string(m.component == 'z' ? "GMT" : "") + "[-+][0-9]+" +
                  (sep.empty() ? "" : EscapeRegex(sep) + "[0-9]+");
       bool z = m.component == 'z';
@@ -915,7 +957,10 @@ Value ParseDateTime(const std::string& text, const std::optional<std::string>& p
   for (char c : std::string("PHhmsf")) mask = (mask << 1) + (has(c) ? 1 : 0);
   bool time_a = is_type(23);
   bool time_b = !time_a && is_type(47);
-  std::string comps = std::string(date_b ? "YD" : date_c ? "XxwF" : date_d ? "XWF" : "YMD") +
+  std::string comps = std::string(date_b   ? "YD"
+                                  : date_c ? "XxwF"
+                                  : date_d ? "XWF"
+                                           : "YMD") +
                       (time_b ? "Phmsf" : "Hmsf");
   // The most significant missing parts default to the evaluation's "now".
   Civil now = ToCivil(static_cast<double>(now_millis));
@@ -946,10 +991,14 @@ Value ParseDateTime(const std::string& text, const std::optional<std::string>& p
     comp['H'] = comp['h'] == 12 ? 0 : comp['h'];
     if (comp['P'] == 1) comp['H'] += 12;
   }
-  double millis = DateUtc(comp['Y'], comp['M'], comp['D'], comp['H'], comp['m'], comp['s'], comp['f']);
+  double millis =
+      DateUtc(comp['Y'], comp['M'], comp['D'], comp['H'], comp['m'], comp['s'], comp['f']);
   double tz = has('Z') ? comp['Z'] : has('z') ? comp['z'] : 0;
   millis -= tz * 60000.0;
+  if (!IsValidMillis(millis)) return Value();
   return Value::Number(millis);
 }
+
+bool IsValidMillis(double millis) { return std::isfinite(millis) && std::fabs(millis) <= 8.64e15; }
 
 }  // namespace sluice::jsonata

@@ -1,9 +1,8 @@
-#include "sluice/jsonata/evaluator_internal.h"
-
 #include <algorithm>
 #include <cmath>
 
 #include "sluice/jsonata/error_internal.h"
+#include "sluice/jsonata/evaluator_internal.h"
 #include "sluice/jsonata/functions_internal.h"
 #include "sluice/jsonata/signature_internal.h"
 #include "sluice/jsonata/text_internal.h"
@@ -122,7 +121,10 @@ Value Evaluator::Eval(const Node* expr, const Value& input, Frame* env) {
         size_t i = 0;
         size_t n = expr->steps.size();
         while (i < n && cur != nullptr && cur->is_object()) {
-          cur = cur->object().Find(expr->steps[i]->value);
+          const Node* step = expr->steps[i];
+          uint32_t hint = step->field_hint.load(std::memory_order_relaxed);
+          cur = cur->object().Find(step->value, hint);
+          step->field_hint.store(hint, std::memory_order_relaxed);
           ++i;
         }
         bool done = cur == nullptr || (i == n && !(cur->is_array() && cur->array().sequence)) ||
@@ -310,8 +312,8 @@ Value Evaluator::EvalPath(const Node* expr, const Value& input, Frame* env) {
     } else {
       result_seq = EvalStep(step, input_seq, env, i == nsteps - 1);
     }
-    if (!tuple_stream &&
-        (result_seq.is_undefined() || (result_seq.is_array() && result_seq.array().items.empty()))) {
+    if (!tuple_stream && (result_seq.is_undefined() ||
+                          (result_seq.is_array() && result_seq.array().items.empty()))) {
       break;
     }
     if (step->focus.empty()) input_seq = result_seq;
@@ -333,10 +335,11 @@ Value Evaluator::EvalPath(const Node* expr, const Value& input, Frame* env) {
     if (result_seq.is_array() && result_seq.array().cons && !result_seq.array().sequence) {
       result_seq = SequenceOf(result_seq);
     }
-    if (result_seq.is_array()) {
+    // The flag matters only on sequences (only they collapse); the reference also sets it
+    // on an array taken from the input, which has no effect there and would be a write to
+    // data other evaluations may be reading here.
+    if (result_seq.is_array() && result_seq.array().sequence) {
       result_seq.array().keep_singleton = true;
-    } else if (result_seq.is_defined()) {
-      // The reference sets the flag on a non-array result too, which has no effect.
     }
   }
   if (expr->group) {
@@ -369,11 +372,12 @@ Value Evaluator::EvalStep(const Node* expr, const Value& input_seq, Frame* env, 
                     expr->predicate.empty() && !expr->group && !expr->keep_array;
   size_t defined = 0;
   Value first;
+  uint32_t hint = expr->field_hint.load(std::memory_order_relaxed);
   for (size_t i = 0; i < items.size(); ++i) {
     Value res;
     if (plain_name) {
       if (items[i].is_object()) {
-        const Value* v = items[i].object().Find(expr->value);
+        const Value* v = items[i].object().Find(expr->value, hint);
         if (v == nullptr) continue;
         res = *v;
       } else {
@@ -391,6 +395,7 @@ Value Evaluator::EvalStep(const Node* expr, const Value& input_seq, Frame* env, 
     if (defined == 2) append(std::move(first));
     append(std::move(res));
   }
+  if (plain_name) expr->field_hint.store(hint, std::memory_order_relaxed);
   if (defined == 1) {
     if (first.is_array()) {
       const ArrayData& a = first.array();
@@ -679,11 +684,21 @@ Value Evaluator::EvalBinary(const Node* expr, const Value& input, Frame* env) {
       if (lhs.is_undefined() || rhs.is_undefined()) return Value();
       double a = lhs.number(), b = rhs.number(), r = 0;
       switch (kind) {
-        case BinaryOp::kAdd: r = a + b; break;
-        case BinaryOp::kSubtract: r = a - b; break;
-        case BinaryOp::kMultiply: r = a * b; break;
-        case BinaryOp::kDivide: r = a / b; break;
-        default: r = std::fmod(a, b); break;
+        case BinaryOp::kAdd:
+          r = a + b;
+          break;
+        case BinaryOp::kSubtract:
+          r = a - b;
+          break;
+        case BinaryOp::kMultiply:
+          r = a * b;
+          break;
+        case BinaryOp::kDivide:
+          r = a / b;
+          break;
+        default:
+          r = std::fmod(a, b);
+          break;
       }
       return Value::Number(r);
     }
@@ -741,11 +756,16 @@ Value Evaluator::EvalBinary(const Node* expr, const Value& input, Frame* env) {
       auto same = [&](const Value& x) {
         if (x.type() != lhs.type()) return false;
         switch (x.type()) {
-          case ValueType::kNumber: return x.number() == lhs.number();
-          case ValueType::kString: return x.str() == lhs.str();
-          case ValueType::kBoolean: return x.boolean() == lhs.boolean();
-          case ValueType::kNull: return true;
-          default: return x.identity() == lhs.identity();
+          case ValueType::kNumber:
+            return x.number() == lhs.number();
+          case ValueType::kString:
+            return x.str() == lhs.str();
+          case ValueType::kBoolean:
+            return x.boolean() == lhs.boolean();
+          case ValueType::kNull:
+            return true;
+          default:
+            return x.identity() == lhs.identity();
         }
       };
       if (rhs.is_array()) {
@@ -1078,7 +1098,8 @@ Value Evaluator::ApplyInner(const Value& proc, std::vector<Value>& args, const V
       obj.object().Set("start", Value::Number(double(m->start)));
       obj.object().Set("end", Value::Number(double(m->end)));
       Value groups = Value::NewArray();
-      for (auto& g : m->groups) groups.array().items.push_back(g ? Value::String(*g) : Value::String(""));
+      for (auto& g : m->groups)
+        groups.array().items.push_back(g ? Value::String(*g) : Value::String(""));
       obj.object().Set("groups", groups);
       return obj;
     }
@@ -1142,7 +1163,8 @@ Value Evaluator::DeepClone(const Value& v) {
       auto& items = out.array().items;
       items.reserve(v.array().items.size());
       for (const Value& item : v.array().items) {
-        items.push_back(item.is_undefined() || item.is_function() ? Value::Null() : DeepClone(item));
+        items.push_back(item.is_undefined() || item.is_function() ? Value::Null()
+                                                                  : DeepClone(item));
       }
       return out;
     }

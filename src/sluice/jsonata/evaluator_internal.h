@@ -8,6 +8,7 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,6 +66,8 @@ class Evaluator {
   int Arity(const Value& function) const;
 
   Frame* NewFrame(Frame* parent);
+  // Keeps `tree` (an expression $eval compiled) alive until the evaluation ends.
+  void Retain(std::shared_ptr<const void> tree) { retained_.push_back(std::move(tree)); }
   // A variable: the frames first, then the library.
   const Value* LookupVariable(Frame* env, std::string_view name) const;
   int64_t now_millis();
@@ -109,6 +112,7 @@ class Evaluator {
   EvaluatorLimits limits_;
   std::optional<int64_t> now_millis_;
   Frame root_frame_;
+  std::vector<std::shared_ptr<const void>> retained_;
   std::deque<Frame> frames_;  // stays empty (no allocation) until a scope is opened
   int depth_ = 0;
   uint32_t ticks_ = 0;

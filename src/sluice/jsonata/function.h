@@ -60,7 +60,8 @@ class CallContext {
 using BuiltinFunction = Value (*)(CallContext& ctx, std::vector<Value>& args);
 // A function registered from outside: returns a value (undefined allowed) or a Status
 // whose name() is the JSONata error code to report ("D3137") and whose message is the text.
-using NativeFunction = std::function<Result<Value>(CallContext& ctx, const std::vector<Value>& args)>;
+using NativeFunction =
+    std::function<Result<Value>(CallContext& ctx, const std::vector<Value>& args)>;
 
 struct Builtin {
   std::string name;

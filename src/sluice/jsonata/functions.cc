@@ -36,7 +36,8 @@ Value Precision15(const Value& v) {
   }
   if (v.is_object()) {
     Value out = Value::NewObject();
-    for (const auto& [k, m] : v.object().entries) out.object().entries.emplace_back(k, Precision15(m));
+    for (const auto& [k, m] : v.object().entries)
+      out.object().entries.emplace_back(k, Precision15(m));
     return out;
   }
   return v;
@@ -114,7 +115,6 @@ const Value& Arg(const Args& a, size_t i) {
 
 Value Seq() { return Value::NewSequence(); }
 
-
 // ---- aggregation ----
 
 Value Sum(CallContext&, Args& a) {
@@ -132,7 +132,8 @@ Value Count(CallContext&, Args& a) {
 Value MaxMin(Args& a, bool max) {
   if (Arg(a, 0).is_undefined() || a[0].array().items.empty()) return Value();
   double r = max ? -INFINITY : INFINITY;
-  for (const Value& v : a[0].array().items) r = max ? std::max(r, v.number()) : std::min(r, v.number());
+  for (const Value& v : a[0].array().items)
+    r = max ? std::max(r, v.number()) : std::min(r, v.number());
   return Value::Number(r);
 }
 Value Max(CallContext&, Args& a) { return MaxMin(a, true); }
@@ -176,6 +177,7 @@ Value Substring(CallContext&, Args& a) {
 
 Value SubstringBefore(CallContext&, Args& a) {
   if (Arg(a, 0).is_undefined()) return Value();
+  if (!Arg(a, 1).is_string()) return a[0];
   size_t pos = a[0].str().find(a[1].str());
   if (pos == std::string::npos) return a[0];
   return Value::String(a[0].str().substr(0, pos));
@@ -183,6 +185,7 @@ Value SubstringBefore(CallContext&, Args& a) {
 
 Value SubstringAfter(CallContext&, Args& a) {
   if (Arg(a, 0).is_undefined()) return Value();
+  if (!Arg(a, 1).is_string()) return a[0];
   size_t pos = a[0].str().find(a[1].str());
   if (pos == std::string::npos) return a[0];
   return Value::String(a[0].str().substr(pos + a[1].str().size()));
@@ -247,9 +250,11 @@ Value Pad(CallContext&, Args& a) {
   double width = std::trunc(a[1].number());
   double pad_len = std::abs(width) - static_cast<double>(CodePointCount(a[0].str()));
   if (pad_len <= 0) return a[0];
+  if (pad_len > 1e8) ThrowValue("D1001", a[1]);  // JavaScript fails such strings too
   std::vector<uint32_t> chars = DecodeUtf8(ch);
   std::vector<uint32_t> padding;
-  for (size_t i = 0; i < static_cast<size_t>(pad_len); ++i) padding.push_back(chars[i % chars.size()]);
+  for (size_t i = 0; i < static_cast<size_t>(pad_len); ++i)
+    padding.push_back(chars[i % chars.size()]);
   std::string p = EncodeUtf8(padding);
   return Value::String(width > 0 ? a[0].str() + p : p + a[0].str());
 }
@@ -308,7 +313,8 @@ std::string ExpandReplacement(const std::string& replacement, const std::string&
       out += matched;
       ++position;
     } else {
-      size_t max_digits = groups.empty() ? 1 : static_cast<size_t>(std::floor(std::log10(groups.size()))) + 1;
+      size_t max_digits =
+          groups.empty() ? 1 : static_cast<size_t>(std::floor(std::log10(groups.size()))) + 1;
       auto parse = [&](size_t n) -> long {
         std::string digits;
         for (size_t i = position; i < replacement.size() && i < position + n; ++i) {
@@ -492,14 +498,17 @@ Value NumberFn(CallContext&, Args& a) {
       if (std::isfinite(d)) return Value::Number(d);
     }
     if (s.size() > 2 && s[0] == '0') {
-      int base = (s[1] == 'x' || s[1] == 'X') ? 16 : (s[1] == 'o' || s[1] == 'O') ? 8
-                 : (s[1] == 'b' || s[1] == 'B') ? 2 : 0;
+      int base = (s[1] == 'x' || s[1] == 'X')   ? 16
+                 : (s[1] == 'o' || s[1] == 'O') ? 8
+                 : (s[1] == 'b' || s[1] == 'B') ? 2
+                                                : 0;
       if (base) {
         bool ok = true;
         double r = 0;
         for (size_t i = 2; i < s.size(); ++i) {
-          int d = isdigit(static_cast<unsigned char>(s[i])) ? s[i] - '0'
-                  : isalpha(static_cast<unsigned char>(s[i])) ? (tolower(s[i]) - 'a' + 10) : 99;
+          int d = isdigit(static_cast<unsigned char>(s[i]))   ? s[i] - '0'
+                  : isalpha(static_cast<unsigned char>(s[i])) ? (tolower(s[i]) - 'a' + 10)
+                                                              : 99;
           if (d >= base) ok = false;
           r = r * base + d;
         }
@@ -566,7 +575,7 @@ Value Random(CallContext&, Args&) {
 }
 
 Value FormatNumber(CallContext&, Args& a) {
-  if (Arg(a, 0).is_undefined()) return Value();
+  if (Arg(a, 0).is_undefined() || !Arg(a, 1).is_string()) return Value();
   return Value::String(FormatNumberPicture(a[0].number(), a[1].str(), Arg(a, 2)));
 }
 
@@ -591,12 +600,12 @@ Value FormatBase(CallContext&, Args& a) {
 }
 
 Value FormatInteger(CallContext&, Args& a) {
-  if (Arg(a, 0).is_undefined()) return Value();
+  if (Arg(a, 0).is_undefined() || !Arg(a, 1).is_string()) return Value();
   return Value::String(FormatIntegerPicture(a[0].number(), a[1].str()));
 }
 
 Value ParseInteger(CallContext&, Args& a) {
-  if (Arg(a, 0).is_undefined()) return Value();
+  if (Arg(a, 0).is_undefined() || !Arg(a, 1).is_string()) return Value();
   return ParseIntegerPicture(a[0].str(), a[1].str());
 }
 
@@ -749,7 +758,10 @@ Value Keys(CallContext&, Args& a) {
   return result;
 }
 
-Value LookupFn(CallContext&, Args& a) { return Evaluator::Lookup(Arg(a, 0), a[1].str()); }
+Value LookupFn(CallContext&, Args& a) {
+  if (!Arg(a, 1).is_string()) return Value();
+  return Evaluator::Lookup(Arg(a, 0), a[1].str());
+}
 
 Value AppendFn(CallContext&, Args& a) { return Evaluator::Append(Arg(a, 0), Arg(a, 1)); }
 
@@ -852,14 +864,22 @@ Value Distinct(CallContext&, Args& a) {
 Value Type(CallContext&, Args& a) {
   const Value& v = Arg(a, 0);
   switch (v.type()) {
-    case ValueType::kUndefined: return Value();
-    case ValueType::kNull: return Value::String("null");
-    case ValueType::kNumber: return Value::String("number");
-    case ValueType::kString: return Value::String("string");
-    case ValueType::kBoolean: return Value::String("boolean");
-    case ValueType::kArray: return Value::String("array");
-    case ValueType::kFunction: return Value::String("function");
-    case ValueType::kObject: return Value::String("object");
+    case ValueType::kUndefined:
+      return Value();
+    case ValueType::kNull:
+      return Value::String("null");
+    case ValueType::kNumber:
+      return Value::String("number");
+    case ValueType::kString:
+      return Value::String("string");
+    case ValueType::kBoolean:
+      return Value::String("boolean");
+    case ValueType::kArray:
+      return Value::String("array");
+    case ValueType::kFunction:
+      return Value::String("function");
+    case ValueType::kObject:
+      return Value::String("object");
   }
   return Value();
 }
@@ -964,9 +984,7 @@ Value Encode(Args& a, const char* keep, const char* fn) {
 Value EncodeUrlComponent(CallContext&, Args& a) {
   return Encode(a, "-_.!~*'()", "encodeUrlComponent");
 }
-Value EncodeUrl(CallContext&, Args& a) {
-  return Encode(a, "-_.!~*'();/?:@&=+$,#", "encodeUrl");
-}
+Value EncodeUrl(CallContext&, Args& a) { return Encode(a, "-_.!~*'();/?:@&=+$,#", "encodeUrl"); }
 
 Value Decode(Args& a, const char* reserved, const char* fn) {
   if (Arg(a, 0).is_undefined()) return Value();
@@ -1015,6 +1033,7 @@ Value Eval(CallContext& ctx, Args& a) {
     e.value = Value::String(compiled.status().message());
     throw e;
   }
+  ctx.evaluator().Retain(compiled->tree());
   Value input = Arg(a, 1).is_defined() ? a[1] : ctx.input();
   try {
     Frame* frame = ctx.evaluator().NewFrame(ctx.environment());
@@ -1034,14 +1053,18 @@ Value Now(CallContext& ctx, Args& a) {
   return Value::String(FormatDateTime(static_cast<double>(ctx.now_millis()), picture, tz));
 }
 
-Value Millis(CallContext& ctx, Args&) { return Value::Number(static_cast<double>(ctx.now_millis())); }
+Value Millis(CallContext& ctx, Args&) {
+  return Value::Number(static_cast<double>(ctx.now_millis()));
+}
 
 Value FromMillis(CallContext&, Args& a) {
-  if (Arg(a, 0).is_undefined()) return Value();
+  if (Arg(a, 0).is_undefined() || !IsValidMillis(a[0].number())) return Value();
   std::optional<std::string> picture, tz;
   if (Arg(a, 1).is_string()) picture = a[1].str();
   if (Arg(a, 2).is_string()) tz = a[2].str();
-  return Value::String(FormatDateTime(a[0].number(), picture, tz));
+  std::string text = FormatDateTime(a[0].number(), picture, tz);
+  if (text.empty() && !(picture && picture->empty())) return Value();  // shifted out of range
+  return Value::String(text);
 }
 
 Value ToMillis(CallContext& ctx, Args& a) {

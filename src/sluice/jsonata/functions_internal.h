@@ -21,7 +21,6 @@ namespace sluice::jsonata {
 // digits, everything else as JSON. Throws D3001 for a non-finite number.
 std::string StringValue(const Value& value, bool prettify);
 
-
 // $round(x, precision): half to even at `precision` decimal places, shifted as decimal text
 // as the reference does (so 2.675 rounds as written); never -0.
 double RoundHalfEven(double x, int precision);
@@ -33,7 +32,10 @@ std::string FormatNumberPicture(double value, const std::string& picture, const 
 std::string FormatIntegerPicture(double value, const std::string& picture);
 Value ParseIntegerPicture(const std::string& text, const std::string& picture);
 
-// $fromMillis / $toMillis. `picture`/`timezone` nullopt: ISO 8601 (UTC).
+// Whether `millis` is inside JavaScript's Date range (±8.64e15 ms).
+bool IsValidMillis(double millis);
+
+// $fromMillis / $toMillis. `picture`/`timezone` nullopt: ISO 8601 (UTC). Out of range: "".
 std::string FormatDateTime(double millis, const std::optional<std::string>& picture,
                            const std::optional<std::string>& timezone);
 // nullopt picture: ISO 8601 forms. Returns undefined when the text does not match. Parts

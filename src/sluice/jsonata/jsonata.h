@@ -63,8 +63,8 @@ ErrorInfo ErrorInfoFromStatus(const Status& status);
 class Expression {
  public:
   // Parses `text`. Fails with the S0xxx code of the syntax error.
-  static Result<Expression> Compile(std::string_view text,
-                                    const FunctionRegistry& registry = FunctionRegistry::Standard());
+  static Result<Expression> Compile(
+      std::string_view text, const FunctionRegistry& registry = FunctionRegistry::Standard());
 
   // Evaluates against `input` (undefined: no input). Returns undefined for no result.
   Result<Value> Evaluate(const Value& input, const Bindings& bindings = {},
@@ -78,8 +78,10 @@ class Expression {
   // True when the expression uses `??` or `?:`, operators of JSONata 2.1.0 that AWS Step
   // Functions (JSONata 2.0.6) rejects; sluice evaluates them, callers may warn.
   bool uses_operators_after_2_0_6() const;
-  // Internal: the syntax tree ($eval evaluates a freshly compiled one).
+  // Internal: the syntax tree ($eval evaluates a freshly compiled one), and a handle that
+  // keeps it alive (functions $eval returns point into it).
   const Node* root() const;
+  std::shared_ptr<const void> tree() const { return ast_; }
 
  private:
   Expression(std::string source, std::shared_ptr<const Ast> ast, const FunctionRegistry* registry);

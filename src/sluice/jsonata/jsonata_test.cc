@@ -7,8 +7,8 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/json.hpp>
 #include <atomic>
+#include <boost/json.hpp>
 #include <thread>
 
 namespace sluice::jsonata {
@@ -113,8 +113,9 @@ TEST(Jsonata, TimeLimitStopsAnInfiniteLoop) {
 }
 
 TEST(Jsonata, TailCallsRunInConstantStack) {
-  EXPECT_EQ(Eval("($f := function($n, $acc) { $n = 0 ? $acc : $f($n - 1, $acc + 1) }; $f(100000, 0))"),
-            "100000");
+  EXPECT_EQ(
+      Eval("($f := function($n, $acc) { $n = 0 ? $acc : $f($n - 1, $acc + 1) }; $f(100000, 0))"),
+      "100000");
 }
 
 TEST(Jsonata, NowAndMillisAreFixedForOneEvaluation) {
@@ -165,7 +166,9 @@ TEST(Jsonata, CatastrophicBacktrackingPatternsRunInLinearTime) {
 }
 
 TEST(Jsonata, ACompiledExpressionEvaluatesOnManyThreadsAtOnce) {
-  auto expr = Expression::Compile("$sum(items[$ % 2 = 0]) & '-' & $string($count(items))");
+  auto expr = Expression::Compile(
+      "($t := $ ~> |$|{'n': 1}|; $sum(items[$ % 2 = 0]) & '-' & $string($count(items)) & "
+      "$substring($formatNumber($t.n, '#0.0'), 0, 0) & $substring($string(items[]), 0, 0))");
   ASSERT_TRUE(expr.ok());
   auto input = ParseJsonText(R"({"items":[1,2,3,4,5,6,7,8,9,10]})");
   ASSERT_TRUE(input.ok());
@@ -192,6 +195,34 @@ TEST(Jsonata, TransformsCopyTheirInput) {
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(ToJsonText(*result), R"({"a":{"b":10}})");
   EXPECT_EQ(ToJsonText(*input), R"({"a":{"b":1,"c":2}})");
+}
+
+TEST(Jsonata, AFunctionMadeByEvalOutlivesTheEvalCall) {
+  // Regression: the lambda pointed into the syntax tree $eval had compiled and freed.
+  EXPECT_EQ(Eval("($f := $eval('function($x) { $x + 1 }'); $f(2))"), "3");
+}
+
+TEST(Jsonata, FunctionsGivenAnUndefinedOptionalArgumentDoNotCrash) {
+  // Regression (found by mutating the suite's expressions under ASan): an undefined second
+  // argument was read as a string.
+  EXPECT_EQ(Eval("$substringAfter('abc', nothing)"), "\"abc\"");
+  EXPECT_EQ(Eval("$substringBefore('abc', nothing)"), "\"abc\"");
+  EXPECT_EQ(Eval("$formatNumber(1, nothing)"), "undefined");
+  EXPECT_EQ(Eval("$lookup({'a': 1}, nothing)"), "undefined");
+  EXPECT_EQ(Eval("(function($x)<s?+>{ $x })('a')"), "error T0410");
+}
+
+TEST(Jsonata, TimestampsOutsideJavaScriptsDateRangeAreUndefined) {
+  // Regression (found by mutation under UBSan): huge years overflowed the calendar maths.
+  EXPECT_EQ(Eval("$fromMillis(1e300)"), "undefined");
+  EXPECT_EQ(Eval("$toMillis('99999999999', '[Y]')"), "undefined");
+  EXPECT_EQ(Eval("$fromMillis(0)"), "\"1970-01-01T00:00:00.000Z\"");
+  EXPECT_EQ(Eval("$fromMillis(0, '[Y]', '+99999999')"), "undefined");
+}
+
+TEST(Jsonata, HugeOutputsFailInsteadOfExhaustingMemory) {
+  EXPECT_EQ(Eval("$formatInteger(1e300, 'I')"), "error D1001");
+  EXPECT_EQ(Eval("$pad('a', 1e18)"), "error D1001");
 }
 
 TEST(Jsonata, FunctionsInAResultComeOutAsEmptyStrings) {

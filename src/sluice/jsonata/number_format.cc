@@ -58,7 +58,8 @@ Parts SplitParts(const U32& sub, const Properties& p) {
   }
   parts.prefix = first == U32::npos ? U32() : sub.substr(0, first);
   parts.suffix = last == U32::npos ? U32() : sub.substr(last + 1);
-  parts.active = sub.substr(parts.prefix.size(), sub.size() - parts.prefix.size() - parts.suffix.size());
+  parts.active =
+      sub.substr(parts.prefix.size(), sub.size() - parts.prefix.size() - parts.suffix.size());
   size_t exp_pos = sub.find(p.exponent, parts.prefix.size());
   if (exp_pos == U32::npos || exp_pos > sub.size() - parts.suffix.size()) {
     parts.mantissa = parts.active;
@@ -104,7 +105,8 @@ void Validate(const Parts& parts, const Properties& p) {
     if (!p.IsActive(c)) error = "D3086";
   }
   if (dec != U32::npos) {
-    if ((dec > 0 && sub[dec - 1] == p.grouping) || (dec + 1 < sub.size() && sub[dec + 1] == p.grouping)) {
+    if ((dec > 0 && sub[dec - 1] == p.grouping) ||
+        (dec + 1 < sub.size() && sub[dec + 1] == p.grouping)) {
       error = "D3087";
     }
   } else if (!parts.integer.empty() && parts.integer.back() == p.grouping) {
@@ -125,9 +127,9 @@ void Validate(const Parts& parts, const Properties& p) {
       (sub.find(p.percent) != U32::npos || sub.find(p.per_mille) != U32::npos)) {
     error = "D3092";
   }
-  if (parts.has_exponent &&
-      (parts.exponent.empty() ||
-       CountIf(parts.exponent, [&](char32_t c) { return !p.IsDigit(c); }) > 0)) {
+  if (parts.has_exponent && (parts.exponent.empty() || CountIf(parts.exponent, [&](char32_t c) {
+                                                         return !p.IsDigit(c);
+                                                       }) > 0)) {
     error = "D3093";
   }
   if (error) Throw(error);
@@ -187,7 +189,8 @@ Analysis Analyse(const Parts& parts, const Properties& p) {
     a.min_integer = 1;
   }
   if (a.min_integer == 0 && a.min_fraction == 0) a.min_fraction = 1;
-  if (a.has_exponent) a.min_exponent = CountIf(parts.exponent, [&](char32_t c) { return p.IsDigit(c); });
+  if (a.has_exponent)
+    a.min_exponent = CountIf(parts.exponent, [&](char32_t c) { return p.IsDigit(c); });
   a.prefix = parts.prefix;
   a.suffix = parts.suffix;
   a.picture = parts.subpicture;
@@ -244,7 +247,10 @@ Picture AnalysePicture(const std::string& picture_text, const Value& options) {
         for (size_t pos = picture.find(text); pos != U32::npos; pos = picture.find(text, pos + 1)) {
           picture.replace(pos, text.size(), 1, marker);
         }
-        if (std::string(key) == "percent") p.percent = marker; else p.per_mille = marker;
+        if (std::string(key) == "percent")
+          p.percent = marker;
+        else
+          p.per_mille = marker;
       }
     }
   }
@@ -271,7 +277,8 @@ Picture AnalysePicture(const std::string& picture_text, const Value& options) {
 
 }  // namespace
 
-std::string FormatNumberPicture(double value, const std::string& picture_text, const Value& options) {
+std::string FormatNumberPicture(double value, const std::string& picture_text,
+                                const Value& options) {
   // Pictures without options repeat (one per expression): analyse each once per thread.
   thread_local std::unordered_map<std::string, std::shared_ptr<const Picture>> cache;
   std::shared_ptr<const Picture> analysed;

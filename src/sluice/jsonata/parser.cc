@@ -1,5 +1,3 @@
-#include "sluice/jsonata/parser_internal.h"
-
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -7,6 +5,7 @@
 
 #include "sluice/jsonata/error_internal.h"
 #include "sluice/jsonata/function.h"
+#include "sluice/jsonata/parser_internal.h"
 #include "sluice/jsonata/regex_internal.h"
 #include "sluice/jsonata/signature_internal.h"
 #include "sluice/jsonata/text_internal.h"
@@ -17,12 +16,12 @@ namespace {
 // Binding powers of the operators (the reference implementation's table).
 int OperatorPower(std::string_view op) {
   static const std::map<std::string_view, int> kPowers = {
-      {".", 75},  {"[", 80},  {"]", 0},   {"{", 70},  {"}", 0},   {"(", 80},  {")", 0},
-      {",", 0},   {"@", 80},  {"#", 80},  {";", 80},  {":", 80},  {"?", 20},  {"+", 50},
-      {"-", 50},  {"*", 60},  {"/", 60},  {"%", 60},  {"|", 20},  {"=", 40},  {"<", 40},
-      {">", 40},  {"^", 40},  {"**", 60}, {"..", 20}, {":=", 10}, {"!=", 40}, {"<=", 40},
-      {">=", 40}, {"~>", 40}, {"and", 30}, {"or", 25}, {"in", 40}, {"&", 50}, {"!", 0},
-      {"~", 0}, {"??", 40}, {"?:", 40}};
+      {".", 75},  {"[", 80},  {"]", 0},    {"{", 70},  {"}", 0},   {"(", 80},  {")", 0},
+      {",", 0},   {"@", 80},  {"#", 80},   {";", 80},  {":", 80},  {"?", 20},  {"+", 50},
+      {"-", 50},  {"*", 60},  {"/", 60},   {"%", 60},  {"|", 20},  {"=", 40},  {"<", 40},
+      {">", 40},  {"^", 40},  {"**", 60},  {"..", 20}, {":=", 10}, {"!=", 40}, {"<=", 40},
+      {">=", 40}, {"~>", 40}, {"and", 30}, {"or", 25}, {"in", 40}, {"&", 50},  {"!", 0},
+      {"~", 0},   {"??", 40}, {"?:", 40}};
   auto it = kPowers.find(op);
   return it == kPowers.end() ? -1 : it->second;
 }
@@ -124,14 +123,30 @@ class Tokenizer {
         ++pos_;
         char e = pos_ < s_.size() ? s_[pos_] : 0;
         switch (e) {
-          case '"': out.push_back('"'); break;
-          case '\\': out.push_back('\\'); break;
-          case '/': out.push_back('/'); break;
-          case 'b': out.push_back('\b'); break;
-          case 'f': out.push_back('\f'); break;
-          case 'n': out.push_back('\n'); break;
-          case 'r': out.push_back('\r'); break;
-          case 't': out.push_back('\t'); break;
+          case '"':
+            out.push_back('"');
+            break;
+          case '\\':
+            out.push_back('\\');
+            break;
+          case '/':
+            out.push_back('/');
+            break;
+          case 'b':
+            out.push_back('\b');
+            break;
+          case 'f':
+            out.push_back('\f');
+            break;
+          case 'n':
+            out.push_back('\n');
+            break;
+          case 'r':
+            out.push_back('\r');
+            break;
+          case 't':
+            out.push_back('\t');
+            break;
           case 'u': {
             uint32_t cp = 0;
             if (!ParseHex4(s_, pos_ + 1, cp)) Throw("S0104", static_cast<int>(pos_));
@@ -656,17 +671,28 @@ class Parser {
 
   static std::string NodeTypeName(NodeType t) {
     switch (t) {
-      case NodeType::kBinary: return "binary";
-      case NodeType::kUnary: return "unary";
-      case NodeType::kFunction: return "function";
-      case NodeType::kString: return "string";
-      case NodeType::kNumber: return "number";
-      case NodeType::kValue: return "value";
-      case NodeType::kVariable: return "variable";
-      case NodeType::kLambda: return "lambda";
-      case NodeType::kCondition: return "condition";
-      case NodeType::kDescendant: return "descendant";
-      default: return "expression";
+      case NodeType::kBinary:
+        return "binary";
+      case NodeType::kUnary:
+        return "unary";
+      case NodeType::kFunction:
+        return "function";
+      case NodeType::kString:
+        return "string";
+      case NodeType::kNumber:
+        return "number";
+      case NodeType::kValue:
+        return "value";
+      case NodeType::kVariable:
+        return "variable";
+      case NodeType::kLambda:
+        return "lambda";
+      case NodeType::kCondition:
+        return "condition";
+      case NodeType::kDescendant:
+        return "descendant";
+      default:
+        return "expression";
     }
   }
 
@@ -719,12 +745,12 @@ class Parser {
 
   static BinaryOp ToBinaryOp(const std::string& op) {
     static const std::map<std::string_view, BinaryOp> kOps = {
-        {"+", BinaryOp::kAdd},        {"-", BinaryOp::kSubtract},   {"*", BinaryOp::kMultiply},
-        {"/", BinaryOp::kDivide},     {"%", BinaryOp::kModulo},     {"=", BinaryOp::kEqual},
-        {"!=", BinaryOp::kNotEqual},  {"<", BinaryOp::kLess},       {"<=", BinaryOp::kLessEqual},
-        {">", BinaryOp::kGreater},    {">=", BinaryOp::kGreaterEqual}, {"&", BinaryOp::kConcat},
-        {"..", BinaryOp::kRange},     {"in", BinaryOp::kIn},        {"and", BinaryOp::kAnd},
-        {"or", BinaryOp::kOr},        {"??", BinaryOp::kCoalesce},  {"?:", BinaryOp::kDefault}};
+        {"+", BinaryOp::kAdd},       {"-", BinaryOp::kSubtract},      {"*", BinaryOp::kMultiply},
+        {"/", BinaryOp::kDivide},    {"%", BinaryOp::kModulo},        {"=", BinaryOp::kEqual},
+        {"!=", BinaryOp::kNotEqual}, {"<", BinaryOp::kLess},          {"<=", BinaryOp::kLessEqual},
+        {">", BinaryOp::kGreater},   {">=", BinaryOp::kGreaterEqual}, {"&", BinaryOp::kConcat},
+        {"..", BinaryOp::kRange},    {"in", BinaryOp::kIn},           {"and", BinaryOp::kAnd},
+        {"or", BinaryOp::kOr},       {"??", BinaryOp::kCoalesce},     {"?:", BinaryOp::kDefault}};
     auto it = kOps.find(op);
     return it == kOps.end() ? BinaryOp::kNone : it->second;
   }

@@ -1,8 +1,7 @@
-#include "sluice/jsonata/regex_internal.h"
-
 #include <re2/re2.h>
 
 #include "sluice/jsonata/error_internal.h"
+#include "sluice/jsonata/regex_internal.h"
 
 namespace sluice::jsonata {
 namespace {

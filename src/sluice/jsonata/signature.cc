@@ -1,29 +1,44 @@
-#include "sluice/jsonata/signature_internal.h"
-
 #include <re2/re2.h>
 
 #include <cctype>
 
 #include "sluice/jsonata/error_internal.h"
 #include "sluice/jsonata/function.h"
+#include "sluice/jsonata/signature_internal.h"
 
 namespace sluice::jsonata {
 
 char TypeSymbol(const Value& v) {
   switch (v.type()) {
-    case ValueType::kString: return 's';
-    case ValueType::kNumber: return 'n';
-    case ValueType::kBoolean: return 'b';
-    case ValueType::kNull: return 'l';
-    case ValueType::kArray: return 'a';
-    case ValueType::kObject: return 'o';
-    case ValueType::kFunction: return 'f';
-    case ValueType::kUndefined: return 'm';
+    case ValueType::kString:
+      return 's';
+    case ValueType::kNumber:
+      return 'n';
+    case ValueType::kBoolean:
+      return 'b';
+    case ValueType::kNull:
+      return 'l';
+    case ValueType::kArray:
+      return 'a';
+    case ValueType::kObject:
+      return 'o';
+    case ValueType::kFunction:
+      return 'f';
+    case ValueType::kUndefined:
+      return 'm';
   }
   return 'm';
 }
 
 namespace {
+
+// A signature written in a lambda can make an invalid pattern ("<s?+>"); it then matches
+// nothing (T0410) instead of logging.
+re2::RE2::Options QuietOptions() {
+  re2::RE2::Options options;
+  options.set_log_errors(false);
+  return options;
+}
 
 size_t FindClosing(std::string_view s, size_t start, char open, char close) {
   int depth = 1;
@@ -42,13 +57,20 @@ size_t FindClosing(std::string_view s, size_t start, char open, char close) {
 
 std::string ArrayTypeName(const std::string& subtype) {
   switch (subtype.empty() ? ' ' : subtype[0]) {
-    case 'a': return "arrays";
-    case 'b': return "booleans";
-    case 'f': return "functions";
-    case 'n': return "numbers";
-    case 'o': return "objects";
-    case 's': return "strings";
-    default: return "values";
+    case 'a':
+      return "arrays";
+    case 'b':
+      return "booleans";
+    case 'f':
+      return "functions";
+    case 'n':
+      return "numbers";
+    case 'o':
+      return "objects";
+    case 's':
+      return "strings";
+    default:
+      return "values";
   }
 }
 
@@ -152,10 +174,10 @@ std::shared_ptr<const Signature> ParseSignature(std::string_view sig, int positi
     }
   }
   re += "$";
-  out->regex = std::make_shared<re2::RE2>(re);
+  out->regex = std::make_shared<re2::RE2>(re, QuietOptions());
   for (const auto& p : out->params) {
-    out->context_regexes.push_back(p.context ? std::make_shared<re2::RE2>(p.context_regex)
-                                             : nullptr);
+    out->context_regexes.push_back(
+        p.context ? std::make_shared<re2::RE2>(p.context_regex, QuietOptions()) : nullptr);
   }
   return out;
 }
@@ -213,7 +235,8 @@ std::vector<Value> Signature::Validate(const std::vector<Value>& args, const Val
       validated.reserve(params.size());
       for (size_t i = 0; i < args.size(); ++i) {
         char single = TypeSymbol(args[i]);
-        validated.push_back(CheckArgument(params[i], single, std::string_view(&single, 1), args[i], i));
+        validated.push_back(
+            CheckArgument(params[i], single, std::string_view(&single, 1), args[i], i));
       }
       validated.resize(params.size());
       return validated;
@@ -256,9 +279,8 @@ std::vector<Value> Signature::Validate(const std::vector<Value>& args, const Val
         continue;
       }
       for (char single : match) {
-        validated.push_back(
-            CheckArgument(param, single, match, arg_index < args.size() ? args[arg_index] : Value(),
-                          arg_index));
+        validated.push_back(CheckArgument(
+            param, single, match, arg_index < args.size() ? args[arg_index] : Value(), arg_index));
         ++arg_index;
       }
     }
@@ -269,9 +291,8 @@ std::vector<Value> Signature::Validate(const std::vector<Value>& args, const Val
   size_t good_to = 0;
   for (size_t i = 0; i < n; ++i) {
     partial += params[i].regex;
-    re2::RE2 re(partial);
     re2::StringPiece m;
-    if (!re2::RE2::PartialMatch(supplied, re2::RE2("(" + partial + ")"), &m)) {
+    if (!re2::RE2::PartialMatch(supplied, re2::RE2("(" + partial + ")", QuietOptions()), &m)) {
       JsonataException e;
       e.code = "T0410";
       e.value = good_to < args.size() ? args[good_to] : Value();

@@ -21,8 +21,8 @@ class RE2;
 namespace sluice::jsonata {
 
 struct SignatureParam {
-  std::string type;     // "s", "a", "(sn)" …
-  std::string regex;    // this parameter's pattern ("[sm]", "[asnblfom]?" …)
+  std::string type;   // "s", "a", "(sn)" …
+  std::string regex;  // this parameter's pattern ("[sm]", "[asnblfom]?" …)
   bool context = false;
   std::string context_regex;
   std::string subtype;  // a<n>, f<n:n>

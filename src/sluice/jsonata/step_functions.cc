@@ -68,7 +68,7 @@ Result<Value> Range(CallContext&, const Args& a) {
 }
 
 Result<Value> Hash(CallContext&, const Args& a) {
-  if (Arg(a, 0).is_undefined()) return Value();
+  if (Arg(a, 0).is_undefined() || !Arg(a, 1).is_string()) return Value();
   const std::string& name = a[1].str();
   common::HashAlgorithm algorithm;
   if (name == "MD5") {

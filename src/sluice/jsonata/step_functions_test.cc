@@ -43,7 +43,8 @@ TEST(StepFunctionsJsonata, HashRejectsAnUnknownAlgorithm) {
   ASSERT_FALSE(r.ok());
   ErrorInfo info = ErrorInfoFromStatus(r.status());
   EXPECT_EQ(info.code, "D3160");
-  EXPECT_EQ(info.message, "$hash: unsupported algorithm 'SHA-3' (MD5, SHA-1, SHA-256, SHA-384 or SHA-512)");
+  EXPECT_EQ(info.message,
+            "$hash: unsupported algorithm 'SHA-3' (MD5, SHA-1, SHA-256, SHA-384 or SHA-512)");
   EXPECT_EQ(info.position, 6);  // just after the call's "("
 }
 

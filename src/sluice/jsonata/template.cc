@@ -67,8 +67,10 @@ Status CompilePart(const boost::json::value& value, const std::string& location,
 
 bool IsConstant(const Part& part) {
   switch (part.kind) {
-    case Part::Kind::kLiteral: return true;
-    case Part::Kind::kExpression: return false;
+    case Part::Kind::kLiteral:
+      return true;
+    case Part::Kind::kExpression:
+      return false;
     case Part::Kind::kObject:
       for (const auto& [k, m] : part.members) {
         if (!IsConstant(m)) return false;

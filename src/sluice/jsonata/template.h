@@ -31,8 +31,9 @@ class JsonataTemplate {
   // Compiles `value`. `location` names the field for messages ("/States/Load/Arguments");
   // members and elements extend it ("/States/Load/Arguments/id"). Fails with
   // InvalidArgument "<location>: <CODE>: <message> (position N) in JSONata expression '…'".
-  static Result<JsonataTemplate> Compile(const boost::json::value& value, std::string_view location,
-                                         const FunctionRegistry& registry = FunctionRegistry::Standard());
+  static Result<JsonataTemplate> Compile(
+      const boost::json::value& value, std::string_view location,
+      const FunctionRegistry& registry = FunctionRegistry::Standard());
 
   Result<std::optional<boost::json::value>> Evaluate(const Bindings& bindings,
                                                      const EvaluateOptions& options = {}) const;

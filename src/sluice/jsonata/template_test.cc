@@ -50,7 +50,8 @@ TEST(JsonataTemplate, AWholeFieldExpressionMayBeAnyValue) {
 }
 
 TEST(JsonataTemplate, UndefinedMembersAreLeftOut) {
-  auto t = JsonataTemplate::Compile(boost::json::parse(R"({"a": "{% $states.input.nope %}", "b": 1})"), "/Output");
+  auto t = JsonataTemplate::Compile(
+      boost::json::parse(R"({"a": "{% $states.input.nope %}", "b": 1})"), "/Output");
   ASSERT_TRUE(t.ok());
   auto out = t->Evaluate(States("{}"));
   ASSERT_TRUE(out.ok());
@@ -58,7 +59,8 @@ TEST(JsonataTemplate, UndefinedMembersAreLeftOut) {
 }
 
 TEST(JsonataTemplate, SyntaxErrorsNameTheFieldAndTheExpression) {
-  auto t = JsonataTemplate::Compile(boost::json::parse(R"({"x": {"y": "{% 1 + %}"}})"), "/States/A/Output");
+  auto t = JsonataTemplate::Compile(boost::json::parse(R"({"x": {"y": "{% 1 + %}"}})"),
+                                    "/States/A/Output");
   ASSERT_FALSE(t.ok());
   EXPECT_EQ(t.status().message(),
             "/States/A/Output/x/y: S0207: Unexpected end of expression (position 5) in JSONata "
@@ -66,7 +68,8 @@ TEST(JsonataTemplate, SyntaxErrorsNameTheFieldAndTheExpression) {
 }
 
 TEST(JsonataTemplate, EvaluationErrorsAreQueryEvaluationErrors) {
-  auto t = JsonataTemplate::Compile(boost::json::value("{% $states.input.a + 1 %}"), "/States/A/Output");
+  auto t =
+      JsonataTemplate::Compile(boost::json::value("{% $states.input.a + 1 %}"), "/States/A/Output");
   ASSERT_TRUE(t.ok());
   auto out = t->Evaluate(States(R"({"a": "x"})"));
   ASSERT_FALSE(out.ok());
@@ -78,10 +81,12 @@ TEST(JsonataTemplate, EvaluationErrorsAreQueryEvaluationErrors) {
 }
 
 TEST(JsonataTemplate, ReportsWhereOperatorsAwsRejectsAreUsed) {
-  auto t = JsonataTemplate::Compile(boost::json::parse(R"({"a": "{% $x ?? 1 %}", "b": "{% 2 %}"})"), "/Output");
+  auto t = JsonataTemplate::Compile(boost::json::parse(R"({"a": "{% $x ?? 1 %}", "b": "{% 2 %}"})"),
+                                    "/Output");
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(t->uses_operators_after_2_0_6(), std::vector<std::string>{"/Output/a"});
-  EXPECT_TRUE(JsonataTemplate::Compile(boost::json::parse(R"([1, {"k": "v"}])"), "/X")->is_constant());
+  EXPECT_TRUE(
+      JsonataTemplate::Compile(boost::json::parse(R"([1, {"k": "v"}])"), "/X")->is_constant());
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
-#include "sluice/jsonata/text_internal.h"
-
 #include <algorithm>
+
+#include "sluice/jsonata/text_internal.h"
 
 namespace sluice::jsonata {
 
@@ -72,7 +72,6 @@ size_t CodePointCount(std::string_view s) {
 size_t CodePointIndex(std::string_view s, size_t byte_offset) {
   return CodePointCount(s.substr(0, byte_offset));
 }
-
 
 bool ParseHex4(std::string_view s, size_t at, uint32_t& value) {
   if (at + 4 > s.size()) return false;

@@ -125,6 +125,19 @@ struct ObjectData {
 
   const Value* Find(std::string_view key) const;
   Value* Find(std::string_view key);
+  // Find, trying position `hint` first and leaving the position found in it: objects of one
+  // shape (an array of records) keep a key at the same position, so a path step that
+  // remembers it compares one key instead of scanning.
+  const Value* Find(std::string_view key, uint32_t& hint) const {
+    if (hint < entries.size() && entries[hint].first == key) return &entries[hint].second;
+    for (size_t i = 0; i < entries.size(); ++i) {
+      if (entries[i].first == key) {
+        hint = static_cast<uint32_t>(i);
+        return &entries[i].second;
+      }
+    }
+    return nullptr;
+  }
   void Set(std::string_view key, Value value);
   bool Erase(std::string_view key);
   size_t size() const { return entries.size(); }
