@@ -81,13 +81,12 @@ class PipelineEngine {
   Status SetTriggers(const std::vector<Trigger>& triggers);
 
   Status Start();
-  // Stops taking new files and events, lets running executions reach their next durable
-  // step, and joins every thread. Executions still RUNNING resume at the next Start.
+  // Stops taking new files and events and joins every thread. An execution an executor is
+  // running is run to its end first (a long Wait state delays Stop); executions still
+  // RUNNING after a crash resume at the next Start.
   void Stop();
 
   const EngineCounters& counters() const { return *counters_; }
-  // Executions waiting for an executor (RUNNING, not leased) at the last look.
-  int64_t queue_depth() const { return queue_depth_.load(); }
 
  private:
   class TriggerConsumer;
@@ -106,7 +105,6 @@ class PipelineEngine {
   std::vector<std::unique_ptr<TriggerConsumer>> consumers_;
   EngineCounters own_counters_;
   EngineCounters* counters_;  // options.counters, or &own_counters_
-  std::atomic<int64_t> queue_depth_{0};
 
   std::atomic<bool> stopping_{false};
   std::mutex mu_;
