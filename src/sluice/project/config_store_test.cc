@@ -75,7 +75,7 @@ TEST_F(ConfigStoreTest, ADeployStoresEveryFileAndTheParsedProject) {
   ASSERT_TRUE(config->has_value());
   const DeployedConfig& c = **config;
   EXPECT_EQ(c.info.version, 1);
-  EXPECT_EQ(c.info.files, 8);
+  EXPECT_EQ(c.info.files, 9);
   EXPECT_EQ(c.project.name, "orders");
   ASSERT_EQ(c.project.triggers.size(), 1u);
   EXPECT_EQ(c.project.triggers[0].prefix, "raw/");
@@ -148,7 +148,7 @@ TEST_F(ConfigStoreTest, VersionsAreListedNewestFirst) {
   EXPECT_EQ(common::SerializeJson((*versions)[1].ToJson()),
             R"({"version":1,"project":"orders","content_hash":")" + (*versions)[1].content_hash +
                 R"(","message":"one","source":")" + (*versions)[1].source +
-                R"(","rollback_of":null,"created_at":"2027-01-15T08:00:00.000Z","files":8})");
+                R"(","rollback_of":null,"created_at":"2027-01-15T08:00:00.000Z","files":9})");
 }
 
 TEST_F(ConfigStoreTest, DiffNamesChangedFilesFieldsAndStates) {
@@ -165,7 +165,7 @@ TEST_F(ConfigStoreTest, DiffNamesChangedFilesFieldsAndStates) {
   EXPECT_THAT(diff, HasSubstr("changed: models/revenue_by_day.sql\n"
                               "changed: sluice.yaml (fields: triggers)\n"
                               "changed: statemachines/orders.asl.json (states: ~EmptyFile)\n"));
-  EXPECT_THAT(diff, HasSubstr("--- v1/sluice.yaml\n+++ v2/sluice.yaml\n@@ -17,7 +17,7 @@\n"
+  EXPECT_THAT(diff, HasSubstr("--- v1/sluice.yaml\n+++ v2/sluice.yaml\n@@ -18,7 +18,7 @@\n"
                               "     bucket: landing\n     events: [\"s3:ObjectCreated:*\"]\n"
                               "     filter:\n-      prefix: raw/\n+      prefix: raw/2026/\n"
                               "       suffix: .csv\n"));

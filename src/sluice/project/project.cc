@@ -21,6 +21,10 @@
 namespace sluice::project {
 namespace {
 
+// The topic every engine has, declared or not (ops::kAlertsTopic; serve publishes failed
+// executions to it).
+constexpr std::string_view kAlertsTopic = "alerts";
+
 namespace fs = std::filesystem;
 namespace json = common::json;
 
@@ -395,7 +399,7 @@ class ProjectChecker {
     for (size_t i = 0; i < spec.alarms.size(); ++i) {
       const Alarm& a = spec.alarms[i];
       for (size_t k = 0; k < a.topics.size(); ++k) {
-        if (!spec.topics.count(a.topics[k])) {
+        if (!spec.topics.count(a.topics[k]) && a.topics[k] != kAlertsTopic) {
           Add(Where(spec, a.mark),
               "alarms[" + std::to_string(i) + "].topics[" + std::to_string(k) + "]",
               "topic \"" + a.topics[k] + "\" is not declared in topics");
@@ -473,7 +477,7 @@ class ProjectChecker {
       } else if (arn.starts_with("arn:aws:states:::sns:publish")) {
         if (auto topic = literal("TopicArn")) {
           std::string name = TopicName(*topic);
-          if (!spec.topics.count(name)) {
+          if (!spec.topics.count(name) && name != kAlertsTopic) {
             Add(file, at + "/" + args + "/TopicArn",
                 "topic \"" + name + "\" is not declared in sluice.yaml topics");
           }

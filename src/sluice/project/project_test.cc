@@ -61,7 +61,8 @@ TEST_F(ProjectTest, TheInitProjectLoadsWithEveryFileItUses) {
               ElementsAre("function functions/summarize.py", "job jobs/orders.yaml",
                           "model models/country_revenue.sql", "model models/country_revenue.yaml",
                           "model models/daily_revenue.sql", "model models/revenue_by_day.sql",
-                          "project sluice.yaml", "state_machine statemachines/orders.asl.json"));
+                          "project sluice.yaml", "state_machine statemachines/orders.asl.json",
+                          "state_machine statemachines/pipeline.asl.json"));
   EXPECT_EQ(project->spec.name, "orders");
   EXPECT_EQ(project->ContentHash().size(), 64u);
 }
@@ -86,17 +87,20 @@ TEST_F(ProjectTest, MissingProjectFileIsNotFound) {
 }
 
 TEST_F(ProjectTest, SectionsLeftOutAreDiscoveredFromTheFolders) {
-  Write("sluice.yaml", "name: tiny\nfunctions: {summarize: functions/summarize.py}\n");
+  Write("sluice.yaml", "name: tiny\nfunctions: {summarize: functions/summarize.py}\n"
+                       "topics: {orders-loaded: [log]}\n");
   auto project = LoadProject(dir_);
   ASSERT_TRUE(project.ok()) << project.status().ToString();
-  ASSERT_EQ(project->spec.state_machines.size(), 1u);
+  ASSERT_EQ(project->spec.state_machines.size(), 2u);
   EXPECT_EQ(project->spec.state_machines[0].name, "orders");
+  EXPECT_EQ(project->spec.state_machines[1].name, "pipeline");
   ASSERT_EQ(project->spec.jobs.size(), 1u);
   EXPECT_EQ(project->spec.jobs[0].name, "orders");
 }
 
 TEST_F(ProjectTest, DiscoveredStateMachinesNeedValidNames) {
-  Write("sluice.yaml", "name: tiny\nfunctions: {summarize: functions/summarize.py}\n");
+  Write("sluice.yaml", "name: tiny\nfunctions: {summarize: functions/summarize.py}\n"
+                       "topics: {orders-loaded: [log]}\n");
   Write("statemachines/my machine.asl.json", "{}");
   EXPECT_THAT(Problems(), ElementsAre("statemachines/my machine.asl.json: \"my machine\" is not a "
                                       "valid state machine name: 1 to 80 letters, digits, '_', "
@@ -105,7 +109,7 @@ TEST_F(ProjectTest, DiscoveredStateMachinesNeedValidNames) {
 
 TEST_F(ProjectTest, ReportsEveryProblemAcrossFiles) {
   Edit("statemachines/orders.asl.json", R"("Next": "Done")", R"("Next": "Dome")");
-  Edit("sluice.yaml", "    state_machine: orders\n", "    state_machine: order\n");
+  Edit("sluice.yaml", "    state_machine: pipeline\n", "    state_machine: order\n");
   Edit("sluice.yaml", "triggers:\n",
        "triggers:\n  - {name: all-raw, bucket: landing, filter: {prefix: raw/}, "
        "state_machine: orders}\n");
@@ -123,13 +127,13 @@ TEST_F(ProjectTest, ReportsEveryProblemAcrossFiles) {
           "jobs/orders.yaml:24: mapping of \"quantity\": unknown type \"int33\"; expected one of "
           "bool, int8, int16, int32, int64, float, double, decimal(p,s), string, date, timestamp, "
           "json",
-          "sluice.yaml:16:5: triggers[1].state_machine: state machine \"order\" does not exist "
-          "(the project has orders)",
-          "sluice.yaml:16:5: triggers[1]: " + std::string(kAmbiguousConfiguration) +
+          "sluice.yaml:17:5: triggers[1].state_machine: state machine \"order\" does not exist "
+          "(the project has orders, pipeline)",
+          "sluice.yaml:17:5: triggers[1]: " + std::string(kAmbiguousConfiguration) +
               " (triggers \"all-raw\" and \"orders-landed\" on bucket \"landing\": prefixes "
               "\"raw/\" and \"raw/\", suffixes \"\" and \".csv\")",
-          "sluice.yaml:45:5: alarms[0].topics[0]: topic \"pager\" is not declared in topics",
-          "sluice.yaml:35:3: functions.summarize: command \"functions/missing.py\" does not exist "
+          "sluice.yaml:49:5: alarms[0].topics[0]: topic \"pager\" is not declared in topics",
+          "sluice.yaml:37:3: functions.summarize: command \"functions/missing.py\" does not exist "
           "or is not executable"));
 }
 
@@ -163,7 +167,7 @@ TEST_F(ProjectTest, TaskStatesMustNameDeclaredFunctionsJobsAndTopics) {
 
 TEST_F(ProjectTest, FilesMustStayInsideTheProject) {
   Edit("sluice.yaml", "orders: statemachines/orders.asl.json", "orders: ../orders.asl.json");
-  EXPECT_THAT(Problems(), ElementsAre("sluice.yaml:26:3: state_machines.orders: "
+  EXPECT_THAT(Problems(), ElementsAre("sluice.yaml:28:3: state_machines.orders: "
                                       "\"../orders.asl.json\": expected a path inside the "
                                       "project folder"));
 }
@@ -178,9 +182,11 @@ TEST_F(ProjectTest, OneFileCannotBeTwoStateMachines) {
 
 TEST_F(ProjectTest, AJobSpecMustCarryTheNameTheProjectGivesIt) {
   Edit("sluice.yaml", "  orders: jobs/orders.yaml", "  sales: jobs/orders.yaml");
-  EXPECT_THAT(Problems(), ElementsAre("sluice.yaml:29:3: jobs.sales: the job spec jobs/orders.yaml "
-                                      "names its job \"orders\"; the project declares it as "
-                                      "\"sales\""));
+  EXPECT_THAT(Problems(),
+              ElementsAre("sluice.yaml:31:3: jobs.sales: the job spec jobs/orders.yaml names its "
+                          "job \"orders\"; the project declares it as \"sales\"",
+                          "statemachines/pipeline.asl.json: /States/LoadSilver/Parameters/JobName: "
+                          "job \"orders\" does not exist in the project"));
 }
 
 TEST_F(ProjectTest, BrokenModelsAreReported) {
@@ -204,7 +210,7 @@ TEST_F(ProjectTest, InputTemplatesAreTriedOnTheTriggersEvents) {
   Edit("sluice.yaml", "events: [\"s3:ObjectCreated:*\"]", "events: [\"s3:ObjectRemoved:*\"]");
   std::vector<std::string> problems = Problems();
   ASSERT_EQ(problems.size(), 1u);
-  EXPECT_THAT(problems[0], HasSubstr("sluice.yaml:15:5: triggers[0].input: The JSONPath "
+  EXPECT_THAT(problems[0], HasSubstr("sluice.yaml:16:5: triggers[0].input: The JSONPath "
                                      "'$.s3.object.size' specified for the field 'bytes.$' could "
                                      "not be found"));
   EXPECT_THAT(problems[0], HasSubstr("(in a record of s3:ObjectRemoved:*)"));
