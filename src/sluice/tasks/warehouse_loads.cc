@@ -1,6 +1,7 @@
 #include "sluice/tasks/warehouse_loads.h"
 
 #include <chrono>
+#include <thread>
 
 #include "sluice/common/ids.h"
 #include "sluice/common/time.h"
@@ -10,6 +11,10 @@ namespace sluice::tasks {
 namespace {
 
 namespace json = common::json;
+
+bool IsFileGone(const Status& st) {
+  return st.message().find("No such file or directory") != std::string::npos;
+}
 
 std::string Now() { return common::FormatIso8601Millis(common::SystemClock::Default()->Now()); }
 
@@ -102,7 +107,14 @@ Result<common::json::array> LoadSnapshot(catalog::Catalog& catalog, const std::s
       SLUICE_RETURN_IF_ERROR(tx->Commit());
     }
     auto started = std::chrono::steady_clock::now();
+    // A concurrent ETL run of the dataset may remove a silver file the load listed (it
+    // superseded its rows) before the load reads it. The load rolled back; listing again
+    // finds the files that replaced it.
     Result<warehouse::LoadResult> result = warehouse::LoadSource(*session, request);
+    for (int attempt = 1; attempt < 8 && !result.ok() && IsFileGone(result.status()); ++attempt) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
+      result = warehouse::LoadSource(*session, request);
+    }
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     SLUICE_ASSIGN_OR_RETURN(auto tx, catalog.Begin(catalog::TxMode::kWrite));
