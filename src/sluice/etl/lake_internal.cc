@@ -92,13 +92,16 @@ Status RecoverLocked(const JobEnvironment& env, const Lake& lake) {
         auto dead, tx->Query("SELECT run_id FROM job_runs WHERE dataset = $1 AND status = 'RUNNING'",
                              {lake.dataset}));
     if (!dead.empty()) {
+      // Bronze goes before the status changes: a process killed in between leaves the run
+      // RUNNING, and the next recovery removes (nothing more) again. The other order left
+      // bronze copies of FAILED runs behind for good.
+      for (const auto& r : dead) fs::remove_all(lake.Dir("bronze") + "/" + r.Text(0), ec);
       SLUICE_RETURN_IF_ERROR(tx->Execute(
           "UPDATE job_runs SET status = 'FAILED', finished_at = $2, error = $3 "
           "WHERE dataset = $1 AND status = 'RUNNING'",
           {lake.dataset, NowText(*env.clock),
            std::string("the run was interrupted (its process died); its output was rolled back")}));
       SLUICE_RETURN_IF_ERROR(tx->Commit());
-      for (const auto& r : dead) fs::remove_all(lake.Dir("bronze") + "/" + r.Text(0), ec);
     }
   }
   // Files superseded by a published run that a crash left on disk.
