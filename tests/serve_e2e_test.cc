@@ -159,6 +159,24 @@ TEST_F(ServeTest, FilesDroppedInTheInboxFlowToSilverAndGold) {
   EXPECT_NE(metrics.find("sluice_notifications_total{topic=\"orders-loaded\",status=\"delivered\"} 1"),
             std::string::npos)
       << metrics;
+  // What the execution did, as it ran: its states, its tasks, the job's rows, the load.
+  // Events are counted from the log by serve's 200 ms tick.
+  for (int i = 0; i < 100 && metrics.find("sluice_events_total 2\n") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    metrics = HttpGet(port_, "/metrics").second;
+  }
+  for (const char* line : {"sluice_state_transitions_total 5\n",
+                           "sluice_task_duration_seconds_count{resource=\"arn:aws:states:::glue:startJobRun.sync\"} 1\n",
+                           "sluice_job_duration_seconds_count{job=\"orders\"} 1\n",
+                           "sluice_rows_total{kind=\"in\"} 400\n",
+                           "sluice_rows_total{kind=\"out\"} 381\n",
+                           "sluice_rows_total{kind=\"quarantined\"} 14\n",
+                           "sluice_warehouse_loads_total{status=\"SUCCEEDED\"} 1\n",
+                           "sluice_event_to_start_seconds_count 1\n",
+                           "sluice_events_total 2\n",
+                           "sluice_queue_depth{queue=\"inbox\"} 0\n"}) {
+    EXPECT_NE(metrics.find(line), std::string::npos) << line << metrics;
+  }
 
   // A file the job cannot read fails its execution, which is published to `alerts`.
   std::ofstream(dir_ + "/broken.csv.gz") << "not gzip";

@@ -557,6 +557,7 @@ Result<ExecutionRecord> ExecutionService::Run(const std::string& arn) {
   options.max_payload_bytes = options_.max_payload_bytes;
   options.tasks = tasks_;
   options.clock = clock_;
+  options.observer = options_.observer;
   options.journal = &journal;
   options.replay = &replay;
   options.start_time = record.start_date;

@@ -46,6 +46,9 @@ struct ExecutionServiceOptions {
   // How long a lease lasts without renewal; a running execution renews it as it goes.
   int64_t lease_seconds = 30;
   const common::Clock* clock = nullptr;  // null: system clock
+  // Told of live state transitions and Task invocations (metrics); may be null; must
+  // outlive the service.
+  ExecutionObserver* observer = nullptr;
 };
 
 struct StateMachineRecord {

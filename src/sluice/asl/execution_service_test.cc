@@ -204,6 +204,53 @@ TEST_F(ExecutionServiceTest, AResumedExecutionReplaysItsHistoryAndInvokesNothing
   }
 }
 
+// Counts what an observer is told, by state type and by task outcome.
+class RecordingObserver final : public ExecutionObserver {
+ public:
+  void StateEntered(std::string_view type) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++states[std::string(type)];
+  }
+  void TaskFinished(std::string_view resource, double seconds, bool succeeded) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++tasks[std::string(resource) + (succeeded ? " ok" : " failed")];
+    EXPECT_GE(seconds, 0);
+  }
+  std::mutex mu_;
+  std::map<std::string, int> states, tasks;
+};
+
+TEST_F(ExecutionServiceTest, TheObserverHearsOfLiveStatesAndTasksButNotOfReplayedOnes) {
+  RecordingObserver observer;
+  ExecutionServiceOptions o;
+  o.wait_time_scale = 0;
+  o.clock = &clock_;
+  o.observer = &observer;
+  ExecutionService service(catalog_.get(), &registry_, o);
+  auto sm = service.CreateStateMachine("observed", kPipeline, "", false);
+  ASSERT_TRUE(sm.ok()) << sm.status();
+  task_.failing_attempts["2"] = 1;
+  auto e = service.StartExecution(sm->arn, "observed", R"({"items":[1,2,3]})");
+  ASSERT_TRUE(service.Run(e->arn).ok());
+  EXPECT_EQ(observer.states, (std::map<std::string, int>{{"Map", 1}, {"Task", 3}, {"Wait", 1}, {"Succeed", 1}}));
+  EXPECT_EQ(observer.tasks, (std::map<std::string, int>{{"arn:aws:states:::sluice:work ok", 3},
+                                                        {"arn:aws:states:::sluice:work failed", 1}}));
+  // Resumed after the Wait was entered: only what runs again live is reported.
+  int64_t wait_entered = 0;
+  auto history = service.GetExecutionHistory(e->arn);
+  ASSERT_TRUE(history.ok());
+  for (const HistoryEvent& h : *history) {
+    if (h.type == "WaitStateEntered") wait_entered = h.id;
+  }
+  ASSERT_GT(wait_entered, 0);
+  CrashAfter(e->arn, wait_entered);
+  observer.states.clear();
+  observer.tasks.clear();
+  ASSERT_TRUE(service.Run(e->arn).ok());
+  EXPECT_EQ(observer.states, (std::map<std::string, int>{{"Succeed", 1}}));
+  EXPECT_TRUE(observer.tasks.empty());
+}
+
 TEST_F(ExecutionServiceTest, RedriveRerunsOnlyTheFailedIterations) {
   // One iteration at a time, so which items ran before the failure is known exactly.
   std::string sm = Create("orders", R"({"StartAt":"Each","States":{

@@ -382,12 +382,18 @@ class Runner {
 
   Result<Transition> RunState(const State& state, json::value input, VariableScope* vars) {
     Timestamp entered_at;
+    bool replayed = false;
     if (exec_->recording()) {
       SLUICE_ASSIGN_OR_RETURN(Recorded entered, Record(EnteredEvent(state.type), "stateEnteredEventDetails",
                                                        StateDetails(state, input, "input")));
       entered_at = entered.timestamp;
+      replayed = entered.replayed != nullptr;
     } else if (state.uses_context) {
       entered_at = Now();
+    }
+    if (ExecutionObserver* o = exec_->options().observer; o != nullptr && !replayed) {
+      std::string_view type = EnteredEvent(state.type);
+      o->StateEntered(type.substr(0, type.size() - std::string_view("StateEntered").size()));
     }
     if (state.uses_context) EnterStateContext(state, entered_at);
     Result<Transition> t = Dispatch(state, std::move(input), vars);
@@ -966,7 +972,13 @@ class Runner {
     Result<json::value> result = json::value(nullptr);
     if (token.empty()) {
       SLUICE_RETURN_IF_ERROR(exec_->Sync());  // the history is durable before the side effect
+      auto called = std::chrono::steady_clock::now();
       result = CallTask(state, params, vars, attempt);
+      if (ExecutionObserver* o = exec_->options().observer) {
+        o->TaskFinished(state.resource,
+                        std::chrono::duration<double>(std::chrono::steady_clock::now() - called).count(),
+                        result.ok());
+      }
     } else {
       result = CallAndWaitForToken(state, params, vars, attempt, token, resource_type, resource);
     }

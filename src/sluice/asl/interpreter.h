@@ -83,6 +83,18 @@ class ExecutionJournal {
   virtual Result<TaskTokenOutcome> PollTaskToken(const std::string& token) = 0;
 };
 
+// Live activity of executions, for metrics. Called from execution threads, concurrently
+// (Map iterations, Parallel branches, several executions); events replayed from an earlier
+// run's history are not reported again. Implementations must be thread-safe and cheap.
+class ExecutionObserver {
+ public:
+  virtual ~ExecutionObserver() = default;
+  // A state was entered (one state transition).
+  virtual void StateEntered(std::string_view state_type) = 0;
+  // A Task invocation returned after `seconds` (wall time), with or without an error.
+  virtual void TaskFinished(std::string_view resource, double seconds, bool succeeded) = 0;
+};
+
 struct ExecutionOptions {
   std::string state_machine_name = "StateMachine";
   std::string execution_name;  // empty: a random UUID
@@ -103,6 +115,7 @@ struct ExecutionOptions {
   const common::Clock* clock = nullptr;   // null: the system clock
   bool record_history = false;
   const std::atomic<bool>* stop = nullptr;  // when set to true, the execution is ABORTED
+  ExecutionObserver* observer = nullptr;    // may be null; must outlive the run
 
   // Durable executions: the journal that persists the history (record_history is implied),
   // and the history of an earlier run of this execution to replay before going live (task

@@ -20,6 +20,7 @@
 #include "sluice/server/engine_api.h"
 #include "sluice/server/http_server.h"
 #include "sluice/server/pipeline_engine.h"
+#include "sluice/server/runtime_metrics.h"
 #include "sluice/tasks/aws_integrations.h"
 #include "sluice/tasks/local_functions.h"
 #include "sluice/tasks/sns_publish.h"
@@ -50,6 +51,7 @@ struct Runtime {
 struct Shared {
   ops::MetricsRegistry metrics;
   ops::StandardMetrics standard;
+  std::unique_ptr<server::ExecutionMetrics> execution_metrics;  // over `standard`
   std::unique_ptr<ops::Topics> topics;
   server::EngineCounters counters;
 };
@@ -132,6 +134,7 @@ Result<std::unique_ptr<Runtime>> StartRuntime(Home& home, const ServeCommand& co
   }
 
   asl::ExecutionServiceOptions options;
+  options.observer = shared->execution_metrics.get();
   rt->executions =
       std::make_unique<asl::ExecutionService>(&home.catalog(), &rt->registry, options);
   rt->functions = std::make_unique<tasks::LocalFunctions>(options.region, options.account);
@@ -150,6 +153,7 @@ Result<std::unique_ptr<Runtime>> StartRuntime(Home& home, const ServeCommand& co
                                                 : WarehouseUrl(home, "");
   env.models_dir = rt->dir + "/" + spec.models;
   env.find_job = tasks::JobFolder(rt->dir + "/jobs");
+  env.metrics = &shared->standard;
   Home* h = &home;
   env.open_source = [h](const std::string& source, bool with_etag) {
     return OpenJobSource(*h, source, with_etag);
@@ -189,6 +193,7 @@ Result<std::unique_ptr<Runtime>> StartRuntime(Home& home, const ServeCommand& co
   engine_options.inbox_dir = command.inbox.empty() ? home.dir() + "/inbox" : command.inbox;
   engine_options.executors = command.executors;
   engine_options.counters = &shared->counters;
+  engine_options.metrics = &shared->standard;
   rt->engine = std::make_unique<server::PipelineEngine>(
       &home.catalog(), &home.store(), &home.log(), rt->executions.get(), engine_options);
   std::vector<server::Trigger> triggers;
@@ -276,6 +281,7 @@ int Serve(Home& home, const ServeCommand& command, std::ostream& out, std::ostre
     return 1;
   }
   shared.standard = *standard;
+  shared.execution_metrics = std::make_unique<server::ExecutionMetrics>(&shared.standard);
   ops::TopicsOptions topic_options;
   topic_options.catalog = &home.catalog();
   topic_options.notifications_total = shared.standard.notifications_total;
@@ -320,8 +326,17 @@ int Serve(Home& home, const ServeCommand& command, std::ostream& out, std::ostre
   events::LoggedStore lifecycle_store(&home.local_store(), &home.log());
   auto last_alarms = std::chrono::steady_clock::now();
   auto last_lifecycle = std::chrono::steady_clock::time_point{};
+  // Events are counted from the log's head, so puts by other processes count too.
+  int64_t events_counted_to = home.log().LatestSeq().value_or(0);
   while (!g_stop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (auto head = home.log().LatestSeq(); head.ok() && *head > events_counted_to) {
+      shared.standard.events_total->Get()->Increment(static_cast<double>(*head - events_counted_to));
+      events_counted_to = *head;
+    }
+    if (auto sampled = current->engine->RecordQueueDepths(); !sampled.ok()) {
+      common::LogWarn("serve: metrics: " + sampled.ToString());
+    }
     // Finished executions: counted by status; a failed one is published to `alerts`.
     finished.Poll([&](const FinishedExecution& e) {
       if (shared.standard.executions_total) {

@@ -9,6 +9,7 @@
 #include "sluice/common/io.h"
 #include "sluice/common/logging.h"
 #include "sluice/common/time.h"
+#include "sluice/server/runtime_metrics.h"
 
 namespace sluice::server {
 
@@ -44,6 +45,10 @@ class PipelineEngine::TriggerConsumer final : public events::Consumer {
         asl::ExecutionRecord started,
         engine_->executions_->StartExecutionIn(tx, trigger_.state_machine, ExecutionName(event),
                                                common::SerializeJson(input)));
+    if (const ops::StandardMetrics* m = engine_->options_.metrics; m && m->event_to_start_seconds) {
+      int64_t lag = common::SystemClock::Default()->Now().micros - event.record.event_time.micros;
+      m->event_to_start_seconds->Get()->Observe(static_cast<double>(std::max<int64_t>(lag, 0)) / 1e6);
+    }
     engine_->counters_->executions_started.fetch_add(1);
     engine_->counters_->events_dispatched.fetch_add(1);
     (void)started;
@@ -154,6 +159,22 @@ void PipelineEngine::Stop() {
   Wake();
   for (auto& t : threads_) t.join();
   threads_.clear();
+}
+
+Status PipelineEngine::RecordQueueDepths() {
+  const ops::StandardMetrics* m = options_.metrics;
+  if (m == nullptr) return Status::OK();
+  SLUICE_ASSIGN_OR_RETURN(int64_t head, log_->LatestSeq());
+  if (m->queue_depth) {
+    int64_t slowest = head;
+    for (const auto& c : consumers_) {
+      SLUICE_ASSIGN_OR_RETURN(int64_t cursor, dispatcher_.Cursor(events::Dispatcher::ConsumerKey(
+                                                  c->trigger().bucket, c->trigger().name)));
+      slowest = std::min(slowest, cursor);
+    }
+    m->queue_depth->WithLabels({"events"})->Set(static_cast<double>(head - slowest));
+  }
+  return RecordExecutionQueue(*catalog_, m);
 }
 
 void PipelineEngine::Wake() {
@@ -271,6 +292,9 @@ Status PipelineEngine::ScanInbox(std::map<std::string, int64_t>* sizes) {
     Wake();
   }
   for (const auto& path : taken) now.erase(path);
+  if (options_.metrics && options_.metrics->queue_depth) {
+    options_.metrics->queue_depth->WithLabels({"inbox"})->Set(static_cast<double>(now.size()));
+  }
   *sizes = std::move(now);
   return first_error;
 }

@@ -29,6 +29,7 @@
 #include "sluice/common/status.h"
 #include "sluice/events/dispatcher.h"
 #include "sluice/events/event_log.h"
+#include "sluice/ops/metrics.h"
 #include "sluice/store/object_store.h"
 
 namespace sluice::server {
@@ -63,6 +64,10 @@ struct EngineOptions {
   // Where the engine counts (so counts survive an engine replaced on a redeploy); null: its
   // own. Must outlive the engine.
   EngineCounters* counters = nullptr;
+  // When set: sluice_event_to_start_seconds (event time → execution start, per started
+  // execution) and sluice_queue_depth{queue=inbox|events|executions} (RecordQueueDepths).
+  // Must outlive the engine.
+  const ops::StandardMetrics* metrics = nullptr;
 };
 
 
@@ -87,6 +92,11 @@ class PipelineEngine {
   void Stop();
 
   const EngineCounters& counters() const { return *counters_; }
+
+  // Samples what waits: events logged after the slowest trigger's cursor (`events`) and
+  // executions RUNNING in the catalog (`executions`). The inbox's depth is recorded by its
+  // own scans. Called periodically by the owner (any thread).
+  Status RecordQueueDepths();
 
  private:
   class TriggerConsumer;

@@ -158,6 +158,10 @@ Result<json::object> GlueJobs::RunJob(const json::object& params) {
     SLUICE_ASSIGN_OR_RETURN(etl::RunOutcome outcome, etl::RunJob(**job, *source, jenv, options));
     run_id = outcome.run_id;
     report = std::move(outcome.report);
+    if (outcome.status != "SKIPPED") {
+      RecordJobRun(env_->metrics, job_name,
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - steady).count(), report);
+    }
     if (outcome.status == "SKIPPED") {
       // The object was processed before: the run reports what that run did, so a retried
       // Task (or a re-delivered event) sees the same result as the first attempt.
@@ -180,6 +184,7 @@ Result<json::object> GlueJobs::RunJob(const json::object& params) {
         SLUICE_ASSIGN_OR_RETURN(auto wh, warehouse::OpenWarehouse(env_->warehouse_url));
         return LoadRunIntoWarehouse(*env_->catalog, env_->lake_dir, *wh, run_id, target);
       }();
+      RecordWarehouseLoads(env_->metrics, loads.ok(), loads.ok() ? static_cast<int64_t>(loads->size()) : 1);
       if (loads.ok()) {
         report["warehouse_loads"] = std::move(*loads);
       } else {

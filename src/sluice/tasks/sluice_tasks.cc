@@ -118,6 +118,7 @@ Result<json::value> SluiceTasks::LoadWarehouse(const json::object& p) {
   auto loads = run_id.empty()
                    ? LoadSourceIntoWarehouse(*env_->catalog, env_->lake_dir, *wh, dataset, source, target)
                    : LoadRunIntoWarehouse(*env_->catalog, env_->lake_dir, *wh, run_id, target);
+  RecordWarehouseLoads(env_->metrics, loads.ok(), loads.ok() ? static_cast<int64_t>(loads->size()) : 1);
   if (!loads.ok()) {
     if (loads.status().code() == StatusCode::kInvalidArgument || loads.status().code() == StatusCode::kNotFound) {
       return InvalidParameters(loads.status().message());

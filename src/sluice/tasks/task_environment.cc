@@ -34,3 +34,27 @@ JobResolver JobFolder(std::string folder) {
 }
 
 }  // namespace sluice::tasks
+
+namespace sluice::tasks {
+
+void RecordJobRun(const ops::StandardMetrics* metrics, const std::string& job, double seconds,
+                  const common::json::object& report) {
+  if (metrics == nullptr) return;
+  if (metrics->job_duration_seconds) metrics->job_duration_seconds->WithLabels({job})->Observe(seconds);
+  const common::json::value* rows = report.if_contains("rows");
+  if (metrics->rows_total == nullptr || rows == nullptr || !rows->is_object()) return;
+  for (const char* kind : {"read", "written", "quarantined"}) {
+    const common::json::value* n = rows->get_object().if_contains(kind);
+    if (n == nullptr || !n->is_int64()) continue;
+    std::string label = std::string_view(kind) == "read" ? "in" : std::string_view(kind) == "written" ? "out" : kind;
+    metrics->rows_total->WithLabels({label})->Increment(static_cast<double>(n->get_int64()));
+  }
+}
+
+void RecordWarehouseLoads(const ops::StandardMetrics* metrics, bool succeeded, int64_t loads) {
+  if (metrics == nullptr || metrics->warehouse_loads_total == nullptr || loads <= 0) return;
+  metrics->warehouse_loads_total->WithLabels({succeeded ? "SUCCEEDED" : "FAILED"})
+      ->Increment(static_cast<double>(loads));
+}
+
+}  // namespace sluice::tasks

@@ -14,6 +14,7 @@
 #include "sluice/common/status.h"
 #include "sluice/etl/job_runner.h"
 #include "sluice/etl/job_spec.h"
+#include "sluice/ops/metrics.h"
 
 namespace sluice::tasks {
 
@@ -33,7 +34,16 @@ struct TaskEnvironment {
   JobResolver find_job;
   SourceOpener open_source;
   int job_threads = 0;  // threads per job run unless `--threads` says otherwise (0: all cores)
+  // When set, job runs and warehouse loads are recorded in the runtime's metrics
+  // (sluice_job_duration_seconds, sluice_rows_total, sluice_warehouse_loads_total).
+  const ops::StandardMetrics* metrics = nullptr;
 };
+
+// Records a finished ETL run (its duration and rows) and a warehouse load's outcome in
+// `metrics`; no-ops when it is null or a family is missing.
+void RecordJobRun(const ops::StandardMetrics* metrics, const std::string& job, double seconds,
+                  const common::json::object& report);
+void RecordWarehouseLoads(const ops::StandardMetrics* metrics, bool succeeded, int64_t loads);
 
 // A resolver over a folder of job specs: the `*.yaml` / `*.yml` file whose `name` is the job
 // name (a file named `<name>.yaml` is tried first). NotFound when none matches; a spec that
