@@ -54,14 +54,14 @@ TEST_F(ProjectCliTest, InitWritesAProjectThatDeploys) {
   RunResult check = Run({"deploy", "--check", "--project", project_});
   ASSERT_EQ(check.exit_code, 0) << check.err;
   EXPECT_EQ(check.out, "ok: project orders in " + project_ +
-                           " is valid: 2 state machines, 1 job, 3 models, 1 trigger, 1 function, "
+                           " is valid: 2 state machines, 1 job, 5 models, 1 trigger, 1 function, "
                            "2 topics, 1 alarm\n");
   EXPECT_FALSE(fs::exists(dir_ + "/home"));  // --check touches no engine home
 
   RunResult deploy = Run({"deploy", "--project", project_, "-m", "first"});
   ASSERT_EQ(deploy.exit_code, 0) << deploy.err;
   EXPECT_EQ(deploy.out.rfind("deployed orders as config version 1 (sha256 ", 0), 0) << deploy.out;
-  EXPECT_NE(deploy.out.find("2 state machines, 1 job, 3 models, 1 trigger, 1 function, 2 topics, "
+  EXPECT_NE(deploy.out.find("2 state machines, 1 job, 5 models, 1 trigger, 1 function, 2 topics, "
                             "1 alarm"),
             std::string::npos)
       << deploy.out;

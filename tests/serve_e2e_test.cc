@@ -171,7 +171,7 @@ TEST_F(ServeTest, FilesDroppedInTheInboxFlowToSilverAndGold) {
                            "sluice_rows_total{kind=\"in\"} 400\n",
                            "sluice_rows_total{kind=\"out\"} 381\n",
                            "sluice_rows_total{kind=\"quarantined\"} 14\n",
-                           "sluice_warehouse_loads_total{status=\"SUCCEEDED\"} 1\n",
+                           "sluice_warehouse_loads_total{status=\"SUCCEEDED\"} 2\n",
                            "sluice_event_to_start_seconds_count 1\n",
                            "sluice_events_total 2\n",
                            "sluice_queue_depth{queue=\"inbox\"} 0\n"}) {

@@ -111,6 +111,19 @@ TEST_P(WarehouseCliTest, TheOrdersJobLoadsSilverOrdersAndQueriesShowIt) {
                                              : "CAST(sum(quantity * unit_price) AS DECIMAL(38,2))";
   EXPECT_EQ(QueryValue("SELECT " + total + " AS total FROM silver.orders"),
             truth.at("expected_amount_total").as_string());
+  // The rows the run quarantined are in quarantine.orders, one per row, with their rule.
+  const json::object& quarantined = report.at("warehouse_loads").at(1).as_object();
+  EXPECT_EQ(quarantined.at("table").as_string(), "quarantine.orders");
+  int64_t bad = report.at("rows").at("quarantined").as_int64();
+  ASSERT_GT(bad, 0);
+  EXPECT_EQ(quarantined.at("rows_inserted").as_int64(), bad);
+  EXPECT_EQ(QueryValue("SELECT count(*) AS n FROM quarantine.orders"), std::to_string(bad));
+  EXPECT_EQ(QueryValue("SELECT count(*) AS n FROM quarantine.orders WHERE source = '" + csv +
+                       "' AND line > 1 AND rule <> '' AND reason <> '' AND raw <> ''"),
+            std::to_string(bad));
+  const json::object& defects = truth.at("defects").as_object();
+  EXPECT_EQ(QueryValue("SELECT count(*) AS n FROM quarantine.orders WHERE rule = 'parse'"),
+            std::to_string(defects.at("ragged").as_int64()));
   RunResult table = Run({"query", "SELECT count(*) AS n FROM silver.orders"});
   EXPECT_EQ(table.out, "n\n-----\n" + std::string(5 - std::to_string(written).size(), ' ') +
                            std::to_string(written) + "\n(1 row)\n");
@@ -124,6 +137,9 @@ TEST_P(WarehouseCliTest, TheOrdersJobLoadsSilverOrdersAndQueriesShowIt) {
   EXPECT_EQ(reload.at("rows_deleted").as_int64(), written);
   EXPECT_EQ(reload.at("rows_inserted").as_int64(), written);
   EXPECT_EQ(Table(), before);
+  // Its quarantined rows replaced the first run's: none twice.
+  EXPECT_EQ(again_report.at("warehouse_loads").at(1).at("rows_deleted").as_int64(), bad);
+  EXPECT_EQ(QueryValue("SELECT count(*) AS n FROM quarantine.orders"), std::to_string(bad));
 
   RunResult loads = Run({"warehouse", "loads", "--table", "silver.orders"});
   ASSERT_EQ(loads.exit_code, 0) << loads.err;
@@ -140,8 +156,11 @@ TEST_P(WarehouseCliTest, DedupeAcrossSourcesReloadsTheSourcesItChanged) {
   ASSERT_EQ(Run({"jobs", "run", job_, "--source", a}).exit_code, 0);
   RunResult rb = Run({"jobs", "run", job_, "--source", b});
   ASSERT_EQ(rb.exit_code, 0) << rb.err;
-  // b's load reloads a too: some of a's rows lost to b's.
-  EXPECT_EQ(Json(rb).at("warehouse_loads").as_array().size(), 2u);
+  // b's load reloads a too: some of a's rows lost to b's; then b's quarantined rows.
+  json::value loads = Json(rb).at("warehouse_loads");
+  ASSERT_EQ(loads.as_array().size(), 3u);
+  EXPECT_EQ(loads.at(2).at("table").as_string(), "quarantine.orders");
+  EXPECT_EQ(loads.at(2).at("source").as_string(), b);
   EXPECT_EQ(QueryValue("SELECT count(*) - count(DISTINCT order_id) AS dupes FROM silver.orders"), "0");
   if (!fs::exists(std::string(SLUICE_SOURCE_DIR) + "/tools/node_modules/@duckdb")) GTEST_SKIP();
   std::string script = std::string(SLUICE_SOURCE_DIR) + "/tests/etl/duckdb_query.mjs";

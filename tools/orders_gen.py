@@ -19,7 +19,9 @@ assert what a job must quarantine or drop):
 Clean rows have: order_id increasing from 1, order_ts within --days days from --start,
 quantity 1..20, unit_price with two decimals, status in paid/pending/refunded/cancelled.
 The truth file also has the exact sum of quantity * unit_price over the rows a correct job
-keeps (valid, deduplicated to the newest per order_id), for end-to-end checks.
+keeps (valid, deduplicated to the newest per order_id), and the orders and revenue per
+"YYYY-MM-DD|country" of those rows with status paid or pending (the example's
+gold.daily_revenue), for end-to-end checks. --first-id shifts the order ids.
 """
 
 import argparse
@@ -45,6 +47,8 @@ def main():
     p.add_argument("--defect-rate", type=float, default=0.02)
     p.add_argument("--start", default="2026-11-01T00:00:00")
     p.add_argument("--days", type=int, default=30)
+    p.add_argument("--first-id", type=int, default=1,
+                   help="the first order_id (files with disjoint ids share no orders)")
     p.add_argument("--out", default="-")
     p.add_argument("--truth", help="write the defect counts and expected aggregates here (JSON)")
     a = p.parse_args()
@@ -80,7 +84,7 @@ def main():
         qty = rng.randint(1, 20)
         price = Decimal(rng.randrange(100, 50000)) / 100
         row = {
-            "order_id": str(oid),
+            "order_id": str(oid + a.first_id - 1),
             "customer_id": f"C-{rng.randrange(50000):05d}",
             "order_ts": ts.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "country": rng.choice(COUNTRIES),
@@ -128,7 +132,7 @@ def main():
             key = row["order_id"]
             prev = kept.get(key)
             if prev is None or row["order_ts"] >= prev[0]:
-                kept[key] = (row["order_ts"], amount)
+                kept[key] = (row["order_ts"], amount, row["country"], row["status"])
             if defect != "duplicate":
                 recent.append(row)
                 if len(recent) > 1000:
@@ -138,12 +142,22 @@ def main():
         out.close()
     if a.truth:
         total = sum((v[1] for v in kept.values()), Decimal(0))
+        # What gold.daily_revenue must hold: paid and pending orders per day and country.
+        by_day = {}
+        for ts, amount, country, status in kept.values():
+            if status not in ("paid", "pending"):
+                continue
+            cell = by_day.setdefault(f"{ts[:10]}|{country}", [0, Decimal(0)])
+            cell[0] += 1
+            cell[1] += amount
         with open(a.truth, "w") as t:
             json.dump({
                 "rows": emitted,
                 "defects": counts,
                 "distinct_valid_orders": len(kept),
                 "expected_amount_total": f"{total:.2f}",
+                "revenue_by_day_country": {k: {"orders": v[0], "revenue": f"{v[1]:.2f}"}
+                                           for k, v in sorted(by_day.items())},
             }, t, indent=2)
             t.write("\n")
 

@@ -534,6 +534,19 @@ Status JobRun::ReadAll() {
     plan_ = std::move(*plan);
   }
   SLUICE_ASSIGN_OR_RETURN(auto src, open(!parquet_source));
+  // The object is refused as a whole (its columns do not fit the job or the dataset):
+  // archive it (bronze) so that it stays quarantined as a file.
+  auto refuse = [&](const std::string& message) -> Status {
+    schema_rejected_ = true;
+    if (!parquet_source) {
+      Status copied = CopyToBronze(source_, bronze_.get());
+      if (copied.ok()) {
+        bronze_rel_ = bronze_->rel();
+        bronze_bytes_ = bronze_->bytes();
+      }
+    }
+    return Fail(message);
+  };
   const std::vector<std::string>& names = src->columns();
   std::vector<int> source_index;
   for (const CompiledColumn& c : plan_.columns) {
@@ -547,9 +560,9 @@ Status JobRun::ReadAll() {
     if (it == names.end()) {
       std::string list;
       for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
-      return Fail(source_.uri + ": source column \"" + c.mapping.source + "\" (mapped to \"" +
-                  c.mapping.target + "\") is missing; the source has " +
-                  (list.empty() ? std::string("no columns") : list));
+      return refuse(source_.uri + ": source column \"" + c.mapping.source + "\" (mapped to \"" +
+                    c.mapping.target + "\") is missing; the source has " +
+                    (list.empty() ? std::string("no columns") : list));
     }
     source_index.push_back(static_cast<int>(it - names.begin()));
   }
@@ -557,18 +570,7 @@ Status JobRun::ReadAll() {
   // Schema evolution against what the dataset holds, before any row is written.
   if (current_schema_) {
     auto evolution = Evolve(current_schema_->schema, plan_.schema, job_.policy, spec_.dataset);
-    if (!evolution.ok()) {
-      // The object is refused as a whole: archive it (bronze) so that it can be quarantined.
-      schema_rejected_ = true;
-      if (!parquet_source) {
-        Status copied = CopyToBronze(source_, bronze_.get());
-        if (copied.ok()) {
-          bronze_rel_ = bronze_->rel();
-          bronze_bytes_ = bronze_->bytes();
-        }
-      }
-      return Fail(evolution.status().message());
-    }
+    if (!evolution.ok()) return refuse(evolution.status().message());
     write_schema_ = evolution->schema;
     changes_ = evolution->changes;
   } else {

@@ -306,6 +306,21 @@ TEST_F(JobRunnerTest, AdditiveEvolutionAddsColumnsAndStrictRefusesThemWithADiff)
   EXPECT_EQ(run3.report.at("rows").at("read").as_int64(), 0);  // refused before its rows were read
 }
 
+// An object without a column the mapping needs breaks the job's schema: the run fails
+// naming the column and the object stays quarantined as a file.
+TEST_F(JobRunnerTest, AnObjectMissingAMappedColumnIsRefusedAndQuarantinedAsAFile) {
+  auto job = Compile("name: mc\nsource: {format: csv}\nmapping:\n  - [id, string, id, string]\n"
+                     "  - [n, string, n, int32]\n");
+  std::string path = WriteFile("renamed.csv", "id,count\na,1\n");
+  RunOutcome run = Run(*job, path);
+  EXPECT_EQ(run.status, "FAILED");
+  EXPECT_EQ(run.error, path + ": source column \"n\" (mapped to \"n\") is missing; the source has id, count");
+  std::string rejected = "quarantine/mc/" + run.run_id + "-rejected/renamed.csv.zst";
+  EXPECT_EQ(run.report.at("outputs").at("rejected_object").as_string(), rejected);
+  EXPECT_TRUE(fs::exists(env_.lake_dir + "/" + rejected));
+  EXPECT_EQ(run.report.at("rows").at("read").as_int64(), 0);
+}
+
 TEST_F(JobRunnerTest, AnUnreadableObjectFailsTheRunWithTheSourceInTheError) {
   auto job = Compile("name: gz\nsource: {format: csv}\n");
   std::string path = WriteFile("broken.csv.gz", "this is not gzip at all");

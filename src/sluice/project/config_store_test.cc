@@ -75,7 +75,7 @@ TEST_F(ConfigStoreTest, ADeployStoresEveryFileAndTheParsedProject) {
   ASSERT_TRUE(config->has_value());
   const DeployedConfig& c = **config;
   EXPECT_EQ(c.info.version, 1);
-  EXPECT_EQ(c.info.files, 9);
+  EXPECT_EQ(c.info.files, 11);
   EXPECT_EQ(c.project.name, "orders");
   ASSERT_EQ(c.project.triggers.size(), 1u);
   EXPECT_EQ(c.project.triggers[0].prefix, "raw/");
@@ -86,7 +86,8 @@ TEST_F(ConfigStoreTest, ADeployStoresEveryFileAndTheParsedProject) {
   std::vector<std::string> models;
   for (const ProjectFile& f : c.models) models.push_back(f.path);
   EXPECT_THAT(models, ElementsAre("models/country_revenue.sql", "models/country_revenue.yaml",
-                                  "models/daily_revenue.sql", "models/revenue_by_day.sql"));
+                                  "models/customer_lifetime_value.sql", "models/daily_revenue.sql",
+                                  "models/data_quality.sql", "models/revenue_by_day.sql"));
   ASSERT_NE(c.File("functions/summarize.py"), nullptr);
 }
 
@@ -99,9 +100,11 @@ TEST_F(ConfigStoreTest, DeployedModelsParseWithTheirSidecars) {
   std::vector<std::string> names;
   for (const warehouse::Model& m : *models) names.push_back(m.name + " " + m.config_path);
   EXPECT_THAT(names, ElementsAre("country_revenue models/country_revenue.yaml",
+                                 "customer_lifetime_value models/customer_lifetime_value.sql",
                                  "daily_revenue models/daily_revenue.sql",
+                                 "data_quality models/data_quality.sql",
                                  "revenue_by_day models/revenue_by_day.sql"));
-  EXPECT_EQ((*models)[1].materialized, warehouse::Materialization::kIncremental);
+  EXPECT_EQ((*models)[2].materialized, warehouse::Materialization::kIncremental);
   EXPECT_EQ((*models)[0].description, "Revenue per country over all days.");
 }
 
@@ -148,7 +151,7 @@ TEST_F(ConfigStoreTest, VersionsAreListedNewestFirst) {
   EXPECT_EQ(common::SerializeJson((*versions)[1].ToJson()),
             R"({"version":1,"project":"orders","content_hash":")" + (*versions)[1].content_hash +
                 R"(","message":"one","source":")" + (*versions)[1].source +
-                R"(","rollback_of":null,"created_at":"2027-01-15T08:00:00.000Z","files":9})");
+                R"(","rollback_of":null,"created_at":"2027-01-15T08:00:00.000Z","files":11})");
 }
 
 TEST_F(ConfigStoreTest, DiffNamesChangedFilesFieldsAndStates) {

@@ -60,7 +60,8 @@ TEST_F(ProjectTest, TheInitProjectLoadsWithEveryFileItUses) {
   EXPECT_THAT(paths,
               ElementsAre("function functions/summarize.py", "job jobs/orders.yaml",
                           "model models/country_revenue.sql", "model models/country_revenue.yaml",
-                          "model models/daily_revenue.sql", "model models/revenue_by_day.sql",
+                          "model models/customer_lifetime_value.sql", "model models/daily_revenue.sql",
+                          "model models/data_quality.sql", "model models/revenue_by_day.sql",
                           "project sluice.yaml", "state_machine statemachines/orders.asl.json",
                           "state_machine statemachines/pipeline.asl.json"));
   EXPECT_EQ(project->spec.name, "orders");
