@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <map>
 #include <random>
 #include <filesystem>
 #include <fstream>
@@ -204,6 +206,108 @@ TEST_F(ServeTest, FilesDroppedInTheInboxFlowToSilverAndGold) {
   EXPECT_EQ(count.out, "n\r\n381\r\n");
 }
 
+// Files → gold, checked against what the generator computed on its own (tools/orders_gen.py
+// --truth: the orders and revenue per day and country a correct pipeline keeps); the same
+// file dropped again changes nothing; a file that breaks the job's schema is quarantined as
+// a file and alerted, and the next good file goes through.
+TEST_F(ServeTest, GoldEqualsAnIndependentComputationAndABrokenFileIsQuarantinedAndAlerted) {
+  std::string project = dir_ + "/proj";
+  ASSERT_EQ(sluice::testing::Sluice(home_, {"init", project}).exit_code, 0);
+  StartServe({"--project", project});
+  // Three exports with their own order ids (each with duplicates and defects inside).
+  std::map<std::string, std::pair<int64_t, std::string>> expected;  // "day|country" → orders, revenue
+  std::map<std::string, std::pair<int64_t, double>> sums;
+  for (int i = 0; i < 3; ++i) {
+    std::string file = dir_ + "/export" + std::to_string(i) + ".csv";
+    std::string cmd = "python3 '" + std::string(SLUICE_SOURCE_DIR) + "/tools/orders_gen.py' --rows 3000 --seed " +
+                      std::to_string(40 + i) + " --first-id " + std::to_string(1 + 100000 * i) + " --out '" +
+                      file + "' --truth '" + file + ".truth'";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    std::ifstream in(file + ".truth");
+    auto truth = sluice::common::ParseJson(std::string(std::istreambuf_iterator<char>(in), {}), "truth");
+    ASSERT_TRUE(truth.ok());
+    for (const auto& [key, cell] : truth->at("revenue_by_day_country").as_object()) {
+      auto& sum = sums[std::string(key)];
+      sum.first += cell.at("orders").as_int64();
+      sum.second += std::stod(std::string(cell.at("revenue").as_string()));
+    }
+    Drop("landing/raw/export" + std::to_string(i) + ".csv", file);
+  }
+  ASSERT_EQ(Executions("SUCCEEDED", 3).size(), 3u) << Log();
+  std::string want = "day_country,orders,revenue\r\n";
+  for (const auto& [key, sum] : sums) {
+    char revenue[32];
+    std::snprintf(revenue, sizeof revenue, "%.2f", sum.second);
+    want += key + "," + std::to_string(sum.first) + "," + revenue + "\r\n";
+  }
+  auto gold = [&] {
+    return sluice::testing::Sluice(home_, {"query",
+                                           "SELECT order_date || '|' || country AS day_country, orders, "
+                                           "printf('%.2f', revenue) AS revenue FROM gold.daily_revenue "
+                                           "ORDER BY day_country",
+                                           "--format", "csv"})
+        .out;
+  };
+  EXPECT_EQ(gold(), want);
+  auto everything = [&] {
+    std::string out;
+    // Sums of doubles (SQLite's decimals) in cents: their last bits follow the row order.
+    for (const char* sql : {"SELECT order_date, country, orders, printf('%.2f', revenue) FROM gold.daily_revenue "
+                            "ORDER BY order_date, country",
+                            "SELECT customer_id, orders, first_order_date, last_order_date, "
+                            "printf('%.2f', lifetime_value) FROM gold.customer_lifetime_value ORDER BY customer_id",
+                            "SELECT * FROM gold.data_quality ORDER BY source",
+                            "SELECT count(*) FROM silver.orders", "SELECT count(*) FROM quarantine.orders"}) {
+      out += sluice::testing::Sluice(home_, {"query", sql, "--format", "csv"}).out;
+    }
+    return out;
+  };
+  std::string before = everything();
+
+  // The same file again: its execution succeeds (the job's bookmark knows the object) and
+  // every table stays as it was.
+  Drop("landing/raw/export1.csv", dir_ + "/export1.csv");
+  ASSERT_EQ(Executions("SUCCEEDED", 4).size(), 4u) << Log();
+  EXPECT_EQ(everything(), before);
+
+  // An export whose quantity column was renamed: its execution fails, it is kept in
+  // quarantine as a file, `alerts` says so; the next good export goes through.
+  {
+    std::ifstream in(dir_ + "/export2.csv");
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    text.replace(text.find("quantity"), 8, "qty");
+    std::ofstream(dir_ + "/renamed.csv") << text;
+  }
+  Drop("landing/raw/renamed.csv", dir_ + "/renamed.csv");
+  json::array failed = Executions("FAILED", 1);
+  ASSERT_EQ(failed.size(), 1u) << Log();
+  EXPECT_EQ(failed[0].at("error").as_string(), "States.TaskFailed");
+  EXPECT_NE(failed[0].at("cause").as_string().find(
+                "source column \\\"quantity\\\" (mapped to \\\"quantity\\\") is missing"),
+            std::string::npos)
+      << sluice::common::SerializeJson(failed[0]);
+  for (int i = 0; i < 100 && Log().find("topic alerts:") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_NE(Log().find("topic alerts:"), std::string::npos) << Log();
+  bool kept = false;
+  for (const auto& e : fs::recursive_directory_iterator(home_ + "/lake/quarantine/orders")) {
+    kept = kept || e.path().filename() == "renamed.csv.zst";
+  }
+  EXPECT_TRUE(kept);
+  EXPECT_EQ(everything(), before);
+
+  std::string next = dir_ + "/next.csv";
+  ASSERT_EQ(std::system(("python3 '" + std::string(SLUICE_SOURCE_DIR) +
+                         "/tools/orders_gen.py' --rows 500 --seed 50 --first-id 900001 --out '" + next + "'")
+                            .c_str()),
+            0);
+  Drop("landing/raw/next.csv", next);
+  ASSERT_EQ(Executions("SUCCEEDED", 5).size(), 5u) << Log();
+  EXPECT_NE(everything(), before);
+  EXPECT_EQ(StopServe(), 0);
+}
+
 TEST_F(ServeTest, ServingWithNothingDeployedIsAUsageError) {
   auto r = sluice::testing::Sluice(home_, {"serve", "--port", "0"});
   EXPECT_EQ(r.exit_code, 2);
@@ -215,8 +319,8 @@ TEST_F(ServeTest, ServingWithNothingDeployedIsAUsageError) {
 
 namespace {
 
-// serve killed with SIGKILL at random moments during a 30-file run, restarted each time, ends
-// with the same silver and gold as an uninterrupted run, and no duplicate rows.
+// serve killed with SIGKILL at random moments during a 50-file run, restarted each time, ends
+// with the same silver, quarantine and gold as an uninterrupted run, and no duplicate rows.
 class ServeCrashTest : public ServeTest {
  protected:
   // Every file's generated rows (the same order ids across files: the newest row wins).
@@ -276,8 +380,12 @@ PY)";
          {"SELECT order_id, customer_id, order_ts, quantity, CAST(unit_price AS DOUBLE PRECISION), "
           "status, order_date FROM silver.orders ORDER BY order_id",
           "SELECT count(*) - count(DISTINCT order_id) FROM silver.orders",
-          "SELECT order_date, country, orders, round(revenue, 2) FROM gold.daily_revenue ORDER BY "
-          "order_date, country"}) {
+          "SELECT order_date, country, orders, printf('%.2f', revenue) FROM gold.daily_revenue ORDER BY "
+          "order_date, country",
+          "SELECT customer_id, orders, first_order_date, last_order_date, printf('%.2f', lifetime_value) "
+          "FROM gold.customer_lifetime_value ORDER BY customer_id",
+          "SELECT * FROM gold.data_quality ORDER BY source",
+          "SELECT source, line, rule, reason FROM quarantine.orders ORDER BY source, line, rule"}) {
       auto r = sluice::testing::Sluice(home_, {"query", sql, "--format", "csv"});
       EXPECT_EQ(r.exit_code, 0) << r.err;
       out += r.out;
@@ -287,7 +395,7 @@ PY)";
 };
 
 TEST_F(ServeCrashTest, SigkillAtRandomMomentsEndsAsTheUninterruptedRun) {
-  constexpr int kFiles = 30;
+  constexpr int kFiles = 50;
   MakeFiles(kFiles);
   std::string project = dir_ + "/proj";
   ASSERT_EQ(sluice::testing::Sluice(dir_ + "/init-home", {"init", project}).exit_code, 0);

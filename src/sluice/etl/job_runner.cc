@@ -535,11 +535,13 @@ Status JobRun::ReadAll() {
   }
   SLUICE_ASSIGN_OR_RETURN(auto src, open(!parquet_source));
   // The object is refused as a whole (its columns do not fit the job or the dataset):
-  // archive it (bronze) so that it stays quarantined as a file.
+  // archive it (bronze: the rest of the bytes after those the header read took) so that it
+  // stays quarantined as a file.
   auto refuse = [&](const std::string& message) -> Status {
     schema_rejected_ = true;
     if (!parquet_source) {
-      Status copied = CopyToBronze(source_, bronze_.get());
+      Status copied = tee_->Drain();
+      if (copied.ok()) copied = bronze_->Finish();
       if (copied.ok()) {
         bronze_rel_ = bronze_->rel();
         bronze_bytes_ = bronze_->bytes();

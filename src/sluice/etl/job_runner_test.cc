@@ -9,7 +9,9 @@
 
 #include "sluice/catalog/sqlite_catalog.h"
 #include "sluice/common/file_util.h"
+#include "sluice/common/io.h"
 #include "sluice/common/test_temp_dir.h"
+#include "sluice/etl/decompress.h"
 #include "sluice/etl/schema_registry.h"
 #include "sluice/parquet/file_reader.h"
 #include "sluice/parquet/file_writer.h"
@@ -62,6 +64,20 @@ class JobRunnerTest : public ::testing::Test {
     return job.ok() ? *job : nullptr;
   }
 
+  // The bytes of a compressed lake file (bronze, a rejected object), decompressed.
+  static std::string Decompressed(const std::string& path) {
+    auto raw = common::FileInputStream::Open(path);
+    if (!raw.ok()) return "cannot open " + path;
+    auto in = OpenMaybeCompressed(std::move(*raw), path);
+    if (!in.ok()) return in.status().ToString();
+    std::string out, buf(65536, '\0');
+    for (;;) {
+      auto n = (*in)->Read(buf.data(), buf.size());
+      if (!n.ok()) return n.status().ToString();
+      if (*n == 0) return out;
+      out.append(buf.data(), *n);
+    }
+  }
   std::string WriteFile(const std::string& name, const std::string& content) {
     std::string path = dir_.path() + "/in/" + name;
     fs::create_directories(fs::path(path).parent_path());
@@ -302,7 +318,7 @@ TEST_F(JobRunnerTest, AdditiveEvolutionAddsColumnsAndStrictRefusesThemWithADiff)
   EXPECT_NE(run3.error.find("+ more: bool"), std::string::npos) << run3.error;
   std::string rejected = "quarantine/ev/" + run3.run_id + "-rejected/3.csv.zst";
   EXPECT_EQ(run3.report.at("outputs").at("rejected_object").as_string(), rejected);
-  EXPECT_TRUE(fs::exists(env_.lake_dir + "/" + rejected));
+  EXPECT_EQ(Decompressed(env_.lake_dir + "/" + rejected), "id,n,extra,more\nc,1,x,true\n");
   EXPECT_EQ(run3.report.at("rows").at("read").as_int64(), 0);  // refused before its rows were read
 }
 
@@ -317,7 +333,7 @@ TEST_F(JobRunnerTest, AnObjectMissingAMappedColumnIsRefusedAndQuarantinedAsAFile
   EXPECT_EQ(run.error, path + ": source column \"n\" (mapped to \"n\") is missing; the source has id, count");
   std::string rejected = "quarantine/mc/" + run.run_id + "-rejected/renamed.csv.zst";
   EXPECT_EQ(run.report.at("outputs").at("rejected_object").as_string(), rejected);
-  EXPECT_TRUE(fs::exists(env_.lake_dir + "/" + rejected));
+  EXPECT_EQ(Decompressed(env_.lake_dir + "/" + rejected), "id,count\na,1\n");  // once, whole
   EXPECT_EQ(run.report.at("rows").at("read").as_int64(), 0);
 }
 
