@@ -18,6 +18,7 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "process_util.h"
 #include "sluice/common/json.h"
@@ -306,6 +307,42 @@ TEST_F(ServeTest, GoldEqualsAnIndependentComputationAndABrokenFileIsQuarantinedA
   ASSERT_EQ(Executions("SUCCEEDED", 5).size(), 5u) << Log();
   EXPECT_NE(everything(), before);
   EXPECT_EQ(StopServe(), 0);
+}
+
+// SIGTERM does not wait out a long Wait: the execution pauses, serve exits at once, and the
+// next serve finishes the same wait (entered once, left once).
+TEST_F(ServeTest, SigtermPausesAWaitingExecutionAndTheNextServeFinishesIt) {
+  std::string project = dir_ + "/waiting";
+  fs::create_directories(project);
+  std::ofstream(project + "/sluice.yaml") << "name: waiting\nstate_machines:\n  waiter: waiter.asl.json\n";
+  std::ofstream(project + "/waiter.asl.json")
+      << R"({"StartAt":"Pause","States":{"Pause":{"Type":"Wait","Seconds":3,"Next":"Done"},"Done":{"Type":"Succeed"}}})";
+  StartServe({"--project", project});
+  auto started = sluice::testing::Sluice(home_, {"states", "start", "--state-machine", "waiter", "--name", "w1",
+                                                 "--no-run"});
+  ASSERT_EQ(started.exit_code, 0) << started.err;
+  std::string arn(sluice::common::ParseJson(started.out, "start")->at("executionArn").as_string());
+  // The executor takes it (within its 250 ms poll) and enters the Wait.
+  for (int i = 0; i < 100; ++i) {
+    if (sluice::testing::Sluice(home_, {"states", "history", arn}).out.find("WaitStateEntered") != std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  auto before = std::chrono::steady_clock::now();
+  EXPECT_EQ(StopServe(), 0) << Log();
+  EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::milliseconds(1500));
+  auto paused = sluice::common::ParseJson(sluice::testing::Sluice(home_, {"states", "describe", arn}).out, "d");
+  EXPECT_EQ(paused->at("status").as_string(), "RUNNING");
+
+  StartServe({});
+  ASSERT_EQ(Executions("SUCCEEDED", 1).size(), 1u) << Log();
+  EXPECT_EQ(StopServe(), 0);
+  auto history = sluice::common::ParseJson(sluice::testing::Sluice(home_, {"states", "history", arn}).out, "h");
+  std::vector<std::string> types;
+  for (const auto& e : history->at("events").as_array()) types.emplace_back(e.at("type").as_string());
+  EXPECT_EQ(types, (std::vector<std::string>{"ExecutionStarted", "WaitStateEntered", "WaitStateExited",
+                                             "SucceedStateEntered", "SucceedStateExited", "ExecutionSucceeded"}));
 }
 
 TEST_F(ServeTest, ServingWithNothingDeployedIsAUsageError) {

@@ -558,6 +558,7 @@ Result<ExecutionRecord> ExecutionService::Run(const std::string& arn) {
   options.tasks = tasks_;
   options.clock = clock_;
   options.observer = options_.observer;
+  options.suspend = &suspended_;
   options.journal = &journal;
   options.replay = &replay;
   options.start_time = record.start_date;
@@ -588,6 +589,7 @@ Result<int> ExecutionService::RunPending() {
   int ran = 0;
   std::set<std::string> tried;
   for (;;) {
+    if (suspended_.load()) return ran;
     std::vector<std::string> runnable;
     {
       SLUICE_ASSIGN_OR_RETURN(auto tx, catalog_->Begin(TxMode::kRead));
@@ -602,6 +604,7 @@ Result<int> ExecutionService::RunPending() {
     }
     if (runnable.empty()) return ran;
     for (const std::string& arn : runnable) {
+      if (suspended_.load()) return ran;
       tried.insert(arn);
       auto run = Run(arn);
       if (run.ok()) {

@@ -21,6 +21,7 @@
 // execution on the calling thread. The catalog, the task registry and the clock must
 // outlive it.
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -136,6 +137,11 @@ class ExecutionService {
   // Runs every RUNNING execution that no live process is running; returns how many ran.
   Result<int> RunPending();
 
+  // While suspended (an engine shutting down), running executions pause at their next state
+  // boundary, Wait or task-token wait and stay RUNNING (their Run returns Unavailable), and
+  // Run/RunPending start nothing. A Task in flight finishes first. Thread-safe.
+  void SetSuspended(bool suspended) { suspended_.store(suspended); }
+
   const ExecutionServiceOptions& options() const { return options_; }
 
  private:
@@ -151,6 +157,7 @@ class ExecutionService {
 
   catalog::Catalog* catalog_;
   TaskRegistry* tasks_;
+  std::atomic<bool> suspended_{false};
   ExecutionServiceOptions options_;
   const common::Clock* clock_;
   std::string owner_;  // this process's lease identity

@@ -251,6 +251,47 @@ TEST_F(ExecutionServiceTest, TheObserverHearsOfLiveStatesAndTasksButNotOfReplaye
   EXPECT_TRUE(observer.tasks.empty());
 }
 
+// An engine shutting down suspends its executions: one in a long Wait returns at once and
+// stays RUNNING, and the next run finishes the same wait (entered once) instead of starting
+// it again.
+TEST_F(ExecutionServiceTest, ASuspendedExecutionPausesInItsWaitAndResumesFromItsHistory) {
+  ExecutionServiceOptions o;
+  o.clock = &clock_;  // wait_time_scale 1: the Wait sleeps in real time
+  ExecutionService service(catalog_.get(), &registry_, o);
+  auto sm = service.CreateStateMachine(
+      "pausing", R"({"StartAt":"Pause","States":{"Pause":{"Type":"Wait","Seconds":3600,"Next":"Done"},)"
+                 R"("Done":{"Type":"Succeed"}}})",
+      "", false);
+  ASSERT_TRUE(sm.ok()) << sm.status();
+  auto e = service.StartExecution(sm->arn, "paused", "{}");
+  ASSERT_TRUE(e.ok());
+  std::thread suspender([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    service.SetSuspended(true);
+  });
+  auto began = std::chrono::steady_clock::now();
+  auto run = service.Run(e->arn);
+  suspender.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - began, std::chrono::seconds(5));
+  ASSERT_FALSE(run.ok());
+  EXPECT_EQ(run.status().code(), StatusCode::kUnavailable) << run.status();
+  EXPECT_EQ(service.DescribeExecution(e->arn)->status, "RUNNING");
+  // While suspended nothing starts.
+  EXPECT_EQ(*service.RunPending(), 0);
+
+  service.SetSuspended(false);
+  clock_.AdvanceMicros(3600LL * 1000000);
+  auto resumed = service.Run(e->arn);
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+  EXPECT_EQ(resumed->status, "SUCCEEDED");
+  std::vector<std::string> types;
+  auto history = service.GetExecutionHistory(e->arn);
+  ASSERT_TRUE(history.ok());
+  for (const HistoryEvent& h : *history) types.push_back(h.type);
+  EXPECT_EQ(types, (std::vector<std::string>{"ExecutionStarted", "WaitStateEntered", "WaitStateExited",
+                                             "SucceedStateEntered", "SucceedStateExited", "ExecutionSucceeded"}));
+}
+
 TEST_F(ExecutionServiceTest, RedriveRerunsOnlyTheFailedIterations) {
   // One iteration at a time, so which items ran before the failure is known exactly.
   std::string sm = Create("orders", R"({"StartAt":"Each","States":{

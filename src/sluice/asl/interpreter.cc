@@ -63,6 +63,8 @@ class Execution {
   // How far virtual time starts ahead of the clock (a resumed execution's history).
   int64_t initial_offset() const { return initial_offset_; }
 
+  bool Suspended() const { return options_.suspend && options_.suspend->load(); }
+
   bool Stopped() {
     if (options_.stop && options_.stop->load()) return true;
     if (stopped_.load()) return true;
@@ -252,6 +254,7 @@ class Runner {
     while (state != nullptr) {
       if (Stopped()) return StatesError(kStatesAborted, "The execution was stopped");
       if (TimedOut()) return TimeoutError();
+      if (exec_->Suspended()) return SuspendedError();
       exec_->transitions.fetch_add(1, std::memory_order_relaxed);
       SLUICE_ASSIGN_OR_RETURN(Transition t, RunState(*state, std::move(current), vars));
       current = std::move(t.output);
@@ -282,6 +285,12 @@ class Runner {
   // When the last event of this scope happened (now, when no history is kept).
   Timestamp LastEventTime() const { return exec_->recording() ? last_event_time_ : Now(); }
 
+  // Not a States error: the run ends as an engine failure would, leaving the execution
+  // RUNNING for the next engine to resume.
+  static Status SuspendedError() {
+    return Status::Unavailable("the engine is shutting down; the execution resumes when it starts again");
+  }
+
   // Waits until virtual time `target`, sleeping (target - now)·scale of real time, in slices
   // so a stop request is noticed. Returns false when the execution was stopped or timed out
   // (or this scope cancelled) meanwhile.
@@ -293,7 +302,7 @@ class Runner {
     auto start = std::chrono::steady_clock::now();
     int64_t real = static_cast<int64_t>(static_cast<double>(micros) * scale);
     while (real > 0) {
-      if (Stopped()) return false;
+      if (Stopped() || exec_->Suspended()) return false;
       std::this_thread::sleep_for(std::chrono::microseconds(std::min<int64_t>(real, 50000)));
       auto slept = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start)
                        .count();
@@ -568,6 +577,7 @@ class Runner {
     SLUICE_RETURN_IF_ERROR(exec_->Sync());
     if (SleepUntil(target)) return Status::OK();
     if (TimedOut()) return TimeoutError();
+    if (!Stopped() && exec_->Suspended()) return SuspendedError();
     return StatesError(kStatesAborted, "The execution was stopped");
   }
 
@@ -1049,6 +1059,7 @@ class Runner {
       // A callback arrives in real time whatever the wait-time scale: poll at a real pace.
       std::this_thread::sleep_for(std::chrono::microseconds(exec_->options().token_poll_micros));
       if (Stopped()) return StatesError(kStatesAborted, "The execution was stopped");
+      if (exec_->Suspended()) return SuspendedError();
       if (TimedOut()) return TimeoutError();
     }
   }

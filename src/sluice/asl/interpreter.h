@@ -115,6 +115,10 @@ struct ExecutionOptions {
   const common::Clock* clock = nullptr;   // null: the system clock
   bool record_history = false;
   const std::atomic<bool>* stop = nullptr;  // when set to true, the execution is ABORTED
+  // When set to true (an engine shutting down), a durable execution pauses at its next state
+  // boundary, Wait or task-token wait: the run ends with engine_status Unavailable and the
+  // execution stays RUNNING, to resume from its history. A Task in flight finishes first.
+  const std::atomic<bool>* suspend = nullptr;
   ExecutionObserver* observer = nullptr;    // may be null; must outlive the run
 
   // Durable executions: the journal that persists the history (record_history is implied),

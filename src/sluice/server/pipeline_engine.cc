@@ -142,6 +142,7 @@ Status PipelineEngine::SetTriggers(const std::vector<Trigger>& triggers) {
 
 Status PipelineEngine::Start() {
   stopping_ = false;
+  executions_->SetSuspended(false);
   if (!options_.inbox_dir.empty()) {
     SLUICE_RETURN_IF_ERROR(common::CreateDirectories(options_.inbox_dir));
     threads_.emplace_back([this] { InboxLoop(); });
@@ -156,6 +157,9 @@ Status PipelineEngine::Start() {
 void PipelineEngine::Stop() {
   if (threads_.empty()) return;
   stopping_ = true;
+  // Executions pause at their next state, Wait or callback wait and stay RUNNING; a Task in
+  // flight (an ETL run, a load) finishes first.
+  executions_->SetSuspended(true);
   Wake();
   for (auto& t : threads_) t.join();
   threads_.clear();

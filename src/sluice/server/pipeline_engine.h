@@ -86,9 +86,10 @@ class PipelineEngine {
   Status SetTriggers(const std::vector<Trigger>& triggers);
 
   Status Start();
-  // Stops taking new files and events and joins every thread. An execution an executor is
-  // running is run to its end first (a long Wait state delays Stop); executions still
-  // RUNNING after a crash resume at the next Start.
+  // Stops taking new files and events and joins every thread. Running executions pause at
+  // their next state boundary, Wait or task-token wait (a Task in flight finishes first) and
+  // stay RUNNING; they resume from their history at the next Start, in this process or the
+  // next, as executions left by a crash do.
   void Stop();
 
   const EngineCounters& counters() const { return *counters_; }
