@@ -329,14 +329,18 @@ TEST(DqdlRules, EachRuleTypeReportsExactOutcomesAndRowFailures) {
   }
 }
 
-// All cases as one ruleset, fed one batch vs. three: same report, same failures.
-TEST(DqdlRules, StreamingAcrossBatchesEqualsOneBatch) {
+// Every case's rule in one DQDL ruleset, in order.
+std::string AllCasesRuleset() {
   std::string text = "Rules = [\n";
   for (size_t i = 0; i < RuleCases().size(); ++i) {
     text += (i > 0 ? ",\n  " : "  ") + RuleCases()[i].rule;
   }
-  text += "\n]";
-  Result<Ruleset> ruleset = ParseRuleset(text, "all.dqdl");
+  return text + "\n]";
+}
+
+// All cases as one ruleset, fed one batch vs. three: same report, same failures.
+TEST(DqdlRules, StreamingAcrossBatchesEqualsOneBatch) {
+  Result<Ruleset> ruleset = ParseRuleset(AllCasesRuleset(), "all.dqdl");
   ASSERT_TRUE(ruleset.ok()) << ruleset.status();
   ASSERT_EQ(ruleset->rules.size(), RuleCases().size());
 
@@ -384,12 +388,7 @@ TEST(DqdlRules, StreamingAcrossBatchesEqualsOneBatch) {
 // The runner quarantines rows before the rules see them by leaving them out of a selection:
 // every rule (counts, distinct values, row failures) must see only the selected rows.
 TEST(DqdlRules, ASelectionEvaluatesOnlyTheSelectedRows) {
-  std::string text = "Rules = [\n";
-  for (size_t i = 0; i < RuleCases().size(); ++i) {
-    text += (i > 0 ? ",\n  " : "  ") + RuleCases()[i].rule;
-  }
-  text += "\n]";
-  Result<Ruleset> ruleset = ParseRuleset(text, "all.dqdl");
+  Result<Ruleset> ruleset = ParseRuleset(AllCasesRuleset(), "all.dqdl");
   ASSERT_TRUE(ruleset.ok()) << ruleset.status();
 
   // Rows 0, 2 and 3, fed as batches without row 1.
