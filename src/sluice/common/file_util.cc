@@ -4,7 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <mutex>
+#include <thread>
 
 #include "sluice/common/io.h"
 
@@ -104,6 +107,38 @@ Status Fsync(int fd, std::string_view path) {
 Status FsyncDirectory(const std::string& dir) {
   SLUICE_ASSIGN_OR_RETURN(FileDescriptor fd, OpenFile(dir, O_RDONLY | O_DIRECTORY));
   return Fsync(fd.get(), dir);
+}
+
+Status FsyncAll(const std::vector<std::string>& paths) {
+  constexpr size_t kMaxThreads = 16;
+  std::mutex mu;
+  size_t next = 0;
+  Status first;
+  auto work = [&] {
+    while (true) {
+      size_t i;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (next == paths.size() || !first.ok()) return;
+        i = next++;
+      }
+      Status st = [&]() -> Status {
+        // O_RDONLY opens files and directories alike; fsync needs no write access.
+        SLUICE_ASSIGN_OR_RETURN(FileDescriptor fd, OpenFile(paths[i], O_RDONLY));
+        return Fsync(fd.get(), paths[i]);
+      }();
+      if (!st.ok()) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (first.ok()) first = st;
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  const size_t n = std::min(paths.size(), kMaxThreads);
+  for (size_t t = 1; t < n; ++t) threads.emplace_back(work);
+  work();
+  for (std::thread& t : threads) t.join();
+  return first;
 }
 
 Status CreateDirectories(const std::string& dir) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sluice/common/status.h"
 
@@ -52,6 +53,10 @@ Status PReadExact(int fd, void* data, size_t size, uint64_t offset, std::string_
 Status Fsync(int fd, std::string_view path);
 // Opens the directory and fsyncs it, so a rename or create inside it is durable.
 Status FsyncDirectory(const std::string& dir);
+// Fsyncs every path (files and directories) with the waits overlapping: each fsync runs on a
+// thread of its own (at most 16 at a time), so a batch costs about one device flush rather
+// than one per path; the threads only wait on the device. The first error, naming its path.
+Status FsyncAll(const std::vector<std::string>& paths);
 // mkdir -p. Existing directories are fine.
 Status CreateDirectories(const std::string& dir);
 // Reads a whole (small) file.

@@ -594,7 +594,14 @@ struct RuleEvaluator::Impl {
     }
   }
 
-  Status AddBatch(const parquet::RecordBatch& batch, std::vector<RowFailure>* failures) {
+  // `selected`: nullptr for every row, else one entry per row (0: not part of the data).
+  Status AddBatch(const parquet::RecordBatch& batch, const std::vector<uint8_t>* selected,
+                  std::vector<RowFailure>* failures) {
+    if (selected != nullptr && selected->size() != static_cast<size_t>(batch.num_rows)) {
+      return Status::InvalidArgument("data quality rules: the row selection has " +
+                                     std::to_string(selected->size()) + " entries for " +
+                                     std::to_string(batch.num_rows) + " rows");
+    }
     if (!(batch.schema == schema)) {
       return Status::InvalidArgument(
           "data quality rules: the batch's schema differs from the "
@@ -611,6 +618,7 @@ struct RuleEvaluator::Impl {
       const RuleType t = n.rule->type;
       hashes.clear();
       for (int64_t i = 0; i < batch.num_rows; ++i) {
+        if (selected != nullptr && (*selected)[static_cast<size_t>(i)] == 0) continue;
         if (t == RuleType::kIsComplete || t == RuleType::kColumnValues ||
             t == RuleType::kColumnLength) {
           std::string reason = EvalRow(n, col, i);
@@ -652,7 +660,11 @@ struct RuleEvaluator::Impl {
                      [](const RowFailure& a, const RowFailure& b) {
                        return a.row != b.row ? a.row < b.row : a.rule < b.rule;
                      });
-    rows += batch.num_rows;
+    if (selected == nullptr) {
+      rows += batch.num_rows;
+    } else {
+      for (uint8_t s : *selected) rows += s != 0 ? 1 : 0;
+    }
     return Status::OK();
   }
 
@@ -779,7 +791,13 @@ RuleEvaluator::~RuleEvaluator() = default;
 
 Status RuleEvaluator::AddBatch(const parquet::RecordBatch& batch,
                                std::vector<RowFailure>* failures) {
-  return impl_->AddBatch(batch, failures);
+  return impl_->AddBatch(batch, nullptr, failures);
+}
+
+Status RuleEvaluator::AddBatch(const parquet::RecordBatch& batch,
+                               const std::vector<uint8_t>& selected,
+                               std::vector<RowFailure>* failures) {
+  return impl_->AddBatch(batch, &selected, failures);
 }
 
 Result<RuleReport> RuleEvaluator::Finish(common::Timestamp now) {

@@ -93,6 +93,11 @@ class RuleEvaluator {
   // InvalidArgument when the schema differs or a rule cannot apply to its column's type
   // (e.g. ColumnLength on an int64, a string literal compared with a numeric column).
   Status AddBatch(const parquet::RecordBatch& batch, std::vector<RowFailure>* failures);
+  // The same over the rows of `batch` whose `selected` entry is nonzero (one entry per row):
+  // the others are neither evaluated nor counted, as if the batch did not hold them.
+  // RowFailure::row is still the row's index in `batch`.
+  Status AddBatch(const parquet::RecordBatch& batch, const std::vector<uint8_t>& selected,
+                  std::vector<RowFailure>* failures);
 
   // The outcome of every rule over all batches seen. `now` is the reference for
   // DataFreshness. Call once.

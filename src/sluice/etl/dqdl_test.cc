@@ -329,14 +329,18 @@ TEST(DqdlRules, EachRuleTypeReportsExactOutcomesAndRowFailures) {
   }
 }
 
-// All cases as one ruleset, fed one batch vs. three: same report, same failures.
-TEST(DqdlRules, StreamingAcrossBatchesEqualsOneBatch) {
+// Every case's rule in one DQDL ruleset, in order.
+std::string AllCasesRuleset() {
   std::string text = "Rules = [\n";
   for (size_t i = 0; i < RuleCases().size(); ++i) {
     text += (i > 0 ? ",\n  " : "  ") + RuleCases()[i].rule;
   }
-  text += "\n]";
-  Result<Ruleset> ruleset = ParseRuleset(text, "all.dqdl");
+  return text + "\n]";
+}
+
+// All cases as one ruleset, fed one batch vs. three: same report, same failures.
+TEST(DqdlRules, StreamingAcrossBatchesEqualsOneBatch) {
+  Result<Ruleset> ruleset = ParseRuleset(AllCasesRuleset(), "all.dqdl");
   ASSERT_TRUE(ruleset.ok()) << ruleset.status();
   ASSERT_EQ(ruleset->rules.size(), RuleCases().size());
 
@@ -379,6 +383,51 @@ TEST(DqdlRules, StreamingAcrossBatchesEqualsOneBatch) {
   std::string expected;
   for (const RuleCase& c : RuleCases()) expected += c.report;
   EXPECT_EQ(whole_report->ToString(), expected);
+}
+
+// The runner quarantines rows before the rules see them by leaving them out of a selection:
+// every rule (counts, distinct values, row failures) must see only the selected rows.
+TEST(DqdlRules, ASelectionEvaluatesOnlyTheSelectedRows) {
+  Result<Ruleset> ruleset = ParseRuleset(AllCasesRuleset(), "all.dqdl");
+  ASSERT_TRUE(ruleset.ok()) << ruleset.status();
+
+  // Rows 0, 2 and 3, fed as batches without row 1.
+  RuleEvaluator without(*ruleset, OrdersSchema());
+  std::vector<std::string> without_lines;
+  for (const auto& [begin, end] : {std::pair<size_t, size_t>{0, 1}, {2, 4}}) {
+    std::vector<RowFailure> failures;
+    ASSERT_TRUE(without.AddBatch(OrdersBatch(begin, end), &failures).ok());
+    for (const RowFailure& f : failures) {
+      without_lines.push_back(std::to_string(f.rule) + "@" +
+                              FailureLine(f, static_cast<int64_t>(begin)));
+    }
+  }
+  Result<RuleReport> without_report = without.Finish(Now());
+  ASSERT_TRUE(without_report.ok());
+
+  // The same rows as a selection of one batch; failures keep their index in that batch.
+  RuleEvaluator selected(*ruleset, OrdersSchema());
+  std::vector<RowFailure> failures;
+  ASSERT_TRUE(selected.AddBatch(OrdersBatch(0, 4), {1, 0, 1, 1}, &failures).ok());
+  std::vector<std::string> selected_lines;
+  for (const RowFailure& f : failures) {
+    EXPECT_NE(f.row, 1);
+    selected_lines.push_back(std::to_string(f.rule) + "@" + FailureLine(f));
+  }
+  Result<RuleReport> selected_report = selected.Finish(Now());
+  ASSERT_TRUE(selected_report.ok());
+  EXPECT_EQ(selected_report->ToString(), without_report->ToString());
+  EXPECT_EQ(selected_lines, without_lines);
+  // A report that differs from the whole batch's: the selection did leave row 1 out.
+  RuleEvaluator whole(*ruleset, OrdersSchema());
+  ASSERT_TRUE(whole.AddBatch(OrdersBatch(0, 4), &failures).ok());
+  Result<RuleReport> whole_report = whole.Finish(Now());
+  ASSERT_TRUE(whole_report.ok());
+  EXPECT_NE(selected_report->ToString(), whole_report->ToString());
+
+  RuleEvaluator wrong(*ruleset, OrdersSchema());
+  EXPECT_EQ(wrong.AddBatch(OrdersBatch(0, 4), {1, 1}, &failures).ToString(),
+            "InvalidArgument: data quality rules: the row selection has 2 entries for 4 rows");
 }
 
 TEST(DqdlRules, WarnOnlyRulesetPasses) {

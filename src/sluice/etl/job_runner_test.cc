@@ -439,6 +439,36 @@ TEST_F(JobRunnerTest, RowsWithANullKeyAreNeverDeduplicated) {
   EXPECT_EQ(run.report.at("rows").at("duplicates").as_int64(), 1);
 }
 
+// Quarantined rows stay in their batch (masked) until the batch is written: they must not
+// take part in dedupe nor in partitions, whether a cast or a row-level rule rejected them.
+TEST_F(JobRunnerTest, AQuarantinedRowNeverWinsNorLosesADedupe) {
+  auto job = Compile(kOrdersJob);
+  for (int threads : {1, 2}) {
+    SCOPED_TRACE(threads);
+    env_.threads = threads;
+    RunOutcome run = Run(*job, WriteFile("q" + std::to_string(threads) + ".csv",
+                                         "order_id,order_ts,quantity,unit_price,note\n"
+                                         "1,2026-11-01T10:00:00Z,1,1.00,kept\n"
+                                         "1,2026-11-03T10:00:00Z,5000,1.00,rule\n"
+                                         "1,2026-11-04T10:00:00Z,x,1.00,cast\n"
+                                         "2,2026-11-05T10:00:00Z,2000,1.00,rule\n"),
+                         /*force=*/true);
+    ASSERT_EQ(run.status, "SUCCEEDED") << run.error;
+    const json::object& rows = run.report.at("rows").as_object();
+    EXPECT_EQ(rows.at("read").as_int64(), 4);
+    EXPECT_EQ(rows.at("written").as_int64(), 1);
+    EXPECT_EQ(rows.at("quarantined").as_int64(), 3);
+    EXPECT_EQ(rows.at("duplicates").as_int64(), 0);
+    std::map<std::string, std::string> silver = SilverRows("orders");
+    ASSERT_EQ(silver.size(), 1u);
+    EXPECT_NE(silver.at("1").find("\"kept\""), std::string::npos) << silver.at("1");
+    EXPECT_NE(silver.at("1").find("order_date=2026-11-01"), std::string::npos);
+    // No partition of a quarantined row's date exists.
+    EXPECT_FALSE(fs::exists(env_.lake_dir + "/silver/orders/order_date=2026-11-03"));
+    EXPECT_FALSE(fs::exists(env_.lake_dir + "/silver/orders/order_date=2026-11-05"));
+  }
+}
+
 TEST_F(JobRunnerTest, RecoveryFailsARunThatDiedBeforeItRecordedAnyFile) {
   {
     auto tx = catalog_->Begin(catalog::TxMode::kWrite);

@@ -37,9 +37,9 @@ Status RemoveFileIfExists(const std::string& path) {
 
 Result<int64_t> WriteParquet(const Lake& lake, const std::string& rel,
                              const parquet::RecordBatch& rows,
-                             const parquet::WriterOptions& options) {
+                             const parquet::WriterOptions& options, bool durable) {
   SLUICE_RETURN_IF_ERROR(common::CreateDirectories(fs::path(lake.Abs(rel)).parent_path().string()));
-  SLUICE_ASSIGN_OR_RETURN(auto out, common::AtomicFileOutputStream::Open(lake.Abs(rel), true));
+  SLUICE_ASSIGN_OR_RETURN(auto out, common::AtomicFileOutputStream::Open(lake.Abs(rel), durable));
   SLUICE_ASSIGN_OR_RETURN(auto writer, parquet::FileWriter::Open(out.get(), rows.schema, options));
   SLUICE_RETURN_IF_ERROR(writer->Write(rows));
   SLUICE_RETURN_IF_ERROR(writer->Close());

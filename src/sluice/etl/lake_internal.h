@@ -51,10 +51,12 @@ class DatasetLock {
 
 Status RemoveFileIfExists(const std::string& path);
 
-// Writes `rows` as the Parquet file `rel` of the lake (durably); returns its size.
+// Writes `rows` as the Parquet file `rel` of the lake; returns its size. Durably unless
+// `durable` is false: then the caller fsyncs the file and its directory (common::FsyncAll)
+// before anything refers to it.
 Result<int64_t> WriteParquet(const Lake& lake, const std::string& rel,
                              const parquet::RecordBatch& rows,
-                             const parquet::WriterOptions& options);
+                             const parquet::WriterOptions& options, bool durable = true);
 
 // The pending list: every file a run may create, recorded (atomically) before it creates them.
 Status WritePending(const Lake& lake, const std::string& run_id,
