@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <thread>
 
 #include "sluice/common/test_temp_dir.h"
@@ -112,6 +113,54 @@ TEST(SqliteWarehouse, RowWriterStoresEachTypeAsAnalystsReadIt) {
   EXPECT_EQ(row[8], Value::Text("Zürich"));
   EXPECT_EQ(row[9], Value::Text(R"({"a":[1,2]})"));
   for (const auto& v : r->rows[1]) EXPECT_TRUE(v.is_null());
+}
+
+TEST(SqliteWarehouse, RowWriterAppendsBatchesWithConstantsAndNamesTheRowThatFails) {
+  common::TestTempDir dir;
+  auto w = OpenWarehouse("sqlite://" + dir.path());
+  auto s = Connect(**w);
+  ASSERT_TRUE(s->Execute("CREATE TABLE silver.t (n BIGINT, x DOUBLE, src TEXT NOT NULL)").ok());
+  std::vector<Column> columns = {{"n", DataType::Of(TypeKind::kInt64)},
+                                 {"x", DataType::Of(TypeKind::kDouble)},
+                                 {"src", DataType::Of(TypeKind::kString)}};
+  ColumnVector n = ColumnVector::Make(columns[0].type);
+  ColumnVector x = ColumnVector::Make(columns[1].type);
+  for (int64_t i = 1; i <= 3; ++i) n.AppendInt64(i);
+  x.AppendDouble(1.5);
+  x.AppendDouble(std::nan(""));
+  x.AppendNull();
+  ColumnVector source = ColumnVector::Make(columns[2].type);
+  source.AppendBytes("a.csv");
+  ColumnVector no_source = ColumnVector::Make(columns[2].type);
+  no_source.AppendNull();
+
+  ASSERT_TRUE(s->Begin().ok());
+  auto writer = s->OpenRowWriter({"silver", "t"}, columns);
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  // Two batches: all three rows, then the first two again.
+  ASSERT_TRUE((*writer)->Append({{&n, false}, {&x, false}, {&source, true}}, 3).ok());
+  ASSERT_TRUE((*writer)->Append({{&n, false}, {&x, false}, {&source, true}}, 2).ok());
+  // A value the table refuses fails the batch, naming the writer's row.
+  Status refused = (*writer)->Append({{&n, false}, {&x, false}, {&no_source, true}}, 1);
+  EXPECT_EQ(refused.message(), "inserting row 6: NOT NULL constraint failed: t.src");
+  EXPECT_EQ(*(*writer)->Finish(), 5);
+  writer->reset();
+  // A second writer on the session, with other columns, works as the first.
+  auto second = s->OpenRowWriter({"silver", "t"}, {columns[0], columns[2]});
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  ASSERT_TRUE((*second)->Append({{&n, false}, {&source, true}}, 1).ok());
+  second->reset();
+  ASSERT_TRUE(s->Commit().ok());
+
+  auto r = s->Query("SELECT n, x, src FROM silver.t ORDER BY rowid");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  std::vector<std::string> rows;
+  for (const auto& row : r->rows) {
+    rows.push_back(row[0].ToString() + "|" + (row[1].is_null() ? "NULL" : row[1].ToString()) +
+                   "|" + row[2].ToString());
+  }
+  EXPECT_EQ(rows, (std::vector<std::string>{"1|1.5|a.csv", "2|NaN|a.csv", "3|NULL|a.csv",
+                                            "1|1.5|a.csv", "2|NaN|a.csv", "1|NULL|a.csv"}));
 }
 
 TEST(SqliteWarehouse, WritersSerialiseAndUncommittedWorkRollsBack) {
