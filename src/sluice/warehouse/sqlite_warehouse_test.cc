@@ -44,6 +44,25 @@ TEST(SqliteWarehouse, LayersAreAttachedSchemasInTheirOwnFiles) {
   EXPECT_EQ((*tables)[0].columns[1].sql_type, "DECIMAL(10,2)");
 }
 
+TEST(SqliteWarehouse, NewFilesAreInWalModeWith64KiBPages) {
+  common::TestTempDir dir;
+  auto w = OpenWarehouse("sqlite://" + dir.path() + "/wh");
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  for (int connection = 0; connection < 2; ++connection) {  // a new folder, then reopened
+    auto s = Connect(**w);
+    if (connection == 0) {
+      ASSERT_TRUE(s->Execute("CREATE TABLE gold.t (n INTEGER)").ok());
+    }
+    for (std::string schema : {"main", "bronze", "silver", "gold", "quarantine"}) {
+      auto r = s->Query("SELECT page_size, journal_mode FROM pragma_page_size('" + schema +
+                        "'), pragma_journal_mode('" + schema + "')");
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      EXPECT_EQ(r->rows.at(0).at(0), Value::Integer(65536)) << schema;
+      EXPECT_EQ(r->rows.at(0).at(1), Value::Text("wal")) << schema;
+    }
+  }
+}
+
 TEST(SqliteWarehouse, SqlErrorsCarryTheEnginesMessage) {
   common::TestTempDir dir;
   auto w = OpenWarehouse("sqlite://" + dir.path());
