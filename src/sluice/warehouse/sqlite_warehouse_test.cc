@@ -138,10 +138,12 @@ TEST(SqliteWarehouse, RowWriterAppendsBatchesWithConstantsAndNamesTheRowThatFail
   common::TestTempDir dir;
   auto w = OpenWarehouse("sqlite://" + dir.path());
   auto s = Connect(**w);
-  ASSERT_TRUE(s->Execute("CREATE TABLE silver.t (n BIGINT, x DOUBLE, src TEXT NOT NULL)").ok());
+  ASSERT_TRUE(
+      s->Execute("CREATE TABLE silver.t (n BIGINT, x DOUBLE, src TEXT NOT NULL, day DATE)").ok());
   std::vector<Column> columns = {{"n", DataType::Of(TypeKind::kInt64)},
                                  {"x", DataType::Of(TypeKind::kDouble)},
-                                 {"src", DataType::Of(TypeKind::kString)}};
+                                 {"src", DataType::Of(TypeKind::kString)},
+                                 {"day", DataType::Of(TypeKind::kDate)}};
   ColumnVector n = ColumnVector::Make(columns[0].type);
   ColumnVector x = ColumnVector::Make(columns[1].type);
   for (int64_t i = 1; i <= 3; ++i) n.AppendInt64(i);
@@ -152,15 +154,22 @@ TEST(SqliteWarehouse, RowWriterAppendsBatchesWithConstantsAndNamesTheRowThatFail
   source.AppendBytes("a.csv");
   ColumnVector no_source = ColumnVector::Make(columns[2].type);
   no_source.AppendNull();
+  ColumnVector nov1 = ColumnVector::Make(columns[3].type);
+  nov1.AppendInt32(20393);  // 2025-11-01
+  ColumnVector nov2 = ColumnVector::Make(columns[3].type);
+  nov2.AppendInt32(20394);
 
   ASSERT_TRUE(s->Begin().ok());
   auto writer = s->OpenRowWriter({"silver", "t"}, columns);
   ASSERT_TRUE(writer.ok()) << writer.status().ToString();
-  // Two batches: all three rows, then the first two again.
-  ASSERT_TRUE((*writer)->Append({{&n, false}, {&x, false}, {&source, true}}, 3).ok());
-  ASSERT_TRUE((*writer)->Append({{&n, false}, {&x, false}, {&source, true}}, 2).ok());
+  // Two batches: all three rows of Nov 1, then the first two again on Nov 2.
+  ASSERT_TRUE(
+      (*writer)->Append({{&n, false}, {&x, false}, {&source, true}, {&nov1, true}}, 3).ok());
+  ASSERT_TRUE(
+      (*writer)->Append({{&n, false}, {&x, false}, {&source, true}, {&nov2, true}}, 2).ok());
   // A value the table refuses fails the batch, naming the writer's row.
-  Status refused = (*writer)->Append({{&n, false}, {&x, false}, {&no_source, true}}, 1);
+  Status refused =
+      (*writer)->Append({{&n, false}, {&x, false}, {&no_source, true}, {&nov1, true}}, 1);
   EXPECT_EQ(refused.message(), "inserting row 6: NOT NULL constraint failed: t.src");
   EXPECT_EQ(*(*writer)->Finish(), 5);
   writer->reset();
@@ -171,15 +180,16 @@ TEST(SqliteWarehouse, RowWriterAppendsBatchesWithConstantsAndNamesTheRowThatFail
   second->reset();
   ASSERT_TRUE(s->Commit().ok());
 
-  auto r = s->Query("SELECT n, x, src FROM silver.t ORDER BY rowid");
+  auto r = s->Query("SELECT n, x, src, day FROM silver.t ORDER BY rowid");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   std::vector<std::string> rows;
   for (const auto& row : r->rows) {
     rows.push_back(row[0].ToString() + "|" + (row[1].is_null() ? "NULL" : row[1].ToString()) +
-                   "|" + row[2].ToString());
+                   "|" + row[2].ToString() + "|" + (row[3].is_null() ? "NULL" : row[3].ToString()));
   }
-  EXPECT_EQ(rows, (std::vector<std::string>{"1|1.5|a.csv", "2|NaN|a.csv", "3|NULL|a.csv",
-                                            "1|1.5|a.csv", "2|NaN|a.csv", "1|NULL|a.csv"}));
+  EXPECT_EQ(rows, (std::vector<std::string>{
+                      "1|1.5|a.csv|2025-11-01", "2|NaN|a.csv|2025-11-01", "3|NULL|a.csv|2025-11-01",
+                      "1|1.5|a.csv|2025-11-02", "2|NaN|a.csv|2025-11-02", "1|NULL|a.csv|NULL"}));
 }
 
 TEST(SqliteWarehouse, WritersSerialiseAndUncommittedWorkRollsBack) {
