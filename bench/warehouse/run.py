@@ -127,11 +127,12 @@ def sluice_load(sluice, home, run_id, url):
 
 def sqlite_import(db, csv_path, wal=False):
     """The sqlite3 shell's .import into a typed table (the warehouse's declared types): on
-    the shell's defaults (rollback journal), or with the warehouse's settings (WAL,
-    synchronous=FULL: readers never wait for a load, which costs a second write of every
-    page when the WAL is checkpointed)."""
+    the shell's defaults (rollback journal, 4 KiB pages), or with the warehouse's settings
+    (64 KiB pages, WAL, synchronous=FULL: readers never wait for a load, which costs a second
+    write of every page when the WAL is checkpointed)."""
     columns = ", ".join(f'"{name}" {SQLITE_TYPES[name]}' for name, _ in ORDERS_COLUMNS)
-    pragmas = "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=FULL;\n" if wal else ""
+    pragmas = ("PRAGMA page_size=65536;\nPRAGMA journal_mode=WAL;\nPRAGMA synchronous=FULL;\n"
+               if wal else "")
     script = f"{pragmas}CREATE TABLE orders ({columns});\n.import --csv '{csv_path}' orders\n"
     p = subprocess.run(["sqlite3", db], input=script, text=True, stdout=subprocess.DEVNULL,
                        stderr=subprocess.PIPE)
@@ -203,7 +204,7 @@ def main():
         "SQLite: sqlite3 .import CSV": (
             "sqlite", fresh_sqlite, lambda: sqlite_import(os.path.join(sqlite_dir, "import.db"), csv_path),
             lambda: count_sqlite(os.path.join(sqlite_dir, "import.db"), "orders")),
-        "SQLite: sqlite3 .import CSV, WAL": (
+        "SQLite: sqlite3 .import CSV, warehouse settings": (
             "sqlite", fresh_sqlite,
             lambda: sqlite_import(os.path.join(sqlite_dir, "import.db"), csv_path, wal=True),
             lambda: count_sqlite(os.path.join(sqlite_dir, "import.db"), "orders")),
@@ -238,11 +239,12 @@ def main():
     for name, seconds in best.items():
         print(f"| {name} | {seconds:.2f} | {rows / seconds:,.0f} |")
     lite = best["SQLite: sqlite3 .import CSV"] / best["SQLite: sluice warehouse load"]
-    lite_wal = best["SQLite: sqlite3 .import CSV, WAL"] / best["SQLite: sluice warehouse load"]
+    lite_wal = (best["SQLite: sqlite3 .import CSV, warehouse settings"]
+                / best["SQLite: sluice warehouse load"])
     if not a.sqlite_only:
         pg = best["PostgreSQL: psql \\copy CSV"] / best["PostgreSQL: sluice warehouse load"]
         print(f"sluice / psql \\copy rows/s: {pg:.2f}x (target >= 0.7x)")
-    print(f"sluice / sqlite3 .import: {lite:.2f}x, same WAL settings {lite_wal:.2f}x (target >= 1x)")
+    print(f"sluice / sqlite3 .import: {lite:.2f}x, same settings as the warehouse {lite_wal:.2f}x (target >= 1x)")
     for name, seconds in best.items():
         print(json.dumps({"load": name, "rows": rows, "seconds": round(seconds, 3),
                           "rows_per_s": round(rows / seconds)}))
