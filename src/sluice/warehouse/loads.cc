@@ -409,10 +409,20 @@ class Loader {
                                     QuoteIdentifier(r_.table.schema) +
                                     "._sluice_loads WHERE table_name = $1 AND source = $2)";
       const std::vector<Value> params = {Value::Text(r_.table.name), Value::Text(r_.source)};
-      SLUICE_RETURN_IF_ERROR(CollectPartitions(r_.table, of_source, params, &touched));
-      SLUICE_ASSIGN_OR_RETURN(record.rows_deleted,
-                              s_.ExecuteCount("DELETE FROM " + r_.table.Sql() + " " + of_source,
-                                              params));
+      SLUICE_ASSIGN_OR_RETURN(QueryResult earlier,
+                              s_.Query("SELECT 1 FROM " + QuoteIdentifier(r_.table.schema) +
+                                           "._sluice_loads WHERE table_name = $1 AND source = $2 "
+                                           "LIMIT 1",
+                                       params));
+      // A source loaded for the first time has no rows to replace: no need to search the
+      // table, nor to index it by load until a load of it comes again.
+      if (!earlier.rows.empty()) {
+        SLUICE_RETURN_IF_ERROR(CreateLoadIndex());
+        SLUICE_RETURN_IF_ERROR(CollectPartitions(r_.table, of_source, params, &touched));
+        SLUICE_ASSIGN_OR_RETURN(record.rows_deleted,
+                                s_.ExecuteCount("DELETE FROM " + r_.table.Sql() + " " + of_source,
+                                                params));
+      }
       SLUICE_ASSIGN_OR_RETURN(record.rows_inserted, WriteFiles(r_.table, true));
       if (index_after) SLUICE_RETURN_IF_ERROR(CreateIndexes());
       // The inserted rows' partitions are the files' (no need to read them back).
@@ -445,9 +455,15 @@ class Loader {
     return s_.Execute("CREATE TABLE " + r_.table.Sql() + " (" + defs + ")");
   }
 
+  // The index replace_source finds a source's earlier rows by. Made by the first load that
+  // has rows to replace rather than by the table's first load: building it costs that first
+  // load a sort of every row, and a table whose sources are each loaded once never needs it.
+  Status CreateLoadIndex() {
+    return s_.Execute(s_.CreateIndexSql(r_.table, IndexName(r_.table, "load"),
+                                        {std::string(kLoadIdColumn)}, false));
+  }
+
   Status CreateIndexes() {
-    SLUICE_RETURN_IF_ERROR(s_.Execute(s_.CreateIndexSql(r_.table, IndexName(r_.table, "load"),
-                                                        {std::string(kLoadIdColumn)}, false)));
     if (!r_.partition_columns.empty()) {
       SLUICE_RETURN_IF_ERROR(s_.Execute(s_.CreateIndexSql(
           r_.table, IndexName(r_.table, "partition"), r_.partition_columns, false)));

@@ -115,6 +115,21 @@ class LoadTest : public ::testing::TestWithParam<std::string> {
     return out;
   }
 
+  // The names of silver.orders' indexes, sorted (each engine's catalog).
+  std::vector<std::string> Indexes(Session& s) {
+    auto r = s.Query(s.engine() == "sqlite"
+                         ? "SELECT name FROM silver.sqlite_schema WHERE type = 'index' AND "
+                           "tbl_name = 'orders' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+                         : "SELECT indexname FROM pg_indexes WHERE schemaname = 'silver' AND "
+                           "tablename = 'orders' ORDER BY indexname");
+    EXPECT_TRUE(r.ok()) << r.status();
+    std::vector<std::string> out;
+    if (r.ok()) {
+      for (const auto& row : r->rows) out.push_back(row[0].ToString());
+    }
+    return out;
+  }
+
   common::TestTempDir dir_;
   int runs_ = 0;
 };
@@ -173,6 +188,28 @@ TEST_P(LoadTest, ReplaceSourceTouchesOnlyThatSourcesRowsAndLogsItsPartitions) {
   EXPECT_EQ((*log)[1].load_seq, 3);
   EXPECT_EQ((*log)[1].rows_deleted, 2);
   EXPECT_EQ((*log)[1].partition_columns, std::vector<std::string>{"order_date"});
+}
+
+TEST_P(LoadTest, TheLoadIndexIsMadeByTheFirstLoadWithRowsToReplace) {
+  SLUICE_TEST_WAREHOUSE(w);
+  auto s = *w->Connect();
+  LoadFile a = WriteFile("a", Columns(), {{1, 100, "ann", kT0}, {2, 200, "al", kT0}}, kNov1);
+  LoadFile b = WriteFile("b", Columns(), {{3, 300, "bob", kT0}}, kNov1 + 1);
+  ASSERT_TRUE(LoadSource(*s, Request("a.csv", {a})).ok());
+  auto first_of_b = LoadSource(*s, Request("b.csv", {b}));
+  ASSERT_TRUE(first_of_b.ok()) << first_of_b.status();
+  EXPECT_EQ(first_of_b->record.rows_deleted, 0);
+  EXPECT_EQ(*first_of_b->record.partitions, (std::vector<PartitionValues>{{"2025-11-02"}}));
+  // Every source was new: nothing was searched by load, so there is no index for it yet.
+  EXPECT_EQ(Indexes(*s), (std::vector<std::string>{"orders__partition"}));
+
+  LoadFile a2 = WriteFile("a2", Columns(), {{2, 250, "al", kT0}}, kNov1);
+  auto again = LoadSource(*s, Request("a.csv", {a2}));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->record.rows_deleted, 2);
+  EXPECT_EQ(Indexes(*s), (std::vector<std::string>{"orders__load", "orders__partition"}));
+  EXPECT_EQ(Rows(*s), (std::vector<std::string>{"2|2.5|al|2025-11-01|a.csv",
+                                                "3|3|bob|2025-11-02|b.csv"}));
 }
 
 TEST_P(LoadTest, MergeInsertsOrUpdatesAndTheNewestRowWins) {

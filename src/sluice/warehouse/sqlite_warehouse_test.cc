@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <thread>
 
 #include "sluice/common/test_temp_dir.h"
@@ -41,6 +42,25 @@ TEST(SqliteWarehouse, LayersAreAttachedSchemasInTheirOwnFiles) {
   EXPECT_EQ((*tables)[0].name.ToString(), "silver.orders");
   ASSERT_EQ((*tables)[0].columns.size(), 2u);
   EXPECT_EQ((*tables)[0].columns[1].sql_type, "DECIMAL(10,2)");
+}
+
+TEST(SqliteWarehouse, NewFilesAreInWalModeWith64KiBPages) {
+  common::TestTempDir dir;
+  auto w = OpenWarehouse("sqlite://" + dir.path() + "/wh");
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  for (int connection = 0; connection < 2; ++connection) {  // a new folder, then reopened
+    auto s = Connect(**w);
+    if (connection == 0) {
+      ASSERT_TRUE(s->Execute("CREATE TABLE gold.t (n INTEGER)").ok());
+    }
+    for (std::string schema : {"main", "bronze", "silver", "gold", "quarantine"}) {
+      auto r = s->Query("SELECT page_size, journal_mode FROM pragma_page_size('" + schema +
+                        "'), pragma_journal_mode('" + schema + "')");
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      EXPECT_EQ(r->rows.at(0).at(0), Value::Integer(65536)) << schema;
+      EXPECT_EQ(r->rows.at(0).at(1), Value::Text("wal")) << schema;
+    }
+  }
 }
 
 TEST(SqliteWarehouse, SqlErrorsCarryTheEnginesMessage) {
@@ -112,6 +132,64 @@ TEST(SqliteWarehouse, RowWriterStoresEachTypeAsAnalystsReadIt) {
   EXPECT_EQ(row[8], Value::Text("Zürich"));
   EXPECT_EQ(row[9], Value::Text(R"({"a":[1,2]})"));
   for (const auto& v : r->rows[1]) EXPECT_TRUE(v.is_null());
+}
+
+TEST(SqliteWarehouse, RowWriterAppendsBatchesWithConstantsAndNamesTheRowThatFails) {
+  common::TestTempDir dir;
+  auto w = OpenWarehouse("sqlite://" + dir.path());
+  auto s = Connect(**w);
+  ASSERT_TRUE(
+      s->Execute("CREATE TABLE silver.t (n BIGINT, x DOUBLE, src TEXT NOT NULL, day DATE)").ok());
+  std::vector<Column> columns = {{"n", DataType::Of(TypeKind::kInt64)},
+                                 {"x", DataType::Of(TypeKind::kDouble)},
+                                 {"src", DataType::Of(TypeKind::kString)},
+                                 {"day", DataType::Of(TypeKind::kDate)}};
+  ColumnVector n = ColumnVector::Make(columns[0].type);
+  ColumnVector x = ColumnVector::Make(columns[1].type);
+  for (int64_t i = 1; i <= 3; ++i) n.AppendInt64(i);
+  x.AppendDouble(1.5);
+  x.AppendDouble(std::nan(""));
+  x.AppendNull();
+  ColumnVector source = ColumnVector::Make(columns[2].type);
+  source.AppendBytes("a.csv");
+  ColumnVector no_source = ColumnVector::Make(columns[2].type);
+  no_source.AppendNull();
+  ColumnVector nov1 = ColumnVector::Make(columns[3].type);
+  nov1.AppendInt32(20393);  // 2025-11-01
+  ColumnVector nov2 = ColumnVector::Make(columns[3].type);
+  nov2.AppendInt32(20394);
+
+  ASSERT_TRUE(s->Begin().ok());
+  auto writer = s->OpenRowWriter({"silver", "t"}, columns);
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  // Two batches: all three rows of Nov 1, then the first two again on Nov 2.
+  ASSERT_TRUE(
+      (*writer)->Append({{&n, false}, {&x, false}, {&source, true}, {&nov1, true}}, 3).ok());
+  ASSERT_TRUE(
+      (*writer)->Append({{&n, false}, {&x, false}, {&source, true}, {&nov2, true}}, 2).ok());
+  // A value the table refuses fails the batch, naming the writer's row.
+  Status refused =
+      (*writer)->Append({{&n, false}, {&x, false}, {&no_source, true}, {&nov1, true}}, 1);
+  EXPECT_EQ(refused.message(), "inserting row 6: NOT NULL constraint failed: t.src");
+  EXPECT_EQ(*(*writer)->Finish(), 5);
+  writer->reset();
+  // A second writer on the session, with other columns, works as the first.
+  auto second = s->OpenRowWriter({"silver", "t"}, {columns[0], columns[2]});
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  ASSERT_TRUE((*second)->Append({{&n, false}, {&source, true}}, 1).ok());
+  second->reset();
+  ASSERT_TRUE(s->Commit().ok());
+
+  auto r = s->Query("SELECT n, x, src, day FROM silver.t ORDER BY rowid");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  std::vector<std::string> rows;
+  for (const auto& row : r->rows) {
+    rows.push_back(row[0].ToString() + "|" + (row[1].is_null() ? "NULL" : row[1].ToString()) +
+                   "|" + row[2].ToString() + "|" + (row[3].is_null() ? "NULL" : row[3].ToString()));
+  }
+  EXPECT_EQ(rows, (std::vector<std::string>{
+                      "1|1.5|a.csv|2025-11-01", "2|NaN|a.csv|2025-11-01", "3|NULL|a.csv|2025-11-01",
+                      "1|1.5|a.csv|2025-11-02", "2|NaN|a.csv|2025-11-02", "1|NULL|a.csv|NULL"}));
 }
 
 TEST(SqliteWarehouse, WritersSerialiseAndUncommittedWorkRollsBack) {

@@ -102,8 +102,9 @@ struct TableInfo {
 };
 
 // Appends rows to one table inside the session's open transaction: PostgreSQL streams a
-// binary COPY, SQLite runs one prepared INSERT per row. Not thread-safe; must not outlive
-// its Session, and must be finished before the session runs anything else.
+// binary COPY, SQLite runs one INSERT … SELECT per Append over a virtual table of the batch.
+// Not thread-safe; must not outlive its Session, and must be finished before the session runs
+// anything else.
 class RowWriter {
  public:
   virtual ~RowWriter() = default;
