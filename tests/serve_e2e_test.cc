@@ -250,6 +250,18 @@ TEST_F(ServeTest, GoldEqualsAnIndependentComputationAndABrokenFileIsQuarantinedA
         .out;
   };
   EXPECT_EQ(gold(), want);
+  // The data-quality summary (from the load log) agrees with silver and quarantine themselves.
+  EXPECT_EQ(sluice::testing::Sluice(
+                home_, {"query",
+                        "SELECT count(*) AS n FROM gold.data_quality AS d WHERE d.rows_kept <> (SELECT count(*) "
+                        "FROM silver.orders AS o WHERE o._sluice_source = d.source) OR d.rows_quarantined <> "
+                        "(SELECT count(*) FROM quarantine.orders AS q WHERE q.source = d.source)",
+                        "--format", "csv"})
+                .out,
+            "n\r\n0\r\n");
+  EXPECT_EQ(sluice::testing::Sluice(home_, {"query", "SELECT count(*) AS n FROM gold.data_quality", "--format", "csv"})
+                .out,
+            "n\r\n3\r\n");
   auto everything = [&] {
     std::string out;
     // Sums of doubles (SQLite's decimals) in cents: their last bits follow the row order.

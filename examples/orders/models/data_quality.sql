@@ -3,10 +3,20 @@
 -- description: "Per source object: rows kept in silver, rows quarantined (by kind of failure) and the quarantined share in percent."
 -- tests:
 --   source: [not_null, unique]
-WITH kept AS (
-  SELECT _sluice_source AS source, count(*) AS rows_kept
-  FROM silver.orders
-  GROUP BY _sluice_source
+
+-- Rows kept come from silver's load log, not from scanning silver.orders: with loads in
+-- replace_source mode, a source's latest load holds exactly its current rows, so this model
+-- costs one row per load whatever the size of silver.
+WITH latest AS (
+  SELECT source, max(load_seq) AS load_seq
+  FROM silver._sluice_loads
+  WHERE table_name = 'orders'
+  GROUP BY source
+), kept AS (
+  SELECT l.source, l.rows_inserted AS rows_kept
+  FROM silver._sluice_loads AS l
+  JOIN latest ON latest.source = l.source AND latest.load_seq = l.load_seq
+  WHERE l.table_name = 'orders'
 ), quarantined AS (
   SELECT source,
          count(*) AS rows_quarantined,

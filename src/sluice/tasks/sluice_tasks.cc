@@ -66,17 +66,49 @@ Result<json::value> SluiceTasks::BuildModels(const json::object& p) {
     }
     options.threads = static_cast<int>(t->get_int64());
   }
-  auto models = warehouse::LoadModels(env_->models_dir);
-  if (!models.ok()) return InvalidParameters("models folder " + env_->models_dir + ": " + models.status().message());
-  SLUICE_ASSIGN_OR_RETURN(auto wh, warehouse::OpenWarehouse(env_->warehouse_url));
-  auto report = warehouse::BuildModels(*wh, *models, options);
-  if (!report.ok()) {
-    if (report.status().code() == StatusCode::kInvalidArgument) return InvalidParameters(report.status().message());
-    return report.status();
+  auto build = [&]() -> Result<json::value> {
+    auto models = warehouse::LoadModels(env_->models_dir);
+    if (!models.ok()) return InvalidParameters("models folder " + env_->models_dir + ": " + models.status().message());
+    SLUICE_ASSIGN_OR_RETURN(auto wh, warehouse::OpenWarehouse(env_->warehouse_url));
+    auto report = warehouse::BuildModels(*wh, *models, options);
+    if (!report.ok()) {
+      if (report.status().code() == StatusCode::kInvalidArgument) return InvalidParameters(report.status().message());
+      return report.status();
+    }
+    json::value out = report->ToJson();
+    if (!report->ok()) return asl::StatesError("Sluice.ModelBuildFailed", common::SerializeJson(out));
+    return out;
+  };
+  // Requests with the same parameters share builds (see the header).
+  json::array select;
+  for (const std::string& m : options.select) select.emplace_back(json::string(m));
+  std::string key = common::SerializeJson(json::object{
+      {"select", std::move(select)}, {"full_refresh", options.full_refresh}, {"threads", options.threads}});
+  std::unique_lock lock(builds_mu_);
+  BuildQueue& queue = builds_[key];
+  const int64_t needed = queue.started + 1;  // the first build to start from now on
+  for (;;) {
+    if (queue.finished >= needed) return queue.last;
+    if (!queue.running) {
+      queue.running = true;
+      const int64_t generation = ++queue.started;
+      ++model_builds_;
+      lock.unlock();
+      Result<json::value> result = build();
+      lock.lock();
+      queue.running = false;
+      queue.finished = generation;
+      queue.last = result;
+      builds_cv_.notify_all();
+      return result;
+    }
+    builds_cv_.wait(lock);
   }
-  json::value out = report->ToJson();
-  if (!report->ok()) return asl::StatesError("Sluice.ModelBuildFailed", common::SerializeJson(out));
-  return out;
+}
+
+int64_t SluiceTasks::model_builds() const {
+  std::lock_guard lock(builds_mu_);
+  return model_builds_;
 }
 
 Result<json::value> SluiceTasks::LoadWarehouse(const json::object& p) {

@@ -12,9 +12,21 @@
 //                                 (replace_source | merge). The result is {"Loads": [load
 //                                 reports]} (tasks/warehouse_loads.h).
 //
+// Concurrent models:build requests with the same parameters share builds: a request is
+// answered by the first build that starts after it arrived (so that build sees every load
+// committed before the request), and every request that arrives while a build runs shares
+// the next one. At most one build per parameter set runs at a time, so executions finishing
+// together (serve's executors) do not rebuild the same table models once each.
+//
 // Errors: Sluice.InvalidParameters (bad or missing parameters, unknown models or runs),
 // Sluice.ModelBuildFailed (a model or its tests failed; the cause is the build report),
 // Sluice.LoadFailed (the load failed; the cause names the source). Thread-safe.
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
 
 #include "sluice/asl/task_handler.h"
 #include "sluice/tasks/task_environment.h"
@@ -30,11 +42,25 @@ class SluiceTasks final : public asl::TaskHandler {
 
   Result<boost::json::value> Invoke(const asl::TaskInvocation& invocation) override;
 
+  // Model builds run so far (shared ones counted once).
+  int64_t model_builds() const;
+
  private:
+  // The builds of one parameter set: generation numbers of the last started and finished
+  // build, whether one runs, and the last one's outcome.
+  struct BuildQueue {
+    int64_t started = 0, finished = 0;
+    bool running = false;
+    Result<boost::json::value> last = boost::json::value();
+  };
   Result<boost::json::value> BuildModels(const boost::json::object& parameters);
   Result<boost::json::value> LoadWarehouse(const boost::json::object& parameters);
 
   const TaskEnvironment* env_;
+  mutable std::mutex builds_mu_;
+  std::condition_variable builds_cv_;
+  std::map<std::string, BuildQueue> builds_;  // by the request's canonical parameters
+  int64_t model_builds_ = 0;
 };
 
 }  // namespace sluice::tasks

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+#include <vector>
+
 #include "sluice/tasks/tasks_test_util.h"
 
 namespace sluice::tasks {
@@ -44,6 +47,35 @@ TEST_F(TasksTest, WarehouseLoadTakesAGlueJobRunIdAndModelsBuildBuildsGold) {
                         R"({"Dataset":"ev","Source":")" + csv + R"(","Table":"silver.events"})");
   ASSERT_TRUE(by_source.ok()) << by_source.status();
   EXPECT_EQ(Query("SELECT count(*) FROM silver.events"), "3\n");
+}
+
+// Requests arriving while a build runs share the next build instead of queueing one each;
+// every one of them gets a successful report.
+TEST_F(TasksTest, ConcurrentModelBuildsAreSharedByTheRequestsThatWaitForThem) {
+  // A model that takes a while to build (SQLite counts to 2 million).
+  Write("models/slow.sql",
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) "
+        "SELECT count(*) AS n FROM c");
+  constexpr int kRequests = 8;
+  std::vector<std::thread> threads;
+  std::vector<Result<boost::json::value>> results(kRequests, boost::json::value());
+  for (int i = 0; i < kRequests; ++i) {
+    threads.emplace_back([&, i] { results[i] = Call("arn:sluice:::models:build", R"({"Select":"slow"})"); });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& r : results) {
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->at("models").at(0).at("status").as_string(), "built");
+  }
+  auto* tasks = dynamic_cast<SluiceTasks*>(registry_.Find("arn:sluice:::models:build"));
+  ASSERT_NE(tasks, nullptr);
+  EXPECT_GE(tasks->model_builds(), 1);
+  EXPECT_LT(tasks->model_builds(), kRequests);
+  EXPECT_EQ(Query("SELECT n FROM gold.slow"), "2000000\n");
+  // A request after they all finished builds again.
+  int64_t before = tasks->model_builds();
+  ASSERT_TRUE(Call("arn:sluice:::models:build", R"({"Select":"slow"})").ok());
+  EXPECT_EQ(tasks->model_builds(), before + 1);
 }
 
 }  // namespace
