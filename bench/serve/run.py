@@ -2,7 +2,7 @@
 """`sluice serve` benchmark: the orders pipeline as users run it (issue 7).
 
     python3 bench/serve/run.py SLUICE_BINARY WORK_DIR [--events 200] [--big-mb 10]
-        [--big-rounds 5] [--files 200] [--file-mb 1] [--executors 4]
+        [--big-rounds 5] [--files 200] [--file-mb 1] [--executors 16]
 
 Each scenario starts `sluice serve --project` on a fresh `sluice init` project (the orders
 example: S3 event → the `pipeline` state machine: Glue job to silver.orders and
@@ -17,8 +17,9 @@ then reads the times from the catalog (not timed):
 2. file landed → gold updated: `--big-rounds` exports of `--big-mb` MB put one at a time,
    each after the previous one finished; per file, the end of its execution's
    `arn:sluice:::models:build` task (gold rebuilt) minus its event time.
-3. end to end: `--files` exports of `--file-mb` MB put at once (`s3 cp --recursive`); files/s
-   = files ÷ (last execution's stop − first event), plus the per-file event → stop p50.
+3. end to end: `--files` exports of `--file-mb` MB put at once (`s3 cp --recursive`), each
+   covering one day (8 exports a day, as an hourly-ish export would); files/s = files ÷ (last
+   execution's stop − first event), plus the per-file event → stop p50.
 
 Every file has its own order ids (tools/orders_gen.py --first-id), 2% defects. Targets
 (issue 7): event → start p50 under 5 ms; a 10 MB file → gold under 2 s.
@@ -144,7 +145,7 @@ def main():
     ap.add_argument("--big-rounds", type=int, default=5)
     ap.add_argument("--files", type=int, default=200)
     ap.add_argument("--file-mb", type=float, default=1)
-    ap.add_argument("--executors", type=int, default=4)
+    ap.add_argument("--executors", type=int, default=16)
     a = ap.parse_args()
     sluice = os.path.abspath(a.sluice)
     work = os.path.abspath(a.work)
@@ -191,19 +192,12 @@ def main():
     shutil.rmtree(many, ignore_errors=True)
     os.makedirs(many)
     rows = int(a.file_mb * ROWS_PER_MB)
-    total = os.path.join(work, "many-all.csv")
-    generate(total, rows * a.files, 3000, 1)
-    with open(total) as f:
-        header = f.readline()
-        for i in range(a.files):
-            with open(f"{many}/m{i:04d}.csv", "w") as out:
-                out.write(header)
-                for _ in range(rows):
-                    line = f.readline()
-                    # A quoted note may span lines: keep a record whole.
-                    while line.count('"') % 2 == 1:
-                        line += f.readline()
-                    out.write(line)
+    for i in range(a.files):
+        # Exports as a shop writes them: each covers one day (8 a day), with its own orders.
+        day = dt.date(2026, 11, 1) + dt.timedelta(days=i // 8)
+        run([sys.executable, GEN, "--rows", str(rows), "--seed", str(3000 + i), "--first-id",
+             str(1 + rows * i), "--days", "1", "--start", f"{day.isoformat()}T00:00:00",
+             "--out", f"{many}/m{i:04d}.csv"])
     many_bytes = sum(os.path.getsize(f"{many}/{n}") for n in os.listdir(many))
     s = Serve(sluice, work, "many", a.executors)
     s.put(many, "raw/", recursive=True)

@@ -578,7 +578,7 @@ int Main(int argc, char** argv) {
   serve_cmd->add_option("--port", serve.port, "HTTP port on 127.0.0.1 (default 8765; 0: any free)")
       ->check(CLI::Range(0, 65535));
   serve_cmd->add_option("--inbox", serve.inbox, "inbox folder (default HOME/inbox)");
-  serve_cmd->add_option("--executors", serve.executors, "executions run at once (default 4)")
+  serve_cmd->add_option("--executors", serve.executors, "executions run at once (default 16; ETL runs have their own limit, one per core)")
       ->check(CLI::PositiveNumber);
   serve_cmd->add_option("--warehouse", serve.warehouse, "warehouse URL (default: the project's)");
   serve_cmd->add_option("--port-file", serve.port_file, "write the HTTP port here once listening");

@@ -15,7 +15,7 @@ struct ServeCommand {
   std::string project_dir;  // deploy this folder first ("" : serve what is deployed)
   int port = 8765;          // HTTP on 127.0.0.1; 0 picks a free port
   std::string inbox;        // "" : <home>/inbox
-  int executors = 4;
+  int executors = 16;
   std::string warehouse;    // overrides the project's warehouse URL
   // Writes "<port>\n" here once listening (tests and scripts wait for it).
   std::string port_file;

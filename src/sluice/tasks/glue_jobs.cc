@@ -99,6 +99,31 @@ Status RecordJobRun(catalog::Catalog& catalog, const json::object& job_run, cons
 
 }  // namespace
 
+class GlueJobs::Slot {
+ public:
+  explicit Slot(GlueJobs* jobs) : jobs_(jobs) {
+    std::unique_lock lock(jobs_->slots_mu_);
+    jobs_->slots_cv_.wait(lock, [this] { return jobs_->running_ < jobs_->slots_; });
+    ++jobs_->running_;
+  }
+  ~Slot() {
+    std::lock_guard lock(jobs_->slots_mu_);
+    --jobs_->running_;
+    jobs_->slots_cv_.notify_one();
+  }
+  Slot(const Slot&) = delete;
+  Slot& operator=(const Slot&) = delete;
+
+ private:
+  GlueJobs* jobs_;
+};
+
+GlueJobs::GlueJobs(const TaskEnvironment* env)
+    : env_(env),
+      slots_(env->max_concurrent_job_runs > 0
+                 ? env->max_concurrent_job_runs
+                 : std::max(1, static_cast<int>(std::thread::hardware_concurrency()))) {}
+
 void GlueJobs::RegisterWith(asl::TaskRegistry& registry) {
   registry.Register(std::string(kStart), this);
   registry.Register(std::string(kStartSync), this);
@@ -128,6 +153,7 @@ Result<json::object> GlueJobs::RunJob(const json::object& params) {
   auto job = etl::CompileJob(*spec);
   if (!job.ok()) return GlueError("InvalidInputException", "Job " + job_name + ": " + job.status().message());
 
+  Slot slot(this);  // the run starts (and StartedOn is stamped) once a slot is free
   auto started = common::SystemClock::Default()->Now();
   auto steady = std::chrono::steady_clock::now();
   json::object run;

@@ -23,7 +23,12 @@
 // parameters or a job spec that does not compile); under `.sync`, a run that ends FAILED
 // (unreadable source, failed dataset rule, failed warehouse load) is States.TaskFailed with the
 // JobRun JSON as cause. Every run is recorded in the catalog table `glue_job_runs`.
-// Thread-safe: runs of one dataset serialise on the dataset's lock.
+// Thread-safe: runs of one dataset serialise on the dataset's lock, and at most
+// TaskEnvironment::max_concurrent_job_runs runs (of any dataset) go at once — the ETL's own
+// pool, so many executions can wait on other things without as many ETL runs competing.
+
+#include <condition_variable>
+#include <mutex>
 
 #include "sluice/asl/task_handler.h"
 #include "sluice/tasks/task_environment.h"
@@ -33,7 +38,7 @@ namespace sluice::tasks {
 class GlueJobs final : public asl::TaskHandler {
  public:
   // `env` must outlive the handler.
-  explicit GlueJobs(const TaskEnvironment* env) : env_(env) {}
+  explicit GlueJobs(const TaskEnvironment* env);
 
   void RegisterWith(asl::TaskRegistry& registry);
 
@@ -44,7 +49,14 @@ class GlueJobs final : public asl::TaskHandler {
   Result<boost::json::object> RunJob(const boost::json::object& parameters);
 
  private:
+  // Holds one of the job-run slots for its lifetime.
+  class Slot;
+
   const TaskEnvironment* env_;
+  int slots_;  // job runs allowed at once
+  std::mutex slots_mu_;
+  std::condition_variable slots_cv_;
+  int running_ = 0;
 };
 
 }  // namespace sluice::tasks

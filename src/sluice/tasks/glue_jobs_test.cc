@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <fstream>
+#include <thread>
+#include <vector>
+
 #include "sluice/asl/errors.h"
 #include "sluice/tasks/tasks_test_util.h"
 
@@ -89,6 +94,39 @@ TEST_F(GlueJobsTest, AFailedRunUnderSyncIsTaskFailedWithTheJobRunAsCause) {
   EXPECT_NE(missing.status().message().find(R"("ErrorMessage":"reading --source /nonexistent.csv: )"),
             std::string::npos)
       << missing.status().message();
+}
+
+// The ETL has its own pool (here one slot): runs started together by many executions go one
+// after the other, even for different datasets.
+TEST_F(GlueJobsTest, JobRunsBeyondThePoolWaitForASlot) {
+  std::string big = dir_.path() + "/big.csv";
+  {
+    std::ofstream out(big);
+    out << "id,n\n";
+    for (int i = 0; i < 200000; ++i) out << "k" << i << "," << i << "\n";
+  }
+  std::vector<std::thread> threads;
+  std::vector<Result<json::value>> runs(3, json::value());
+  for (int i = 0; i < 3; ++i) {
+    Write("jobs/copy" + std::to_string(i) + ".yaml",
+          "name: copy" + std::to_string(i) + "\ndataset: c" + std::to_string(i) +
+              "\nsource: {format: csv}\nmapping:\n  - [id, string, id, string]\n  - [n, string, n, int64]\n");
+    threads.emplace_back([&, i] {
+      runs[i] = Call(std::string(kSync), R"({"JobName":"copy)" + std::to_string(i) +
+                                             R"(","Arguments":{"--source":")" + big + R"("}})");
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::vector<std::pair<int64_t, int64_t>> spans;
+  for (const auto& r : runs) {
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->at("JobRunState").as_string(), "SUCCEEDED");
+    spans.emplace_back(r->at("StartedOn").as_int64(), r->at("CompletedOn").as_int64());
+  }
+  std::sort(spans.begin(), spans.end());
+  for (size_t i = 1; i < spans.size(); ++i) {
+    EXPECT_GE(spans[i].first, spans[i - 1].second) << "runs " << i - 1 << " and " << i << " overlapped";
+  }
 }
 
 TEST_F(GlueJobsTest, UnknownJobsAndBadArgumentsUseGlueExceptionNames) {

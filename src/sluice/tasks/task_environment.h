@@ -34,6 +34,9 @@ struct TaskEnvironment {
   JobResolver find_job;
   SourceOpener open_source;
   int job_threads = 0;  // threads per job run unless `--threads` says otherwise (0: all cores)
+  // ETL job runs (with their warehouse loads) at once through one GlueJobs handler; more
+  // wait for a slot. Bounds CPU and memory however many executions run. 0: one per core.
+  int max_concurrent_job_runs = 0;
   // When set, job runs and warehouse loads are recorded in the runtime's metrics
   // (sluice_job_duration_seconds, sluice_rows_total, sluice_warehouse_loads_total).
   const ops::StandardMetrics* metrics = nullptr;

@@ -36,6 +36,7 @@ class TasksTest : public ::testing::Test {
       return etl::LocalSource(source, with_etag);
     };
     env.job_threads = 1;
+    env.max_concurrent_job_runs = 1;
     integrations_ = RegisterAwsIntegrations(registry_, std::move(env));
   }
 
