@@ -1,5 +1,6 @@
 #include "sluice/asl/execution_service.h"
 
+#include <mutex>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -518,7 +519,41 @@ Status ExecutionService::Finish(const std::string& arn, const ExecutionResult& r
   return tx->Commit();
 }
 
+namespace {
+
+// The executions threads of this process are running. The catalog lease is per process (a
+// thread of the lease owner may take it over, e.g. after its own run ended early), so two
+// threads of one process must also claim an execution here before running it.
+class LocalRuns {
+ public:
+  static LocalRuns& Instance() {
+    static LocalRuns runs;
+    return runs;
+  }
+  bool Claim(const std::string& arn) {
+    std::lock_guard lock(mu_);
+    return running_.insert(arn).second;
+  }
+  void Release(const std::string& arn) {
+    std::lock_guard lock(mu_);
+    running_.erase(arn);
+  }
+
+ private:
+  std::mutex mu_;
+  std::set<std::string> running_;
+};
+
+}  // namespace
+
 Result<ExecutionRecord> ExecutionService::Run(const std::string& arn) {
+  if (!LocalRuns::Instance().Claim(arn)) {
+    return Status::Unavailable("execution " + arn + " is being run by another thread of this process");
+  }
+  struct Unclaim {
+    const std::string& arn;
+    ~Unclaim() { LocalRuns::Instance().Release(arn); }
+  } unclaim{arn};
   SLUICE_ASSIGN_OR_RETURN(bool acquired, AcquireLease(arn));
   if (!acquired) return DescribeExecution(arn);
   ExecutionRecord record;

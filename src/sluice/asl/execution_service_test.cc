@@ -292,6 +292,50 @@ TEST_F(ExecutionServiceTest, ASuspendedExecutionPausesInItsWaitAndResumesFromIts
                                              "SucceedStateEntered", "SucceedStateExited", "ExecutionSucceeded"}));
 }
 
+// A task that takes a while, counting its invocations.
+class SlowTask final : public TaskHandler {
+ public:
+  Result<json::value> Invoke(const TaskInvocation&) override {
+    ++calls;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    return json::value(json::object{{"done", true}});
+  }
+  std::atomic<int> calls{0};
+};
+
+// Two executor threads of one process that both find an execution RUNNING must not both run
+// it: the history stays one sequence and the task runs once. (Both used to run it — the
+// lease is per process — and the second one's history writes collided.)
+TEST_F(ExecutionServiceTest, TwoThreadsOfOneProcessNeverRunTheSameExecution) {
+  SlowTask slow;
+  registry_.Register("arn:aws:states:::sluice:slow", &slow);
+  std::string sm = Create("slow", R"({"StartAt":"Work","States":{"Work":{"Type":"Task",)"
+                                  R"("Resource":"arn:aws:states:::sluice:slow","End":true}}})");
+  auto e = service_->StartExecution(sm, "once", "{}");
+  ASSERT_TRUE(e.ok());
+  std::vector<Result<ExecutionRecord>> runs(2, Status::Internal("not run"));
+  std::thread a([&] { runs[0] = service_->Run(e->arn); });
+  std::thread b([&] { runs[1] = service_->Run(e->arn); });
+  a.join();
+  b.join();
+  EXPECT_EQ(slow.calls.load(), 1);
+  int succeeded = 0, refused = 0;
+  for (const auto& r : runs) {
+    if (r.ok()) {
+      ++succeeded;
+    } else {
+      EXPECT_EQ(r.status().code(), StatusCode::kUnavailable) << r.status();
+      ++refused;
+    }
+  }
+  EXPECT_EQ(succeeded, 1);
+  EXPECT_EQ(refused, 1);
+  EXPECT_EQ(service_->DescribeExecution(e->arn)->status, "SUCCEEDED");
+  EXPECT_EQ(Types(e->arn), (std::vector<std::string>{"ExecutionStarted", "TaskStateEntered", "TaskScheduled",
+                                                     "TaskStarted", "TaskSucceeded", "TaskStateExited",
+                                                     "ExecutionSucceeded"}));
+}
+
 TEST_F(ExecutionServiceTest, RedriveRerunsOnlyTheFailedIterations) {
   // One iteration at a time, so which items ran before the failure is known exactly.
   std::string sm = Create("orders", R"({"StartAt":"Each","States":{
