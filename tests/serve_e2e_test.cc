@@ -1,12 +1,9 @@
 // `sluice serve` as users run it: a project from `sluice init`, files dropped into the inbox,
 // executions watched over HTTP, SIGTERM, and a restart that picks up where it stopped.
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,33 +19,12 @@
 
 #include "process_util.h"
 #include "sluice/common/json.h"
+#include "sluice/common/test_http_get.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 namespace json = sluice::common::json;
-
-std::pair<int, std::string> HttpGet(int port, const std::string& path) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return {0, ""};
-  }
-  std::string request = "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-  (void)!write(fd, request.data(), request.size());
-  std::string response;
-  char buf[8192];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0) response.append(buf, static_cast<size_t>(n));
-  close(fd);
-  int code = response.size() > 12 ? std::stoi(response.substr(9, 3)) : 0;
-  size_t body = response.find("\r\n\r\n");
-  return {code, body == std::string::npos ? "" : response.substr(body + 4)};
-}
 
 class ServeTest : public ::testing::Test {
  protected:
@@ -116,7 +92,7 @@ class ServeTest : public ::testing::Test {
   json::array Executions(const std::string& status, size_t n) {
     json::array list;
     for (int i = 0; i < 400; ++i) {
-      auto [code, body] = HttpGet(port_, "/api/executions?status=" + status);
+      auto [code, body] = sluice::common::TestHttpGet(port_, "/api/executions?status=" + status);
       if (code == 200) list = sluice::common::ParseJson(body, "api")->at("executions").as_array();
       if (list.size() >= n) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -133,14 +109,14 @@ TEST_F(ServeTest, FilesDroppedInTheInboxFlowToSilverAndGold) {
   std::string project = dir_ + "/proj";
   ASSERT_EQ(sluice::testing::Sluice(home_, {"init", project}).exit_code, 0);
   StartServe({"--project", project});
-  EXPECT_EQ(HttpGet(port_, "/healthz").first, 200);
+  EXPECT_EQ(sluice::common::TestHttpGet(port_, "/healthz").first, 200);
 
   // The pipeline: Glue job → silver.orders, gold models, Redshift Data, SNS.
   Drop("landing/raw/day1.csv", project + "/data/orders-export.csv");
   Drop("landing/elsewhere/b.csv", project + "/data/orders.csv");  // no trigger matches
   json::array done = Executions("SUCCEEDED", 1);
   ASSERT_EQ(done.size(), 1u) << Log();
-  auto [code, body] = HttpGet(port_, "/api/executions/" +
+  auto [code, body] = sluice::common::TestHttpGet(port_, "/api/executions/" +
                                          std::string(done[0].at("executionArn").as_string()));
   ASSERT_EQ(code, 200);
   auto described = sluice::common::ParseJson(body, "describe");
@@ -156,7 +132,7 @@ TEST_F(ServeTest, FilesDroppedInTheInboxFlowToSilverAndGold) {
       home_, {"query", "SELECT sum(orders) AS n FROM gold.country_revenue", "--format", "csv"});
   EXPECT_EQ(gold.exit_code, 0) << gold.err;
   EXPECT_NE(gold.out, "n\r\n\r\n");
-  auto metrics = HttpGet(port_, "/metrics").second;
+  auto metrics = sluice::common::TestHttpGet(port_, "/metrics").second;
   EXPECT_NE(metrics.find("sluice_inbox_files_total 2\n"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("sluice_executions_started_total 1\n"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("sluice_notifications_total{topic=\"orders-loaded\",status=\"delivered\"} 1"),
@@ -166,7 +142,7 @@ TEST_F(ServeTest, FilesDroppedInTheInboxFlowToSilverAndGold) {
   // Events are counted from the log by serve's 200 ms tick.
   for (int i = 0; i < 100 && metrics.find("sluice_events_total 2\n") == std::string::npos; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    metrics = HttpGet(port_, "/metrics").second;
+    metrics = sluice::common::TestHttpGet(port_, "/metrics").second;
   }
   for (const char* line : {"sluice_state_transitions_total 5\n",
                            "sluice_task_duration_seconds_count{resource=\"arn:aws:states:::glue:startJobRun.sync\"} 1\n",
@@ -413,7 +389,7 @@ PY)";
     if (fs::exists(home_ + "/inbox/landing/raw") && !fs::is_empty(home_ + "/inbox/landing/raw")) {
       return false;
     }
-    auto [code, body] = HttpGet(port_, "/api/executions?limit=10000");
+    auto [code, body] = sluice::common::TestHttpGet(port_, "/api/executions?limit=10000");
     if (code != 200) return false;
     auto list = sluice::common::ParseJson(body, "api")->at("executions").as_array();
     size_t done = 0;

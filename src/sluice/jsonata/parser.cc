@@ -122,31 +122,12 @@ class Tokenizer {
       if (c == '\\') {
         ++pos_;
         char e = pos_ < s_.size() ? s_[pos_] : 0;
+        if (char plain = JsonEscapeChar(e)) {
+          out.push_back(plain);
+          ++pos_;
+          continue;
+        }
         switch (e) {
-          case '"':
-            out.push_back('"');
-            break;
-          case '\\':
-            out.push_back('\\');
-            break;
-          case '/':
-            out.push_back('/');
-            break;
-          case 'b':
-            out.push_back('\b');
-            break;
-          case 'f':
-            out.push_back('\f');
-            break;
-          case 'n':
-            out.push_back('\n');
-            break;
-          case 'r':
-            out.push_back('\r');
-            break;
-          case 't':
-            out.push_back('\t');
-            break;
           case 'u': {
             uint32_t cp = 0;
             if (!ParseHex4(s_, pos_ + 1, cp)) Throw("S0104", static_cast<int>(pos_));

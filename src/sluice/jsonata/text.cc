@@ -73,6 +73,20 @@ size_t CodePointIndex(std::string_view s, size_t byte_offset) {
   return CodePointCount(s.substr(0, byte_offset));
 }
 
+char JsonEscapeChar(char e) {
+  switch (e) {
+    case '"': return '"';
+    case '\\': return '\\';
+    case '/': return '/';
+    case 'b': return '\b';
+    case 'f': return '\f';
+    case 'n': return '\n';
+    case 'r': return '\r';
+    case 't': return '\t';
+    default: return 0;
+  }
+}
+
 bool ParseHex4(std::string_view s, size_t at, uint32_t& value) {
   if (at + 4 > s.size()) return false;
   value = 0;

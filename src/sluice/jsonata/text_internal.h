@@ -20,6 +20,9 @@ size_t CodePointCount(std::string_view s);
 size_t CodePointIndex(std::string_view s, size_t byte_offset);
 // Four hex digits at s[at]; false when they are not there.
 bool ParseHex4(std::string_view s, size_t at, uint32_t& value);
+// The character a JSON one-character escape `\e` stands for (" \ / b f n r t); 0 for any
+// other letter (`\u` and invalid escapes are the caller's to handle).
+char JsonEscapeChar(char e);
 
 // The reference implementation's merge sort: stable, and it takes the right-hand item
 // first only when `after(left, right)` is true, so an inconsistent comparator gives the

@@ -320,31 +320,11 @@ class JsonReader {
       }
       if (pos_ >= s_.size()) return Fail("unterminated string");
       char e = s_[pos_++];
+      if (char plain = JsonEscapeChar(e)) {
+        out.push_back(plain);
+        continue;
+      }
       switch (e) {
-        case '"':
-          out.push_back('"');
-          break;
-        case '\\':
-          out.push_back('\\');
-          break;
-        case '/':
-          out.push_back('/');
-          break;
-        case 'b':
-          out.push_back('\b');
-          break;
-        case 'f':
-          out.push_back('\f');
-          break;
-        case 'n':
-          out.push_back('\n');
-          break;
-        case 'r':
-          out.push_back('\r');
-          break;
-        case 't':
-          out.push_back('\t');
-          break;
         case 'u': {
           uint32_t cp;
           if (!ReadHex4(cp)) return false;

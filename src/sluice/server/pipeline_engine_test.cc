@@ -1,16 +1,13 @@
 #include "sluice/server/pipeline_engine.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
 #include <thread>
 
 #include "sluice/catalog/sqlite_catalog.h"
+#include "sluice/common/test_http_get.h"
 #include "sluice/common/test_temp_dir.h"
 #include "sluice/events/logged_store.h"
 #include "sluice/server/engine_api.h"
@@ -140,29 +137,6 @@ TEST_F(PipelineEngineTest, ABadInputTemplateIsRefusedNamingTheTrigger) {
 namespace sluice::server {
 namespace {
 
-// GET over a plain socket: the status line's code and the body.
-std::pair<int, std::string> Get(int port, const std::string& path) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return {0, ""};
-  }
-  std::string request = "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-  (void)!write(fd, request.data(), request.size());
-  std::string response;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0) response.append(buf, static_cast<size_t>(n));
-  close(fd);
-  int code = response.size() > 12 ? std::stoi(response.substr(9, 3)) : 0;
-  size_t body = response.find("\r\n\r\n");
-  return {code, body == std::string::npos ? "" : response.substr(body + 4)};
-}
-
 TEST_F(PipelineEngineTest, HttpEndpointsReportHealthMetricsAndExecutions) {
   auto engine = Engine();
   ASSERT_TRUE(engine->Start().ok());
@@ -172,27 +146,29 @@ TEST_F(PipelineEngineTest, HttpEndpointsReportHealthMetricsAndExecutions) {
   RegisterEngineApi(http, catalog_.get(), executions_.get(), &engine->counters(),
                     [] { return std::string("extra_metric 1\n"); });
   ASSERT_TRUE(http.Start(0).ok());
-  EXPECT_EQ(Get(http.port(), "/healthz"), std::make_pair(200, std::string("{\"status\":\"ok\"}\n")));
-  auto metrics = Get(http.port(), "/metrics");
+  EXPECT_EQ(common::TestHttpGet(http.port(), "/healthz"),
+            std::make_pair(200, std::string("{\"status\":\"ok\"}\n")));
+  auto metrics = common::TestHttpGet(http.port(), "/metrics");
   EXPECT_EQ(metrics.first, 200);
   EXPECT_NE(metrics.second.find("sluice_executions_started_total 1\n"), std::string::npos)
       << metrics.second;
   EXPECT_NE(metrics.second.find("sluice_executions{status=\"SUCCEEDED\"} 1\n"), std::string::npos);
   EXPECT_NE(metrics.second.find("extra_metric 1\n"), std::string::npos);
-  auto list = Get(http.port(), "/api/executions?status=SUCCEEDED");
+  auto list = common::TestHttpGet(http.port(), "/api/executions?status=SUCCEEDED");
   ASSERT_EQ(list.first, 200);
   auto parsed = common::ParseJson(list.second, "list");
   ASSERT_TRUE(parsed.ok()) << list.second;
   const auto& executions = parsed->at("executions").as_array();
   ASSERT_EQ(executions.size(), 1u);
   std::string arn = executions[0].at("executionArn").as_string().c_str();
-  auto history = Get(http.port(), "/api/executions/" + arn + "/history");
+  auto history = common::TestHttpGet(http.port(), "/api/executions/" + arn + "/history");
   EXPECT_EQ(history.first, 200);
   EXPECT_NE(history.second.find("\"ExecutionSucceeded\""), std::string::npos);
-  EXPECT_EQ(Get(http.port(), "/api/executions/arn:aws:states:us-east-1:1:execution:x:y").first, 404);
-  EXPECT_EQ(Get(http.port(), "/nope").first, 404);
-  EXPECT_EQ(Get(http.port(), "/api/runs").first, 200);
-  EXPECT_EQ(Get(http.port(), "/api/loads").first, 200);
+  EXPECT_EQ(common::TestHttpGet(http.port(), "/api/executions/arn:aws:states:us-east-1:1:execution:x:y").first,
+            404);
+  EXPECT_EQ(common::TestHttpGet(http.port(), "/nope").first, 404);
+  EXPECT_EQ(common::TestHttpGet(http.port(), "/api/runs").first, 200);
+  EXPECT_EQ(common::TestHttpGet(http.port(), "/api/loads").first, 200);
   http.Stop();
   engine->Stop();
 }
