@@ -1,6 +1,8 @@
-// libFuzzer entry point for the ETL CSV reader: the first two bytes choose the dialect and
-// the read size, the rest is the file. Any record-level outcome is fine; the reader must not
-// crash, hang, exceed its limits, or stop before the end of the input.
+// libFuzzer entry point for the ETL CSV reader: the first two bytes choose the dialect, the
+// read size and the block size, the rest is the file. Any record-level outcome is fine; the
+// reader must not crash, hang, exceed its limits, or stop before the end of the input, and
+// reading the input cut into blocks (NextBlock/OpenBlock) must give exactly the records
+// reading it whole gives.
 
 #include <cstddef>
 #include <cstdint>
@@ -9,6 +11,20 @@
 
 #include "sluice/etl/csv_reader.h"
 #include "sluice/etl/etl_test_util.h"
+
+namespace {
+
+// Appends each record's line, fields, raw text and error to `out`.
+void Render(const sluice::etl::CsvRecord& record, std::string* out) {
+  *out += std::to_string(record.line) + ":";
+  for (size_t i = 0; i < record.fields.size(); ++i) {
+    *out += record.quoted[i] ? "\"[" : "[";
+    *out += std::string(record.fields[i]) + "]";
+  }
+  *out += " raw=" + std::string(record.raw) + " !" + record.error.value_or("") + "\n";
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 2) return 0;
@@ -29,6 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto reader = sluice::etl::CsvReader::Open(std::move(in), dialect, "fuzz.csv");
   if (!reader.ok()) return 0;
   sluice::etl::CsvRecord record;
+  std::string whole;
   for (size_t records = 0;; ++records) {
     auto more = (*reader)->Next(&record);
     if (!more.ok() || !*more) break;
@@ -37,6 +54,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (auto field : record.fields) {
       if (field.size() > dialect.max_field_bytes * 3) __builtin_trap();  // Latin-1 doubles at most
     }
+    Render(record, &whole);
   }
+
+  const size_t block_bytes = 1 + data[1] / 64 * 37;
+  auto cutter = sluice::etl::CsvReader::Open(
+      std::make_unique<sluice::etl::testing::ChunkedInputStream>(text, chunk), dialect, "fuzz.csv");
+  if (!cutter.ok()) __builtin_trap();  // opened once already
+  std::string blocks;
+  sluice::Status read = sluice::etl::testing::ForEachRecordInBlocks(
+      **cutter, block_bytes, &record, [&](const auto& r) { Render(r, &blocks); });
+  if (!read.ok() || blocks != whole) __builtin_trap();
   return 0;
 }

@@ -57,6 +57,7 @@ CsvReader::CsvReader(std::unique_ptr<common::InputStream> in, CsvDialect dialect
                      std::string source_name)
     : in_(std::move(in)), dialect_(std::move(dialect)), source_name_(std::move(source_name)) {
   latin1_ = dialect_.encoding == CsvDialect::Encoding::kLatin1;
+  fast_append_ = !latin1_;
   if (dialect_.escape && *dialect_.escape == dialect_.quote) dialect_.escape.reset();
   for (unsigned char c :
        {static_cast<unsigned char>(dialect_.delimiter), (unsigned char)'\r', (unsigned char)'\n'}) {
@@ -130,6 +131,11 @@ Result<bool> CsvReader::Fill(size_t keep_from) {
     CaptureRaw(end_);
     captured_ = captured_ >= keep_from ? captured_ - keep_from : 0;
   }
+  if (cutting_) {
+    // The bytes about to go are whole records (or blank and comment lines): the block's.
+    if (!skipping_) block_->Take(buf_.get(), keep_from);
+    block_->Shift(keep_from);
+  }
   if (keep_from > 0) {
     size_t n = end_ - keep_from;
     std::memmove(buf_.get(), buf_.get() + keep_from, n);
@@ -153,6 +159,8 @@ void CsvReader::SetError(std::string message) {
 }
 
 void CsvReader::EnterSkipMode() {
+  // The record's bytes will not be kept: the block takes everything before it now.
+  if (cutting_) block_->Take(buf_.get(), rec_start_);
   raw_prefix_.clear();
   captured_ = rec_start_;
   skipping_ = true;
@@ -167,7 +175,7 @@ void CsvReader::CaptureRaw(size_t upto) {
 }
 
 void CsvReader::Append(const char* data, size_t n) {
-  if (!skipping_ && !latin1_) {
+  if (!skipping_ && fast_append_) {
     out_.append(data, n);
     if (out_.size() - field_start_ > dialect_.max_field_bytes) [[unlikely]]
       StartOversizedField();
@@ -186,6 +194,7 @@ void CsvReader::AppendSlow(const char* data, size_t n) {
     }
     return;
   }
+  if (cutting_) return;  // only the record's end matters
   for (size_t i = 0; i < n; ++i) {  // Latin-1 to UTF-8
     auto c = static_cast<unsigned char>(data[i]);
     if (c < 0x80) {
@@ -205,6 +214,7 @@ void CsvReader::StartOversizedField() {
 }
 
 void CsvReader::EndField() {
+  if (cutting_) return;
   size_t number = field_ends_.size() + skipped_fields_ + 1;
   if (counting_) [[unlikely]] {
     SetError("field " + std::to_string(number) + " of " + std::to_string(oversized_len_) +
@@ -482,10 +492,73 @@ Result<bool> CsvReader::Next(CsvRecord* record) {
     return true;
   }
   SLUICE_ASSIGN_OR_RETURN(bool any, ReadRecord());
-  if (!any) return false;
+  if (!any) {
+    if (!tail_.has_oversized) return false;
+    tail_.has_oversized = false;
+    record->fields.clear();
+    record->quoted.clear();
+    record->line = tail_.oversized_line;
+    record->raw = tail_.oversized_raw;
+    record->error = std::move(tail_.oversized_error);
+    return true;
+  }
   CheckUtf8();
   Emit(record);
   return true;
+}
+
+Result<bool> CsvReader::NextBlock(size_t target_bytes, RecordBlock* block) {
+  if (!cutting_) {
+    cutting_ = true;
+    fast_append_ = false;
+    block_ = std::make_unique<BlockBytes>();
+    block_->Start(p_, line_, skip_lf_);
+    if (pending_) {  // the first record, read by Open() to count the columns
+      pending_ = false;
+      if (skipping_) {
+        CsvRecord record;
+        Emit(&record);
+        *block = RecordBlock{};
+        SetOversized(record.line, record.raw, std::move(*record.error), block);
+        return true;
+      }
+      block_->Start(rec_start_, rec_line_, false);
+    }
+  }
+  if (cut_done_) return false;
+  for (;;) {
+    SLUICE_ASSIGN_OR_RETURN(bool any, ReadRecord());
+    if (!any) {
+      cut_done_ = true;
+      block_->Cut(buf_.get(), p_, target_bytes, block);
+      return !block->bytes.empty();
+    }
+    if (skipping_) {
+      // Over max_record_bytes: the record's bytes are gone (EnterSkipMode gave the block
+      // those before it); it follows the block as read here.
+      CsvRecord record;
+      Emit(&record);
+      block_->Cut(buf_.get(), rec_start_, target_bytes, block);
+      SetOversized(record.line, record.raw, std::move(*record.error), block);
+      block_->Start(p_, line_, skip_lf_);
+      return true;
+    }
+    if (block_->SizeUpTo(p_) >= target_bytes) {
+      block_->Cut(buf_.get(), p_, target_bytes, block);
+      block_->Start(p_, line_, skip_lf_);
+      return true;
+    }
+  }
+}
+
+std::unique_ptr<CsvReader> CsvReader::OpenBlock(RecordBlock block) const {
+  std::unique_ptr<CsvReader> reader(new CsvReader(
+      std::make_unique<common::StringInputStream>(std::move(block.bytes)), dialect_, source_name_));
+  reader->header_ = header_;
+  reader->line_ = block.first_line;
+  reader->skip_lf_ = block.after_cr;
+  reader->tail_ = std::move(block);
+  return reader;
 }
 
 }  // namespace sluice::etl

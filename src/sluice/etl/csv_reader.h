@@ -17,7 +17,13 @@
 // written doubled ("") or, when `escape` is set, preceded by the escape character (which
 // then escapes any following character).
 //
-// A CsvReader owns its stream. Single-threaded.
+// Parallel parsing: after Open(), NextBlock() (instead of Next()) cuts the rest of the input
+// into blocks of whole records (record_block.h), finding record ends with this same state
+// machine, so blocks agree with sequential reading in every dialect; OpenBlock() makes a
+// reader of one block, which may run on another thread.
+//
+// A CsvReader owns its stream. Single-threaded, except that OpenBlock() may be called from
+// any thread while NextBlock() runs (it reads only the dialect and the header).
 
 #include <cstddef>
 #include <cstdint>
@@ -29,8 +35,11 @@
 
 #include "sluice/common/io.h"
 #include "sluice/common/status.h"
+#include "sluice/etl/record_block.h"
 
 namespace sluice::etl {
+
+class BlockBytes;
 
 struct CsvDialect {
   enum class Encoding { kUtf8, kLatin1 };
@@ -112,6 +121,15 @@ class CsvReader {
   // Bytes taken from the (decompressed) input so far.
   int64_t bytes_read() const { return bytes_read_; }
 
+  // Cuts the next block of about `target_bytes` (at least one record) from the input, ending
+  // just after a record's line terminator (record_block.h); false at the end of the input.
+  // Once called, Next() must not be. A Status only when the input fails, as for Next().
+  Result<bool> NextBlock(size_t target_bytes, RecordBlock* block);
+
+  // A reader of `block`, cut by this reader's NextBlock(): its Next() gives exactly the records
+  // this reader's Next() would have given for those bytes (the header is this reader's).
+  std::unique_ptr<CsvReader> OpenBlock(RecordBlock block) const;
+
  private:
   CsvReader(std::unique_ptr<common::InputStream> in, CsvDialect dialect, std::string source_name);
 
@@ -173,6 +191,14 @@ class CsvReader {
   std::string raw_prefix_;  // the start of a skipped record
   size_t captured_ = 0;     // buffer index up to which raw_prefix_ has looked
   bool pending_ = false;    // a record read by Open() not yet returned
+  bool fast_append_ = true;  // Append() keeps UTF-8 bytes as they are (not Latin-1, not cutting)
+
+  // Cutting (NextBlock): records are scanned for their ends, their values not kept.
+  bool cutting_ = false;
+  bool cut_done_ = false;
+  std::unique_ptr<BlockBytes> block_;  // the block being cut
+  // A block reader: the oversized record that follows the block's bytes (has_oversized).
+  RecordBlock tail_;
 };
 
 }  // namespace sluice::etl

@@ -19,33 +19,52 @@ using testing::FailingInputStream;
 
 // Renders the header and every record as "line: [f1] ["quoted f2"] !error" (and, with
 // `with_raw`, the raw text).
-std::string Render(CsvReader& reader, bool with_raw = false) {
+std::string RenderHeader(const CsvReader& reader) {
   std::string s = "header:";
   for (const auto& h : reader.header()) s += " [" + h + "]";
-  s += "\n";
+  return s + "\n";
+}
+
+void RenderRecord(const CsvRecord& r, bool with_raw, std::string* s) {
+  *s += std::to_string(r.line) + ":";
+  for (size_t i = 0; i < r.fields.size(); ++i) {
+    *s += r.quoted[i] ? " [\"" + std::string(r.fields[i]) + "\"]"
+                      : " [" + std::string(r.fields[i]) + "]";
+  }
+  if (r.error) *s += " !" + *r.error;
+  if (with_raw) *s += " raw=" + std::string(r.raw);
+  *s += "\n";
+}
+
+std::string Render(CsvReader& reader, bool with_raw = false) {
+  std::string s = RenderHeader(reader);
   CsvRecord r;
   for (;;) {
     Result<bool> more = reader.Next(&r);
     if (!more.ok()) return s + "status: " + more.status().ToString() + "\n";
-    if (!*more) break;
-    s += std::to_string(r.line) + ":";
-    for (size_t i = 0; i < r.fields.size(); ++i) {
-      s += r.quoted[i] ? " [\"" + std::string(r.fields[i]) + "\"]"
-                       : " [" + std::string(r.fields[i]) + "]";
-    }
-    if (r.error) s += " !" + *r.error;
-    if (with_raw) s += " raw=" + std::string(r.raw);
-    s += "\n";
+    if (!*more) return s;
+    RenderRecord(r, with_raw, &s);
   }
-  return s;
 }
 
+// As Render(), but cutting the rest of the input into blocks of about `block_bytes` and
+// reading each block with a reader of its own.
+std::string RenderBlocks(CsvReader& reader, size_t block_bytes, bool with_raw = false) {
+  std::string s = RenderHeader(reader);
+  CsvRecord r;
+  Status read = testing::ForEachRecordInBlocks(
+      reader, block_bytes, &r, [&](const CsvRecord& rec) { RenderRecord(rec, with_raw, &s); });
+  return read.ok() ? s : s + "status: " + read.ToString() + "\n";
+}
+
+// Reads `input` handed out `chunk` bytes at a time; with `block_bytes`, cut into blocks.
 std::string ReadAll(const std::string& input, const CsvDialect& dialect, size_t chunk,
-                    bool with_raw = false) {
+                    bool with_raw = false, size_t block_bytes = 0) {
   auto reader =
       CsvReader::Open(std::make_unique<ChunkedInputStream>(input, chunk), dialect, "t.csv");
   if (!reader.ok()) return "open: " + reader.status().ToString() + "\n";
-  return Render(**reader, with_raw);
+  return block_bytes > 0 ? RenderBlocks(**reader, block_bytes, with_raw)
+                         : Render(**reader, with_raw);
 }
 
 struct DialectCase {
@@ -166,6 +185,101 @@ TEST(CsvReader, GivesTheSameRecordsOneByteAtATime) {
       EXPECT_EQ(ReadAll(c.input, c.dialect, chunk), c.expected) << c.name << " chunk " << chunk;
     }
   }
+}
+
+TEST(CsvReader, GivesTheSameRecordsCutIntoBlocksOfAnySize) {
+  for (const DialectCase& c : Cases()) {
+    for (size_t block : {1, 2, 3, 7, 64}) {
+      EXPECT_EQ(ReadAll(c.input, c.dialect, 3, /*with_raw=*/false, block), c.expected)
+          << c.name << " block " << block;
+    }
+  }
+}
+
+// Random inputs over the characters that matter, in random dialects, cut into blocks of
+// random sizes (read in random chunks): the same records, lines, raw texts and errors as
+// reading the input whole.
+TEST(CsvReader, CutsBlocksThatReadAsTheWholeInputInEveryDialect) {
+  std::mt19937 rng(5);
+  const std::string alphabet =
+      std::string("ab,;\"'\n\r\\#-\t\xFF\xC3\xA9\xEF\xBB\xBF", 19) + std::string(1, '\0');
+  for (int iteration = 0; iteration < 2000; ++iteration) {
+    std::string input(rng() % 400, ' ');
+    for (char& c : input) c = alphabet[rng() % alphabet.size()];
+    if (rng() % 4 == 0) input = "\xEF\xBB\xBF" + input;
+    CsvDialect d;
+    if (rng() % 2) d.delimiter = ';';
+    if (rng() % 3 == 0) d.quote = '\'';
+    if (rng() % 2) d.escape = '\\';
+    if (rng() % 2) d.comment_prefix = rng() % 2 ? "#" : "--";
+    if (rng() % 3 == 0) d.header = false;
+    if (rng() % 4 == 0) d.columns = {"p", "q"};
+    if (rng() % 3 == 0) d.encoding = CsvDialect::Encoding::kLatin1;
+    if (rng() % 2) {
+      d.max_field_bytes = 1 + rng() % 40;
+      d.max_record_bytes = 1 + rng() % 100;
+    }
+    if (rng() % 3 == 0) d.max_fields = 1 + rng() % 5;
+    std::string whole = ReadAll(input, d, 1 << 20, /*with_raw=*/true);
+    size_t chunk = 1 + rng() % 16;
+    size_t block = 1 + rng() % 64;
+    ASSERT_EQ(ReadAll(input, d, chunk, /*with_raw=*/true, block), whole)
+        << "iteration " << iteration << " chunk " << chunk << " block " << block;
+  }
+}
+
+TEST(CsvReader, KeepsAQuotedNewlineThatSpansABlockBoundaryInItsRecord) {
+  // Blocks of 4 bytes would end inside the quoted field: the cut waits for the record's end.
+  std::string input = "a,b\n1,\"x\ny\r\nz\"\r\n2,w\r3,v";
+  RecordBlock block;
+  auto reader = CsvReader::Open(std::make_unique<ChunkedInputStream>(input, 2), {}, "t.csv");
+  ASSERT_TRUE(reader.ok());
+  ASSERT_TRUE(*(*reader)->NextBlock(4, &block));
+  EXPECT_EQ(block.bytes, "1,\"x\ny\r\nz\"\r");  // the LF after the CR goes with the next
+  EXPECT_EQ(block.first_line, 2);
+  EXPECT_FALSE(block.after_cr);
+  ASSERT_TRUE(*(*reader)->NextBlock(4, &block));
+  EXPECT_EQ(block.bytes, "\n2,w\r");
+  EXPECT_EQ(block.first_line, 5);
+  EXPECT_TRUE(block.after_cr);
+  ASSERT_TRUE(*(*reader)->NextBlock(4, &block));
+  EXPECT_EQ(block.bytes, "3,v");
+  EXPECT_EQ(block.first_line, 6);
+  EXPECT_TRUE(block.after_cr);
+  EXPECT_FALSE(*(*reader)->NextBlock(4, &block));
+  EXPECT_EQ(ReadAll(input, {}, 2, /*with_raw=*/true, 4),
+            "header: [a] [b]\n2: [1] [\"x\ny\r\nz\"] raw=1,\"x\ny\r\nz\"\n"
+            "5: [2] [w] raw=2,w\n6: [3] [v] raw=3,v\n");
+}
+
+TEST(CsvReader, CutsAnUnterminatedQuoteNearTheEndIntoTheLastBlock) {
+  std::string input = "a,b\n1,2\n3,4\n5,\"oops\n6,7\n8,9\n";
+  EXPECT_EQ(ReadAll(input, {}, 1 << 20, /*with_raw=*/false, 1),
+            "header: [a] [b]\n2: [1] [2]\n3: [3] [4]\n"
+            "4: [5] [\"oops\n6,7\n8,9\n\"] !unterminated quoted field 2\n");
+}
+
+TEST(CsvReader, HandsARecordOverTheLimitToTheBlockReaderWithoutItsBytes) {
+  CsvDialect d;
+  d.max_record_bytes = 4000;
+  std::string input = "a\n1\n\"" + std::string(100000, 'z') + "\"\r\n\n2\n";
+  auto reader = CsvReader::Open(std::make_unique<ChunkedInputStream>(input, 512), d, "t.csv");
+  ASSERT_TRUE(reader.ok());
+  RecordBlock block;
+  ASSERT_TRUE(*(*reader)->NextBlock(1 << 20, &block));
+  EXPECT_EQ(block.bytes, "1\n");
+  EXPECT_TRUE(block.has_oversized);
+  EXPECT_EQ(block.oversized_line, 3);
+  EXPECT_EQ(block.oversized_raw, "\"" + std::string(4095, 'z'));
+  EXPECT_EQ(block.oversized_error, "record of 100002 bytes exceeds the 4000-byte limit");
+  ASSERT_TRUE(*(*reader)->NextBlock(1 << 20, &block));
+  EXPECT_EQ(block.bytes, "\n\n2\n");  // the LF of the record's CRLF, a blank line, a record
+  EXPECT_TRUE(block.after_cr);
+  EXPECT_EQ(block.first_line, 4);
+  EXPECT_FALSE(*(*reader)->NextBlock(1 << 20, &block));
+  EXPECT_EQ(ReadAll(input, d, 512, /*with_raw=*/false, 1 << 20),
+            "header: [a]\n2: [1]\n3: !record of 100002 bytes exceeds the 4000-byte limit\n"
+            "5: [2]\n");
 }
 
 TEST(CsvReader, ReportsRawTextAndNullsForQuarantine) {

@@ -3,10 +3,13 @@
 // Test helpers shared by the ETL module's tests.
 
 #include <algorithm>
+#include <memory>
 #include <string>
+#include <utility>
 
 #include "sluice/common/io.h"
 #include "sluice/common/status.h"
+#include "sluice/etl/record_block.h"
 
 namespace sluice::etl::testing {
 
@@ -43,5 +46,25 @@ class FailingInputStream final : public common::InputStream {
   std::string good_;
   bool done_ = false;
 };
+
+// Reads the rest of `reader`'s input (a CsvReader or JsonlReader) cut into blocks of about
+// `block_bytes` (NextBlock), each with a reader of its own (OpenBlock), calling
+// `on_record(*record)` for each record in order. The first failing Status.
+template <typename Reader, typename Record, typename OnRecord>
+Status ForEachRecordInBlocks(Reader& reader, size_t block_bytes, Record* record,
+                             OnRecord on_record) {
+  RecordBlock block;
+  for (;;) {
+    SLUICE_ASSIGN_OR_RETURN(bool more, reader.NextBlock(block_bytes, &block));
+    if (!more) return Status::OK();
+    Result<std::unique_ptr<Reader>> block_reader = reader.OpenBlock(std::move(block));
+    if (!block_reader.ok()) return block_reader.status();
+    for (;;) {
+      SLUICE_ASSIGN_OR_RETURN(bool next, (*block_reader)->Next(record));
+      if (!next) break;
+      on_record(*record);
+    }
+  }
+}
 
 }  // namespace sluice::etl::testing

@@ -516,6 +516,8 @@ class JsonlReader::Impl {
 
   Status Start();
   Result<bool> Next(JsonlRecord* record);
+  Result<bool> NextBlock(size_t target_bytes, RecordBlock* block);
+  Result<std::unique_ptr<Impl>> OpenBlock(RecordBlock block) const;
 
   std::vector<std::string> columns_;
   std::string source_name_;
@@ -589,6 +591,14 @@ class JsonlReader::Impl {
   std::vector<std::string>* discovered_ = nullptr;  // collects the top-level keys
   std::unordered_set<std::string> discovered_set_;
   bool pending_ = false;  // a record parsed by Start() not yet returned
+
+  // Cutting (NextBlock): lines are scanned for their ends, not parsed.
+  bool cutting_ = false;
+  bool cut_done_ = false;
+  BlockBytes block_;
+  size_t line_start_ = 0;  // the buffer index where the line last read starts
+  // A block reader: the oversized line that follows the block's bytes (has_oversized).
+  RecordBlock tail_;
 };
 
 uint32_t JsonlReader::Impl::AddPath(const std::vector<PathStep>& steps) {
@@ -711,7 +721,11 @@ Status JsonlReader::Impl::Start() {
 
 Result<bool> JsonlReader::Impl::Fill() {
   if (eof_) return false;
+  // The bytes about to go are whole lines: the block's.
+  if (cutting_ && !oversized_) block_.Take(buf_.get(), p_);
   if (p_ > 0) {
+    block_.Shift(p_);
+    line_start_ = line_start_ >= p_ ? line_start_ - p_ : 0;
     size_t n = end_ - p_;
     std::memmove(buf_.get(), buf_.get() + p_, n);
     scan_ -= p_;
@@ -753,7 +767,7 @@ Result<bool> JsonlReader::Impl::ReadLine() {
       (void)more;  // at the end, the next turn takes the last line
       continue;
     }
-    size_t start = p_;
+    size_t start = line_start_ = p_;
     p_ = stop < end_ ? stop + 1 : end_;
     scan_ = p_;
     rec_line_ = line_++;
@@ -777,6 +791,12 @@ Result<bool> JsonlReader::Impl::ReadLine() {
 
 Status JsonlReader::Impl::SkipOversized() {
   // Bytes [p_, end_) begin the line; keep its start for JsonlRecord::raw, drop the rest.
+  if (cutting_) {
+    // The line's bytes will not be kept: the block takes everything before it now.
+    block_.Take(buf_.get(), p_);
+    line_start_ = p_;
+  }
+  oversized_ = true;
   rec_line_ = line_;
   raw_prefix_.assign(buf_.get() + p_, std::min(end_ - p_, kRawPrefix));
   uint64_t len = end_ - p_;
@@ -1016,10 +1036,71 @@ Result<bool> JsonlReader::Impl::Next(JsonlRecord* record) {
     return true;
   }
   SLUICE_ASSIGN_OR_RETURN(bool any, ReadLine());
-  if (!any) return false;
+  if (!any) {
+    if (!tail_.has_oversized) return false;
+    tail_.has_oversized = false;
+    record->fields.assign(columns_.size(), std::string_view());
+    record->is_null.assign(columns_.size(), 1);
+    record->line = tail_.oversized_line;
+    record->raw = tail_.oversized_raw;
+    record->error = std::move(tail_.oversized_error);
+    return true;
+  }
   if (!oversized_) Parse();
   Emit(record);
   return true;
+}
+
+Result<bool> JsonlReader::Impl::NextBlock(size_t target_bytes, RecordBlock* block) {
+  if (!cutting_) {
+    cutting_ = true;
+    block_.Start(p_, line_, false);
+    if (pending_) {  // the first record, parsed by Start() to name the columns
+      pending_ = false;
+      block_.Start(static_cast<size_t>(rec_ - buf_.get()), rec_line_, false);
+    }
+  }
+  if (cut_done_) return false;
+  for (;;) {
+    SLUICE_ASSIGN_OR_RETURN(bool any, ReadLine());
+    if (!any) {
+      cut_done_ = true;
+      block_.Cut(buf_.get(), p_, target_bytes, block);
+      return !block->bytes.empty();
+    }
+    if (oversized_) {
+      // Over max_record_bytes: the line follows the block as read here (SkipOversized gave
+      // the block the bytes before it when it dropped the line's).
+      block_.Cut(buf_.get(), line_start_, target_bytes, block);
+      SetOversized(rec_line_, raw_prefix_, error_, block);
+      block_.Start(p_, line_, false);
+      return true;
+    }
+    if (block_.SizeUpTo(p_) >= target_bytes) {
+      block_.Cut(buf_.get(), p_, target_bytes, block);
+      block_.Start(p_, line_, false);
+      return true;
+    }
+  }
+}
+
+Result<std::unique_ptr<JsonlReader::Impl>> JsonlReader::Impl::OpenBlock(RecordBlock block) const {
+  auto impl = std::make_unique<Impl>(
+      std::make_unique<common::StringInputStream>(std::move(block.bytes)), options_, source_name_);
+  impl->columns_ = columns_;
+  impl->nodes_ = nodes_;
+  for (Node& node : impl->nodes_) {
+    node.hint = 0;
+    node.seen = 0;  // the copy counts its own records
+  }
+  impl->discover_ = discover_;
+  impl->Finish();  // key_positions view the copy's names
+  impl->line_ = block.first_line;
+  impl->tail_ = std::move(block);
+  if (impl->parser_.allocate(kInitialBuffer, kMaxDepth + 1) != simdjson::SUCCESS) {
+    return Status::Internal(source_name_ + ": cannot allocate the JSON parser");
+  }
+  return impl;
 }
 
 JsonlReader::JsonlReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -1040,5 +1121,14 @@ const std::vector<std::string>& JsonlReader::columns() const { return impl_->col
 const std::string& JsonlReader::source_name() const { return impl_->source_name_; }
 int64_t JsonlReader::bytes_read() const { return impl_->bytes_read_; }
 int64_t JsonlReader::extra_key_records() const { return impl_->extra_key_records_; }
+
+Result<bool> JsonlReader::NextBlock(size_t target_bytes, RecordBlock* block) {
+  return impl_->NextBlock(target_bytes, block);
+}
+
+Result<std::unique_ptr<JsonlReader>> JsonlReader::OpenBlock(RecordBlock block) const {
+  SLUICE_ASSIGN_OR_RETURN(auto impl, impl_->OpenBlock(std::move(block)));
+  return std::unique_ptr<JsonlReader>(new JsonlReader(std::move(impl)));
+}
 
 }  // namespace sluice::etl

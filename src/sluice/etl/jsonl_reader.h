@@ -16,7 +16,13 @@
 // record. Each line is validated whole (values not extracted included). Path syntax and
 // value text rules: see JsonlOptions and JsonlRecord, and docs/jobs-jsonl.md.
 //
-// A JsonlReader owns its stream. Single-threaded.
+// Parallel parsing: after Open(), NextBlock() (instead of Next()) cuts the rest of the input
+// into blocks of whole lines (record_block.h) with this same line scan, so blocks agree with
+// sequential reading; OpenBlock() makes a reader of one block, which may run on another
+// thread.
+//
+// A JsonlReader owns its stream. Single-threaded, except that OpenBlock() may be called from
+// any thread while NextBlock() runs (it reads only the options and the compiled paths).
 
 #include <cstddef>
 #include <cstdint>
@@ -27,6 +33,7 @@
 
 #include "sluice/common/io.h"
 #include "sluice/common/status.h"
+#include "sluice/etl/record_block.h"
 
 namespace sluice::etl {
 
@@ -104,6 +111,16 @@ class JsonlReader {
   // Without paths: the well-formed records with a top-level key that is not a column
   // (schema drift). Always 0 when paths are given.
   int64_t extra_key_records() const;
+
+  // Cuts the next block of about `target_bytes` (at least one line) from the input, ending
+  // just after a line's LF (record_block.h); false at the end of the input. Once called,
+  // Next() must not be. A Status only when the input fails, as for Next().
+  Result<bool> NextBlock(size_t target_bytes, RecordBlock* block);
+
+  // A reader of `block`, cut by this reader's NextBlock(), with this reader's columns: its
+  // Next() gives exactly the records this reader's Next() would have given for those bytes.
+  // Internal when the JSON parser cannot be allocated.
+  Result<std::unique_ptr<JsonlReader>> OpenBlock(RecordBlock block) const;
 
  private:
   class Impl;

@@ -20,45 +20,67 @@ using testing::FailingInputStream;
 
 // Renders the columns and every record as "line: [v1] null !error" (and, with `with_raw`,
 // the raw text).
-std::string Render(JsonlReader& reader, bool with_raw = false) {
+std::string RenderColumns(const JsonlReader& reader) {
   std::string s = "columns:";
   for (const auto& c : reader.columns()) s += " [" + c + "]";
+  return s + "\n";
+}
+
+// Appends one record; `columns` is the reader's column count.
+void RenderRecord(const JsonlRecord& r, size_t columns, bool with_raw, std::string* out) {
+  std::string& s = *out;
+  s += std::to_string(r.line) + ":";
+  if (r.error.empty()) {
+    EXPECT_EQ(r.fields.size(), columns);
+    for (size_t i = 0; i < r.fields.size(); ++i) {
+      s += r.is_null[i] ? " null" : " [" + std::string(r.fields[i]) + "]";
+      if (r.is_null[i]) {
+        EXPECT_TRUE(r.fields[i].empty());
+      }
+    }
+  } else {
+    // A malformed record: every column null.
+    EXPECT_EQ(std::count(r.is_null.begin(), r.is_null.end(), 1), static_cast<long>(columns));
+    s += " !" + r.error;
+  }
+  if (with_raw) s += " raw=" + std::string(r.raw);
   s += "\n";
+}
+
+std::string Render(JsonlReader& reader, bool with_raw = false) {
+  std::string s = RenderColumns(reader);
   JsonlRecord r;
   for (;;) {
     Result<bool> more = reader.Next(&r);
     if (!more.ok()) return s + "status: " + more.status().ToString() + "\n";
-    if (!*more) break;
-    s += std::to_string(r.line) + ":";
-    if (r.error.empty()) {
-      EXPECT_EQ(r.fields.size(), reader.columns().size());
-      for (size_t i = 0; i < r.fields.size(); ++i) {
-        s += r.is_null[i] ? " null" : " [" + std::string(r.fields[i]) + "]";
-        if (r.is_null[i]) {
-          EXPECT_TRUE(r.fields[i].empty());
-        }
-      }
-    } else {
-      // A malformed record: every column null.
-      EXPECT_EQ(std::count(r.is_null.begin(), r.is_null.end(), 1),
-                static_cast<long>(reader.columns().size()));
-      s += " !" + r.error;
-    }
-    if (with_raw) s += " raw=" + std::string(r.raw);
-    s += "\n";
+    if (!*more) return s;
+    RenderRecord(r, reader.columns().size(), with_raw, &s);
   }
-  return s;
 }
 
+// As Render(), but cutting the rest of the input into blocks of about `block_bytes` and
+// reading each block with a reader of its own.
+std::string RenderBlocks(JsonlReader& reader, size_t block_bytes, bool with_raw = false) {
+  std::string s = RenderColumns(reader);
+  JsonlRecord r;
+  Status read = testing::ForEachRecordInBlocks(reader, block_bytes, &r, [&](const JsonlRecord& rec) {
+    RenderRecord(rec, reader.columns().size(), with_raw, &s);
+  });
+  return read.ok() ? s : s + "status: " + read.ToString() + "\n";
+}
+
+// Reads `input` handed out `chunk` bytes at a time; with `block_bytes`, cut into blocks.
 std::string ReadAll(const std::string& input, const std::vector<std::string>& paths, size_t chunk,
-                    bool with_raw = false, size_t max_record_bytes = 64 << 20) {
+                    bool with_raw = false, size_t max_record_bytes = 64 << 20,
+                    size_t block_bytes = 0) {
   JsonlOptions options;
   options.paths = paths;
   options.max_record_bytes = max_record_bytes;
   auto reader =
       JsonlReader::Open(std::make_unique<ChunkedInputStream>(input, chunk), options, "t.jsonl");
   if (!reader.ok()) return "open: " + reader.status().ToString() + "\n";
-  return Render(**reader, with_raw);
+  return block_bytes > 0 ? RenderBlocks(**reader, block_bytes, with_raw)
+                         : Render(**reader, with_raw);
 }
 
 struct Case {
@@ -245,6 +267,43 @@ TEST(JsonlReader, GivesTheSameRecordsWhateverTheChunking) {
     for (size_t chunk : {1, 2, 7, 4096}) {
       EXPECT_EQ(ReadAll(c.input, c.paths, chunk), c.expected) << c.name << " chunk " << chunk;
     }
+  }
+}
+
+TEST(JsonlReader, GivesTheSameRecordsCutIntoBlocksOfAnySize) {
+  for (const Case& c : Cases()) {
+    for (size_t block : {1, 2, 7, 64}) {
+      EXPECT_EQ(ReadAll(c.input, c.paths, 3, /*with_raw=*/true, 64 << 20, block),
+                ReadAll(c.input, c.paths, 1 << 20, /*with_raw=*/true))
+          << c.name << " block " << block;
+    }
+  }
+}
+
+TEST(JsonlReader, HandsALineOverTheLimitToTheBlockReaderWithoutItsBytes) {
+  for (size_t chunk : {size_t{3}, size_t{1} << 20}) {
+    std::string input = "{\"a\":1}\n{\"a\":\"" + std::string(100, 'x') + "\"}\r\n \n{\"a\":2}";
+    JsonlOptions options;
+    options.paths = {"a"};
+    options.max_record_bytes = 50;
+    auto reader = JsonlReader::Open(std::make_unique<ChunkedInputStream>(input, chunk), options,
+                                    "t.jsonl");
+    ASSERT_TRUE(reader.ok());
+    RecordBlock block;
+    ASSERT_TRUE(*(*reader)->NextBlock(1 << 20, &block));
+    EXPECT_EQ(block.bytes, "{\"a\":1}\n");
+    EXPECT_EQ(block.first_line, 1);
+    EXPECT_TRUE(block.has_oversized);
+    EXPECT_EQ(block.oversized_line, 2);
+    EXPECT_EQ(block.oversized_raw, "{\"a\":\"" + std::string(100, 'x') + "\"}");
+    EXPECT_EQ(block.oversized_error, "line of 108 bytes exceeds the 50-byte limit");
+    ASSERT_TRUE(*(*reader)->NextBlock(1 << 20, &block));
+    EXPECT_EQ(block.bytes, " \n{\"a\":2}");
+    EXPECT_EQ(block.first_line, 3);
+    EXPECT_FALSE(block.has_oversized);
+    EXPECT_FALSE(*(*reader)->NextBlock(1 << 20, &block));
+    EXPECT_EQ(ReadAll(input, {"a"}, chunk, /*with_raw=*/false, 50, 1 << 20),
+              "columns: [a]\n1: [1]\n2: !line of 108 bytes exceeds the 50-byte limit\n4: [2]\n");
   }
 }
 
@@ -517,6 +576,13 @@ TEST(JsonlReader, SurvivesRandomJunkAndAgreesWithAnIndependentParser) {
       ASSERT_EQ(ReadAll(input, paths, chunk, /*with_raw=*/true, max), whole)
           << "iteration " << iteration << " chunk " << chunk;
     }
+    size_t block = 1 + rng() % 300;
+    ASSERT_EQ(ReadAll(input, paths, 1 + rng() % 16, /*with_raw=*/true, max, block), whole)
+        << "iteration " << iteration << " block " << block;
+    // Without paths, the columns come from the first record, for every block.
+    ASSERT_EQ(ReadAll(input, {}, 5, /*with_raw=*/true, max, block),
+              ReadAll(input, {}, 1 << 20, /*with_raw=*/true, max))
+        << "iteration " << iteration << " block " << block;
 
     JsonlOptions options;
     options.paths = paths;

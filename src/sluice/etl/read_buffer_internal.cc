@@ -6,6 +6,25 @@
 
 namespace sluice::etl {
 
+void BlockBytes::Cut(const char* buf, size_t upto, size_t target_bytes, RecordBlock* block) {
+  Take(buf, upto);
+  block->bytes = std::move(bytes_);
+  block->first_line = line_;
+  block->after_cr = after_cr_;
+  block->has_oversized = false;
+  block->oversized_raw.clear();
+  block->oversized_error.clear();
+  bytes_ = std::string();
+  bytes_.reserve(target_bytes + target_bytes / 4);
+}
+
+void SetOversized(int64_t line, std::string_view raw, std::string error, RecordBlock* block) {
+  block->has_oversized = true;
+  block->oversized_line = line;
+  block->oversized_raw.assign(raw);
+  block->oversized_error = std::move(error);
+}
+
 Result<size_t> GrowAndRead(common::InputStream& in, std::unique_ptr<char[]>* buf, size_t* cap,
                            size_t end, size_t padding, std::string_view source_name) {
   size_t new_cap = *cap;
