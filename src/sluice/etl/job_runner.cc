@@ -8,6 +8,7 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <set>
@@ -351,6 +352,14 @@ struct ParsedBatch {
   TextRecord record;    // the parser's scratch
 };
 
+// The sizes a parser expects of its next batch: rows, each column's value bytes and the raw
+// text (those of its previous batch). Reserved room counts against the memory budget.
+struct BatchSizes {
+  int64_t rows = 0;
+  std::vector<size_t> column_bytes;
+  size_t raw = 0;
+};
+
 struct Partition {
   std::string path;    // "order_date=2026-11-27" (several columns joined by '/'); "" unpartitioned
   int64_t rows = 0;    // rows kept (after dedupe)
@@ -418,6 +427,12 @@ class JobRun {
 
  private:
   Status ReadAll();
+  // ReadAll() on several threads for a splittable source: the workers take turns cutting the
+  // next block of `source` and parse each block they cut into one batch (`parse`); this
+  // thread hands the batches to `consume` strictly in block order.
+  Status ReadBlocks(RecordSource& source,
+                    const std::function<Status(RecordSource&, BatchSizes*, ParsedBatch*)>& parse,
+                    const std::function<Status(ParsedBatch*)>& consume);
   // Derived columns, row-level rules and quarantine for one parsed batch, then Accept().
   Status ProcessBatch(ParsedBatch* parsed, RuleEvaluator* row_eval);
   // Takes the rows of `batch` whose `keep` entry is nonzero (the others were quarantined).
@@ -606,32 +621,30 @@ Status JobRun::ReadAll() {
     winners_.Reserve(static_cast<size_t>(std::min<int64_t>(source_.size / 100, int64_t{1} << 22)));
   }
   RuleEvaluator row_eval(plan_.row_rules, plan_.schema);
-  // Parsing and casting (the producer) runs ahead of rules, quarantine and dedupe (this
-  // thread) on a thread of its own when the run has more than one; the queue holds at most
-  // two batches, so memory does not grow with the object.
   const size_t ncols = plan_.columns.size();
-  // Each column's value bytes in the previous batch (only the parsing thread touches it).
-  std::vector<size_t> last_bytes(ncols, 0);
-  size_t last_raw = 0;
-  auto parse = [&](ParsedBatch* b, bool* more) -> Status {
+  // Parses and casts up to `max_rows` clean rows of `source` into `b`; `more` false at its end.
+  auto parse = [&](RecordSource& source, int64_t max_rows, BatchSizes* sizes, ParsedBatch* b,
+                   bool* more) -> Status {
+    std::vector<size_t>& last_bytes = sizes->column_bytes;
     b->batch = RecordBatch::Make(plan_.mapped_schema);
     // Sized once for a whole batch: growing by doubling copied every column several times
     // and left the batches (kept until the object is read) on freshly faulted pages.
+    const int64_t rows = sizes->rows;
     for (size_t c = 0; c < ncols; ++c)
-      ReserveColumn(&b->batch.columns[c], kBatchRows, last_bytes[c] + last_bytes[c] / 8);
-    b->lines.reserve(kBatchRows);
-    b->raw_ends.reserve(kBatchRows);
-    b->failures.reserve(kBatchRows);
-    b->raw_arena.reserve(last_raw + last_raw / 8);
+      ReserveColumn(&b->batch.columns[c], rows, last_bytes[c] + last_bytes[c] / 8);
+    b->lines.reserve(static_cast<size_t>(rows));
+    b->raw_ends.reserve(static_cast<size_t>(rows));
+    b->failures.reserve(static_cast<size_t>(rows));
+    b->raw_arena.reserve(sizes->raw + sizes->raw / 8);
     TextRecord& rec = b->record;
     std::vector<QuarantineSink::Failure> row_failures;
     std::string reason;
-    while (b->batch.num_rows < kBatchRows) {
-      SLUICE_ASSIGN_OR_RETURN(*more, src->Next(&rec));
+    while (b->batch.num_rows < max_rows) {
+      SLUICE_ASSIGN_OR_RETURN(*more, source.Next(&rec));
       if (!*more) break;
       ++b->records;
       if (!rec.error.empty()) {
-        b->parse_errors.push_back({rec.line, std::string(src->RawText()), rec.error});
+        b->parse_errors.push_back({rec.line, std::string(source.RawText()), rec.error});
         continue;
       }
       row_failures.clear();
@@ -653,12 +666,12 @@ Status JobRun::ReadAll() {
       }
       ++b->batch.num_rows;
       b->lines.push_back(rec.line);
-      b->raw_arena += src->RawText();
+      b->raw_arena += source.RawText();
       b->raw_ends.push_back(b->raw_arena.size());
       b->failures.push_back(row_failures);
     }
     for (size_t c = 0; c < ncols; ++c) last_bytes[c] = b->batch.columns[c].bytes.size();
-    last_raw = b->raw_arena.size();
+    sizes->raw = b->raw_arena.size();
     return Status::OK();
   };
   auto consume = [&](ParsedBatch* b) -> Status {
@@ -671,13 +684,27 @@ Status JobRun::ReadAll() {
     return ProcessBatch(b, &row_eval);
   };
   if (env_.threads <= 1) {
+    BatchSizes sizes{kBatchRows, std::vector<size_t>(ncols, 0), 0};
     bool more = true;
     while (more) {
       ParsedBatch b;
-      SLUICE_RETURN_IF_ERROR(parse(&b, &more));
+      SLUICE_RETURN_IF_ERROR(parse(*src, kBatchRows, &sizes, &b, &more));
       SLUICE_RETURN_IF_ERROR(consume(&b));
     }
+  } else if (src->splittable()) {
+    // A block is one batch, of as many rows as it holds (blocks are cut by bytes).
+    auto parse_block = [&](RecordSource& block, BatchSizes* sizes, ParsedBatch* b) {
+      bool more = true;
+      Status parsed = parse(block, std::numeric_limits<int64_t>::max(), sizes, b, &more);
+      sizes->rows = b->batch.num_rows + b->batch.num_rows / 8;
+      return parsed;
+    };
+    SLUICE_RETURN_IF_ERROR(ReadBlocks(*src, parse_block, consume));
   } else {
+    // Parquet: parsing and casting (the producer) runs ahead of rules, quarantine and dedupe
+    // (this thread) on a thread of its own; the queue holds at most two batches, so memory
+    // does not grow with the object.
+    BatchSizes sizes{kBatchRows, std::vector<size_t>(ncols, 0), 0};
     std::mutex mu;
     std::condition_variable cv;
     std::deque<ParsedBatch> queue;
@@ -688,7 +715,7 @@ Status JobRun::ReadAll() {
       bool more = true;
       while (more) {
         ParsedBatch b;
-        Status st = parse(&b, &more);
+        Status st = parse(*src, kBatchRows, &sizes, &b, &more);
         std::unique_lock<std::mutex> lock(mu);
         if (!st.ok()) {
           parse_status = st;
@@ -747,6 +774,123 @@ Status JobRun::ReadAll() {
     }
   }
   return Status::OK();
+}
+
+Status JobRun::ReadBlocks(
+    RecordSource& source,
+    const std::function<Status(RecordSource&, BatchSizes*, ParsedBatch*)>& parse,
+    const std::function<Status(ParsedBatch*)>& consume) {
+  // The reading itself stays one stream (decompression and the bronze tee need the bytes in
+  // order): a worker cuts the next block under `cut_mu`, which numbers the blocks, then
+  // parses it while another cuts. This thread takes the batches in block order, so rules,
+  // quarantine and dedupe see the rows in the object's order whatever the threads and the
+  // block size. At most two blocks per worker are cut and not yet consumed: memory stays
+  // bounded by the block size (plus one record over it), not the object's.
+  const int workers = env_.threads;
+  const int64_t max_in_flight = 2 * int64_t{workers};
+  const size_t block_bytes = std::max<size_t>(env_.block_bytes, 1);
+  const size_t ncols = plan_.columns.size();
+
+  std::mutex cut_mu;  // guards `source`, next_block and cut_finished
+  int64_t next_block = 0;
+  bool cut_finished = false;
+
+  std::mutex mu;  // guards what follows
+  std::condition_variable cv;
+  int64_t in_flight = 0;      // blocks cut (or being cut) and not yet consumed
+  int64_t next_consumed = 0;  // the number of the next block to consume
+  int64_t total_blocks = -1;  // known once cutting reached the end
+  bool stop = false;          // a failure, or the consumer is done
+  Status failure;
+  std::map<int64_t, ParsedBatch> ready;
+
+  auto fail = [&](Status st) {  // with `mu` held
+    if (failure.ok()) failure = std::move(st);
+    stop = true;
+    cv.notify_all();
+  };
+  auto work = [&] {
+    BatchSizes sizes{0, std::vector<size_t>(ncols, 0), 0};
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait(lock, [&] { return stop || total_blocks >= 0 || in_flight < max_in_flight; });
+        if (stop || total_blocks >= 0) return;
+        ++in_flight;
+      }
+      RecordBlock block;
+      int64_t number = -1;
+      Status cut;
+      int64_t total = -1;
+      {
+        std::lock_guard<std::mutex> lock(cut_mu);
+        if (!cut_finished) {
+          Result<bool> more = source.NextBlock(block_bytes, &block);
+          if (!more.ok()) {
+            cut = more.status();
+            cut_finished = true;
+          } else if (*more) {
+            number = next_block++;
+          } else {
+            cut_finished = true;
+          }
+        }
+        if (cut_finished) total = next_block;
+      }
+      if (number < 0) {
+        std::lock_guard<std::mutex> lock(mu);
+        --in_flight;
+        total_blocks = total;
+        if (!cut.ok()) fail(std::move(cut));
+        cv.notify_all();
+        return;
+      }
+      ParsedBatch b;
+      Status parsed;
+      auto block_source = source.OpenBlock(std::move(block));
+      if (block_source.ok()) {
+        parsed = parse(**block_source, &sizes, &b);
+      } else {
+        parsed = block_source.status();
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      if (!parsed.ok()) {
+        fail(std::move(parsed));
+        return;
+      }
+      ready.emplace(number, std::move(b));
+      cv.notify_all();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int i = 0; i < workers; ++i) pool.emplace_back(work);
+
+  Status consumed;
+  while (consumed.ok()) {
+    ParsedBatch b;
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] {
+        return stop || ready.count(next_consumed) > 0 || next_consumed == total_blocks;
+      });
+      auto it = ready.find(next_consumed);
+      if (stop || it == ready.end()) break;
+      b = std::move(it->second);
+      ready.erase(it);
+      ++next_consumed;
+      --in_flight;
+      cv.notify_all();
+    }
+    consumed = consume(&b);
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    stop = true;
+    cv.notify_all();
+  }
+  for (std::thread& t : pool) t.join();
+  SLUICE_RETURN_IF_ERROR(failure);
+  return consumed;
 }
 
 Status JobRun::ProcessBatch(ParsedBatch* parsed, RuleEvaluator* row_eval) {

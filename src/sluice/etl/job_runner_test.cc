@@ -489,8 +489,9 @@ TEST_F(JobRunnerTest, RecoveryFailsARunThatDiedBeforeItRecordedAnyFile) {
 }
 
 TEST_F(JobRunnerTest, SpillingUnderATinyMemoryBudgetGivesTheSameSilverAsMemory) {
-  // Three batches' worth of rows (16,384 per batch) with duplicates that cross batches, so
-  // later rows replace rows already written to the spill files.
+  // Several batches' worth of rows (16,384 per batch on one thread, one per 256 KiB block with
+  // more) with duplicates that cross batches, so later rows replace rows already written to the
+  // spill files.
   std::string csv = "order_id,order_ts,quantity,unit_price,note\n";
   for (int i = 0; i < 40000; ++i) {
     int id = i < 30000 ? i : (i - 30000) * 3;  // ids 0, 3, 6, … again, newer
@@ -499,6 +500,7 @@ TEST_F(JobRunnerTest, SpillingUnderATinyMemoryBudgetGivesTheSameSilverAsMemory) 
            (i < 30000 ? "first" : "second") + "\n";
   }
   std::string path = WriteFile("big.csv", csv);
+  env_.block_bytes = 256 << 10;  // with threads, batches of about 6,000 rows
   auto job = Compile(kOrdersJob);
   RunOutcome in_memory = Run(*job, path);
   ASSERT_EQ(in_memory.status, "SUCCEEDED") << in_memory.error;
@@ -607,6 +609,108 @@ TEST_F(JobRunnerTest, AFieldOverTheDialectLimitQuarantinesOnlyItsRow) {
   EXPECT_EQ(q[0].at("reason").as_string(),
             "field 2 of 10485760 bytes exceeds the 1048576-byte limit");
   EXPECT_EQ(q[0].at("raw").as_string().size(), 4096u);  // the start of the record only
+}
+
+// An orders object with every kind of defect, as CSV or JSON lines: duplicates (ties on
+// order_ts included, which the later row wins), bad numbers and dates, ragged rows, quoted
+// delimiters and newlines, CRLF, invalid UTF-8, long lines (over the limit the CSV test sets),
+// and an unterminated quote near the end.
+std::string DefectiveOrders(bool jsonl) {
+  std::string out = jsonl ? "" : "order_id,order_ts,quantity,unit_price,note\r\n";
+  for (int i = 0; i < 3000; ++i) {
+    std::string id = std::to_string(i % 7 == 3 ? i - 3 : i);  // duplicates of earlier rows
+    std::string ts = "2026-11-0" + std::to_string(1 + i % 4) + "T10:00:00Z";
+    if (i % 7 == 3 && i % 2 == 0) ts = "2026-11-0" + std::to_string(1 + (i - 3) % 4) + "T10:00:00Z";
+    std::string qty = i % 97 == 5 ? "many" : std::to_string(i % 50);
+    std::string note = i % 11 == 0 ? "said \"hi, there\"\nand left" : "n" + std::to_string(i);
+    if (i % 89 == 7) ts = "2026-13-45T00:00:00Z";
+    if (i % 131 == 9) note += "\xff";
+    if (i % 503 == 11) note = std::string(300, 'L');  // over max_record_bytes
+    if (jsonl) {
+      std::string n = note;
+      for (size_t k = 0; (k = n.find_first_of("\"\n", k)) != std::string::npos; k += 2)
+        n.replace(k, 1, n[k] == '"' ? "\\\"" : "\\n");
+      out += i % 173 == 13 ? "{\"order_id\": " + id + ", oops\n"
+                           : "{\"order_id\":\"" + id + "\",\"order_ts\":\"" + ts +
+                                 "\",\"quantity\":\"" + qty + "\",\"unit_price\":\"1.50\",\"note\":\"" +
+                                 n + "\"}" + (i % 2 ? "\r\n" : "\n");
+    } else {
+      std::string quoted = "\"";
+      for (char c : note) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+      quoted += "\"";
+      out += i % 173 == 13 ? id + "," + ts + "\r\n"  // ragged
+                           : id + "," + ts + "," + qty + ",1.50," + quoted + (i % 2 ? "\r\n" : "\n");
+    }
+  }
+  out += jsonl ? "{\"order_id\":\"end\",\"note\":\"unterminated}\n"
+               : "9999,2026-11-01T10:00:00Z,1,1.50,\"unterminated\n9998,x,1,1\n";
+  return out;
+}
+
+TEST_F(JobRunnerTest, GivesTheSameRunWhateverTheThreadsAndTheBlockSize) {
+  for (bool jsonl : {false, true}) {
+    SCOPED_TRACE(jsonl ? "jsonl" : "csv");
+    std::string yaml = kOrdersJob;
+    if (jsonl) yaml.replace(yaml.find("format: csv"), 11, "format: jsonl");
+    auto spec = ParseJobSpec(yaml, "job.yaml");
+    ASSERT_TRUE(spec.ok()) << spec.status();
+    spec->csv.max_record_bytes = 200;  // JSONL lines keep the 64 MiB limit
+    auto compiled = CompileJob(*spec);
+    ASSERT_TRUE(compiled.ok()) << compiled.status();
+    std::string path = WriteFile(jsonl ? "o.jsonl" : "o.csv", DefectiveOrders(jsonl));
+
+    std::string first_report;
+    std::map<std::string, std::string> first_silver;
+    std::string first_quarantine;
+    int config = 0;
+    for (auto [threads, block] : std::vector<std::pair<int, size_t>>{
+             {1, 0}, {2, 1}, {2, 1000}, {4, 3000}, {4, size_t{2} << 20}}) {
+      SCOPED_TRACE("threads " + std::to_string(threads) + " block " + std::to_string(block));
+      // A lake and catalog of its own for each run, so that each starts from nothing.
+      std::string root = dir_.path() + "/" + (jsonl ? "j" : "c") + std::to_string(config++);
+      fs::create_directories(root);
+      auto cat = catalog::OpenSqliteCatalog(root + "/catalog.db");
+      ASSERT_TRUE(cat.ok()) << cat.status();
+      catalog_ = std::move(*cat);
+      env_.catalog = catalog_.get();
+      env_.lake_dir = root + "/lake";
+      env_.threads = threads;
+      if (block > 0) env_.block_bytes = block;
+      RunOutcome run = Run(**compiled, path);
+      ASSERT_EQ(run.status, "SUCCEEDED") << run.error;
+      json::object report = run.report;
+      for (const char* varying : {"run_id", "started_at", "duration_ms", "timings_ms"})
+        report.erase(varying);
+      std::string text = common::SerializeJson(report);
+      for (const std::string& v : {run.run_id, env_.lake_dir}) {
+        for (size_t k; (k = text.find(v)) != std::string::npos;) text.replace(k, v.size(), "X");
+      }
+      std::string quarantine;
+      for (json::object line : QuarantineLines(run)) {
+        line.erase("run_id");
+        quarantine += common::SerializeJson(line) + "\n";
+      }
+      auto silver = SilverRows("orders");
+      if (first_report.empty()) {
+        first_report = text;
+        first_silver = silver;
+        first_quarantine = quarantine;
+        // The data exercises what it should.
+        const json::object& rows = run.report.at("rows").as_object();
+        EXPECT_GT(rows.at("duplicates").as_int64(), 300);
+        EXPECT_GT(rows.at("quarantined").as_int64(), 50);
+        if (!jsonl) {
+          EXPECT_NE(quarantine.find("exceeds the 200-byte limit"), std::string::npos);
+        }
+        EXPECT_NE(quarantine.find(jsonl ? "unterminated string" : "unterminated quoted field"),
+                  std::string::npos);
+        continue;
+      }
+      EXPECT_EQ(text, first_report);
+      EXPECT_EQ(silver, first_silver);
+      EXPECT_EQ(quarantine, first_quarantine);
+    }
+  }
 }
 
 TEST(JobCompile, RejectsUnknownTypesColumnsAndRulesWithTheirPlace) {

@@ -37,6 +37,15 @@ class CsvRecordSource final : public RecordSource {
   std::string_view RawText() override { return record_.raw; }
   int64_t bytes_read() const override { return reader_->bytes_read(); }
 
+  bool splittable() const override { return true; }
+  Result<bool> NextBlock(size_t target_bytes, RecordBlock* block) override {
+    return reader_->NextBlock(target_bytes, block);
+  }
+  Result<std::unique_ptr<RecordSource>> OpenBlock(RecordBlock block) const override {
+    return std::unique_ptr<RecordSource>(
+        new CsvRecordSource(reader_->OpenBlock(std::move(block)), dialect_));
+  }
+
  private:
   std::unique_ptr<CsvReader> reader_;
   CsvDialect dialect_;
@@ -61,6 +70,15 @@ class JsonlRecordSource final : public RecordSource {
 
   std::string_view RawText() override { return record_.raw; }
   int64_t bytes_read() const override { return reader_->bytes_read(); }
+
+  bool splittable() const override { return true; }
+  Result<bool> NextBlock(size_t target_bytes, RecordBlock* block) override {
+    return reader_->NextBlock(target_bytes, block);
+  }
+  Result<std::unique_ptr<RecordSource>> OpenBlock(RecordBlock block) const override {
+    SLUICE_ASSIGN_OR_RETURN(auto reader, reader_->OpenBlock(std::move(block)));
+    return std::unique_ptr<RecordSource>(new JsonlRecordSource(std::move(reader)));
+  }
 
  private:
   std::unique_ptr<JsonlReader> reader_;
@@ -130,6 +148,14 @@ class ParquetRecordSource final : public RecordSource {
 };
 
 }  // namespace
+
+Result<bool> RecordSource::NextBlock(size_t, RecordBlock*) {
+  return Status::Internal("this source cannot be cut into blocks");
+}
+
+Result<std::unique_ptr<RecordSource>> RecordSource::OpenBlock(RecordBlock) const {
+  return Status::Internal("this source cannot be cut into blocks");
+}
 
 Result<std::unique_ptr<RecordSource>> OpenRecordSource(const JobSpec& spec,
                                                        std::unique_ptr<common::InputStream> raw,

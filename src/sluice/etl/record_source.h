@@ -5,6 +5,11 @@
 // reason. CSV and JSON Lines come from csv_reader.h / jsonl_reader.h; Parquet rows are
 // rendered as text (ValueToText) so that one cast path serves every format. A source owns
 // its stream; single-threaded.
+//
+// Parallel parsing of one object (CSV, JSON Lines): NextBlock() cuts the rest of the input
+// into blocks of whole records (record_block.h) and OpenBlock() makes a source of one block,
+// on any thread; the blocks' sources, read in block order, give exactly the records Next()
+// gives.
 
 #include <cstdint>
 #include <memory>
@@ -15,6 +20,7 @@
 #include "sluice/common/io.h"
 #include "sluice/common/status.h"
 #include "sluice/etl/job_spec.h"
+#include "sluice/etl/record_block.h"
 
 namespace sluice::etl {
 
@@ -37,6 +43,15 @@ class RecordSource {
   virtual std::string_view RawText() = 0;
   // Bytes read from the (decompressed) input so far.
   virtual int64_t bytes_read() const = 0;
+
+  // True when NextBlock() and OpenBlock() work (CSV, JSON Lines; not Parquet).
+  virtual bool splittable() const { return false; }
+  // Cuts the next block of about `target_bytes` (at least one record) from the input; false
+  // at the end. Once called, Next() must not be. A Status only when the input itself fails.
+  virtual Result<bool> NextBlock(size_t target_bytes, RecordBlock* block);
+  // A source of `block`, cut by this source's NextBlock(), with this source's columns. May be
+  // called from any thread while NextBlock() runs; the result is independent of this source.
+  virtual Result<std::unique_ptr<RecordSource>> OpenBlock(RecordBlock block) const;
 };
 
 // Opens `raw` (already decompressed) as `spec`'s format. For JSONL, `columns` are the paths
