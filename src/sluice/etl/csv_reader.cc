@@ -68,6 +68,10 @@ CsvReader::CsvReader(std::unique_ptr<common::InputStream> in, CsvDialect dialect
     quoted_special_[c] = true;
   }
   if (dialect_.escape) quoted_special_[static_cast<unsigned char>(*dialect_.escape)] = true;
+  for (unsigned char c :
+       {static_cast<unsigned char>(dialect_.quote), (unsigned char)'\r', (unsigned char)'\n'}) {
+    cut_special_[c] = true;
+  }
   cap_ = kInitialBuffer;
   buf_ = std::make_unique<char[]>(cap_);
 }
@@ -345,9 +349,35 @@ Result<bool> CsvReader::ReadRecord() {
         }
         cur_quoted_ = false;
         state = kUnquoted;
+        after_delimiter_ = false;
         [[fallthrough]];
       case kUnquoted: {
         size_t q = p_;
+        if (cutting_) {
+          // Only the record's end matters: a delimiter changes nothing unless a quote follows
+          // it and starts a quoted field (a quote anywhere else in an unquoted field is data).
+          for (;;) {
+            while (q < end_ && !cut_special_[static_cast<unsigned char>(b[q])]) ++q;
+            if (q == end_ || b[q] != quote) break;
+            if (q > p_ ? b[q - 1] == delim : after_delimiter_) break;
+            ++q;
+          }
+          if (q == end_) {
+            if (q > p_) after_delimiter_ = b[q - 1] == delim;
+            p_ = q;
+            break;
+          }
+          p_ = q;
+          if (b[p_] == quote) {
+            state = kFieldStart;
+            break;
+          }
+          char c = b[p_];
+          FinishRecord(p_++);
+          ++line_;
+          skip_lf_ = c == '\r';
+          return true;
+        }
         while (q < end_ && !special_[static_cast<unsigned char>(b[q])]) ++q;
         Append(b + p_, q - p_);
         p_ = q;
@@ -414,6 +444,7 @@ Result<bool> CsvReader::ReadRecord() {
           SetError("unexpected '" + Printable(c) + "' after the closing quote of field " +
                    std::to_string(field_ends_.size() + skipped_fields_ + 1));
           state = kUnquoted;
+          after_delimiter_ = false;
         }
         break;
       }

@@ -160,6 +160,7 @@ class CsvReader {
   bool latin1_ = false;
   bool special_[256] = {};         // ends an unquoted run: delimiter, CR, LF
   bool quoted_special_[256] = {};  // ends a quoted run: quote, escape, CR, LF
+  bool cut_special_[256] = {};     // matters in an unquoted field when cutting: quote, CR, LF
 
   // Input buffer: bytes [p_, end_) are unread; [rec_start_, p_) the current record.
   std::unique_ptr<char[]> buf_;
@@ -196,6 +197,7 @@ class CsvReader {
   // Cutting (NextBlock): records are scanned for their ends, their values not kept.
   bool cutting_ = false;
   bool cut_done_ = false;
+  bool after_delimiter_ = false;  // cutting: the last byte scanned in an unquoted field
   std::unique_ptr<BlockBytes> block_;  // the block being cut
   // A block reader: the oversized record that follows the block's bytes (has_oversized).
   RecordBlock tail_;
