@@ -413,6 +413,14 @@ TEST(CsvReader, ReportsAFailingInputAsAStatus) {
   Result<bool> next = (*reader)->Next(&r);
   ASSERT_FALSE(next.ok());
   EXPECT_EQ(next.status().ToString(), "IOError: s3://b/k.csv: disk on fire");
+
+  // Cutting blocks too: the records before the failure are not a block of their own.
+  reader = CsvReader::Open(std::make_unique<FailingInputStream>("a\n1\n2"), {}, "s3://b/k.csv");
+  ASSERT_TRUE(reader.ok());
+  RecordBlock block;
+  Result<bool> cut = (*reader)->NextBlock(1 << 20, &block);
+  ASSERT_FALSE(cut.ok());
+  EXPECT_EQ(cut.status().ToString(), "IOError: s3://b/k.csv: disk on fire");
 }
 
 }  // namespace

@@ -301,6 +301,11 @@ Result<std::vector<ColumnMapping>> InferMapping(const JobSpec& spec, RecordSourc
 // The run
 
 constexpr int64_t kBatchRows = 16384;
+// From this many threads on, a CSV or JSONL object is parsed in blocks on several threads.
+// With two, one parsing thread reading the stream itself ahead of this thread's rules and
+// dedupe already keeps both busy, without the blocks' extra pass over the bytes: on the
+// 2-core bench it was ~5% faster than two block parsers (bench/RESULTS.md).
+constexpr int kMinThreadsForBlocks = 3;
 
 // Room for `rows` values (and their validity) and `bytes` of variable-length values in the
 // member of `col` its type uses.
@@ -691,7 +696,7 @@ Status JobRun::ReadAll() {
       SLUICE_RETURN_IF_ERROR(parse(*src, kBatchRows, &sizes, &b, &more));
       SLUICE_RETURN_IF_ERROR(consume(&b));
     }
-  } else if (src->splittable()) {
+  } else if (src->splittable() && env_.threads >= kMinThreadsForBlocks) {
     // A block is one batch, of as many rows as it holds (blocks are cut by bytes).
     auto parse_block = [&](RecordSource& block, BatchSizes* sizes, ParsedBatch* b) {
       bool more = true;
@@ -701,9 +706,9 @@ Status JobRun::ReadAll() {
     };
     SLUICE_RETURN_IF_ERROR(ReadBlocks(*src, parse_block, consume));
   } else {
-    // Parquet: parsing and casting (the producer) runs ahead of rules, quarantine and dedupe
-    // (this thread) on a thread of its own; the queue holds at most two batches, so memory
-    // does not grow with the object.
+    // Two threads, or Parquet: parsing and casting (the producer) runs ahead of rules,
+    // quarantine and dedupe (this thread) on a thread of its own; the queue holds at most two
+    // batches, so memory does not grow with the object.
     BatchSizes sizes{kBatchRows, std::vector<size_t>(ncols, 0), 0};
     std::mutex mu;
     std::condition_variable cv;

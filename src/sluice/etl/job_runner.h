@@ -14,14 +14,15 @@
 // ("spills"), and a spilled row that a later duplicate replaces is removed by rewriting its
 // file before the publish.
 //
-// Threads: with more than one, a CSV or JSONL object is read as one stream (decompression
-// and the bronze tee need its bytes in order) that the workers take turns cutting into
-// blocks of whole records (JobEnvironment::block_bytes, record_block.h); every worker parses
-// and casts the blocks it cut, and the run's own thread applies rules, quarantine and dedupe
-// to the blocks' batches strictly in block order, so a run's outcome does not depend on the
-// thread count or the block size. At most two blocks per worker are in flight. A Parquet
-// object is parsed on one thread ahead of the rules. Bronze is compressed on a thread of its
-// own, and partitions are written by all.
+// Threads: the run's own thread applies rules, quarantine and dedupe to the rows in the
+// object's order. With two threads (or a Parquet object), parsing and casting run ahead of it
+// on one other thread. With three or more, a CSV or JSONL object is read as one stream
+// (decompression and the bronze tee need its bytes in order) that the workers take turns
+// cutting into blocks of whole records (JobEnvironment::block_bytes, record_block.h); every
+// worker parses and casts the blocks it cut, and the run's thread takes their batches
+// strictly in block order, so a run's outcome does not depend on the thread count or the
+// block size. At most two blocks per worker are in flight. Bronze is compressed on a thread
+// of its own, and partitions are written by all threads.
 //
 // Where rows go: every row read ends in exactly one of silver (written), quarantine (a
 // parse, cast, nullability, derivation or rule failure; one JSON line with the raw text,
@@ -93,8 +94,9 @@ struct JobEnvironment {
   catalog::Catalog* catalog = nullptr;   // must outlive the run
   std::string lake_dir;                  // where bronze/silver/quarantine live
   int threads = 1;                       // worker threads for parsing and writing
-  // With more than one thread, a CSV or JSONL object's decompressed bytes are cut into blocks
-  // of whole records of about this size, parsed and cast in parallel (tests use tiny ones).
+  // With three threads or more, a CSV or JSONL object's decompressed bytes are cut into
+  // blocks of whole records of about this size, parsed and cast in parallel (tests use tiny
+  // ones).
   size_t block_bytes = size_t{2} << 20;
   const common::Clock* clock = nullptr;  // DataFreshness and timestamps (default: system)
   // Rows a run holds in memory before it writes them to their partitions' files ("spills");

@@ -140,6 +140,34 @@ class JobRunnerTest : public ::testing::Test {
     return out;
   }
 
+  // Points the test at an empty lake and catalog of their own under `name`.
+  void UseFreshLake(const std::string& name) {
+    std::string root = dir_.path() + "/" + name;
+    fs::create_directories(root);
+    auto cat = catalog::OpenSqliteCatalog(root + "/catalog.db");
+    ASSERT_TRUE(cat.ok()) << cat.status();
+    catalog_ = std::move(*cat);
+    env_.catalog = catalog_.get();
+    env_.lake_dir = root + "/lake";
+  }
+
+  // The run report and quarantine lines of `run` without what differs from run to run (run
+  // id, times, the lake's folder).
+  std::string Summary(const RunOutcome& run) {
+    json::object report = run.report;
+    for (const char* varying : {"run_id", "started_at", "duration_ms", "timings_ms"})
+      report.erase(varying);
+    std::string text = common::SerializeJson(report) + "\n";
+    for (json::object line : QuarantineLines(run)) {
+      line.erase("run_id");
+      text += common::SerializeJson(line) + "\n";
+    }
+    for (const std::string& v : {run.run_id, env_.lake_dir}) {
+      for (size_t k; (k = text.find(v)) != std::string::npos;) text.replace(k, v.size(), "X");
+    }
+    return text;
+  }
+
   common::TestTempDir dir_;
   std::unique_ptr<catalog::Catalog> catalog_;
   JobEnvironment env_;
@@ -489,9 +517,9 @@ TEST_F(JobRunnerTest, RecoveryFailsARunThatDiedBeforeItRecordedAnyFile) {
 }
 
 TEST_F(JobRunnerTest, SpillingUnderATinyMemoryBudgetGivesTheSameSilverAsMemory) {
-  // Several batches' worth of rows (16,384 per batch on one thread, one per 256 KiB block with
-  // more) with duplicates that cross batches, so later rows replace rows already written to the
-  // spill files.
+  // Several batches' worth of rows (16,384 per batch with one or two threads, one per 256 KiB
+  // block with more) with duplicates that cross batches, so later rows replace rows already
+  // written to the spill files.
   std::string csv = "order_id,order_ts,quantity,unit_price,note\n";
   for (int i = 0; i < 40000; ++i) {
     int id = i < 30000 ? i : (i - 30000) * 3;  // ids 0, 3, 6, … again, newer
@@ -500,7 +528,7 @@ TEST_F(JobRunnerTest, SpillingUnderATinyMemoryBudgetGivesTheSameSilverAsMemory) 
            (i < 30000 ? "first" : "second") + "\n";
   }
   std::string path = WriteFile("big.csv", csv);
-  env_.block_bytes = 256 << 10;  // with threads, batches of about 6,000 rows
+  env_.block_bytes = 256 << 10;  // with three threads or more, batches of about 6,000 rows
   auto job = Compile(kOrdersJob);
   RunOutcome in_memory = Run(*job, path);
   ASSERT_EQ(in_memory.status, "SUCCEEDED") << in_memory.error;
@@ -659,56 +687,70 @@ TEST_F(JobRunnerTest, GivesTheSameRunWhateverTheThreadsAndTheBlockSize) {
     ASSERT_TRUE(compiled.ok()) << compiled.status();
     std::string path = WriteFile(jsonl ? "o.jsonl" : "o.csv", DefectiveOrders(jsonl));
 
-    std::string first_report;
+    std::string first_summary;
     std::map<std::string, std::string> first_silver;
-    std::string first_quarantine;
     int config = 0;
+    // One thread, a parse thread ahead (two), then blocks of every size (three and more).
     for (auto [threads, block] : std::vector<std::pair<int, size_t>>{
-             {1, 0}, {2, 1}, {2, 1000}, {4, 3000}, {4, size_t{2} << 20}}) {
+             {1, 0}, {2, 0}, {3, 1}, {3, 1000}, {4, 3000}, {4, size_t{2} << 20}}) {
       SCOPED_TRACE("threads " + std::to_string(threads) + " block " + std::to_string(block));
       // A lake and catalog of its own for each run, so that each starts from nothing.
-      std::string root = dir_.path() + "/" + (jsonl ? "j" : "c") + std::to_string(config++);
-      fs::create_directories(root);
-      auto cat = catalog::OpenSqliteCatalog(root + "/catalog.db");
-      ASSERT_TRUE(cat.ok()) << cat.status();
-      catalog_ = std::move(*cat);
-      env_.catalog = catalog_.get();
-      env_.lake_dir = root + "/lake";
+      UseFreshLake((jsonl ? "j" : "c") + std::to_string(config++));
       env_.threads = threads;
       if (block > 0) env_.block_bytes = block;
       RunOutcome run = Run(**compiled, path);
       ASSERT_EQ(run.status, "SUCCEEDED") << run.error;
-      json::object report = run.report;
-      for (const char* varying : {"run_id", "started_at", "duration_ms", "timings_ms"})
-        report.erase(varying);
-      std::string text = common::SerializeJson(report);
-      for (const std::string& v : {run.run_id, env_.lake_dir}) {
-        for (size_t k; (k = text.find(v)) != std::string::npos;) text.replace(k, v.size(), "X");
-      }
-      std::string quarantine;
-      for (json::object line : QuarantineLines(run)) {
-        line.erase("run_id");
-        quarantine += common::SerializeJson(line) + "\n";
-      }
+      std::string summary = Summary(run);
       auto silver = SilverRows("orders");
-      if (first_report.empty()) {
-        first_report = text;
+      if (first_summary.empty()) {
+        first_summary = summary;
         first_silver = silver;
-        first_quarantine = quarantine;
         // The data exercises what it should.
         const json::object& rows = run.report.at("rows").as_object();
         EXPECT_GT(rows.at("duplicates").as_int64(), 300);
         EXPECT_GT(rows.at("quarantined").as_int64(), 50);
         if (!jsonl) {
-          EXPECT_NE(quarantine.find("exceeds the 200-byte limit"), std::string::npos);
+          EXPECT_NE(summary.find("exceeds the 200-byte limit"), std::string::npos);
         }
-        EXPECT_NE(quarantine.find(jsonl ? "unterminated string" : "unterminated quoted field"),
+        EXPECT_NE(summary.find(jsonl ? "unterminated string" : "unterminated quoted field"),
                   std::string::npos);
         continue;
       }
-      EXPECT_EQ(text, first_report);
+      EXPECT_EQ(summary, first_summary);
       EXPECT_EQ(silver, first_silver);
-      EXPECT_EQ(quarantine, first_quarantine);
+    }
+  }
+}
+
+TEST_F(JobRunnerTest, BadInputGivesTheSameRunParsedInBlocksAsOnOneThread) {
+  auto job = Compile(
+      "name: junk\nsource: {format: csv}\nmapping:\n  - [a, string, a, string]\n  - [b, string, b, "
+      "int32]\n");
+  std::string big(10 << 20, 'x');
+  big[7] = '\n';
+  const std::vector<std::string> inputs = {
+      "",
+      "a,b\n",
+      "a,b",
+      "\xEF\xBB\xBF" "a,b\r\n1,2\r\n\r\n3\r\n4,5,6\r\n\"x\"y,7\r\n",
+      "a,b\nx,1\n" + std::string("\x00\x01\xff\xfe,\x80\n\r\r", 10) + "y,2\n\"unterminated,3\nz,4\n",
+      "a,b\n1,\"" + big + "\"\n2,3\n",
+  };
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    SCOPED_TRACE("input " + std::to_string(i));
+    std::string path = WriteFile("junk" + std::to_string(i) + ".csv", inputs[i]);
+    std::string expected;
+    for (auto [threads, block] : std::vector<std::pair<int, size_t>>{{1, 0}, {3, 1}, {4, 64}}) {
+      UseFreshLake("b" + std::to_string(i) + "-" + std::to_string(threads));
+      env_.threads = threads;
+      if (block > 0) env_.block_bytes = block;
+      RunOutcome run = Run(*job, path);
+      ASSERT_EQ(run.status, "SUCCEEDED") << run.error;
+      if (threads == 1) {
+        expected = Summary(run);
+      } else {
+        EXPECT_EQ(Summary(run), expected) << "threads " << threads;
+      }
     }
   }
 }
