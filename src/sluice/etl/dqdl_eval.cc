@@ -439,6 +439,7 @@ struct RuleEvaluator::Impl {
     int64_t failed = 0;
     int64_t nulls = 0;
     HashCounts counts;  // value hash -> min(occurrences, 2)
+    bool assume_distinct = false;  // non-NULL values known distinct: `counts` stays empty
     int64_t min_micros = INT64_MAX;
     int64_t max_micros = INT64_MIN;
   };
@@ -639,6 +640,7 @@ struct RuleEvaluator::Impl {
             t != RuleType::kIsPrimaryKey && t != RuleType::kDataFreshness) {
           continue;
         }
+        if (n.assume_distinct) continue;
         const Cell c = CellAt(col, i);
         if (t == RuleType::kUniqueness || t == RuleType::kIsUnique ||
             t == RuleType::kIsPrimaryKey) {
@@ -741,8 +743,7 @@ struct RuleEvaluator::Impl {
       case RuleType::kUniqueness:
       case RuleType::kIsUnique:
       case RuleType::kIsPrimaryKey: {
-        int64_t unique = 0;
-        unique += n.counts.CountOnes();
+        const int64_t unique = n.assume_distinct ? rows - n.nulls : n.counts.CountOnes();
         const double u = frac(unique);
         if (r.type == RuleType::kUniqueness) return need("uniqueness", u);
         out->metric = u;
@@ -788,6 +789,20 @@ RuleEvaluator::RuleEvaluator(const Ruleset& ruleset, const parquet::Schema& sche
 }
 
 RuleEvaluator::~RuleEvaluator() = default;
+
+void RuleEvaluator::AssumeDistinct(const std::string& column) {
+  const int index = impl_->schema.IndexOf(column);
+  if (index < 0) return;
+  const parquet::TypeKind kind = impl_->schema.fields[static_cast<size_t>(index)].type.kind;
+  if (kind == parquet::TypeKind::kFloat || kind == parquet::TypeKind::kDouble) return;
+  for (auto& n : impl_->nodes) {
+    const RuleType t = n.rule->type;
+    if (n.column == index &&
+        (t == RuleType::kUniqueness || t == RuleType::kIsUnique || t == RuleType::kIsPrimaryKey)) {
+      n.assume_distinct = true;
+    }
+  }
+}
 
 Status RuleEvaluator::AddBatch(const parquet::RecordBatch& batch,
                                std::vector<RowFailure>* failures) {

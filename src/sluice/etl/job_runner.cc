@@ -1175,7 +1175,14 @@ Status JobRun::WriteFiles() {
   std::vector<std::thread> pool;
   for (int t = 0; t < workers; ++t) pool.emplace_back(worker);
 
+  // The rows published are deduplicated: a one-column key's non-NULL values are distinct, so
+  // uniqueness rules on it need not count them again.
+  auto assume_key_distinct = [&](RuleEvaluator& e) {
+    if (plan_.key_cols.size() == 1)
+      e.AssumeDistinct(plan_.schema.fields[static_cast<size_t>(plan_.key_cols[0])].name);
+  };
   RuleEvaluator eval(plan_.dataset_rules, plan_.schema);
+  assume_key_distinct(eval);
   std::vector<RowFailure> ignored;
   Status produced = [&]() -> Status {
     for (PlannedFile& f : planned_) {
@@ -1248,7 +1255,10 @@ Status JobRun::WriteFiles() {
             rows.columns.push_back(std::move(col));
           }
         }
-        if (!readback) readback.emplace(plan_.dataset_rules, rows.schema);
+        if (!readback) {
+          readback.emplace(plan_.dataset_rules, rows.schema);
+          assume_key_distinct(*readback);
+        }
         SLUICE_RETURN_IF_ERROR(readback->AddBatch(rows, &ignored));
       }
     }

@@ -15,6 +15,8 @@ namespace {
 
 // Rows handed to the page logic at a time: pages are cut between pieces.
 constexpr int64_t kPieceRows = 1024;
+// Values after which a first page of distinct values gives up its dictionary.
+constexpr int64_t kDictionaryEarlyLook = 1024;
 // Byte-array statistics longer than this are truncated (and marked inexact).
 constexpr size_t kMaxStatBytes = 64;
 
@@ -431,6 +433,14 @@ void ColumnChunkWriter::AppendPiece(const LeafSlice& s, int64_t level_begin, int
       case ValueKind::kDouble: dict_.InsertBatch(g.doubles, value_count, idx); break;
       case ValueKind::kBytes: dict_.InsertBatch(g.bytes, value_count, idx); break;
       case ValueKind::kBool: break;
+    }
+    // The first page decides whether the chunk keeps its dictionary (FlushPage); when its
+    // first kDictionaryEarlyLook values are all distinct (ids, timestamps, prices) it will not,
+    // so decide now rather than hash the rest of the page.
+    if (!dict_tried_ && page_values_ >= kDictionaryEarlyLook &&
+        dict_.num_entries() == page_values_) {
+      dict_tried_ = true;
+      AbandonDictionary();
     }
     return;
   }

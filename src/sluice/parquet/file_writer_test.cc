@@ -530,6 +530,45 @@ TEST(FileWriter, UsesADictionaryForLowCardinalityAndFallsBackToPlainPastTheLimit
   EXPECT_NE(std::find(enc.begin(), enc.end(), Encoding::kPlain), enc.end());
 }
 
+// A first page whose first 1,024 values are all distinct gives up its dictionary there; one
+// repeating within them keeps it (the page's end decides, as before).
+TEST(FileWriter, DistinctFirstValuesGiveUpTheDictionaryEarly) {
+  Schema s;
+  s.fields = {F("id", DataType::Of(TypeKind::kString), false),
+              F("late_repeats", DataType::Of(TypeKind::kString), false),
+              F("sku", DataType::Of(TypeKind::kString), true)};
+  ColumnVector id = ColumnVector::Make(DataType::Of(TypeKind::kString));
+  ColumnVector late = ColumnVector::Make(DataType::Of(TypeKind::kString));
+  ColumnVector sku = ColumnVector::Make(DataType::Of(TypeKind::kString));
+  for (int i = 0; i < 5000; ++i) {
+    id.AppendBytes("order-" + std::to_string(i));
+    // Distinct for 1,024 values, then one value over and over: a dictionary would have paid
+    // off over the whole page, but the early look cannot know.
+    late.AppendBytes(i < 1024 ? "x" + std::to_string(i) : "same");
+    if (i % 2 == 0) sku.AppendNull(); else sku.AppendBytes("SKU-" + std::to_string(i % 40));
+  }
+  RecordBatch b = Batch(s, {id, late, sku});
+  const std::string data = WriteFile(s, {b});
+  ParquetFile f(data);
+  for (int c : {0, 1}) {
+    SCOPED_TRACE(c);
+    const DecodedColumn col = f.Decode(0, c);
+    ASSERT_EQ(col.pages.size(), 1u);
+    EXPECT_EQ(col.pages[0].encoding, Encoding::kPlain);
+    EXPECT_FALSE(f.chunk(0, c).dictionary_page_offset.has_value());
+    ASSERT_EQ(col.bytes.size(), 5000u);
+  }
+  EXPECT_EQ(f.Decode(0, 0).bytes[4321], "order-4321");
+  EXPECT_EQ(f.Decode(0, 1).bytes[1023], "x1023");
+  EXPECT_EQ(f.Decode(0, 1).bytes[1024], "same");
+  const DecodedColumn skus = f.Decode(0, 2);
+  ASSERT_EQ(skus.pages.size(), 2u);
+  EXPECT_EQ(skus.pages[0].type, PageType::kDictionaryPage);
+  EXPECT_EQ(skus.pages[1].encoding, Encoding::kRleDictionary);
+  if (!DuckDbAvailable()) GTEST_SKIP();
+  EXPECT_EQ(CompareWithDuckDb("early_plain", data, {b}), "");
+}
+
 TEST(FileWriter, ChoosesDeltaBinaryPackedForSortedInt64s) {
   Schema s;
   s.fields = {F("ts", DataType::Of(TypeKind::kInt64), false)};
