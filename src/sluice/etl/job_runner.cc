@@ -1533,7 +1533,9 @@ Result<RunOutcome> JobRun::Run(const RunOptions& options) {
   Status st = [&]() -> Status {
     Lap("start");
     // Bronze is written as the object is read (below); Parquet is read from the copy.
-    SLUICE_ASSIGN_OR_RETURN(bronze_, BronzeWriter::Open(lake_, run_id_, source_, env_.threads > 1));
+    SLUICE_ASSIGN_OR_RETURN(bronze_, BronzeWriter::Open(lake_, run_id_, source_,
+                                                       spec_.output.bronze_compression_level,
+                                                       env_.threads > 1));
     if (spec_.format == SourceFormat::kParquet) {
       Status copied = CopyToBronze(source_, bronze_.get());
       if (!copied.ok()) return Fail("cannot read " + source_.uri + ": " + copied.ToString());
