@@ -465,6 +465,10 @@ class JobRun {
   Status DedupeAgainstSilver();
   // The bytes dedupe's keys may take in memory before dedupe goes by buckets.
   int64_t KeyShare() const { return std::max<int64_t>(env_.memory_budget_bytes / 4, 0); }
+  // Write buffers of one set of bucket files, all buckets together.
+  size_t BucketBufferBytes() const {
+    return static_cast<size_t>(std::clamp<int64_t>(KeyShare(), int64_t{1} << 20, int64_t{32} << 20));
+  }
   // Moves dedupe to buckets on disk: spills every row in memory and writes the keys so far
   // (now all in spill files) to the run's bucket files.
   Status SwitchToBuckets();
@@ -1115,7 +1119,8 @@ Status JobRun::SwitchToBuckets() {
   }
   SLUICE_RETURN_IF_ERROR(Spill());  // every winner is now a spilled row
   SLUICE_ASSIGN_OR_RETURN(
-      run_keys_, KeyBucketFiles::Open(lake_.Meta() + "/staging/" + run_id_ + ".tmp/run", bits));
+      run_keys_, KeyBucketFiles::Open(lake_.Meta() + "/staging/" + run_id_ + ".tmp/run", bits,
+                                      BucketBufferBytes()));
   for (const KeyTable::Entry& w : winners_.entries()) {
     SLUICE_RETURN_IF_ERROR(
         run_keys_->Add(KeyRecord{w.hash, winners_.key(w), winners_.order(w), w.a, w.b}));
@@ -1139,12 +1144,14 @@ Status JobRun::DedupeInBuckets() {
   // An index from before buckets (SLKEYS02) is spread over bucket files first.
   std::unique_ptr<KeyBucketFiles> old_index;
   if (index_reader_ && !index_reader_->bucketed()) {
-    SLUICE_ASSIGN_OR_RETURN(old_index, KeyBucketFiles::Open(tmp + "/index", bits));
+    SLUICE_ASSIGN_OR_RETURN(old_index,
+                            KeyBucketFiles::Open(tmp + "/index", bits, BucketBufferBytes()));
     SLUICE_RETURN_IF_ERROR(
         index_reader_->ForEach([&](const KeyRecord& r) { return old_index->Add(r); }));
     SLUICE_RETURN_IF_ERROR(old_index->Flush());
   }
-  SLUICE_ASSIGN_OR_RETURN(new_index_entries_, KeyBucketFiles::Open(tmp + "/new", bits));
+  SLUICE_ASSIGN_OR_RETURN(new_index_entries_,
+                          KeyBucketFiles::Open(tmp + "/new", bits, BucketBufferBytes()));
   for (uint64_t k = 0; k < run_keys_->buckets(); ++k) {
     // The object's duplicates, in the order the rows were read (as Accept() decides them).
     KeyTable run;
