@@ -60,6 +60,11 @@ Status RecoverLocked(const JobEnvironment& env, const Lake& lake) {
   std::string staging = lake.Meta() + "/staging";
   for (const auto& entry : fs::directory_iterator(staging, ec)) {
     std::string name = entry.path().filename().string();
+    if (name.size() > 4 && name.substr(name.size() - 4) == ".tmp") {
+      // A run's scratch (dedupe's key buckets): no run of the dataset is alive to use it.
+      fs::remove_all(entry.path(), ec);
+      continue;
+    }
     if (name.size() < 9 || name.substr(name.size() - 8) != ".pending") continue;
     std::string run_id = name.substr(0, name.size() - 8);
     std::string status;
