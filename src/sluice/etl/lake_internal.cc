@@ -43,6 +43,8 @@ Result<int64_t> WriteParquet(const Lake& lake, const std::string& rel,
   SLUICE_ASSIGN_OR_RETURN(auto writer, parquet::FileWriter::Open(out.get(), rows.schema, options));
   SLUICE_RETURN_IF_ERROR(writer->Write(rows));
   SLUICE_RETURN_IF_ERROR(writer->Close());
+  // Not durable: the caller syncs the run's files together; their write-back starts now.
+  if (!durable) out->StartWriteback();
   SLUICE_RETURN_IF_ERROR(out->Close());
   std::error_code ec;
   return static_cast<int64_t>(fs::file_size(lake.Abs(rel), ec));
