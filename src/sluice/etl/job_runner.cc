@@ -968,10 +968,16 @@ Status JobRun::Accept(RecordBatch batch, std::vector<uint8_t> keep) {
     }
     keyed.push_back(KeyedRow{r, begin, keys.size() - begin,
                              KeyTable::HashOf(std::string_view(keys).substr(begin))});
-    winners_.Prefetch(keyed.back().hash);
   }
-  // Dedupe, with every key's slot prefetched above (the table is large and random).
-  for (const KeyedRow& kr : keyed) {
+  // Dedupe. The table is large and accessed at random: each key's slot is prefetched a few
+  // keys ahead of its probe (prefetching a whole batch's slots up front let the first ones
+  // leave the cache before they were probed: the probe's load was 88% of its time).
+  constexpr size_t kPrefetchAhead = 16;
+  for (size_t i = 0; i < std::min(kPrefetchAhead, keyed.size()); ++i)
+    winners_.Prefetch(keyed[i].hash);
+  for (size_t i = 0; i < keyed.size(); ++i) {
+    if (i + kPrefetchAhead < keyed.size()) winners_.Prefetch(keyed[i + kPrefetchAhead].hash);
+    const KeyedRow& kr = keyed[i];
     const int64_t r = kr.row;
     const int p = chunk.partition[static_cast<size_t>(r)];
     std::string_view key = std::string_view(keys).substr(kr.begin, kr.size);
