@@ -65,6 +65,10 @@ Status AtomicFileOutputStream::Close() {
   return Status::OK();
 }
 
+void AtomicFileOutputStream::StartWriteback() {
+  if (!closed_) ::sync_file_range(fd_.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
+}
+
 Result<uint64_t> CopyStream(InputStream& in, OutputStream& out) {
   std::vector<char> buf(1 << 20);
   uint64_t total = 0;

@@ -82,6 +82,11 @@ class AtomicFileOutputStream final : public OutputStream {
   using OutputStream::Write;
   Status Write(const void* data, size_t size) override;
   Status Close() override;
+  // Asks the kernel to start writing the bytes written so far to the device, without waiting
+  // (sync_file_range, SYNC_FILE_RANGE_WRITE). No durability promise: for a file that is not
+  // `durable` but will be fsynced later (e.g. with others by FsyncAll), so that the fsync
+  // finds less to wait for. Errors are ignored (a later fsync reports them).
+  void StartWriteback();
 
  private:
   AtomicFileOutputStream(std::string path, std::string tmp_path, FileDescriptor fd, bool durable)

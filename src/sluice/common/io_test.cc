@@ -43,6 +43,21 @@ TEST_F(AtomicFileTest, AbandonedWritesLeaveNoTemporaryFile) {
   EXPECT_EQ(Entries(), 0u);
 }
 
+TEST_F(AtomicFileTest, StartingWritebackChangesNothingVisible) {
+  std::string path = dir_ + "/part.parquet";
+  auto out = AtomicFileOutputStream::Open(path, /*durable=*/false);
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_TRUE((*out)->Write("first ").ok());
+  (*out)->StartWriteback();
+  EXPECT_FALSE(std::filesystem::exists(path));
+  ASSERT_TRUE((*out)->Write("second").ok());
+  (*out)->StartWriteback();
+  ASSERT_TRUE((*out)->Close().ok());
+  (*out)->StartWriteback();  // after Close: nothing to do
+  EXPECT_EQ(*ReadFileToString(path), "first second");
+  EXPECT_EQ(Entries(), 1u);
+}
+
 TEST(CopyStream, CopiesEveryByteThroughABoundedBuffer) {
   std::string data(3 * (1 << 20) + 17, 'x');
   data[12345] = 'y';

@@ -13,7 +13,7 @@ namespace fs = std::filesystem;
 Result<std::unique_ptr<BronzeWriter>> BronzeWriter::Open(const Lake& lake,
                                                          const std::string& run_id,
                                                          const SourceObject& source,
-                                                         bool background) {
+                                                         int level, bool background) {
   std::unique_ptr<BronzeWriter> w(new BronzeWriter);
   std::string name = fs::path(source.key).filename().string();
   if (name.empty()) name = "object";
@@ -25,9 +25,8 @@ Result<std::unique_ptr<BronzeWriter>> BronzeWriter::Open(const Lake& lake,
       common::CreateDirectories(fs::path(lake.Abs(w->rel_)).parent_path().string()));
   SLUICE_ASSIGN_OR_RETURN(w->out_, common::AtomicFileOutputStream::Open(lake.Abs(w->rel_), true));
   if (!compressed) {
-    // zstd level -1 ("fast"): about twice the speed of level 1 for a sixth more bytes; the
-    // copy is an archive for replay, written on every run.
-    SLUICE_ASSIGN_OR_RETURN(w->codec_, parquet::MakeCodec(parquet::CompressionCodec::kZstd, -1));
+    SLUICE_ASSIGN_OR_RETURN(w->codec_,
+                            parquet::MakeCodec(parquet::CompressionCodec::kZstd, level));
   }
   std::string etag = source.etag;
   if (etag.size() >= 2 && etag.front() == '"') etag = etag.substr(1, etag.size() - 2);

@@ -28,9 +28,11 @@ namespace sluice::etl {
 
 class BronzeWriter {
  public:
-  // Starts the copy of `source` for run `run_id`; `background`: compress on a thread.
+  // Starts the copy of `source` for run `run_id`, zstd at `level` unless the object is
+  // compressed already; `background`: compress on a thread.
   static Result<std::unique_ptr<BronzeWriter>> Open(const Lake& lake, const std::string& run_id,
-                                                    const SourceObject& source, bool background);
+                                                    const SourceObject& source, int level,
+                                                    bool background);
   ~BronzeWriter();
 
   Status Add(const char* data, size_t n);

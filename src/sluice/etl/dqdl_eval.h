@@ -86,6 +86,12 @@ class RuleEvaluator {
   RuleEvaluator(const Ruleset& ruleset, const parquet::Schema& schema);
   ~RuleEvaluator();
   RuleEvaluator(const RuleEvaluator&) = delete;
+  // The caller guarantees that the non-NULL values of `column` are pairwise distinct over
+  // every batch it will add (a dedupe key after dedupe): uniqueness rules (Uniqueness,
+  // IsUnique, IsPrimaryKey) on it count its NULLs only instead of tracking every distinct
+  // value. Ignored for floating-point columns (the dedupe key's equality and the rules'
+  // differ on -0.0 and NaN) and unknown columns. Call before the first AddBatch.
+  void AssumeDistinct(const std::string& column);
   RuleEvaluator& operator=(const RuleEvaluator&) = delete;
 
   // Evaluates the row-level rules on `batch` (whose schema must equal the constructor's),

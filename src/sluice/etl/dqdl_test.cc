@@ -329,6 +329,58 @@ TEST(DqdlRules, EachRuleTypeReportsExactOutcomesAndRowFailures) {
   }
 }
 
+// A column the caller vouches for (a dedupe key after dedupe) skips the distinct count and
+// reports exactly what counting reports; a float column's hint is ignored.
+TEST(DqdlRules, AssumedDistinctKeyReportsWhatCountingReports) {
+  const std::string text = R"(Rules = [ IsUnique "order_id", IsPrimaryKey "order_id",
+      Uniqueness "order_id" > 0.5, (IsPrimaryKey "order_id") or (RowCount > 9) ])";
+  Result<Ruleset> ruleset = ParseRuleset(text, "k.dqdl");
+  ASSERT_TRUE(ruleset.ok()) << ruleset.status();
+  auto report = [&](const std::string& assumed) {
+    RuleEvaluator evaluator(*ruleset, OrdersSchema());
+    if (!assumed.empty()) evaluator.AssumeDistinct(assumed);
+    std::vector<RowFailure> failures;
+    EXPECT_TRUE(evaluator.AddBatch(OrdersBatch(0, 2), &failures).ok());
+    EXPECT_TRUE(evaluator.AddBatch(OrdersBatch(2, 4), &failures).ok());
+    return evaluator.Finish(Now())->ToString();
+  };
+  const std::string counted = report("");
+  EXPECT_EQ(counted,
+            "PASS IsUnique \"order_id\" metric=0.75\n"
+            "FAIL IsPrimaryKey \"order_id\" metric=0.75: 0 rows hold a duplicated value, 1 rows "
+            "are NULL\n"
+            "PASS Uniqueness \"order_id\" > 0.5 metric=0.75\n"
+            "FAIL (IsPrimaryKey \"order_id\") or (RowCount > 9): (IsPrimaryKey \"order_id\") "
+            "failed: 0 rows hold a duplicated value, 1 rows are NULL; (RowCount > 9) failed: "
+            "row count 4 is not > 9\n");
+  EXPECT_EQ(report("order_id"), counted);
+  EXPECT_EQ(report("no_such_column"), counted);
+
+  // The hint is the caller's promise: on a column that does repeat, it is what the rules see.
+  Result<Ruleset> customers = ParseRuleset(R"(Rules = [ IsUnique "customer_id" ])", "c.dqdl");
+  ASSERT_TRUE(customers.ok());
+  RuleEvaluator vouched(*customers, OrdersSchema());
+  vouched.AssumeDistinct("customer_id");
+  std::vector<RowFailure> failures;
+  ASSERT_TRUE(vouched.AddBatch(OrdersBatch(0, 4), &failures).ok());
+  EXPECT_EQ(vouched.Finish(Now())->ToString(), "PASS IsUnique \"customer_id\" metric=1\n");
+
+  // Floating-point values: -0.0 and 0.0 are one value to the rules; the hint is ignored.
+  Schema schema;
+  schema.fields = {{"x", DataType::Of(TypeKind::kDouble)}};
+  RecordBatch batch = RecordBatch::Make(schema);
+  batch.columns[0].AppendDouble(0.0);
+  batch.columns[0].AppendDouble(-0.0);
+  batch.num_rows = 2;
+  Result<Ruleset> floats = ParseRuleset(R"(Rules = [ IsUnique "x" ])", "f.dqdl");
+  ASSERT_TRUE(floats.ok());
+  RuleEvaluator ignored(*floats, schema);
+  ignored.AssumeDistinct("x");
+  ASSERT_TRUE(ignored.AddBatch(batch, &failures).ok());
+  EXPECT_EQ(ignored.Finish(Now())->ToString(),
+            "FAIL IsUnique \"x\" metric=0: 2 rows hold a duplicated value\n");
+}
+
 // Every case's rule in one DQDL ruleset, in order.
 std::string AllCasesRuleset() {
   std::string text = "Rules = [\n";

@@ -365,6 +365,43 @@ struct BatchSizes {
   size_t raw = 0;
 };
 
+// Ordinals of a partition's spilled rows that lost to a later duplicate: one bit per row
+// (a std::set cost ~40 bytes per dropped row, and a big object can drop millions).
+class OrdinalSet {
+ public:
+  void Insert(int64_t ordinal) {
+    const auto w = static_cast<size_t>(ordinal >> 6);
+    if (w >= words_.size()) words_.resize(std::max(w + 1, words_.size() * 2), 0);
+    const uint64_t bit = uint64_t{1} << (ordinal & 63);
+    if ((words_[w] & bit) == 0) ++size_;
+    words_[w] |= bit;
+  }
+  bool Contains(int64_t ordinal) const {
+    const auto w = static_cast<size_t>(ordinal >> 6);
+    return w < words_.size() && (words_[w] >> (ordinal & 63) & 1) != 0;
+  }
+  // Whether an ordinal in [begin, end) is in the set.
+  bool AnyIn(int64_t begin, int64_t end) const {
+    for (int64_t i = begin; i < end;) {
+      const auto w = static_cast<size_t>(i >> 6);
+      if (w >= words_.size()) return false;
+      if ((i & 63) == 0 && end - i >= 64) {
+        if (words_[w] != 0) return true;
+        i += 64;
+      } else {
+        if (Contains(i)) return true;
+        ++i;
+      }
+    }
+    return false;
+  }
+  int64_t size() const { return size_; }
+
+ private:
+  std::vector<uint64_t> words_;
+  int64_t size_ = 0;
+};
+
 struct Partition {
   std::string path;    // "order_date=2026-11-27" (several columns joined by '/'); "" unpartitioned
   int64_t rows = 0;    // rows kept (after dedupe)
@@ -379,8 +416,11 @@ struct Partition {
     int64_t bytes = 0;
   };
   std::vector<SpillFile> spill_files;
-  int64_t spilled = 0;            // rows spilled so far
-  std::set<int64_t> spill_drops;  // ordinals of spilled rows that lost to a later duplicate
+  int64_t spilled = 0;     // rows spilled so far
+  OrdinalSet spill_drops;  // ordinals of spilled rows that lost to a later duplicate
+  // Dedupe by buckets: the ordinal the partition's next kept row will have in its spill files
+  // (no row is dropped in memory then, so ordinals are known when a row is accepted).
+  int64_t next_ordinal = 0;
 };
 
 struct RunCounts {
@@ -443,6 +483,22 @@ class JobRun {
   // Takes the rows of `batch` whose `keep` entry is nonzero (the others were quarantined).
   Status Accept(RecordBatch batch, std::vector<uint8_t> keep);
   Status DedupeAgainstSilver();
+  // The bytes dedupe's keys may take in memory before dedupe goes by buckets.
+  int64_t KeyShare() const { return std::max<int64_t>(env_.memory_budget_bytes / 4, 0); }
+  // Write buffers of one set of bucket files, all buckets together.
+  size_t BucketBufferBytes() const {
+    return static_cast<size_t>(std::clamp<int64_t>(KeyShare(), int64_t{1} << 20, int64_t{32} << 20));
+  }
+  // Moves dedupe to buckets on disk: spills every row in memory and writes the keys so far
+  // (now all in spill files) to the run's bucket files.
+  Status SwitchToBuckets();
+  // Dedupe by buckets, after the object is read: per bucket, the duplicates within the
+  // object, then against the same bucket of the key index; writes the new index's entries
+  // (with run rows still as spill locations) to bucket files that Commit() turns into the
+  // index.
+  Status DedupeInBuckets();
+  // The new key index from DedupeInBuckets()'s entries (in Commit, once files have ids).
+  Status WriteBucketedIndex(const std::map<int64_t, int64_t>& remap);
   // Plans the files, then per partition gathers its kept rows, feeds the dataset-level
   // rules and writes the file (on the worker threads); rewrites superseded silver files.
   Status WriteFiles();
@@ -519,6 +575,14 @@ class JobRun {
   std::map<int64_t, std::set<std::string>> superseded_;  // silver file → keys now newer here
   std::optional<KeyTable> index_;                        // the dataset's key index: a = file id
   std::string index_path_;
+  // Dedupe by buckets (when the keys outgrow KeyShare()): the current index, read a bucket
+  // at a time, and the run's keys (a = -2 - partition, b = ordinal in its spill files).
+  bool bucketed_ = false;
+  int dedupe_bucket_bits_ = 0;
+  std::unique_ptr<KeyIndexReader> index_reader_;
+  std::unique_ptr<KeyBucketFiles> run_keys_;
+  std::unique_ptr<KeyBucketFiles> new_index_entries_;  // the new index, bucket by bucket
+  uint64_t new_index_entries_count_ = 0;
   std::vector<PlannedFile> planned_;
   std::vector<std::vector<const PlannedFile*>> files_by_partition_;  // new rows' files (Commit)
   std::vector<std::string> pending_;
@@ -623,7 +687,9 @@ Status JobRun::ReadAll() {
   if (!plan_.key_cols.empty() && source_.size > 0) {
     // About one key per 100 bytes of input (orders CSV: 87); growing the table costs more,
     // but a huge object starts at 4M keys rather than touching gigabytes it may not need.
-    winners_.Reserve(static_cast<size_t>(std::min<int64_t>(source_.size / 100, int64_t{1} << 22)));
+    // Never more than the keys' share of the memory budget (~100 bytes per key).
+    winners_.Reserve(static_cast<size_t>(
+        std::min({source_.size / 100, int64_t{1} << 22, KeyShare() / 100})));
   }
   RuleEvaluator row_eval(plan_.row_rules, plan_.schema);
   const size_t ncols = plan_.columns.size();
@@ -967,6 +1033,10 @@ Status JobRun::ProcessBatch(ParsedBatch* parsed, RuleEvaluator* row_eval) {
 
 Status JobRun::Accept(RecordBatch batch, std::vector<uint8_t> keep) {
   const bool dedupe = !plan_.key_cols.empty();
+  if (dedupe && !bucketed_ && env_.dedupe_buckets >= 0 &&
+      (env_.dedupe_buckets > 0 || static_cast<int64_t>(winners_.MemoryBytes()) > KeyShare())) {
+    SLUICE_RETURN_IF_ERROR(SwitchToBuckets());
+  }
   const int32_t chunk_index = static_cast<int32_t>(chunks_.size());
   Chunk chunk;
   chunk.partition.assign(static_cast<size_t>(batch.num_rows), -1);
@@ -1024,20 +1094,39 @@ Status JobRun::Accept(RecordBatch batch, std::vector<uint8_t> keep) {
       partitions_.emplace_back();
     }
     chunk.partition[static_cast<size_t>(r)] = p;
-    ++partitions_[static_cast<size_t>(p)].rows;
+    Partition& part = partitions_[static_cast<size_t>(p)];
+    ++part.rows;
     if (!dedupe) continue;
+    const int64_t ordinal = bucketed_ ? part.next_ordinal++ : 0;
     // As in SQL, a NULL key equals nothing: such rows are kept, never deduplicated.
     bool null_key = false;
     for (int c : plan_.key_cols) null_key |= batch.columns[static_cast<size_t>(c)].IsNull(r);
     if (null_key) continue;
     size_t begin = keys.size();
     for (int c : plan_.key_cols) AppendOrderedKey(batch.columns[static_cast<size_t>(c)], r, &keys);
+    if (bucketed_) {
+      // Decided after the read, bucket by bucket: the row's key and where it will be spilled.
+      std::string_view key = std::string_view(keys).substr(begin);
+      order.clear();
+      if (plan_.order_col >= 0)
+        AppendOrderedKey(batch.columns[static_cast<size_t>(plan_.order_col)], r, &order);
+      SLUICE_RETURN_IF_ERROR(
+          run_keys_->Add(KeyRecord{KeyTable::HashOf(key), key, order, -2 - p, ordinal}));
+      keys.resize(begin);
+      continue;
+    }
     keyed.push_back(KeyedRow{r, begin, keys.size() - begin,
                              KeyTable::HashOf(std::string_view(keys).substr(begin))});
-    winners_.Prefetch(keyed.back().hash);
   }
-  // Dedupe, with every key's slot prefetched above (the table is large and random).
-  for (const KeyedRow& kr : keyed) {
+  // Dedupe. The table is large and accessed at random: each key's slot is prefetched a few
+  // keys ahead of its probe (prefetching a whole batch's slots up front let the first ones
+  // leave the cache before they were probed: the probe's load was 88% of its time).
+  constexpr size_t kPrefetchAhead = 16;
+  for (size_t i = 0; i < std::min(kPrefetchAhead, keyed.size()); ++i)
+    winners_.Prefetch(keyed[i].hash);
+  for (size_t i = 0; i < keyed.size(); ++i) {
+    if (i + kPrefetchAhead < keyed.size()) winners_.Prefetch(keyed[i + kPrefetchAhead].hash);
+    const KeyedRow& kr = keyed[i];
     const int64_t r = kr.row;
     const int p = chunk.partition[static_cast<size_t>(r)];
     std::string_view key = std::string_view(keys).substr(kr.begin, kr.size);
@@ -1074,7 +1163,7 @@ void JobRun::DropWinnerRow(const KeyTable::Entry& w, Chunk* current, int64_t cur
   if (w.a <= -2) {
     Partition& part = partitions_[static_cast<size_t>(-(w.a + 2))];
     --part.rows;
-    part.spill_drops.insert(w.b);
+    part.spill_drops.Insert(w.b);
     return;
   }
   Chunk& chunk = w.a == current_index ? *current : chunks_[static_cast<size_t>(w.a)];
@@ -1147,6 +1236,180 @@ Status JobRun::Spill() {
   chunks_.shrink_to_fit();
   buffered_bytes_ = 0;
   spilled_any_ = true;
+  if (bucketed_) {
+    // The keys in the bucket files point at the ordinals predicted when they were accepted.
+    for (const Partition& part : partitions_) {
+      if (part.spilled != part.next_ordinal) {
+        return Status::Internal("dedupe by buckets: partition \"" + part.path + "\" spilled " +
+                                std::to_string(part.spilled) + " rows, expected " +
+                                std::to_string(part.next_ordinal));
+      }
+    }
+  }
+  return Status::OK();
+}
+
+Status JobRun::SwitchToBuckets() {
+  int bits = 0;
+  if (env_.dedupe_buckets > 0) {
+    while ((1 << bits) < env_.dedupe_buckets && bits < 16) ++bits;
+  } else {
+    // Enough buckets that one bucket of the object's keys and of the index fits in the share
+    // (~128 bytes per key in a KeyTable); the object's keys are estimated from its size
+    // (orders CSV: 87 bytes per row; compressed input: ~8 times more rows per byte).
+    const std::string& name = source_.key;
+    auto ends_with = [&](std::string_view suffix) {
+      return name.size() >= suffix.size() &&
+             name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    const bool compressed = spec_.compression == "gzip" || spec_.compression == "zstd" ||
+                            (spec_.compression == "auto" && (ends_with(".gz") || ends_with(".zst")));
+    const int64_t bytes_per_key = compressed ? 5 : 40;
+    const int64_t keys = std::max<int64_t>(source_.size / bytes_per_key,
+                                           2 * static_cast<int64_t>(winners_.size())) +
+                         (index_reader_ ? static_cast<int64_t>(index_reader_->count()) : 0);
+    const int64_t target = std::max<int64_t>(KeyShare(), int64_t{16} << 20);
+    bits = 4;
+    while (bits < 12 && (keys * 128 >> bits) > target) ++bits;
+  }
+  SLUICE_RETURN_IF_ERROR(Spill());  // every winner is now a spilled row
+  SLUICE_ASSIGN_OR_RETURN(
+      run_keys_, KeyBucketFiles::Open(lake_.Meta() + "/staging/" + run_id_ + ".tmp/run", bits,
+                                      BucketBufferBytes()));
+  for (const KeyTable::Entry& w : winners_.entries()) {
+    SLUICE_RETURN_IF_ERROR(
+        run_keys_->Add(KeyRecord{w.hash, winners_.key(w), winners_.order(w), w.a, w.b}));
+  }
+  winners_ = KeyTable();
+  index_.reset();  // read a bucket at a time from now on
+  dedupe_bucket_bits_ = bits;
+  for (Partition& part : partitions_) part.next_ordinal = part.spilled;
+  bucketed_ = true;
+  return Status::OK();
+}
+
+Status JobRun::DedupeInBuckets() {
+  if (!bucketed_) SLUICE_RETURN_IF_ERROR(SwitchToBuckets());  // the index is too big to load
+  SLUICE_RETURN_IF_ERROR(Spill());  // every row in a spill file: drops are by ordinal
+  SLUICE_RETURN_IF_ERROR(run_keys_->Flush());
+  const int bits = run_keys_->bits();
+  const std::string tmp = lake_.Meta() + "/staging/" + run_id_ + ".tmp";
+  std::set<int64_t> replaced;
+  for (const SilverFile& f : replaced_same_source_) replaced.insert(f.file_id);
+  // An index from before buckets (SLKEYS02) is spread over bucket files first.
+  std::unique_ptr<KeyBucketFiles> old_index;
+  if (index_reader_ && !index_reader_->bucketed()) {
+    SLUICE_ASSIGN_OR_RETURN(old_index,
+                            KeyBucketFiles::Open(tmp + "/index", bits, BucketBufferBytes()));
+    SLUICE_RETURN_IF_ERROR(
+        index_reader_->ForEach([&](const KeyRecord& r) { return old_index->Add(r); }));
+    SLUICE_RETURN_IF_ERROR(old_index->Flush());
+  }
+  SLUICE_ASSIGN_OR_RETURN(new_index_entries_,
+                          KeyBucketFiles::Open(tmp + "/new", bits, BucketBufferBytes()));
+  for (uint64_t k = 0; k < run_keys_->buckets(); ++k) {
+    // The object's duplicates, in the order the rows were read (as Accept() decides them).
+    KeyTable run;
+    SLUICE_RETURN_IF_ERROR(run_keys_->Consume(k, [&](const KeyRecord& r) -> Status {
+      auto [w, inserted] = run.FindOrInsert(r.key, r.hash);
+      if (inserted) {
+        run.SetOrder(w, r.order);
+        w->a = r.a;
+        w->b = r.b;
+        return Status::OK();
+      }
+      ++counts_.dup_in_object;
+      if (r.order >= run.order(*w)) {  // newer, or as new and read later: the new row wins
+        DropWinnerRow(*w, nullptr, -1);
+        run.SetOrder(w, r.order);
+        w->a = r.a;
+        w->b = r.b;
+      } else {
+        KeyTable::Entry lost;
+        lost.a = r.a;
+        lost.b = r.b;
+        DropWinnerRow(lost, nullptr, -1);
+      }
+      return Status::OK();
+    }));
+    // Against silver: the same bucket of the index (as DedupeAgainstSilver() decides).
+    KeyTable silver;
+    auto add_silver = [&](const KeyRecord& r) -> Status {
+      auto [e, inserted] = silver.FindOrInsert(r.key, r.hash);
+      if (!inserted) return Status::Corruption("key index " + index_path_ + ": a key appears twice");
+      silver.SetOrder(e, r.order);
+      e->a = r.a;
+      return Status::OK();
+    };
+    if (old_index) {
+      SLUICE_RETURN_IF_ERROR(old_index->Consume(k, add_silver));
+    } else if (index_reader_) {
+      SLUICE_RETURN_IF_ERROR(index_reader_->ReadBucket(bits, k, add_silver));
+    }
+    for (KeyTable::Entry& w : run.mutable_entries()) {
+      std::string_view key = run.key(w);
+      const KeyTable::Entry* e = silver.Find(key, w.hash);
+      if (!e || replaced.count(e->a)) continue;
+      if (silver.order(*e) > run.order(w)) {
+        DropWinnerRow(w, nullptr, -1);
+        ++counts_.dup_against_silver;
+        w.a = -1;  // lost: silver keeps its row
+      } else {
+        superseded_[e->a].insert(std::string(key));
+      }
+    }
+    // The new index's entries of this bucket, by hash: silver's that stay (file ids remapped
+    // at the commit) and the run's winners (spill locations until the commit).
+    std::vector<std::pair<uint64_t, int64_t>> entries;  // hash, silver entry i or run entry -1-i
+    for (size_t i = 0; i < silver.size(); ++i) {
+      const KeyTable::Entry& e = silver.entries()[i];
+      if (replaced.count(e.a)) continue;
+      const KeyTable::Entry* w = run.Find(silver.key(e), e.hash);
+      if (w && w->a != -1) continue;  // replaced by the run's row
+      entries.emplace_back(e.hash, static_cast<int64_t>(i));
+    }
+    for (size_t i = 0; i < run.size(); ++i) {
+      if (run.entries()[i].a != -1) entries.emplace_back(run.entries()[i].hash, -1 - static_cast<int64_t>(i));
+    }
+    std::sort(entries.begin(), entries.end());
+    for (const auto& [hash, i] : entries) {
+      const KeyTable& t = i >= 0 ? silver : run;
+      const KeyTable::Entry& e = t.entries()[static_cast<size_t>(i >= 0 ? i : -1 - i)];
+      SLUICE_RETURN_IF_ERROR(
+          new_index_entries_->Add(KeyRecord{hash, t.key(e), t.order(e), e.a, i >= 0 ? 0 : e.b}));
+    }
+  }
+  SLUICE_RETURN_IF_ERROR(new_index_entries_->Flush());
+  new_index_entries_count_ = new_index_entries_->records();
+  run_keys_.reset();
+  return Status::OK();
+}
+
+Status JobRun::WriteBucketedIndex(const std::map<int64_t, int64_t>& remap) {
+  const int bits = std::max(new_index_entries_->bits(), KeyIndexDirectoryBits(new_index_entries_count_));
+  SLUICE_ASSIGN_OR_RETURN(auto writer, KeyIndexWriter::Open(lake_.Abs(new_index_rel_), bits));
+  for (uint64_t k = 0; k < new_index_entries_->buckets(); ++k) {
+    SLUICE_RETURN_IF_ERROR(new_index_entries_->Consume(k, [&](const KeyRecord& r) -> Status {
+      int64_t file;
+      if (r.a <= -2) {
+        KeyTable::Entry w;
+        w.a = r.a;
+        w.b = r.b;
+        file = WinnerFile(w);
+        if (file == 0) {
+          return Status::Internal("key index: no published file holds row " + std::to_string(r.b) +
+                                  " of partition " + std::to_string(-(r.a + 2)));
+        }
+      } else {
+        auto it = remap.find(r.a);
+        file = it != remap.end() ? it->second : r.a;
+      }
+      return writer->Add(r.hash, r.key, r.order, file);
+    }));
+  }
+  SLUICE_RETURN_IF_ERROR(writer->Finish());
+  new_index_keys_ = static_cast<int64_t>(writer->count());
+  new_index_entries_.reset();
   return Status::OK();
 }
 
@@ -1206,15 +1469,14 @@ Status JobRun::WriteFiles() {
       f.ordinal_end = sf.first_ordinal + sf.rows;
       f.rows = sf.rows;
       f.bytes = sf.bytes;
-      auto drop = part.spill_drops.lower_bound(sf.first_ordinal);
-      if (drop != part.spill_drops.end() && *drop < sf.first_ordinal + sf.rows) {
+      if (part.spill_drops.AnyIn(sf.first_ordinal, sf.first_ordinal + sf.rows)) {
         rewrites.push_back(dir + "/part-" + run_id_ + "-d" + std::to_string(p) + "-" +
                            std::to_string(k) + ".parquet");
         f.rewrite_rel = rewrites.back();
       }
       planned_.push_back(std::move(f));
     }
-    if (part.rows <= part.spilled - static_cast<int64_t>(part.spill_drops.size()))
+    if (part.rows <= part.spilled - part.spill_drops.size())
       continue;  // nothing left in memory
     PlannedFile f;
     f.partition = part.path;
@@ -1265,14 +1527,14 @@ Status JobRun::WriteFiles() {
     }
     if (f.spilled) {
       if (f.rewrite_rel.empty()) return Status::OK();
-      const std::set<int64_t>& drops =
+      const OrdinalSet& drops =
           partitions_[static_cast<size_t>(f.partition_index)].spill_drops;
       const int64_t first = f.first_ordinal;
       int64_t removed = 0;
       SLUICE_ASSIGN_OR_RETURN(f.rows, RewriteWithout(
                                           lake_, f.rel_path, f.rewrite_rel,
                                           [&drops, first](const RecordBatch&, int64_t, int64_t i) {
-                                            return drops.count(first + i) > 0;
+                                            return drops.Contains(first + i);
                                           },
                                           job_.writer, &removed, &f.bytes));
       SLUICE_RETURN_IF_ERROR(RemoveFileIfExists(lake_.Abs(f.rel_path)));
@@ -1324,7 +1586,14 @@ Status JobRun::WriteFiles() {
   std::vector<std::thread> pool;
   for (int t = 0; t < workers; ++t) pool.emplace_back(worker);
 
+  // The rows published are deduplicated: a one-column key's non-NULL values are distinct, so
+  // uniqueness rules on it need not count them again.
+  auto assume_key_distinct = [&](RuleEvaluator& e) {
+    if (plan_.key_cols.size() == 1)
+      e.AssumeDistinct(plan_.schema.fields[static_cast<size_t>(plan_.key_cols[0])].name);
+  };
   RuleEvaluator eval(plan_.dataset_rules, plan_.schema);
+  assume_key_distinct(eval);
   std::vector<RowFailure> ignored;
   Status produced = [&]() -> Status {
     for (PlannedFile& f : planned_) {
@@ -1397,7 +1666,10 @@ Status JobRun::WriteFiles() {
             rows.columns.push_back(std::move(col));
           }
         }
-        if (!readback) readback.emplace(plan_.dataset_rules, rows.schema);
+        if (!readback) {
+          readback.emplace(plan_.dataset_rules, rows.schema);
+          assume_key_distinct(*readback);
+        }
         SLUICE_RETURN_IF_ERROR(readback->AddBatch(rows, &ignored));
       }
     }
@@ -1471,7 +1743,10 @@ Status JobRun::Commit() {
       }
       KeyTable fresh;
       KeyTable* merged = &fresh;
-      if (!index_) {
+      if (bucketed_) {
+        SLUICE_RETURN_IF_ERROR(WriteBucketedIndex(remap));
+        merged = nullptr;
+      } else if (!index_) {
         // A dataset's first index is this run's winners as they are.
         merged = &winners_;
         for (KeyTable::Entry& w : winners_.mutable_entries()) w.a = WinnerFile(w);
@@ -1491,8 +1766,10 @@ Status JobRun::Commit() {
           m->a = WinnerFile(w);
         }
       }
-      SLUICE_RETURN_IF_ERROR(merged->Write(lake_.Abs(new_index_rel_)));
-      new_index_keys_ = static_cast<int64_t>(merged->size());
+      if (merged) {
+        SLUICE_RETURN_IF_ERROR(merged->Write(lake_.Abs(new_index_rel_)));
+        new_index_keys_ = static_cast<int64_t>(merged->size());
+      }
       SLUICE_RETURN_IF_ERROR(tx->Execute(
           "INSERT INTO dataset_key_indexes (dataset, path, keys, run_id) VALUES ($1, $2, $3, $4) "
           "ON CONFLICT (dataset) DO UPDATE SET path = excluded.path, keys = excluded.keys, run_id "
@@ -1558,6 +1835,10 @@ void JobRun::Cleanup() {
     }
   }
   (void)RemoveFileIfExists(lake_.Pending(run_id_));
+  run_keys_.reset();
+  new_index_entries_.reset();
+  std::error_code ec;
+  fs::remove_all(lake_.Meta() + "/staging/" + run_id_ + ".tmp", ec);
 }
 
 json::object JobRun::Report() const {
@@ -1615,6 +1896,12 @@ json::object JobRun::Report() const {
                                      {"rows", f.rows}});
   }
   r["rewritten_files"] = std::move(rewritten);
+  if (!plan_.key_cols.empty()) {
+    // How dedupe ran: its keys in memory, or by hash buckets on disk (past the memory budget).
+    r["dedupe"] = bucketed_ ? json::object{{"mode", "buckets"},
+                                           {"buckets", static_cast<int64_t>(int64_t{1} << dedupe_bucket_bits_)}}
+                            : json::object{{"mode", "memory"}};
+  }
   json::array changes;
   for (const SchemaChange& c : changes_) changes.push_back(json::value(c.ToString()));
   r["schema"] = json::object{{"version", schema_version_}, {"changes", std::move(changes)}};
@@ -1672,7 +1959,9 @@ Result<RunOutcome> JobRun::Run(const RunOptions& options) {
   Status st = [&]() -> Status {
     Lap("start");
     // Bronze is written as the object is read (below); Parquet is read from the copy.
-    SLUICE_ASSIGN_OR_RETURN(bronze_, BronzeWriter::Open(lake_, run_id_, source_, env_.threads > 1));
+    SLUICE_ASSIGN_OR_RETURN(bronze_, BronzeWriter::Open(lake_, run_id_, source_,
+                                                       spec_.output.bronze_compression_level,
+                                                       env_.threads > 1));
     if (spec_.format == SourceFormat::kParquet) {
       Status copied = CopyToBronze(source_, bronze_.get());
       if (!copied.ok()) return Fail("cannot read " + source_.uri + ": " + copied.ToString());
@@ -1705,8 +1994,14 @@ Result<RunOutcome> JobRun::Run(const RunOptions& options) {
       if (idx) index_path_ = idx->Text(0);
     }
     if (!index_path_.empty()) {
-      SLUICE_ASSIGN_OR_RETURN(KeyTable loaded, KeyTable::Load(lake_.Abs(index_path_)));
-      index_ = std::move(loaded);
+      // Loaded whole when small; otherwise dedupe reads it a bucket at a time.
+      SLUICE_ASSIGN_OR_RETURN(index_reader_, KeyIndexReader::Open(lake_.Abs(index_path_)));
+      if (env_.dedupe_buckets < 0 ||
+          (env_.dedupe_buckets == 0 &&
+           static_cast<int64_t>(index_reader_->file_bytes()) <= KeyShare())) {
+        SLUICE_ASSIGN_OR_RETURN(KeyTable loaded, KeyTable::Load(lake_.Abs(index_path_)));
+        index_ = std::move(loaded);
+      }
     }
 
     Lap("load_dataset");
@@ -1717,7 +2012,11 @@ Result<RunOutcome> JobRun::Run(const RunOptions& options) {
       return Fail("cannot read " + source_.uri + ": " + read.ToString());
     }
     if (failed_) return Status::OK();
-    SLUICE_RETURN_IF_ERROR(DedupeAgainstSilver());
+    if (bucketed_ || (index_reader_ && !index_ && !plan_.key_cols.empty())) {
+      SLUICE_RETURN_IF_ERROR(DedupeInBuckets());
+    } else {
+      SLUICE_RETURN_IF_ERROR(DedupeAgainstSilver());
+    }
     Lap("dedupe_against_silver");
 
     Status written = WriteFiles();
@@ -1820,20 +2119,34 @@ Result<int64_t> ResetBookmarks(const JobEnvironment& env, const std::string& job
         tx->QueryOne("SELECT path FROM dataset_key_indexes WHERE dataset = $1", {dataset}));
     if (idx && !gone.empty()) {
       old_index = idx->Text(0);
-      SLUICE_ASSIGN_OR_RETURN(KeyTable index, KeyTable::Load(lake.Abs(old_index)));
-      KeyTable kept;
-      kept.Reserve(index.size());
-      for (const KeyTable::Entry& e : index.entries()) {
-        if (gone.count(e.a)) continue;
-        auto [k, inserted] = kept.FindOrInsert(index.key(e));
-        kept.SetOrder(k, index.order(e));
-        k->a = e.a;
-      }
       new_index = "_sluice/" + dataset + "/keys-" + common::NewSortableId() + ".idx";
-      SLUICE_RETURN_IF_ERROR(kept.Write(lake.Abs(new_index)));
+      SLUICE_ASSIGN_OR_RETURN(auto reader, KeyIndexReader::Open(lake.Abs(old_index)));
+      int64_t kept_keys = 0;
+      if (reader->bucketed()) {
+        // Streamed: the index is never in memory whole.
+        SLUICE_ASSIGN_OR_RETURN(auto writer,
+                                KeyIndexWriter::Open(lake.Abs(new_index), reader->directory_bits()));
+        SLUICE_RETURN_IF_ERROR(reader->ForEach([&](const KeyRecord& r) {
+          return gone.count(r.a) ? Status::OK() : writer->Add(r.hash, r.key, r.order, r.a);
+        }));
+        SLUICE_RETURN_IF_ERROR(writer->Finish());
+        kept_keys = static_cast<int64_t>(writer->count());
+      } else {
+        SLUICE_ASSIGN_OR_RETURN(KeyTable index, KeyTable::Load(lake.Abs(old_index)));
+        KeyTable kept;
+        kept.Reserve(index.size());
+        for (const KeyTable::Entry& e : index.entries()) {
+          if (gone.count(e.a)) continue;
+          auto [k, inserted] = kept.FindOrInsert(index.key(e));
+          kept.SetOrder(k, index.order(e));
+          k->a = e.a;
+        }
+        SLUICE_RETURN_IF_ERROR(kept.Write(lake.Abs(new_index)));
+        kept_keys = static_cast<int64_t>(kept.size());
+      }
       SLUICE_RETURN_IF_ERROR(
           tx->Execute("UPDATE dataset_key_indexes SET path = $2, keys = $3 WHERE dataset = $1",
-                      {dataset, new_index, static_cast<int64_t>(kept.size())}));
+                      {dataset, new_index, kept_keys}));
     }
     SLUICE_RETURN_IF_ERROR(
         tx->Execute("UPDATE job_runs SET status = 'RESET' WHERE job = $1 AND status = 'SUCCEEDED' "

@@ -12,7 +12,10 @@
 // Memory: rows wait until the object is read (dedupe needs all of them); beyond
 // JobEnvironment::memory_budget_bytes they are written early as finished partition files
 // ("spills"), and a spilled row that a later duplicate replaces is removed by rewriting its
-// file before the publish.
+// file before the publish. Dedupe's keys stay in memory up to a quarter of the budget; past
+// that every key goes, with its row's place in the spill files, to one of many bucket files
+// by its hash, and after the read each bucket is deduplicated against the same bucket of the
+// key index (a grace hash join), so memory does not grow with the object nor the dataset.
 //
 // Threads: the run's own thread applies rules, quarantine and dedupe to the rows in the
 // object's order. With two threads (or a Parquet object), parsing and casting run ahead of it
@@ -43,6 +46,7 @@
 //   silver/<dataset>/<col>=<value>/…/part-<run_id>-<n>.parquet (and -s/-d/-r variants)
 //   quarantine/<dataset>/<run_id>.jsonl
 //   _sluice/<dataset>/keys-<run_id>.idx, _sluice/<dataset>/staging/<run_id>.pending
+//   _sluice/<dataset>/staging/<run_id>.tmp/ (dedupe's key buckets while the run works)
 //
 // Runs of one dataset are serialised by a lock file; runs of different datasets may run in
 // parallel (each uses its own threads). A CompiledJob is immutable and thread-safe.
@@ -102,6 +106,11 @@ struct JobEnvironment {
   // Rows a run holds in memory before it writes them to their partitions' files ("spills");
   // rows that a later duplicate replaces are then removed by rewriting those files.
   int64_t memory_budget_bytes = int64_t{512} << 20;
+  // Dedupe keeps the object's keys in memory while they take at most a quarter of the budget;
+  // beyond it (or when the dataset's key index is larger than that) it works one hash bucket
+  // of keys at a time on disk (docs/jobs.md, "Threads and memory"). 0: so; N > 0: always by
+  // buckets, about N of them (rounded up to a power of two); -1: always in memory.
+  int dedupe_buckets = 0;
 };
 
 struct RunOptions {

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -12,6 +13,7 @@
 #include "sluice/common/io.h"
 #include "sluice/common/test_temp_dir.h"
 #include "sluice/etl/decompress.h"
+#include "sluice/etl/key_index.h"
 #include "sluice/etl/schema_registry.h"
 #include "sluice/parquet/file_reader.h"
 #include "sluice/parquet/file_writer.h"
@@ -107,6 +109,17 @@ class JobRunnerTest : public ::testing::Test {
   // partition directory added as "_partition".
   std::map<std::string, std::string> SilverRows(const std::string& dataset) {
     std::map<std::string, std::string> out;
+    ForEachSilverRow(dataset, [&](const json::object& row) {
+      std::string id = row.at("order_id").as_string().c_str();
+      EXPECT_EQ(out.count(id), 0u) << "duplicate order_id in silver: " << id;
+      out[id] = common::SerializeJson(row);
+    });
+    return out;
+  }
+
+  // Every live silver row of `dataset` as JSON, with the partition directory as "_partition".
+  void ForEachSilverRow(const std::string& dataset,
+                        const std::function<void(const json::object&)>& fn) {
     auto tx = catalog_->Begin(catalog::TxMode::kRead);
     auto files = (*tx)->Query(
         "SELECT path, partition_path FROM dataset_files WHERE dataset = $1 AND layer = 'silver' "
@@ -122,13 +135,10 @@ class JobRunnerTest : public ::testing::Test {
         for (int64_t r = 0; r < batch->num_rows; ++r) {
           json::object row = parquet::RowToJson(*batch, r);
           row["_partition"] = f.Text(1);
-          std::string id = row.at("order_id").as_string().c_str();
-          EXPECT_EQ(out.count(id), 0u) << "duplicate order_id in silver: " << id;
-          out[id] = common::SerializeJson(row);
+          fn(row);
         }
       }
     }
-    return out;
   }
 
   std::vector<json::object> QuarantineLines(const RunOutcome& outcome) {
@@ -572,6 +582,257 @@ TEST_F(JobRunnerTest, SpillingUnderATinyMemoryBudgetGivesTheSameSilverAsMemory) 
   EXPECT_EQ(after.size(), 30000u);
   EXPECT_NE(after["3"].find("\"third\""), std::string::npos);
   EXPECT_NE(after["29999"].find("\"third\""), std::string::npos);
+}
+
+// Dedupe by buckets (keys beyond the memory budget go to hash-bucket files on disk) must
+// decide exactly what the in-memory dedupe decides. The job allows NULL keys (no IsComplete
+// on the key) and quarantines by a row rule.
+constexpr const char* kBucketJob = R"yaml(
+name: orders
+source: {format: csv}
+mapping:
+  - [order_id, string, order_id, string]
+  - {source: order_ts, target: order_ts, type: timestamp}
+  - [quantity, string, quantity, int32]
+  - [note, string, note, string]
+derived:
+  - {name: order_date, expression: "date(order_ts)"}
+rules: |
+  Rules = [
+    ColumnValues "quantity" between 0 and 1001,
+    RowCount > 0
+  ]
+dedupe: {key: order_id, order_by: order_ts}
+partition_by: order_date
+)yaml";
+
+// A first object of 40,000 rows (three parse batches) whose duplicates cross batches (and so
+// spills): later rows newer, as new (a tie: the row read last wins) or older than the first;
+// NULL keys; quarantined rows, some of them duplicates.
+std::string BucketTestFirstObject() {
+  std::string csv = "order_id,order_ts,quantity,unit_price,note\n";
+  auto ts = [](int day, int minute) {
+    return "2026-11-0" + std::to_string(1 + day % 5) + "T10:" + (minute < 10 ? "0" : "") +
+           std::to_string(minute) + ":00Z";
+  };
+  for (int i = 0; i < 40000; ++i) {
+    std::string id;
+    std::string when;
+    if (i < 30000) {
+      id = i % 1000 == 999 ? "" : std::to_string(i);
+      when = ts(i, 20);
+    } else {
+      int orig = (i - 30000) * 3;
+      id = std::to_string(orig);
+      int kind = i % 3;  // 0: newer, 1: tie, 2: older
+      when = ts(orig + (kind == 0 ? 1 : 0), kind == 2 ? 10 : 20);
+    }
+    csv += id + "," + when + "," + (i % 777 == 0 ? "5000" : std::to_string(1 + i % 7)) + ",1.50,r" +
+           std::to_string(i) + "\n";
+  }
+  return csv;
+}
+
+// A second object against the silver the first one left: newer, tied and older rows for keys
+// silver holds, new keys, NULL keys.
+std::string BucketTestSecondObject() {
+  std::string csv = "order_id,order_ts,quantity,unit_price,note\n";
+  for (int i = 0; i < 6000; ++i) {
+    std::string id = i % 500 == 0 ? "" : std::to_string(i < 4000 ? i * 2 : 100000 + i);
+    int kind = i % 3;  // against silver (10:20 or 10:10): newer, as new, older
+    std::string when = std::string("2026-11-0") + std::to_string(1 + (i * 2) % 5) + "T10:" +
+                       (kind == 0 ? "40" : kind == 1 ? "20" : "00") + ":00Z";
+    csv += id + "," + when + ",1,1.50,s" + std::to_string(i) + "\n";
+  }
+  return csv;
+}
+
+class DedupeModeTest : public JobRunnerTest {
+ protected:
+  std::vector<std::string> modes;  // "dedupe" "mode" of every run's report
+
+  // What a user sees of a run and of silver after it.
+  struct Observed {
+    std::vector<std::string> reports;  // per run: rows, quarantine, rules, rows per partition
+    std::vector<std::string> silver;   // every live silver row (with its partition), sorted
+    int64_t index_keys = 0;
+    std::string index_magic;
+  };
+
+  static void ExpectSame(const Observed& got, const Observed& want) {
+    EXPECT_EQ(got.reports, want.reports);
+    EXPECT_EQ(got.silver.size(), want.silver.size());
+    auto diff = std::mismatch(got.silver.begin(), got.silver.end(), want.silver.begin(),
+                              want.silver.end());
+    if (diff.first != got.silver.end() || diff.second != want.silver.end()) {
+      ADD_FAILURE() << "first silver difference: "
+                    << (diff.first != got.silver.end() ? *diff.first : "(none)") << " vs "
+                    << (diff.second != want.silver.end() ? *diff.second : "(none)");
+    }
+    EXPECT_EQ(got.index_keys, want.index_keys);
+    EXPECT_EQ(got.index_magic, want.index_magic);
+  }
+
+  // A fresh catalog and lake.
+  void FreshLake(const std::string& name) {
+    env_.catalog = nullptr;
+    catalog_.reset();
+    auto cat = catalog::OpenSqliteCatalog(dir_.path() + "/" + name + ".db");
+    ASSERT_TRUE(cat.ok()) << cat.status().ToString();
+    catalog_ = std::move(*cat);
+    env_.catalog = catalog_.get();
+    env_.lake_dir = dir_.path() + "/" + name;
+  }
+
+  std::string ReportOf(const RunOutcome& run) {
+    const json::object& r = run.report;
+    modes.push_back(std::string(r.at("dedupe").at("mode").as_string()));
+    json::object partitions;
+    std::map<std::string, int64_t> rows_by_partition;
+    for (const auto& p : r.at("partitions").as_array())
+      rows_by_partition[std::string(p.at("partition").as_string())] += p.at("rows").as_int64();
+    for (const auto& [p, n] : rows_by_partition) partitions[p] = n;
+    json::array rules;
+    for (const auto& rule : r.at("rules").as_array()) {
+      json::object o = rule.as_object();
+      rules.push_back(std::move(o));
+    }
+    json::object q = r.at("quarantine_by_rule").as_object();
+    json::object o{{"status", r.at("status")},
+                   {"rows", r.at("rows")},
+                   {"quarantine_by_rule", q},
+                   {"quarantine_by_column", r.at("quarantine_by_column")},
+                   {"rules", std::move(rules)},
+                   {"rows_by_partition", std::move(partitions)}};
+    return common::SerializeJson(o);
+  }
+
+  std::string CurrentIndex() {
+    auto tx = catalog_->Begin(catalog::TxMode::kRead);
+    auto row = (*tx)->QueryOne("SELECT path, keys FROM dataset_key_indexes WHERE dataset = 'orders'");
+    EXPECT_TRUE(row.ok() && row->has_value());
+    return (*row)->Text(0);
+  }
+
+  void Observe(Observed* out) {
+    ForEachSilverRow("orders",
+                     [&](const json::object& row) { out->silver.push_back(common::SerializeJson(row)); });
+    auto tx = catalog_->Begin(catalog::TxMode::kRead);
+    std::sort(out->silver.begin(), out->silver.end());
+    auto idx = (*tx)->QueryOne("SELECT path, keys FROM dataset_key_indexes WHERE dataset = 'orders'");
+    ASSERT_TRUE(idx.ok() && idx->has_value());
+    out->index_keys = (*idx)->Int(1);
+    std::ifstream in(env_.lake_dir + "/" + (*idx)->Text(0), std::ios::binary);
+    char magic[8] = {};
+    in.read(magic, 8);
+    out->index_magic.assign(magic, 8);
+  }
+
+  // Runs the two objects into a fresh lake with the given dedupe settings. `between` runs
+  // after the first object is published.
+  Observed RunBoth(const std::string& name, int buckets, int64_t budget,
+                   const std::function<void()>& between = {}) {
+    FreshLake(name);
+    auto job = Compile(kBucketJob);
+    Observed out;
+    std::string first = WriteFile("first.csv", BucketTestFirstObject());
+    std::string second = WriteFile("second.csv", BucketTestSecondObject());
+    env_.dedupe_buckets = buckets;
+    env_.memory_budget_bytes = budget;
+    RunOutcome a = Run(*job, first);
+    EXPECT_EQ(a.status, "SUCCEEDED") << a.error;
+    out.reports.push_back(ReportOf(a));
+    if (between) between();
+    RunOutcome b = Run(*job, second);
+    EXPECT_EQ(b.status, "SUCCEEDED") << b.error;
+    out.reports.push_back(ReportOf(b));
+    // Re-running the first object replaces its own output (and meets the second's rows).
+    RunOutcome again = Run(*job, first, /*force=*/true);
+    EXPECT_EQ(again.status, "SUCCEEDED") << again.error;
+    out.reports.push_back(ReportOf(again));
+    Observe(&out);
+    // No scratch is left behind.
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(env_.lake_dir + "/_sluice/orders/staging", ec))
+      ADD_FAILURE() << "left in staging: " << e.path();
+    env_.dedupe_buckets = 0;
+    env_.memory_budget_bytes = int64_t{512} << 20;
+    return out;
+  }
+};
+
+TEST_F(DedupeModeTest, DedupeByBucketsGivesTheSameSilverReportsAndIndexAsInMemory) {
+  Observed memory = RunBoth("memory", /*buckets=*/-1, int64_t{512} << 20);
+  // The scenario exercises what it should.
+  ASSERT_EQ(memory.reports.size(), 3u);
+  auto rows = [&](int run) { return common::ParseJson(memory.reports[run], "r")->at("rows"); };
+  EXPECT_GT(rows(0).at("duplicates_in_object").as_int64(), 9000);
+  EXPECT_GT(rows(0).at("quarantined").as_int64(), 40);
+  EXPECT_GT(rows(1).at("duplicates_against_silver").as_int64(), 1000);
+  EXPECT_GT(rows(1).at("silver_rows_replaced").as_int64(), 1000);
+  EXPECT_EQ(memory.index_magic, "SLKEYS03");
+
+  EXPECT_EQ(modes, std::vector<std::string>(3, "memory"));
+  modes.clear();
+  Observed spilled = RunBoth("spilled", /*buckets=*/-1, /*budget=*/1);
+  ExpectSame(spilled, memory);
+  EXPECT_EQ(modes, std::vector<std::string>(3, "memory"));
+  modes.clear();
+  Observed buckets = RunBoth("buckets", /*buckets=*/64, /*budget=*/1);
+  ExpectSame(buckets, memory);
+  EXPECT_EQ(modes, std::vector<std::string>(3, "buckets"));
+  // Buckets once the keys outgrow a quarter of the budget: here in the middle of the first
+  // object, with rows and keys in memory at the switch.
+  Observed automatic = RunBoth("auto", /*buckets=*/0, /*budget=*/int64_t{4} << 20);
+  ExpectSame(automatic, memory);
+  EXPECT_EQ(modes[3], "buckets");
+  modes.clear();
+  // Buckets with every row in memory until the end (no spill before the switch).
+  Observed late = RunBoth("late", /*buckets=*/1000, int64_t{512} << 20);
+  ExpectSame(late, memory);
+  EXPECT_EQ(modes, std::vector<std::string>(3, "buckets"));
+}
+
+TEST_F(DedupeModeTest, DedupeByBucketsComparesWholeKeysWhenHashesCollide) {
+  Observed memory = RunBoth("memory", /*buckets=*/-1, int64_t{512} << 20);
+  // 2^13 distinct hashes for ~50,000 keys (4 bits for the buckets, 9 spread over the slot
+  // bits): every bucket and many slots hold keys whose whole hashes are equal.
+  SetKeyHashMaskForTesting(0xF000000000015555ULL);
+  Observed in_memory_colliding = RunBoth("memory-colliding", -1, int64_t{512} << 20);
+  Observed buckets_colliding = RunBoth("buckets-colliding", 16, 1);
+  SetKeyHashMaskForTesting(~uint64_t{0});
+  ExpectSame(in_memory_colliding, memory);
+  ExpectSame(buckets_colliding, memory);
+}
+
+// Lakes written before the bucketed key index (SLKEYS02) keep working in both modes, and
+// their next run writes the new format.
+TEST_F(DedupeModeTest, AKeyIndexInTheOldFormatStillWorks) {
+  Observed memory = RunBoth("memory", /*buckets=*/-1, int64_t{512} << 20);
+  auto to_old_format = [&]() {
+    std::string path = env_.lake_dir + "/" + CurrentIndex();
+    auto reader = KeyIndexReader::Open(path);
+    ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+    std::string old = "SLKEYS02";
+    uint64_t count = (*reader)->count();
+    old.append(reinterpret_cast<const char*>(&count), 8);
+    ASSERT_TRUE((*reader)
+                    ->ForEach([&](const KeyRecord& r) {
+                      uint32_t ks = static_cast<uint32_t>(r.key.size());
+                      uint32_t os = static_cast<uint32_t>(r.order.size());
+                      old.append(reinterpret_cast<const char*>(&ks), 4);
+                      old.append(reinterpret_cast<const char*>(&os), 4);
+                      old.append(reinterpret_cast<const char*>(&r.a), 8);
+                      old.append(r.key);
+                      old.append(r.order);
+                      return Status::OK();
+                    })
+                    .ok());
+    old += "SLKEYS02";
+    ASSERT_TRUE(common::WriteFileAtomically(path, old).ok());
+  };
+  ExpectSame(RunBoth("old-memory", -1, int64_t{512} << 20, to_old_format), memory);
+  ExpectSame(RunBoth("old-buckets", 32, 1, to_old_format), memory);
 }
 
 TEST_F(JobRunnerTest, ReadsParquetSourcesAndCastsTheirColumns) {

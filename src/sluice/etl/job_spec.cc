@@ -269,7 +269,8 @@ class SpecReader {
 
   Status ReadOutput(const YAML::Node& node, JobSpec* spec) const {
     SLUICE_RETURN_IF_ERROR(CheckKeys(
-        node, "output", {"codec", "compression_level", "row_group_rows", "row_group_bytes"}));
+        node, "output", {"codec", "compression_level", "row_group_rows", "row_group_bytes",
+                         "bronze_compression_level"}));
     OutputSpec& o = spec->output;
     if (node["codec"]) {
       SLUICE_ASSIGN_OR_RETURN(o.codec, String(node["codec"], "output.codec"));
@@ -283,6 +284,11 @@ class SpecReader {
       SLUICE_ASSIGN_OR_RETURN(int64_t v,
                               Int(node["compression_level"], "output.compression_level", 0, 22));
       o.compression_level = static_cast<int>(v);
+    }
+    if (node["bronze_compression_level"]) {
+      SLUICE_ASSIGN_OR_RETURN(int64_t v, Int(node["bronze_compression_level"],
+                                             "output.bronze_compression_level", -22, 19));
+      o.bronze_compression_level = static_cast<int>(v);
     }
     if (node["row_group_rows"]) {
       SLUICE_ASSIGN_OR_RETURN(o.row_group_rows, Int(node["row_group_rows"], "output.row_group_rows",

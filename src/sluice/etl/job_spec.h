@@ -52,6 +52,9 @@ struct OutputSpec {
   int compression_level = 0;   // 0: the codec's default
   int64_t row_group_rows = 1 << 20;
   int64_t row_group_bytes = 128 << 20;
+  // The zstd level of the bronze copy of an object that is not compressed already. Negative
+  // levels trade ratio for speed: the copy is written on every run and read only to replay.
+  int bronze_compression_level = -3;
 };
 
 struct WarehouseTarget {

@@ -32,7 +32,8 @@ rules: |
   Rules = [ IsComplete "id" ]
 dedupe: {key: [id], order_by: at}
 partition_by: [day]
-output: {codec: snappy, compression_level: 3, row_group_rows: 1000, row_group_bytes: 1048576}
+output: {codec: snappy, compression_level: 3, row_group_rows: 1000, row_group_bytes: 1048576,
+         bronze_compression_level: 5}
 evolution: strict
 bookmark: false
 warehouse: {table: silver.orders, mode: merge}
@@ -69,6 +70,7 @@ warehouse: {table: silver.orders, mode: merge}
   EXPECT_EQ(spec->output.codec, "snappy");
   EXPECT_EQ(spec->output.compression_level, 3);
   EXPECT_EQ(spec->output.row_group_rows, 1000);
+  EXPECT_EQ(spec->output.bronze_compression_level, 5);
   EXPECT_EQ(spec->evolution, "strict");
   EXPECT_FALSE(spec->bookmark);
   ASSERT_TRUE(spec->warehouse.has_value());
@@ -82,6 +84,7 @@ TEST(JobSpec, DefaultsMatchTheDocs) {
   EXPECT_EQ(spec->format, SourceFormat::kJsonl);
   EXPECT_EQ(spec->compression, "auto");
   EXPECT_EQ(spec->output.codec, "zstd");
+  EXPECT_EQ(spec->output.bronze_compression_level, -3);
   EXPECT_EQ(spec->evolution, "additive");
   EXPECT_TRUE(spec->bookmark);
   EXPECT_TRUE(spec->mapping.empty());
@@ -111,6 +114,8 @@ TEST(JobSpec, ErrorsNameTheFileLineColumnAndField) {
               "job.yaml:4:20: source.csv.delimiter: expected a single character");
   ExpectError("name: x\nsource: {format: csv}\noutput: {codec: lz4}\n",
               "job.yaml:3:17: output.codec: expected none, snappy, gzip or zstd, got \"lz4\"");
+  ExpectError("name: x\nsource: {format: csv}\noutput: {bronze_compression_level: 20}\n",
+              "job.yaml:3:36: output.bronze_compression_level: expected an integer from -22 to 19");
   ExpectError("name: x\nsource: {format: csv}\nbookmark: maybe\n",
               "job.yaml:3:11: bookmark: expected true or false");
   ExpectError("name: x y\nsource: {format: csv}\n",

@@ -974,9 +974,11 @@ bool JsonlReader::Impl::WalkValue(od::value& value, uint32_t node, size_t depth)
         return false;
       }
       const char* content = raw.raw();
-      const char* close = static_cast<const char*>(std::memchr(content, '"', limit_ - content));
-      if (close == nullptr) return false;
-      size_t length = static_cast<size_t>(close - content);
+      // The token is the quoted string (and any whitespace up to the next structural
+      // character): its end is the closing quote, found by simdjson's first pass already.
+      const std::string_view quoted = TrimRight(token);
+      if (quoted.size() < 2 || quoted.back() != '"' || quoted.data() + 1 != content) return false;
+      size_t length = quoted.size() - 2;
       if (std::memchr(content, '\\', length) == nullptr) {
         if (wanted) SetLine(node, content, length);
         return true;

@@ -1,22 +1,63 @@
 #include "sluice/etl/key_index.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <cstring>
-#include <functional>
+#include <filesystem>
 
 #include "sluice/common/file_util.h"
 
 namespace sluice::etl {
 namespace {
 
-constexpr std::string_view kMagic = "SLKEYS02";
+constexpr std::string_view kMagic = "SLKEYS02";    // entries in no order (before buckets)
+constexpr std::string_view kMagic3 = "SLKEYS03";   // entries grouped by bucket, a directory
+constexpr size_t kTrailerBytes = 8 + 4 + 4 + 8 + 8;  // count, bits, 0, directory offset, magic
+constexpr size_t kEntryHeader = 8 + 4 + 4 + 8;      // hash, key size, order size, file id
+constexpr size_t kRecordHeader = 8 + 4 + 4 + 8 + 8;  // the same plus b (bucket files)
+constexpr int kMaxDirectoryBits = 24;
 
-uint64_t HashKey(std::string_view key) {
-  uint64_t h = std::hash<std::string_view>{}(key);
-  // Mix so that the low bits (the slot) depend on every bit.
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  h ^= h >> 33;
+uint64_t g_hash_mask = ~uint64_t{0};
+
+uint64_t Murmur64A(const char* data, size_t len) {
+  constexpr uint64_t m = 0xc6a4a7935bd1e995ULL;
+  constexpr int r = 47;
+  uint64_t h = 0xc70f6907ULL ^ (len * m);
+  const char* end = data + (len / 8) * 8;
+  for (; data != end; data += 8) {
+    uint64_t k;
+    std::memcpy(&k, data, 8);  // little-endian hosts only (x86-64, aarch64)
+    k *= m;
+    k ^= k >> r;
+    k *= m;
+    h ^= k;
+    h *= m;
+  }
+  const auto* tail = reinterpret_cast<const unsigned char*>(data);
+  switch (len & 7) {
+    case 7: h ^= uint64_t{tail[6]} << 48; [[fallthrough]];
+    case 6: h ^= uint64_t{tail[5]} << 40; [[fallthrough]];
+    case 5: h ^= uint64_t{tail[4]} << 32; [[fallthrough]];
+    case 4: h ^= uint64_t{tail[3]} << 24; [[fallthrough]];
+    case 3: h ^= uint64_t{tail[2]} << 16; [[fallthrough]];
+    case 2: h ^= uint64_t{tail[1]} << 8; [[fallthrough]];
+    case 1:
+      h ^= uint64_t{tail[0]};
+      h *= m;
+  }
+  h ^= h >> r;
+  h *= m;
+  h ^= h >> r;
   return h;
+}
+
+template <typename T>
+T Get(const char* p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
 }
 
 template <typename T>
@@ -27,6 +68,23 @@ void Put(std::string* out, T v) {
 }
 
 }  // namespace
+
+uint64_t KeyHash(std::string_view key) {
+  uint64_t h = Murmur64A(key.data(), key.size());
+  // Mix so that the low bits (the slot) and the high bits (the bucket) depend on every bit.
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  return h & g_hash_mask;
+}
+
+void SetKeyHashMaskForTesting(uint64_t mask) { g_hash_mask = mask; }
+
+int KeyIndexDirectoryBits(uint64_t count) {
+  int bits = 0;
+  while (bits < 20 && (count >> bits) > 4096) ++bits;
+  return bits;
+}
 
 void KeyTable::Reserve(size_t n) {
   entries_.reserve(n);
@@ -59,13 +117,11 @@ size_t KeyTable::Probe(uint64_t hash, std::string_view k) const {
   }
 }
 
-const KeyTable::Entry* KeyTable::Find(std::string_view k) const {
+const KeyTable::Entry* KeyTable::Find(std::string_view k, uint64_t hash) const {
   if (slots_.empty()) return nullptr;
-  size_t s = Probe(HashKey(k), k);
+  size_t s = Probe(hash, k);
   return slots_[s] == 0 ? nullptr : &entries_[(slots_[s] & 0xffffffff) - 1];
 }
-
-uint64_t KeyTable::HashOf(std::string_view key) { return HashKey(key); }
 
 std::pair<KeyTable::Entry*, bool> KeyTable::FindOrInsert(std::string_view k, uint64_t hash) {
   if ((entries_.size() + 1) * 2 > slots_.size()) Rehash(slots_.empty() ? 1024 : slots_.size() * 2);
@@ -89,18 +145,81 @@ void KeyTable::SetOrder(Entry* entry, std::string_view order) {
   arena_.append(order);
 }
 
-Status KeyTable::Write(const std::string& path) const {
-  // magic, count, then per entry: key size, order size, a, key bytes, order bytes; magic.
-  std::string out(kMagic);
-  Put<uint64_t>(&out, entries_.size());
-  for (const Entry& e : entries_) {
-    Put<uint32_t>(&out, e.key_size);
-    Put<uint32_t>(&out, e.order_size);
-    Put<int64_t>(&out, e.a);
-    out.append(key(e));
-    out.append(order(e));
+
+namespace {
+
+void PutEntry(std::string* out, uint64_t hash, std::string_view key, std::string_view order,
+              int64_t a) {
+  Put<uint64_t>(out, hash);
+  Put<uint32_t>(out, static_cast<uint32_t>(key.size()));
+  Put<uint32_t>(out, static_cast<uint32_t>(order.size()));
+  Put<int64_t>(out, a);
+  out->append(key);
+  out->append(order);
+}
+
+// Parses the SLKEYS03 entries in `data` (whole entries only), checking that each is in a
+// group in [first_group, end_group) of 2^bits and that its hash is KeyHash(key).
+Status ParseEntries(std::string_view data, int bits, uint64_t first_group, uint64_t end_group,
+                    const std::function<Status(const std::string&)>& corrupt,
+                    const KeyRecordFn& fn) {
+  size_t p = 0;
+  KeyRecord r;
+  while (p < data.size()) {
+    if (data.size() - p < kEntryHeader) return corrupt("an entry is truncated");
+    r.hash = Get<uint64_t>(data.data() + p);
+    uint32_t key_size = Get<uint32_t>(data.data() + p + 8);
+    uint32_t order_size = Get<uint32_t>(data.data() + p + 12);
+    r.a = Get<int64_t>(data.data() + p + 16);
+    p += kEntryHeader;
+    if (data.size() - p < uint64_t{key_size} + order_size) return corrupt("an entry is truncated");
+    r.key = data.substr(p, key_size);
+    r.order = data.substr(p + key_size, order_size);
+    p += key_size + order_size;
+    uint64_t g = KeyBucket(r.hash, bits);
+    if (g < first_group || g >= end_group) return corrupt("an entry is outside its bucket");
+    if (KeyHash(r.key) != r.hash) return corrupt("an entry's hash does not match its key");
+    SLUICE_RETURN_IF_ERROR(fn(r));
   }
-  out.append(kMagic);
+  return Status::OK();
+}
+
+}  // namespace
+
+Status KeyTable::Write(const std::string& path) const {
+  // Entries go straight to their group's place in one buffer (a counting sort by bucket:
+  // the entries are read in order, which is what makes writing 1M keys cheap).
+  const int bits = KeyIndexDirectoryBits(entries_.size());
+  const uint64_t groups = uint64_t{1} << bits;
+  std::vector<uint64_t> dir(groups + 1, 0);
+  for (const Entry& e : entries_)
+    dir[KeyBucket(e.hash, bits) + 1] += kEntryHeader + e.key_size + e.order_size;
+  dir[0] = kMagic3.size();
+  for (uint64_t g = 0; g < groups; ++g) dir[g + 1] += dir[g];
+  const uint64_t entries_end = dir[groups];
+  std::string out(entries_end + (groups + 1) * 8 + kTrailerBytes, '\0');
+  std::memcpy(out.data(), kMagic3.data(), kMagic3.size());
+  std::vector<uint64_t> cursor(dir.begin(), dir.end() - 1);
+  for (const Entry& e : entries_) {
+    char* p = out.data() + cursor[KeyBucket(e.hash, bits)];
+    std::memcpy(p, &e.hash, 8);
+    std::memcpy(p + 8, &e.key_size, 4);
+    std::memcpy(p + 12, &e.order_size, 4);
+    std::memcpy(p + 16, &e.a, 8);
+    std::memcpy(p + kEntryHeader, arena_.data() + e.key_offset, e.key_size);
+    std::memcpy(p + kEntryHeader + e.key_size, arena_.data() + e.order_offset, e.order_size);
+    cursor[KeyBucket(e.hash, bits)] += kEntryHeader + e.key_size + e.order_size;
+  }
+  char* p = out.data() + entries_end;
+  std::memcpy(p, dir.data(), dir.size() * 8);
+  p += dir.size() * 8;
+  const uint64_t count = entries_.size();
+  const uint32_t bits32 = static_cast<uint32_t>(bits), zero = 0;
+  std::memcpy(p, &count, 8);
+  std::memcpy(p + 8, &bits32, 4);
+  std::memcpy(p + 12, &zero, 4);
+  std::memcpy(p + 16, &entries_end, 8);
+  std::memcpy(p + 24, kMagic3.data(), kMagic3.size());
   return common::WriteFileAtomically(path, out);
 }
 
@@ -109,6 +228,36 @@ Result<KeyTable> KeyTable::Load(const std::string& path) {
   auto corrupt = [&](const std::string& what) {
     return Status::Corruption("key index " + path + ": " + what);
   };
+  if (d.size() >= kMagic3.size() + kTrailerBytes && d.compare(0, kMagic3.size(), kMagic3) == 0) {
+    if (d.compare(d.size() - kMagic3.size(), kMagic3.size(), kMagic3) != 0)
+      return corrupt("missing magic (truncated or not a key index)");
+    const char* t = d.data() + d.size() - kTrailerBytes;
+    uint64_t count = Get<uint64_t>(t);
+    uint32_t bits = Get<uint32_t>(t + 8);
+    uint64_t entries_end = Get<uint64_t>(t + 16);
+    if (bits > kMaxDirectoryBits || entries_end < kMagic3.size() ||
+        entries_end + ((uint64_t{1} << bits) + 1) * 8 + kTrailerBytes != d.size()) {
+      return corrupt("bad directory");
+    }
+    if (count > (entries_end - kMagic3.size()) / kEntryHeader) return corrupt("bad entry count");
+    KeyTable table;
+    table.Reserve(count);
+    table.arena_.reserve(entries_end - kMagic3.size() - count * kEntryHeader);
+    uint64_t seen = 0;
+    SLUICE_RETURN_IF_ERROR(ParseEntries(
+        std::string_view(d).substr(kMagic3.size(), entries_end - kMagic3.size()),
+        static_cast<int>(bits), 0, uint64_t{1} << bits, corrupt,
+        [&](const KeyRecord& r) -> Status {
+          auto [e, inserted] = table.FindOrInsert(r.key, r.hash);
+          if (!inserted) return corrupt("key of entry " + std::to_string(seen) + " appears twice");
+          table.SetOrder(e, r.order);
+          e->a = r.a;
+          ++seen;
+          return Status::OK();
+        }));
+    if (seen != count) return corrupt("entry count does not match the entries");
+    return table;
+  }
   if (d.size() < 2 * kMagic.size() + 8 || d.compare(0, kMagic.size(), kMagic) != 0 ||
       d.compare(d.size() - kMagic.size(), kMagic.size(), kMagic) != 0) {
     return corrupt("missing magic (truncated or not a key index)");
@@ -140,6 +289,253 @@ Result<KeyTable> KeyTable::Load(const std::string& path) {
   }
   if (p != end) return corrupt("trailing bytes after the last entry");
   return table;
+}
+
+// ---------------------------------------------------------------------------------------
+// KeyIndexWriter
+
+Result<std::unique_ptr<KeyIndexWriter>> KeyIndexWriter::Open(const std::string& path,
+                                                             int directory_bits) {
+  if (directory_bits < 0 || directory_bits > kMaxDirectoryBits)
+    return Status::InvalidArgument("key index " + path + ": directory bits out of range");
+  std::unique_ptr<KeyIndexWriter> w(new KeyIndexWriter());
+  w->path_ = path;
+  SLUICE_ASSIGN_OR_RETURN(w->out_, common::AtomicFileOutputStream::Open(path, /*durable=*/true));
+  w->bits_ = directory_bits;
+  w->directory_.assign((uint64_t{1} << directory_bits) + 1, 0);
+  w->buffer_ = kMagic3;
+  w->offset_ = kMagic3.size();
+  return w;
+}
+
+Status KeyIndexWriter::Add(uint64_t hash, std::string_view key, std::string_view order,
+                           int64_t file_id) {
+  const uint64_t g = KeyBucket(hash, bits_);
+  if (g + 1 < next_group_)
+    return Status::Internal("key index " + path_ + ": entries out of bucket order");
+  for (; next_group_ <= g; ++next_group_) directory_[next_group_] = offset_;
+  PutEntry(&buffer_, hash, key, order, file_id);
+  offset_ += kEntryHeader + key.size() + order.size();
+  ++count_;
+  if (buffer_.size() >= (size_t{1} << 20)) return FlushBuffer();
+  return Status::OK();
+}
+
+Status KeyIndexWriter::FlushBuffer() {
+  SLUICE_RETURN_IF_ERROR(out_->Write(buffer_));
+  buffer_.clear();
+  return Status::OK();
+}
+
+Status KeyIndexWriter::Finish() {
+  const uint64_t entries_end = offset_;
+  for (; next_group_ < directory_.size(); ++next_group_) directory_[next_group_] = offset_;
+  for (uint64_t off : directory_) Put<uint64_t>(&buffer_, off);
+  Put<uint64_t>(&buffer_, count_);
+  Put<uint32_t>(&buffer_, static_cast<uint32_t>(bits_));
+  Put<uint32_t>(&buffer_, 0);
+  Put<uint64_t>(&buffer_, entries_end);
+  buffer_.append(kMagic3);
+  SLUICE_RETURN_IF_ERROR(FlushBuffer());
+  return out_->Close();
+}
+
+// ---------------------------------------------------------------------------------------
+// KeyIndexReader
+
+Status KeyIndexReader::Corrupt(const std::string& what) const {
+  return Status::Corruption("key index " + path_ + ": " + what);
+}
+
+Result<std::unique_ptr<KeyIndexReader>> KeyIndexReader::Open(const std::string& path) {
+  std::unique_ptr<KeyIndexReader> r(new KeyIndexReader());
+  r->path_ = path;
+  SLUICE_ASSIGN_OR_RETURN(r->fd_, common::OpenFile(path, O_RDONLY));
+  struct stat st;
+  if (::fstat(r->fd_.get(), &st) != 0) return Status::IOError("cannot stat " + path);
+  r->file_bytes_ = static_cast<uint64_t>(st.st_size);
+  const uint64_t size = r->file_bytes_;
+  char magic[8];
+  char tail[8];
+  if (size < 2 * kMagic.size() + 8) return r->Corrupt("missing magic (truncated or not a key index)");
+  SLUICE_RETURN_IF_ERROR(common::PReadExact(r->fd_.get(), magic, 8, 0, path));
+  SLUICE_RETURN_IF_ERROR(common::PReadExact(r->fd_.get(), tail, 8, size - 8, path));
+  if (std::string_view(magic, 8) == kMagic3 && std::string_view(tail, 8) == kMagic3 &&
+      size >= kMagic3.size() + kTrailerBytes) {
+    char t[kTrailerBytes];
+    SLUICE_RETURN_IF_ERROR(
+        common::PReadExact(r->fd_.get(), t, kTrailerBytes, size - kTrailerBytes, path));
+    r->bucketed_ = true;
+    r->count_ = Get<uint64_t>(t);
+    uint32_t bits = Get<uint32_t>(t + 8);
+    uint64_t entries_end = Get<uint64_t>(t + 16);
+    if (bits > kMaxDirectoryBits || entries_end < kMagic3.size() ||
+        entries_end + ((uint64_t{1} << bits) + 1) * 8 + kTrailerBytes != size) {
+      return r->Corrupt("bad directory");
+    }
+    r->bits_ = static_cast<int>(bits);
+    r->directory_.resize((uint64_t{1} << bits) + 1);
+    SLUICE_RETURN_IF_ERROR(common::PReadExact(r->fd_.get(), r->directory_.data(),
+                                              r->directory_.size() * 8, entries_end, path));
+    if (r->directory_.front() != kMagic3.size() || r->directory_.back() != entries_end ||
+        !std::is_sorted(r->directory_.begin(), r->directory_.end())) {
+      return r->Corrupt("bad directory");
+    }
+    return r;
+  }
+  if (std::string_view(magic, 8) != kMagic || std::string_view(tail, 8) != kMagic)
+    return r->Corrupt("missing magic (truncated or not a key index)");
+  SLUICE_RETURN_IF_ERROR(common::PReadExact(r->fd_.get(), &r->count_, 8, kMagic.size(), path));
+  return r;
+}
+
+Status KeyIndexReader::ReadGroups(uint64_t first, uint64_t end, int filter_bits,
+                                  uint64_t filter_bucket, const KeyRecordFn& fn) const {
+  auto corrupt = [&](const std::string& what) { return Corrupt(what); };
+  std::string buf;
+  constexpr uint64_t kWindow = uint64_t{4} << 20;
+  for (uint64_t g = first; g < end;) {
+    uint64_t g2 = g + 1;  // read groups [g, g2): a few MiB at once, a bigger group whole
+    while (g2 < end && directory_[g2 + 1] - directory_[g] <= kWindow) ++g2;
+    const uint64_t begin = directory_[g], bytes = directory_[g2] - begin;
+    buf.resize(bytes);
+    SLUICE_RETURN_IF_ERROR(common::PReadExact(fd_.get(), buf.data(), bytes, begin, path_));
+    SLUICE_RETURN_IF_ERROR(ParseEntries(buf, bits_, g, g2, corrupt, [&](const KeyRecord& r) {
+      if (filter_bits > 0 && KeyBucket(r.hash, filter_bits) != filter_bucket) return Status::OK();
+      return fn(r);
+    }));
+    g = g2;
+  }
+  return Status::OK();
+}
+
+Status KeyIndexReader::ReadBucket(int bits, uint64_t bucket, const KeyRecordFn& fn) const {
+  if (!bucketed_) return Status::Internal("key index " + path_ + " has no buckets (SLKEYS02)");
+  if (bits <= bits_) {
+    const int shift = bits_ - bits;
+    return ReadGroups(bucket << shift, (bucket + 1) << shift, bits, bucket, fn);
+  }
+  const uint64_t group = bucket >> (bits - bits_);
+  return ReadGroups(group, group + 1, bits, bucket, fn);
+}
+
+Status KeyIndexReader::ForEach(const KeyRecordFn& fn) const {
+  if (bucketed_) return ReadGroups(0, directory_.size() - 1, 0, 0, fn);
+  // SLKEYS02: entries in no order, without hashes, read through a window.
+  const uint64_t end = file_bytes_ - kMagic.size();
+  uint64_t off = kMagic.size() + 8;
+  std::string buf;
+  size_t pos = 0;
+  auto need = [&](size_t n) -> Status {
+    if (buf.size() - pos >= n) return Status::OK();
+    buf.erase(0, pos);
+    pos = 0;
+    uint64_t want = std::min<uint64_t>(std::max<uint64_t>(n - buf.size(), uint64_t{4} << 20),
+                                       end - off);
+    if (buf.size() + want < n) return Corrupt("an entry is truncated");
+    size_t old = buf.size();
+    buf.resize(old + want);
+    SLUICE_RETURN_IF_ERROR(common::PReadExact(fd_.get(), buf.data() + old, want, off, path_));
+    off += want;
+    return Status::OK();
+  };
+  KeyRecord r;
+  for (uint64_t i = 0; i < count_; ++i) {
+    SLUICE_RETURN_IF_ERROR(need(16));
+    uint32_t key_size = Get<uint32_t>(buf.data() + pos);
+    uint32_t order_size = Get<uint32_t>(buf.data() + pos + 4);
+    r.a = Get<int64_t>(buf.data() + pos + 8);
+    SLUICE_RETURN_IF_ERROR(need(16 + size_t{key_size} + order_size));
+    r.key = std::string_view(buf).substr(pos + 16, key_size);
+    r.order = std::string_view(buf).substr(pos + 16 + key_size, order_size);
+    r.hash = KeyHash(r.key);
+    SLUICE_RETURN_IF_ERROR(fn(r));
+    pos += 16 + key_size + order_size;
+  }
+  if (off != end || pos != buf.size()) return Corrupt("trailing bytes after the last entry");
+  return Status::OK();
+}
+
+// ---------------------------------------------------------------------------------------
+// KeyBucketFiles
+
+Result<std::unique_ptr<KeyBucketFiles>> KeyBucketFiles::Open(std::string dir, int bits,
+                                                             size_t buffer_bytes) {
+  if (bits < 0 || bits > 16) return Status::InvalidArgument("key buckets: bits out of range");
+  std::unique_ptr<KeyBucketFiles> f(new KeyBucketFiles());
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  SLUICE_RETURN_IF_ERROR(common::CreateDirectories(dir));
+  f->dir_ = std::move(dir);
+  f->bits_ = bits;
+  f->buffer_limit_ = std::max<size_t>(4096, buffer_bytes >> bits);
+  f->buffers_.resize(size_t{1} << bits);
+  return f;
+}
+
+KeyBucketFiles::~KeyBucketFiles() {
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+Status KeyBucketFiles::Add(const KeyRecord& r) {
+  const uint64_t b = KeyBucket(r.hash, bits_);
+  std::string& buf = buffers_[b];
+  Put<uint64_t>(&buf, r.hash);
+  Put<uint32_t>(&buf, static_cast<uint32_t>(r.key.size()));
+  Put<uint32_t>(&buf, static_cast<uint32_t>(r.order.size()));
+  Put<int64_t>(&buf, r.a);
+  Put<int64_t>(&buf, r.b);
+  buf.append(r.key);
+  buf.append(r.order);
+  ++records_;
+  if (buf.size() >= buffer_limit_) return FlushBucket(b);
+  return Status::OK();
+}
+
+Status KeyBucketFiles::FlushBucket(uint64_t bucket) {
+  std::string& buf = buffers_[bucket];
+  if (buf.empty()) return Status::OK();
+  std::string path = Path(bucket);
+  SLUICE_ASSIGN_OR_RETURN(common::FileDescriptor fd,
+                          common::OpenFile(path, O_WRONLY | O_CREAT | O_APPEND));
+  SLUICE_RETURN_IF_ERROR(common::WriteAll(fd.get(), buf.data(), buf.size(), path));
+  SLUICE_RETURN_IF_ERROR(fd.Close());
+  buf.clear();
+  return Status::OK();
+}
+
+Status KeyBucketFiles::Flush() {
+  for (uint64_t b = 0; b < buffers_.size(); ++b) SLUICE_RETURN_IF_ERROR(FlushBucket(b));
+  return Status::OK();
+}
+
+Status KeyBucketFiles::Consume(uint64_t bucket, const KeyRecordFn& fn) {
+  SLUICE_RETURN_IF_ERROR(FlushBucket(bucket));
+  std::string().swap(buffers_[bucket]);
+  const std::string path = Path(bucket);
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return Status::OK();
+  SLUICE_ASSIGN_OR_RETURN(std::string d, common::ReadFileToString(path));
+  KeyRecord r;
+  for (size_t p = 0; p < d.size();) {
+    if (d.size() - p < kRecordHeader) return Status::Corruption(path + ": a record is truncated");
+    r.hash = Get<uint64_t>(d.data() + p);
+    uint32_t key_size = Get<uint32_t>(d.data() + p + 8);
+    uint32_t order_size = Get<uint32_t>(d.data() + p + 12);
+    r.a = Get<int64_t>(d.data() + p + 16);
+    r.b = Get<int64_t>(d.data() + p + 24);
+    p += kRecordHeader;
+    if (d.size() - p < uint64_t{key_size} + order_size)
+      return Status::Corruption(path + ": a record is truncated");
+    r.key = std::string_view(d).substr(p, key_size);
+    r.order = std::string_view(d).substr(p + key_size, order_size);
+    p += key_size + order_size;
+    SLUICE_RETURN_IF_ERROR(fn(r));
+  }
+  std::filesystem::remove(path, ec);
+  if (ec) return Status::IOError("cannot remove " + path + ": " + ec.message());
+  return Status::OK();
 }
 
 }  // namespace sluice::etl

@@ -43,6 +43,8 @@ Result<int64_t> WriteParquet(const Lake& lake, const std::string& rel,
   SLUICE_ASSIGN_OR_RETURN(auto writer, parquet::FileWriter::Open(out.get(), rows.schema, options));
   SLUICE_RETURN_IF_ERROR(writer->Write(rows));
   SLUICE_RETURN_IF_ERROR(writer->Close());
+  // Not durable: the caller syncs the run's files together; their write-back starts now.
+  if (!durable) out->StartWriteback();
   SLUICE_RETURN_IF_ERROR(out->Close());
   std::error_code ec;
   return static_cast<int64_t>(fs::file_size(lake.Abs(rel), ec));
@@ -60,6 +62,11 @@ Status RecoverLocked(const JobEnvironment& env, const Lake& lake) {
   std::string staging = lake.Meta() + "/staging";
   for (const auto& entry : fs::directory_iterator(staging, ec)) {
     std::string name = entry.path().filename().string();
+    if (name.size() > 4 && name.substr(name.size() - 4) == ".tmp") {
+      // A run's scratch (dedupe's key buckets): no run of the dataset is alive to use it.
+      fs::remove_all(entry.path(), ec);
+      continue;
+    }
     if (name.size() < 9 || name.substr(name.size() - 8) != ".pending") continue;
     std::string run_id = name.substr(0, name.size() - 8);
     std::string status;

@@ -15,6 +15,16 @@ namespace {
 
 // Rows handed to the page logic at a time: pages are cut between pieces.
 constexpr int64_t kPieceRows = 1024;
+// The first 8 bytes of `v` (zero-padded) as a big-endian integer: integers compare as the
+// bytes do, unsigned and lexicographically, as far as those 8 bytes go.
+inline uint64_t BytesPrefix(std::string_view v) {
+  uint64_t x = 0;
+  if (!v.empty()) std::memcpy(&x, v.data(), std::min<size_t>(v.size(), 8));
+  return __builtin_bswap64(x);
+}
+
+// Values after which a first page of distinct values gives up its dictionary.
+constexpr int64_t kDictionaryEarlyLook = 1024;
 // Byte-array statistics longer than this are truncated (and marked inexact).
 constexpr size_t kMaxStatBytes = 64;
 
@@ -432,6 +442,14 @@ void ColumnChunkWriter::AppendPiece(const LeafSlice& s, int64_t level_begin, int
       case ValueKind::kBytes: dict_.InsertBatch(g.bytes, value_count, idx); break;
       case ValueKind::kBool: break;
     }
+    // The first page decides whether the chunk keeps its dictionary (FlushPage); when its
+    // first kDictionaryEarlyLook values are all distinct (ids, timestamps, prices) it will not,
+    // so decide now rather than hash the rest of the page.
+    if (!dict_tried_ && page_values_ >= kDictionaryEarlyLook &&
+        dict_.num_entries() == page_values_) {
+      dict_tried_ = true;
+      AbandonDictionary();
+    }
     return;
   }
   AppendPlain(g);
@@ -546,9 +564,27 @@ void ColumnChunkWriter::UpdateStats(const Gathered& g) {
     }
     case ValueKind::kBytes: {
       std::string_view lo = g.bytes[0], hi = g.bytes[0];
-      for (int64_t i = 1; i < n; ++i) {
-        if (Less(g.bytes[i], lo)) lo = g.bytes[i];
-        if (Less(hi, g.bytes[i])) hi = g.bytes[i];
+      if (column_.order == StatsOrder::kBytes) {
+        // Unsigned lexicographic order: values whose first 8 bytes differ are ordered by
+        // those bytes as one big-endian integer; only equal prefixes need the full compare.
+        uint64_t lo_key = BytesPrefix(lo), hi_key = lo_key;
+        for (int64_t i = 1; i < n; ++i) {
+          const std::string_view v = g.bytes[i];
+          const uint64_t key = BytesPrefix(v);
+          if (key < lo_key || (key == lo_key && v < lo)) {
+            lo = v;
+            lo_key = key;
+          }
+          if (key > hi_key || (key == hi_key && hi < v)) {
+            hi = v;
+            hi_key = key;
+          }
+        }
+      } else {
+        for (int64_t i = 1; i < n; ++i) {
+          if (Less(g.bytes[i], lo)) lo = g.bytes[i];
+          if (Less(hi, g.bytes[i])) hi = g.bytes[i];
+        }
       }
       mn.assign(lo);
       mx.assign(hi);

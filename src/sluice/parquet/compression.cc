@@ -92,14 +92,20 @@ class ZstdCodec final : public Codec {
     if (cctx_ == nullptr && (cctx_ = ZSTD_createCCtx()) == nullptr) {
       return Status::Internal("ZSTD_createCCtx failed");
     }
-    out->resize(ZSTD_compressBound(in.size()));
-    const size_t n =
-        ZSTD_compressCCtx(cctx_, out->data(), out->size(), in.data(), in.size(), level_);
+    // Compressed into scratch kept between calls, then copied out: resizing `out` to the
+    // bound zero-filled it every call (a 4 MiB memset per bronze frame), and the
+    // compressed bytes are usually a fraction of the bound.
+    const size_t bound = ZSTD_compressBound(in.size());
+    if (scratch_size_ < bound) {
+      scratch_.reset(new char[bound]);
+      scratch_size_ = bound;
+    }
+    const size_t n = ZSTD_compressCCtx(cctx_, scratch_.get(), bound, in.data(), in.size(), level_);
     if (ZSTD_isError(n)) {
       out->clear();
       return Status::Internal(std::string("ZSTD compression failed: ") + ZSTD_getErrorName(n));
     }
-    out->resize(n);
+    out->assign(scratch_.get(), n);
     return Status::OK();
   }
 
@@ -140,6 +146,8 @@ class ZstdCodec final : public Codec {
   int level_;
   ZSTD_CCtx* cctx_ = nullptr;  // created on first use, reused after
   ZSTD_DCtx* dctx_ = nullptr;
+  std::unique_ptr<char[]> scratch_;  // Compress()'s output, uninitialised
+  size_t scratch_size_ = 0;
 };
 
 class GzipCodec final : public Codec {

@@ -100,6 +100,32 @@ TEST(Dictionary, StaysConsistentThroughManyEntriesAndClear) {
   EXPECT_EQ(dict.index_bit_width(), 1);
 }
 
+// Byte arrays of every length around the hash's load boundaries (4, 8, 16, 32 bytes), and
+// values differing in a single byte anywhere, are entries of their own and found again.
+TEST(Dictionary, ByteArraysOfEveryLengthAndOneByteApartAreDistinctEntries) {
+  auto dict = DictionaryBuilder::ForByteArray();
+  std::vector<std::string> values;
+  for (size_t len = 0; len <= 70; ++len) {
+    const std::string base(len, 'a');
+    values.push_back(base);
+    for (size_t at = 0; at < len; ++at) {
+      std::string v = base;
+      v[at] = 'b';
+      values.push_back(v);
+    }
+  }
+  std::vector<uint32_t> first;
+  for (const std::string& v : values) first.push_back(dict.InsertBytes(v));
+  ASSERT_EQ(dict.num_entries(), static_cast<int64_t>(values.size()));
+  for (size_t i = 0; i < values.size(); ++i) {
+    ASSERT_EQ(first[i], i);
+    // Found again from a copy at another address (and alignment).
+    const std::string copy = " " + values[i];
+    ASSERT_EQ(dict.InsertBytes(std::string_view(copy).substr(1)), i) << values[i];
+  }
+  EXPECT_EQ(dict.num_entries(), static_cast<int64_t>(values.size()));
+}
+
 TEST(Dictionary, IndicesRoundTripThroughRleDictionaryEncoding) {
   std::mt19937 rng(4);
   for (int bit_width : {1, 3, 8, 17, 32}) {

@@ -2,10 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <random>
 
 
 #include "sluice/common/json.h"
@@ -469,6 +471,30 @@ TEST(FileWriter, ComputesSignedUnsignedFloatAndByteOrderStatistics) {
   EXPECT_EQ(stats(18).min_value, Bytes<int32_t>(-5000));
 }
 
+// String min/max by unsigned bytes, for values that share 8-byte prefixes, hold zero and
+// 0xff bytes, and are prefixes of each other: the same as a plain sort, page by page too.
+TEST(FileWriter, StringStatisticsFollowUnsignedByteOrderPastEightBytes) {
+  std::vector<std::string> values = {"prefix00-b", "prefix00-a", "prefix00", "prefix0",
+                                     std::string("prefix00\0", 9), "prefix00\xff",
+                                     "a", std::string("a\0", 2), std::string("a\0\x01", 3),
+                                     "\xff", "\xff\xff", "", "zzzzzzzzzz", "zzzzzzzzz\x80"};
+  std::mt19937 rng(5);
+  for (int round = 0; round < 20; ++round) {
+    std::shuffle(values.begin(), values.end(), rng);
+    Schema s;
+    s.fields = {F("s", DataType::Of(TypeKind::kString), false)};
+    ColumnVector col = ColumnVector::Make(DataType::Of(TypeKind::kString));
+    for (const std::string& v : values) col.AppendBytes(v);
+    RecordBatch b = Batch(s, {col});
+    WriterOptions o;
+    o.page_rows = 5;
+    ParquetFile f(WriteFile(s, {b}, o));
+    const Statistics st = *f.chunk(0, 0).statistics;
+    EXPECT_EQ(st.min_value, *std::min_element(values.begin(), values.end()));
+    EXPECT_EQ(st.max_value, *std::max_element(values.begin(), values.end()));
+  }
+}
+
 TEST(FileWriter, OmitsMinAndMaxForAllNanFloatsAndNormalizesZeros) {
   Schema s;
   s.fields = {F("nan", DataType::Of(TypeKind::kDouble)), F("zero", DataType::Of(TypeKind::kFloat))};
@@ -528,6 +554,45 @@ TEST(FileWriter, UsesADictionaryForLowCardinalityAndFallsBackToPlainPastTheLimit
   const auto& enc = f.chunk(0, 1).encodings;
   EXPECT_NE(std::find(enc.begin(), enc.end(), Encoding::kRleDictionary), enc.end());
   EXPECT_NE(std::find(enc.begin(), enc.end(), Encoding::kPlain), enc.end());
+}
+
+// A first page whose first 1,024 values are all distinct gives up its dictionary there; one
+// repeating within them keeps it (the page's end decides, as before).
+TEST(FileWriter, DistinctFirstValuesGiveUpTheDictionaryEarly) {
+  Schema s;
+  s.fields = {F("id", DataType::Of(TypeKind::kString), false),
+              F("late_repeats", DataType::Of(TypeKind::kString), false),
+              F("sku", DataType::Of(TypeKind::kString), true)};
+  ColumnVector id = ColumnVector::Make(DataType::Of(TypeKind::kString));
+  ColumnVector late = ColumnVector::Make(DataType::Of(TypeKind::kString));
+  ColumnVector sku = ColumnVector::Make(DataType::Of(TypeKind::kString));
+  for (int i = 0; i < 5000; ++i) {
+    id.AppendBytes("order-" + std::to_string(i));
+    // Distinct for 1,024 values, then one value over and over: a dictionary would have paid
+    // off over the whole page, but the early look cannot know.
+    late.AppendBytes(i < 1024 ? "x" + std::to_string(i) : "same");
+    if (i % 2 == 0) sku.AppendNull(); else sku.AppendBytes("SKU-" + std::to_string(i % 40));
+  }
+  RecordBatch b = Batch(s, {id, late, sku});
+  const std::string data = WriteFile(s, {b});
+  ParquetFile f(data);
+  for (int c : {0, 1}) {
+    SCOPED_TRACE(c);
+    const DecodedColumn col = f.Decode(0, c);
+    ASSERT_EQ(col.pages.size(), 1u);
+    EXPECT_EQ(col.pages[0].encoding, Encoding::kPlain);
+    EXPECT_FALSE(f.chunk(0, c).dictionary_page_offset.has_value());
+    ASSERT_EQ(col.bytes.size(), 5000u);
+  }
+  EXPECT_EQ(f.Decode(0, 0).bytes[4321], "order-4321");
+  EXPECT_EQ(f.Decode(0, 1).bytes[1023], "x1023");
+  EXPECT_EQ(f.Decode(0, 1).bytes[1024], "same");
+  const DecodedColumn skus = f.Decode(0, 2);
+  ASSERT_EQ(skus.pages.size(), 2u);
+  EXPECT_EQ(skus.pages[0].type, PageType::kDictionaryPage);
+  EXPECT_EQ(skus.pages[1].encoding, Encoding::kRleDictionary);
+  if (!DuckDbAvailable()) GTEST_SKIP();
+  EXPECT_EQ(CompareWithDuckDb("early_plain", data, {b}), "");
 }
 
 TEST(FileWriter, ChoosesDeltaBinaryPackedForSortedInt64s) {
