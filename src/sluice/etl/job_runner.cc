@@ -355,6 +355,41 @@ struct ParsedBatch {
   std::vector<ParseError> parse_errors;
   int64_t records = 0;  // records read, parse errors included
   TextRecord record;    // the parser's scratch
+
+  // Empties the batch for the next one, keeping the buffers' memory (`batch` has been moved
+  // into the run's chunks by then).
+  void Reset() {
+    batch = RecordBatch();
+    lines.clear();
+    raw_arena.clear();
+    raw_ends.clear();
+    failures.clear();
+    parse_errors.clear();
+    records = 0;
+  }
+};
+
+// Parsed batches whose buffers (the raw text of every row above all: a copy of the whole
+// object over the run) are handed back after they were consumed and taken again by the
+// parser, so that each batch does not fault in fresh pages. Thread-safe.
+class ParsedBatchPool {
+ public:
+  ParsedBatch Take() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (free_.empty()) return ParsedBatch();
+    ParsedBatch b = std::move(free_.back());
+    free_.pop_back();
+    return b;
+  }
+  void Give(ParsedBatch b) {
+    b.Reset();
+    std::lock_guard<std::mutex> lock(mu_);
+    free_.push_back(std::move(b));
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<ParsedBatch> free_;
 };
 
 // The sizes a parser expects of its next batch: rows, each column's value bytes and the raw
@@ -757,8 +792,9 @@ Status JobRun::ReadAll() {
   if (env_.threads <= 1) {
     BatchSizes sizes{kBatchRows, std::vector<size_t>(ncols, 0), 0};
     bool more = true;
+    ParsedBatch b;
     while (more) {
-      ParsedBatch b;
+      b.Reset();
       SLUICE_RETURN_IF_ERROR(parse(*src, kBatchRows, &sizes, &b, &more));
       SLUICE_RETURN_IF_ERROR(consume(&b));
     }
@@ -782,10 +818,11 @@ Status JobRun::ReadAll() {
     bool finished = false;
     bool stop = false;
     Status parse_status;
+    ParsedBatchPool spare;
     std::thread producer([&] {
       bool more = true;
       while (more) {
-        ParsedBatch b;
+        ParsedBatch b = spare.Take();
         Status st = parse(*src, kBatchRows, &sizes, &b, &more);
         std::unique_lock<std::mutex> lock(mu);
         if (!st.ok()) {
@@ -813,6 +850,7 @@ Status JobRun::ReadAll() {
         cv.notify_all();
       }
       consumed = consume(&b);
+      spare.Give(std::move(b));
     }
     {
       std::lock_guard<std::mutex> lock(mu);
@@ -874,6 +912,7 @@ Status JobRun::ReadBlocks(
   bool stop = false;          // a failure, or the consumer is done
   Status failure;
   std::map<int64_t, ParsedBatch> ready;
+  ParsedBatchPool spare;
 
   auto fail = [&](Status st) {  // with `mu` held
     if (failure.ok()) failure = std::move(st);
@@ -916,7 +955,7 @@ Status JobRun::ReadBlocks(
         cv.notify_all();
         return;
       }
-      ParsedBatch b;
+      ParsedBatch b = spare.Take();
       Status parsed;
       auto block_source = source.OpenBlock(std::move(block));
       if (block_source.ok()) {
@@ -953,6 +992,7 @@ Status JobRun::ReadBlocks(
       cv.notify_all();
     }
     consumed = consume(&b);
+    spare.Give(std::move(b));
   }
   {
     std::lock_guard<std::mutex> lock(mu);
