@@ -301,11 +301,12 @@ Result<std::vector<ColumnMapping>> InferMapping(const JobSpec& spec, RecordSourc
 // The run
 
 constexpr int64_t kBatchRows = 16384;
-// From this many threads on, a CSV or JSONL object is parsed in blocks on several threads.
-// With two, one parsing thread reading the stream itself ahead of this thread's rules and
-// dedupe already keeps both busy, without the blocks' extra pass over the bytes: on the
-// 2-core bench it was ~5% faster than two block parsers (bench/RESULTS.md).
-constexpr int kMinThreadsForBlocks = 3;
+// From this many threads on, an object is parsed in blocks on several threads. JSON lines
+// cost several times more to parse per row than CSV, so two block parsers beat one parse
+// thread ahead of the rules (10-15% on the 2-core bench); for CSV one parse thread keeps up
+// with the rules' thread without the blocks' extra pass over the bytes (~5% faster at two
+// threads), so CSV splits from three (bench/RESULTS.md).
+int MinThreadsForBlocks(SourceFormat format) { return format == SourceFormat::kJsonl ? 2 : 3; }
 
 // Room for `rows` values (and their validity) and `bytes` of variable-length values in the
 // member of `col` its type uses.
@@ -798,7 +799,7 @@ Status JobRun::ReadAll() {
       SLUICE_RETURN_IF_ERROR(parse(*src, kBatchRows, &sizes, &b, &more));
       SLUICE_RETURN_IF_ERROR(consume(&b));
     }
-  } else if (src->splittable() && env_.threads >= kMinThreadsForBlocks) {
+  } else if (src->splittable() && env_.threads >= MinThreadsForBlocks(spec_.format)) {
     // A block is one batch, of as many rows as it holds (blocks are cut by bytes).
     auto parse_block = [&](RecordSource& block, BatchSizes* sizes, ParsedBatch* b) {
       bool more = true;

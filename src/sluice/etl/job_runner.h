@@ -18,8 +18,9 @@
 // key index (a grace hash join), so memory does not grow with the object nor the dataset.
 //
 // Threads: the run's own thread applies rules, quarantine and dedupe to the rows in the
-// object's order. With two threads (or a Parquet object), parsing and casting run ahead of it
-// on one other thread. With three or more, a CSV or JSONL object is read as one stream
+// object's order. With two threads for CSV (or any number for Parquet), parsing and casting
+// run ahead of it on one other thread. With three or more for CSV, two or more for JSON
+// lines, the object is read as one stream
 // (decompression and the bronze tee need its bytes in order) that the workers take turns
 // cutting into blocks of whole records (JobEnvironment::block_bytes, record_block.h); every
 // worker parses and casts the blocks it cut, and the run's thread takes their batches
@@ -98,9 +99,9 @@ struct JobEnvironment {
   catalog::Catalog* catalog = nullptr;   // must outlive the run
   std::string lake_dir;                  // where bronze/silver/quarantine live
   int threads = 1;                       // worker threads for parsing and writing
-  // With three threads or more, a CSV or JSONL object's decompressed bytes are cut into
-  // blocks of whole records of about this size, parsed and cast in parallel (tests use tiny
-  // ones).
+  // With two threads or more for JSON lines, three or more for CSV, an object's decompressed
+  // bytes are cut into blocks of whole records of about this size, parsed and cast in
+  // parallel (tests use tiny ones).
   size_t block_bytes = size_t{2} << 20;
   const common::Clock* clock = nullptr;  // DataFreshness and timestamps (default: system)
   // Rows a run holds in memory before it writes them to their partitions' files ("spills");
