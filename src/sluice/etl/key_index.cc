@@ -197,11 +197,14 @@ Status KeyTable::Write(const std::string& path) const {
   dir[0] = kMagic3.size();
   for (uint64_t g = 0; g < groups; ++g) dir[g + 1] += dir[g];
   const uint64_t entries_end = dir[groups];
-  std::string out(entries_end + (groups + 1) * 8 + kTrailerBytes, '\0');
-  std::memcpy(out.data(), kMagic3.data(), kMagic3.size());
+  // Every byte is written below: no zero-fill first (41 MB for 1M keys).
+  const size_t out_size = entries_end + (groups + 1) * 8 + kTrailerBytes;
+  std::unique_ptr<char[]> buffer(new char[out_size]);
+  char* const out = buffer.get();
+  std::memcpy(out, kMagic3.data(), kMagic3.size());
   std::vector<uint64_t> cursor(dir.begin(), dir.end() - 1);
   for (const Entry& e : entries_) {
-    char* p = out.data() + cursor[KeyBucket(e.hash, bits)];
+    char* p = out + cursor[KeyBucket(e.hash, bits)];
     std::memcpy(p, &e.hash, 8);
     std::memcpy(p + 8, &e.key_size, 4);
     std::memcpy(p + 12, &e.order_size, 4);
@@ -210,7 +213,7 @@ Status KeyTable::Write(const std::string& path) const {
     std::memcpy(p + kEntryHeader + e.key_size, arena_.data() + e.order_offset, e.order_size);
     cursor[KeyBucket(e.hash, bits)] += kEntryHeader + e.key_size + e.order_size;
   }
-  char* p = out.data() + entries_end;
+  char* p = out + entries_end;
   std::memcpy(p, dir.data(), dir.size() * 8);
   p += dir.size() * 8;
   const uint64_t count = entries_.size();
@@ -220,7 +223,7 @@ Status KeyTable::Write(const std::string& path) const {
   std::memcpy(p + 12, &zero, 4);
   std::memcpy(p + 16, &entries_end, 8);
   std::memcpy(p + 24, kMagic3.data(), kMagic3.size());
-  return common::WriteFileAtomically(path, out);
+  return common::WriteFileAtomically(path, std::string_view(out, out_size));
 }
 
 Result<KeyTable> KeyTable::Load(const std::string& path) {
