@@ -809,7 +809,7 @@ Status JobRun::ReadAll() {
     };
     SLUICE_RETURN_IF_ERROR(ReadBlocks(*src, parse_block, consume));
   } else {
-    // Two threads, or Parquet: parsing and casting (the producer) runs ahead of rules,
+    // CSV with two threads, or Parquet: parsing and casting (the producer) runs ahead of rules,
     // quarantine and dedupe (this thread) on a thread of its own; the queue holds at most two
     // batches, so memory does not grow with the object.
     BatchSizes sizes{kBatchRows, std::vector<size_t>(ncols, 0), 0};
