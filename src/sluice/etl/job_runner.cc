@@ -337,6 +337,10 @@ struct Chunk {
   std::vector<int64_t>
       ordinal;        // while spilling: the row's ordinal among its partition's spilled rows
   int64_t bytes = 0;  // approximate memory of `rows`
+  // The kept rows grouped by partition, in row order within each (IndexByPartition):
+  // partition p's are by_partition[partition_start[p], partition_start[p + 1]).
+  std::vector<int64_t> by_partition;
+  std::vector<int64_t> partition_start;
 };
 
 // One batch as the parser hands it over: the mapped columns cast (a failed value is a null
@@ -538,8 +542,11 @@ class JobRun {
   // Plans the files, then per partition gathers its kept rows, feeds the dataset-level
   // rules and writes the file (on the worker threads); rewrites superseded silver files.
   Status WriteFiles();
+  // Groups every chunk's kept rows by partition (Chunk::by_partition), for GatherPartition;
+  // again whenever rows were dropped since.
+  void IndexChunksByPartition();
   // The kept rows of `partition` still in memory; gives each its ordinal in the partition's
-  // spill file counting from `first_ordinal`.
+  // spill file counting from `first_ordinal`. IndexChunksByPartition() first.
   RecordBatch GatherPartition(int partition, int64_t first_ordinal);
   // The row `w` points at lost to a newer duplicate (in memory, or in a spill file).
   // `current` is the chunk being accepted (index `current_index`, not yet in chunks_).
@@ -1249,6 +1256,7 @@ Result<RecordBatch> JobRun::Stored(RecordBatch rows) const {
 }
 
 Status JobRun::Spill() {
+  IndexChunksByPartition();
   for (size_t p = 0; p < partitions_.size(); ++p) {
     Partition& part = partitions_[p];
     RecordBatch rows = GatherPartition(static_cast<int>(p), part.spilled);
@@ -1473,20 +1481,58 @@ Status JobRun::DedupeAgainstSilver() {
   return Status::OK();
 }
 
+void JobRun::IndexChunksByPartition() {
+  const size_t n = partitions_.size();
+  for (Chunk& chunk : chunks_) {
+    chunk.partition_start.assign(n + 1, 0);
+    for (size_t r = 0; r < chunk.partition.size(); ++r) {
+      if (!chunk.dropped[r]) ++chunk.partition_start[static_cast<size_t>(chunk.partition[r]) + 1];
+    }
+    for (size_t p = 0; p < n; ++p) chunk.partition_start[p + 1] += chunk.partition_start[p];
+    chunk.by_partition.resize(static_cast<size_t>(chunk.partition_start[n]));
+    std::vector<int64_t> next(chunk.partition_start.begin(), chunk.partition_start.end() - 1);
+    for (size_t r = 0; r < chunk.partition.size(); ++r) {
+      if (chunk.dropped[r]) continue;
+      chunk.by_partition[static_cast<size_t>(next[static_cast<size_t>(chunk.partition[r])]++)] =
+          static_cast<int64_t>(r);
+    }
+  }
+}
+
 RecordBatch JobRun::GatherPartition(int partition, int64_t first_ordinal) {
+  const auto p = static_cast<size_t>(partition);
+  auto rows_of = [p](const Chunk& chunk) {
+    const int64_t* begin = chunk.by_partition.data() + chunk.partition_start[p];
+    return std::pair{begin, static_cast<size_t>(chunk.partition_start[p + 1] - chunk.partition_start[p])};
+  };
+  // Sized exactly first: growing by doubling copied every column again and touched new pages.
   RecordBatch out = RecordBatch::Make(plan_.schema);
-  std::vector<int64_t> rows;
+  int64_t total_rows = 0;
+  std::vector<size_t> total_bytes(out.columns.size(), 0);
+  for (const Chunk& chunk : chunks_) {
+    auto [rows, n] = rows_of(chunk);
+    total_rows += static_cast<int64_t>(n);
+    for (size_t c = 0; c < out.columns.size(); ++c) {
+      const ColumnVector& col = chunk.rows.columns[c];
+      if (parquet::StorageOf(col.type) == parquet::Storage::kOffsets) {
+        for (size_t i = 0; i < n; ++i) {
+          const auto r = static_cast<size_t>(rows[i]);
+          total_bytes[c] += static_cast<size_t>(col.offsets[r + 1] - col.offsets[r]);
+        }
+      } else if (parquet::StorageOf(col.type) == parquet::Storage::kFixed) {
+        total_bytes[c] += n * static_cast<size_t>(col.type.fixed_length);
+      }
+    }
+  }
+  for (size_t c = 0; c < out.columns.size(); ++c)
+    ReserveColumn(&out.columns[c], total_rows, total_bytes[c]);
   int64_t ordinal = first_ordinal;
   for (Chunk& chunk : chunks_) {
-    rows.clear();
-    for (size_t r = 0; r < chunk.partition.size(); ++r) {
-      if (chunk.partition[r] == partition && !chunk.dropped[r])
-        rows.push_back(static_cast<int64_t>(r));
-    }
-    if (rows.empty()) continue;
+    auto [rows, n] = rows_of(chunk);
+    if (n == 0) continue;
     if (chunk.ordinal.empty()) chunk.ordinal.assign(chunk.partition.size(), -1);
-    for (int64_t r : rows) chunk.ordinal[static_cast<size_t>(r)] = ordinal++;
-    AppendRows(chunk.rows, rows.data(), rows.size(), &out);
+    for (size_t i = 0; i < n; ++i) chunk.ordinal[static_cast<size_t>(rows[i])] = ordinal++;
+    AppendRows(chunk.rows, rows, n, &out);
   }
   return out;
 }
@@ -1636,6 +1682,7 @@ Status JobRun::WriteFiles() {
   RuleEvaluator eval(plan_.dataset_rules, plan_.schema);
   assume_key_distinct(eval);
   std::vector<RowFailure> ignored;
+  IndexChunksByPartition();
   Status produced = [&]() -> Status {
     for (PlannedFile& f : planned_) {
       RecordBatch rows;
