@@ -770,7 +770,7 @@ TEST_F(DedupeModeTest, DedupeByBucketsGivesTheSameSilverReportsAndIndexAsInMemor
   EXPECT_GT(rows(0).at("quarantined").as_int64(), 40);
   EXPECT_GT(rows(1).at("duplicates_against_silver").as_int64(), 1000);
   EXPECT_GT(rows(1).at("silver_rows_replaced").as_int64(), 1000);
-  EXPECT_EQ(memory.index_magic, "SLKEYS03");
+  EXPECT_EQ(memory.index_magic, "SLKEYS04");
 
   EXPECT_EQ(modes, std::vector<std::string>(3, "memory"));
   modes.clear();

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include <zlib.h>
+
 #include "sluice/common/file_util.h"
 
 namespace sluice::etl {
@@ -14,8 +16,10 @@ namespace {
 
 constexpr std::string_view kMagic = "SLKEYS02";    // entries in no order (before buckets)
 constexpr std::string_view kMagic3 = "SLKEYS03";   // entries grouped by bucket, a directory
+constexpr std::string_view kMagic4 = "SLKEYS04";   // the same, varint entries, group checksums
 constexpr size_t kTrailerBytes = 8 + 4 + 4 + 8 + 8;  // count, bits, 0, directory offset, magic
-constexpr size_t kEntryHeader = 8 + 4 + 4 + 8;      // hash, key size, order size, file id
+constexpr size_t kEntryHeader = 8 + 4 + 4 + 8;      // SLKEYS03: hash, key size, order size, file id
+constexpr size_t kMinEntry4 = 3;                     // SLKEYS04: three one-byte varints
 constexpr size_t kRecordHeader = 8 + 4 + 4 + 8 + 8;  // the same plus b (bucket files)
 constexpr int kMaxDirectoryBits = 24;
 
@@ -51,6 +55,55 @@ uint64_t Murmur64A(const char* data, size_t len) {
   h *= m;
   h ^= h >> r;
   return h;
+}
+
+// SLKEYS04 entries: { varint key size, varint order size, varint zigzag(file id), key, order }.
+size_t VarintSize(uint64_t v) {
+  size_t n = 1;
+  for (; v >= 0x80; v >>= 7) ++n;
+  return n;
+}
+
+char* PutVarint(char* p, uint64_t v) {
+  for (; v >= 0x80; v >>= 7) *p++ = static_cast<char>(v | 0x80);
+  *p++ = static_cast<char>(v);
+  return p;
+}
+
+// Reads a varint at *p (advancing it) not past `end`; false when truncated or over 64 bits.
+bool GetVarint(const char** p, const char* end, uint64_t* v) {
+  uint64_t r = 0;
+  for (int shift = 0; shift < 64 && *p != end; shift += 7) {
+    const auto b = static_cast<uint8_t>(*(*p)++);
+    r |= uint64_t{b & 0x7fu} << shift;
+    if ((b & 0x80) == 0) {
+      *v = r;
+      return true;
+    }
+  }
+  return false;
+}
+
+uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
+int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+
+size_t EntrySize4(size_t key_size, size_t order_size, int64_t file_id) {
+  return VarintSize(key_size) + VarintSize(order_size) + VarintSize(ZigZag(file_id)) + key_size +
+         order_size;
+}
+
+char* PutEntry4(char* p, std::string_view key, std::string_view order, int64_t file_id) {
+  p = PutVarint(p, key.size());
+  p = PutVarint(p, order.size());
+  p = PutVarint(p, ZigZag(file_id));
+  std::memcpy(p, key.data(), key.size());
+  std::memcpy(p + key.size(), order.data(), order.size());
+  return p + key.size() + order.size();
+}
+
+// A group's checksum in SLKEYS04: CRC-32 (zlib's) of its entries' bytes.
+uint32_t GroupChecksum(uint32_t crc, const char* data, size_t n) {
+  return static_cast<uint32_t>(crc32_z(crc, reinterpret_cast<const Bytef*>(data), n));
 }
 
 template <typename T>
@@ -145,26 +198,37 @@ void KeyTable::SetOrder(Entry* entry, std::string_view order) {
   arena_.append(order);
 }
 
-
 namespace {
 
-void PutEntry(std::string* out, uint64_t hash, std::string_view key, std::string_view order,
-              int64_t a) {
-  Put<uint64_t>(out, hash);
-  Put<uint32_t>(out, static_cast<uint32_t>(key.size()));
-  Put<uint32_t>(out, static_cast<uint32_t>(order.size()));
-  Put<int64_t>(out, a);
-  out->append(key);
-  out->append(order);
-}
-
-// Parses the SLKEYS03 entries in `data` (whole entries only), checking that each is in a
-// group in [first_group, end_group) of 2^bits and that its hash is KeyHash(key).
-Status ParseEntries(std::string_view data, int bits, uint64_t first_group, uint64_t end_group,
-                    const std::function<Status(const std::string&)>& corrupt,
+// Parses the SLKEYS03 or SLKEYS04 entries in `data` (whole entries only), checking that each
+// is in a group in [first_group, end_group) of 2^bits and (SLKEYS03) that its hash is
+// KeyHash(key); SLKEYS04 entries get their hash computed.
+Status ParseEntries(std::string_view data, bool varint, int bits, uint64_t first_group,
+                    uint64_t end_group, const std::function<Status(const std::string&)>& corrupt,
                     const KeyRecordFn& fn) {
-  size_t p = 0;
   KeyRecord r;
+  if (varint) {
+    const char* p = data.data();
+    const char* const end = p + data.size();
+    while (p != end) {
+      uint64_t key_size, order_size, file_id;
+      if (!GetVarint(&p, end, &key_size) || !GetVarint(&p, end, &order_size) ||
+          !GetVarint(&p, end, &file_id) || static_cast<uint64_t>(end - p) < key_size ||
+          static_cast<uint64_t>(end - p) - key_size < order_size) {
+        return corrupt("an entry is truncated");
+      }
+      r.a = UnZigZag(file_id);
+      r.key = std::string_view(p, key_size);
+      r.order = std::string_view(p + key_size, order_size);
+      p += key_size + order_size;
+      r.hash = KeyHash(r.key);
+      uint64_t g = KeyBucket(r.hash, bits);
+      if (g < first_group || g >= end_group) return corrupt("an entry is outside its bucket");
+      SLUICE_RETURN_IF_ERROR(fn(r));
+    }
+    return Status::OK();
+  }
+  size_t p = 0;
   while (p < data.size()) {
     if (data.size() - p < kEntryHeader) return corrupt("an entry is truncated");
     r.hash = Get<uint64_t>(data.data() + p);
@@ -184,6 +248,46 @@ Status ParseEntries(std::string_view data, int bits, uint64_t first_group, uint6
   return Status::OK();
 }
 
+// The layout of a bucketed index (SLKEYS03/04) from its trailer; `size` is the file's.
+struct Layout {
+  bool varint = false;  // SLKEYS04
+  uint64_t count = 0;
+  int bits = 0;
+  uint64_t entries_end = 0;  // the directory's offset
+  uint64_t groups() const { return uint64_t{1} << bits; }
+  uint64_t checksums_offset() const { return entries_end + (groups() + 1) * 8; }
+};
+
+// `trailer` is the last kTrailerBytes of a file of `size` bytes starting with `magic`.
+Result<Layout> ParseTrailer(std::string_view magic, const char* trailer, uint64_t size,
+                            const std::function<Status(const std::string&)>& corrupt) {
+  Layout l;
+  l.varint = magic == kMagic4;
+  if (std::string_view(trailer + kTrailerBytes - 8, 8) != magic)
+    return corrupt("missing magic (truncated or not a key index)");
+  l.count = Get<uint64_t>(trailer);
+  const uint32_t bits = Get<uint32_t>(trailer + 8);
+  l.entries_end = Get<uint64_t>(trailer + 16);
+  if (bits > kMaxDirectoryBits || l.entries_end < magic.size() || l.entries_end > size)
+    return corrupt("bad directory");
+  l.bits = static_cast<int>(bits);
+  const uint64_t tail = (l.groups() + 1) * 8 + (l.varint ? l.groups() * 4 : 0) + kTrailerBytes;
+  if (l.entries_end + tail != size) return corrupt("bad directory");
+  if (l.count > (l.entries_end - magic.size()) / (l.varint ? kMinEntry4 : kEntryHeader))
+    return corrupt("bad entry count");
+  return l;
+}
+
+// Checks that `directory` (2^bits + 1 offsets) spans the entries of `l` in order.
+Status CheckDirectory(const Layout& l, const std::vector<uint64_t>& directory, size_t magic_size,
+                      const std::function<Status(const std::string&)>& corrupt) {
+  if (directory.size() != l.groups() + 1 || directory.front() != magic_size ||
+      directory.back() != l.entries_end || !std::is_sorted(directory.begin(), directory.end())) {
+    return corrupt("bad directory");
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Status KeyTable::Write(const std::string& path) const {
@@ -193,36 +297,35 @@ Status KeyTable::Write(const std::string& path) const {
   const uint64_t groups = uint64_t{1} << bits;
   std::vector<uint64_t> dir(groups + 1, 0);
   for (const Entry& e : entries_)
-    dir[KeyBucket(e.hash, bits) + 1] += kEntryHeader + e.key_size + e.order_size;
-  dir[0] = kMagic3.size();
+    dir[KeyBucket(e.hash, bits) + 1] += EntrySize4(e.key_size, e.order_size, e.a);
+  dir[0] = kMagic4.size();
   for (uint64_t g = 0; g < groups; ++g) dir[g + 1] += dir[g];
   const uint64_t entries_end = dir[groups];
-  // Every byte is written below: no zero-fill first (41 MB for 1M keys).
-  const size_t out_size = entries_end + (groups + 1) * 8 + kTrailerBytes;
+  // Every byte is written below: no zero-fill first (~23 MB for 1M keys).
+  const size_t out_size = entries_end + (groups + 1) * 8 + groups * 4 + kTrailerBytes;
   std::unique_ptr<char[]> buffer(new char[out_size]);
   char* const out = buffer.get();
-  std::memcpy(out, kMagic3.data(), kMagic3.size());
+  std::memcpy(out, kMagic4.data(), kMagic4.size());
   std::vector<uint64_t> cursor(dir.begin(), dir.end() - 1);
   for (const Entry& e : entries_) {
-    char* p = out + cursor[KeyBucket(e.hash, bits)];
-    std::memcpy(p, &e.hash, 8);
-    std::memcpy(p + 8, &e.key_size, 4);
-    std::memcpy(p + 12, &e.order_size, 4);
-    std::memcpy(p + 16, &e.a, 8);
-    std::memcpy(p + kEntryHeader, arena_.data() + e.key_offset, e.key_size);
-    std::memcpy(p + kEntryHeader + e.key_size, arena_.data() + e.order_offset, e.order_size);
-    cursor[KeyBucket(e.hash, bits)] += kEntryHeader + e.key_size + e.order_size;
+    uint64_t& at = cursor[KeyBucket(e.hash, bits)];
+    at = static_cast<uint64_t>(PutEntry4(out + at, key(e), order(e), e.a) - out);
   }
   char* p = out + entries_end;
   std::memcpy(p, dir.data(), dir.size() * 8);
   p += dir.size() * 8;
+  for (uint64_t g = 0; g < groups; ++g) {
+    const uint32_t crc = GroupChecksum(0, out + dir[g], dir[g + 1] - dir[g]);
+    std::memcpy(p, &crc, 4);
+    p += 4;
+  }
   const uint64_t count = entries_.size();
   const uint32_t bits32 = static_cast<uint32_t>(bits), zero = 0;
   std::memcpy(p, &count, 8);
   std::memcpy(p + 8, &bits32, 4);
   std::memcpy(p + 12, &zero, 4);
   std::memcpy(p + 16, &entries_end, 8);
-  std::memcpy(p + 24, kMagic3.data(), kMagic3.size());
+  std::memcpy(p + 24, kMagic4.data(), kMagic4.size());
   return common::WriteFileAtomically(path, std::string_view(out, out_size));
 }
 
@@ -231,26 +334,27 @@ Result<KeyTable> KeyTable::Load(const std::string& path) {
   auto corrupt = [&](const std::string& what) {
     return Status::Corruption("key index " + path + ": " + what);
   };
-  if (d.size() >= kMagic3.size() + kTrailerBytes && d.compare(0, kMagic3.size(), kMagic3) == 0) {
-    if (d.compare(d.size() - kMagic3.size(), kMagic3.size(), kMagic3) != 0)
-      return corrupt("missing magic (truncated or not a key index)");
-    const char* t = d.data() + d.size() - kTrailerBytes;
-    uint64_t count = Get<uint64_t>(t);
-    uint32_t bits = Get<uint32_t>(t + 8);
-    uint64_t entries_end = Get<uint64_t>(t + 16);
-    if (bits > kMaxDirectoryBits || entries_end < kMagic3.size() ||
-        entries_end + ((uint64_t{1} << bits) + 1) * 8 + kTrailerBytes != d.size()) {
-      return corrupt("bad directory");
+  const std::string_view head = std::string_view(d).substr(0, 8);
+  if ((head == kMagic3 || head == kMagic4) && d.size() >= head.size() + kTrailerBytes) {
+    SLUICE_ASSIGN_OR_RETURN(
+        Layout l, ParseTrailer(head, d.data() + d.size() - kTrailerBytes, d.size(), corrupt));
+    std::vector<uint64_t> directory(l.groups() + 1);
+    std::memcpy(directory.data(), d.data() + l.entries_end, directory.size() * 8);
+    SLUICE_RETURN_IF_ERROR(CheckDirectory(l, directory, head.size(), corrupt));
+    if (l.varint) {
+      for (uint64_t g = 0; g < l.groups(); ++g) {
+        const uint32_t want = Get<uint32_t>(d.data() + l.checksums_offset() + g * 4);
+        if (GroupChecksum(0, d.data() + directory[g], directory[g + 1] - directory[g]) != want)
+          return corrupt("group " + std::to_string(g) + " does not match its checksum");
+      }
     }
-    if (count > (entries_end - kMagic3.size()) / kEntryHeader) return corrupt("bad entry count");
     KeyTable table;
-    table.Reserve(count);
-    table.arena_.reserve(entries_end - kMagic3.size() - count * kEntryHeader);
+    table.Reserve(l.count);
+    table.arena_.reserve(l.entries_end - head.size());
     uint64_t seen = 0;
     SLUICE_RETURN_IF_ERROR(ParseEntries(
-        std::string_view(d).substr(kMagic3.size(), entries_end - kMagic3.size()),
-        static_cast<int>(bits), 0, uint64_t{1} << bits, corrupt,
-        [&](const KeyRecord& r) -> Status {
+        std::string_view(d).substr(head.size(), l.entries_end - head.size()), l.varint, l.bits, 0,
+        l.groups(), corrupt, [&](const KeyRecord& r) -> Status {
           auto [e, inserted] = table.FindOrInsert(r.key, r.hash);
           if (!inserted) return corrupt("key of entry " + std::to_string(seen) + " appears twice");
           table.SetOrder(e, r.order);
@@ -258,7 +362,7 @@ Result<KeyTable> KeyTable::Load(const std::string& path) {
           ++seen;
           return Status::OK();
         }));
-    if (seen != count) return corrupt("entry count does not match the entries");
+    if (seen != l.count) return corrupt("entry count does not match the entries");
     return table;
   }
   if (d.size() < 2 * kMagic.size() + 8 || d.compare(0, kMagic.size(), kMagic) != 0 ||
@@ -306,8 +410,9 @@ Result<std::unique_ptr<KeyIndexWriter>> KeyIndexWriter::Open(const std::string& 
   SLUICE_ASSIGN_OR_RETURN(w->out_, common::AtomicFileOutputStream::Open(path, /*durable=*/true));
   w->bits_ = directory_bits;
   w->directory_.assign((uint64_t{1} << directory_bits) + 1, 0);
-  w->buffer_ = kMagic3;
-  w->offset_ = kMagic3.size();
+  w->checksums_.assign(uint64_t{1} << directory_bits, 0);
+  w->buffer_ = kMagic4;
+  w->offset_ = kMagic4.size();
   return w;
 }
 
@@ -317,8 +422,12 @@ Status KeyIndexWriter::Add(uint64_t hash, std::string_view key, std::string_view
   if (g + 1 < next_group_)
     return Status::Internal("key index " + path_ + ": entries out of bucket order");
   for (; next_group_ <= g; ++next_group_) directory_[next_group_] = offset_;
-  PutEntry(&buffer_, hash, key, order, file_id);
-  offset_ += kEntryHeader + key.size() + order.size();
+  const size_t n = EntrySize4(key.size(), order.size(), file_id);
+  const size_t at = buffer_.size();
+  buffer_.resize(at + n);
+  PutEntry4(buffer_.data() + at, key, order, file_id);
+  checksums_[g] = GroupChecksum(checksums_[g], buffer_.data() + at, n);
+  offset_ += n;
   ++count_;
   if (buffer_.size() >= (size_t{1} << 20)) return FlushBuffer();
   return Status::OK();
@@ -334,11 +443,12 @@ Status KeyIndexWriter::Finish() {
   const uint64_t entries_end = offset_;
   for (; next_group_ < directory_.size(); ++next_group_) directory_[next_group_] = offset_;
   for (uint64_t off : directory_) Put<uint64_t>(&buffer_, off);
+  for (uint32_t crc : checksums_) Put<uint32_t>(&buffer_, crc);
   Put<uint64_t>(&buffer_, count_);
   Put<uint32_t>(&buffer_, static_cast<uint32_t>(bits_));
   Put<uint32_t>(&buffer_, 0);
   Put<uint64_t>(&buffer_, entries_end);
-  buffer_.append(kMagic3);
+  buffer_.append(kMagic4);
   SLUICE_RETURN_IF_ERROR(FlushBuffer());
   return out_->Close();
 }
@@ -363,30 +473,30 @@ Result<std::unique_ptr<KeyIndexReader>> KeyIndexReader::Open(const std::string& 
   if (size < 2 * kMagic.size() + 8) return r->Corrupt("missing magic (truncated or not a key index)");
   SLUICE_RETURN_IF_ERROR(common::PReadExact(r->fd_.get(), magic, 8, 0, path));
   SLUICE_RETURN_IF_ERROR(common::PReadExact(r->fd_.get(), tail, 8, size - 8, path));
-  if (std::string_view(magic, 8) == kMagic3 && std::string_view(tail, 8) == kMagic3 &&
-      size >= kMagic3.size() + kTrailerBytes) {
+  const std::string_view head(magic, 8);
+  if ((head == kMagic3 || head == kMagic4) && size >= head.size() + kTrailerBytes) {
+    auto corrupt = [&](const std::string& what) { return r->Corrupt(what); };
     char t[kTrailerBytes];
     SLUICE_RETURN_IF_ERROR(
         common::PReadExact(r->fd_.get(), t, kTrailerBytes, size - kTrailerBytes, path));
+    SLUICE_ASSIGN_OR_RETURN(Layout l, ParseTrailer(head, t, size, corrupt));
     r->bucketed_ = true;
-    r->count_ = Get<uint64_t>(t);
-    uint32_t bits = Get<uint32_t>(t + 8);
-    uint64_t entries_end = Get<uint64_t>(t + 16);
-    if (bits > kMaxDirectoryBits || entries_end < kMagic3.size() ||
-        entries_end + ((uint64_t{1} << bits) + 1) * 8 + kTrailerBytes != size) {
-      return r->Corrupt("bad directory");
-    }
-    r->bits_ = static_cast<int>(bits);
-    r->directory_.resize((uint64_t{1} << bits) + 1);
+    r->varint_ = l.varint;
+    r->count_ = l.count;
+    r->bits_ = l.bits;
+    r->directory_.resize(l.groups() + 1);
     SLUICE_RETURN_IF_ERROR(common::PReadExact(r->fd_.get(), r->directory_.data(),
-                                              r->directory_.size() * 8, entries_end, path));
-    if (r->directory_.front() != kMagic3.size() || r->directory_.back() != entries_end ||
-        !std::is_sorted(r->directory_.begin(), r->directory_.end())) {
-      return r->Corrupt("bad directory");
+                                              r->directory_.size() * 8, l.entries_end, path));
+    SLUICE_RETURN_IF_ERROR(CheckDirectory(l, r->directory_, head.size(), corrupt));
+    if (l.varint) {
+      r->checksums_.resize(l.groups());
+      SLUICE_RETURN_IF_ERROR(common::PReadExact(r->fd_.get(), r->checksums_.data(),
+                                                r->checksums_.size() * 4, l.checksums_offset(),
+                                                path));
     }
     return r;
   }
-  if (std::string_view(magic, 8) != kMagic || std::string_view(tail, 8) != kMagic)
+  if (head != kMagic || std::string_view(tail, 8) != kMagic)
     return r->Corrupt("missing magic (truncated or not a key index)");
   SLUICE_RETURN_IF_ERROR(common::PReadExact(r->fd_.get(), &r->count_, 8, kMagic.size(), path));
   return r;
@@ -403,10 +513,18 @@ Status KeyIndexReader::ReadGroups(uint64_t first, uint64_t end, int filter_bits,
     const uint64_t begin = directory_[g], bytes = directory_[g2] - begin;
     buf.resize(bytes);
     SLUICE_RETURN_IF_ERROR(common::PReadExact(fd_.get(), buf.data(), bytes, begin, path_));
-    SLUICE_RETURN_IF_ERROR(ParseEntries(buf, bits_, g, g2, corrupt, [&](const KeyRecord& r) {
-      if (filter_bits > 0 && KeyBucket(r.hash, filter_bits) != filter_bucket) return Status::OK();
-      return fn(r);
-    }));
+    for (uint64_t k = g; varint_ && k < g2; ++k) {
+      if (GroupChecksum(0, buf.data() + (directory_[k] - begin), directory_[k + 1] - directory_[k]) !=
+          checksums_[k]) {
+        return Corrupt("group " + std::to_string(k) + " does not match its checksum");
+      }
+    }
+    SLUICE_RETURN_IF_ERROR(
+        ParseEntries(buf, varint_, bits_, g, g2, corrupt, [&](const KeyRecord& r) {
+          if (filter_bits > 0 && KeyBucket(r.hash, filter_bits) != filter_bucket)
+            return Status::OK();
+          return fn(r);
+        }));
     g = g2;
   }
   return Status::OK();

@@ -90,10 +90,10 @@ class KeyTable {
   }
 
   // Writes the table (the key, ordering value and `a` of every entry) to `path` as a key
-  // index file, durably and atomically.
+  // index file (SLKEYS04), durably and atomically.
   Status Write(const std::string& path) const;
-  // Reads a key index file (either format); Corruption naming the file when it is truncated
-  // or malformed.
+  // Reads a key index file (any format); Corruption naming the file when it is truncated,
+  // malformed or fails its checksums.
   static Result<KeyTable> Load(const std::string& path);
 
  private:
@@ -119,7 +119,7 @@ using KeyRecordFn = std::function<Status(const KeyRecord&)>;
 // The directory size an index of `count` keys gets: a few thousand keys per group.
 int KeyIndexDirectoryBits(uint64_t count);
 
-// Streams a key index file (format SLKEYS03). Entries must come in nondecreasing order of
+// Streams a key index file (format SLKEYS04). Entries must come in nondecreasing order of
 // KeyBucket(hash, directory_bits); the file appears at `path` on Finish() (atomically and
 // durably), never before. Destroying the writer unfinished leaves no file.
 class KeyIndexWriter {
@@ -137,25 +137,27 @@ class KeyIndexWriter {
   std::unique_ptr<common::AtomicFileOutputStream> out_;
   int bits_ = 0;
   std::vector<uint64_t> directory_;
+  std::vector<uint32_t> checksums_;  // per group, CRC-32 of its entries so far
   uint64_t next_group_ = 0;  // the first group whose start is not recorded yet
   uint64_t offset_ = 0;      // bytes written (buffer included)
   uint64_t count_ = 0;
   std::string buffer_;
 };
 
-// Reads a key index file without loading it: one bucket at a time (SLKEYS03), or entry by
+// Reads a key index file without loading it: one bucket at a time (SLKEYS03/04), or entry by
 // entry (both formats). Holds the file open; each call reads only what it hands out.
 class KeyIndexReader {
  public:
   static Result<std::unique_ptr<KeyIndexReader>> Open(const std::string& path);
-  // SLKEYS03 has a bucket directory; SLKEYS02 (before it) has entries in no order.
+  // SLKEYS03/04 have a bucket directory; SLKEYS02 (before them) has entries in no order.
   bool bucketed() const { return bucketed_; }
   int directory_bits() const { return bits_; }
   uint64_t count() const { return count_; }
   uint64_t file_bytes() const { return file_bytes_; }
-  // The entries of bucket `bucket` of 2^bits (SLKEYS03 only). Reads the bucket's bytes.
+  // The entries of bucket `bucket` of 2^bits (not SLKEYS02). Reads the bucket's bytes and
+  // checks them (Corruption naming the file).
   Status ReadBucket(int bits, uint64_t bucket, const KeyRecordFn& fn) const;
-  // Every entry, in file order (SLKEYS03: by bucket), reading a few MiB at a time.
+  // Every entry, in file order (SLKEYS03/04: by bucket), reading a few MiB at a time.
   Status ForEach(const KeyRecordFn& fn) const;
 
  private:
@@ -167,10 +169,12 @@ class KeyIndexReader {
   std::string path_;
   common::FileDescriptor fd_;
   bool bucketed_ = false;
+  bool varint_ = false;  // SLKEYS04
   int bits_ = 0;
   uint64_t count_ = 0;
   uint64_t file_bytes_ = 0;
-  std::vector<uint64_t> directory_;  // SLKEYS03: 2^bits + 1 offsets
+  std::vector<uint64_t> directory_;  // SLKEYS03/04: 2^bits + 1 offsets
+  std::vector<uint32_t> checksums_;  // SLKEYS04: each group's CRC-32, checked when read
 };
 
 // Temporary files of key records spread over 2^bits buckets by KeyBucket(hash, bits), in the
