@@ -50,6 +50,9 @@ BronzeWriter::~BronzeWriter() {
 }
 
 Status BronzeWriter::Add(const char* data, size_t n) {
+  if (!thread_.joinable() && pending_.empty() && n >= kDirectFrame) {
+    return Write(std::string_view(data, n));
+  }
   while (n > 0) {
     size_t take = std::min(n, kFrame - pending_.size());
     pending_.append(data, take);
@@ -117,7 +120,7 @@ void BronzeWriter::Work() {
   }
 }
 
-Status BronzeWriter::Write(const std::string& buf) {
+Status BronzeWriter::Write(std::string_view buf) {
   if (md5_) md5_->Update(buf.data(), buf.size());
   if (!codec_) {
     bytes_ += static_cast<int64_t>(buf.size());

@@ -1,7 +1,7 @@
 #pragma once
 
 // The bronze layer of a run: the object exactly as received, zstd-compressed (independent
-// 4 MiB frames) unless already compressed (gzip/zstd by suffix, and Parquet), under
+// frames of up to 4 MiB) unless already compressed (gzip/zstd by suffix, and Parquet), under
 // bronze/<dataset>/<run_id>/ (docs/formats/lake.md). Bytes arrive through Add() — normally
 // as the run reads them (TeeInputStream), so the object is read once — and may be compressed
 // on a background thread. When the source has a plain MD5 ETag to verify, the bytes must
@@ -44,10 +44,13 @@ class BronzeWriter {
 
  private:
   static constexpr size_t kFrame = 4 << 20;
+  // Without a background thread, a read at least this large is compressed where it lies, as
+  // a frame of its own (copying it into pending_ first was a pass over the whole object).
+  static constexpr size_t kDirectFrame = 512 << 10;
   BronzeWriter() = default;
   Status Submit();  // hands pending_ (a whole frame, or the last one) on
   void Work();      // the background thread
-  Status Write(const std::string& buf);
+  Status Write(std::string_view buf);
 
   std::string rel_;
   std::string uri_;

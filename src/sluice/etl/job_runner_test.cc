@@ -246,6 +246,29 @@ TEST_F(JobRunnerTest, TypesPartitionsQuarantinesAndDedupesAnOrdersFile) {
   EXPECT_EQ((*schema)->schema.fields.size(), 6u);
 }
 
+// Bronze is the object byte for byte, whichever way its frames were cut: reads compressed
+// where they lie (one thread), 4 MiB frames gathered from small reads, or frames handed to
+// the background thread (two threads).
+TEST_F(JobRunnerTest, BronzeDecompressesToTheObjectWhateverTheThreadsAndReadSizes) {
+  auto job = Compile(kOrdersJob);
+  std::string csv = "order_id,order_ts,quantity,unit_price,note\n";
+  for (int i = 0; csv.size() < (size_t{9} << 20); ++i) {
+    csv += "o" + std::to_string(i) + ",2026-11-" + std::to_string(10 + i % 18) +
+           "T10:00:00Z," + std::to_string(i % 900) + ",1." + std::to_string(i % 90 + 10) +
+           ",\"note " + std::string(static_cast<size_t>(i % 300), 'x') + "\"\n";
+  }
+  for (int threads : {1, 2}) {
+    SCOPED_TRACE(threads);
+    env_.threads = threads;
+    RunOutcome run = Run(*job, WriteFile("big-" + std::to_string(threads) + ".csv", csv));
+    ASSERT_EQ(run.report.at("status").as_string(), "SUCCEEDED");
+    std::string bronze = run.report.at("outputs").at("bronze").as_string().c_str();
+    std::string got = Decompressed(env_.lake_dir + "/" + bronze);
+    EXPECT_TRUE(got == csv) << "bronze holds " << got.size() << " bytes, the object "
+                            << csv.size();  // (not EXPECT_EQ: a 9 MiB diff)
+  }
+}
+
 TEST_F(JobRunnerTest, BookmarkSkipsAnObjectAlreadyProcessedAndForceReplacesItsOutput) {
   auto job = Compile(kOrdersJob);
   std::string path = WriteFile("a.csv",
