@@ -23,8 +23,13 @@ inline uint64_t BytesPrefix(std::string_view v) {
   return __builtin_bswap64(x);
 }
 
-// Values after which a first page of distinct values gives up its dictionary.
+// Values after which a first page of (nearly) distinct values gives up its dictionary: at
+// least kDictionaryEarlyDistinctPercent of them distinct means some 17,000 distinct values or
+// more, whose dictionary indices zstd cannot shrink while their PLAIN bytes compress well
+// (1M orders: customer ids and e-mail addresses took 18.2 MB of silver with dictionaries,
+// 16.1 MB without, and a twentieth of the run's time).
 constexpr int64_t kDictionaryEarlyLook = 1024;
+constexpr int64_t kDictionaryEarlyDistinctPercent = 97;
 // Byte-array statistics longer than this are truncated (and marked inexact).
 constexpr size_t kMaxStatBytes = 64;
 
@@ -443,10 +448,10 @@ void ColumnChunkWriter::AppendPiece(const LeafSlice& s, int64_t level_begin, int
       case ValueKind::kBool: break;
     }
     // The first page decides whether the chunk keeps its dictionary (FlushPage); when its
-    // first kDictionaryEarlyLook values are all distinct (ids, timestamps, prices) it will not,
-    // so decide now rather than hash the rest of the page.
+    // first kDictionaryEarlyLook values are (nearly) all distinct (ids, timestamps, prices,
+    // e-mail addresses) it will not, so decide now rather than hash the rest of the page.
     if (!dict_tried_ && page_values_ >= kDictionaryEarlyLook &&
-        dict_.num_entries() == page_values_) {
+        dict_.num_entries() * 100 >= page_values_ * kDictionaryEarlyDistinctPercent) {
       dict_tried_ = true;
       AbandonDictionary();
     }

@@ -40,7 +40,8 @@ struct WriterOptions {
   // Dictionary encoding (RLE_DICTIONARY) while the dictionary page stays within
   // dictionary_page_limit bytes; past it the chunk's later pages are PLAIN. A chunk whose
   // first page would not get smaller with a dictionary is written without one, and so is a
-  // chunk whose first 1,024 values are all distinct (decided then, not at the page's end).
+  // chunk whose first 1,024 values are at least 97% distinct (decided then, not at the page's
+  // end).
   bool dictionary = true;
   int64_t dictionary_page_limit = 1 << 20;
   bool data_page_v2 = false;

@@ -556,27 +556,36 @@ TEST(FileWriter, UsesADictionaryForLowCardinalityAndFallsBackToPlainPastTheLimit
   EXPECT_NE(std::find(enc.begin(), enc.end(), Encoding::kPlain), enc.end());
 }
 
-// A first page whose first 1,024 values are all distinct gives up its dictionary there; one
-// repeating within them keeps it (the page's end decides, as before).
+// A first page whose first 1,024 values are (nearly: at least 97%) distinct gives up its
+// dictionary there; more repeats within them keep it (the page's end decides, as before).
 TEST(FileWriter, DistinctFirstValuesGiveUpTheDictionaryEarly) {
   Schema s;
   s.fields = {F("id", DataType::Of(TypeKind::kString), false),
               F("late_repeats", DataType::Of(TypeKind::kString), false),
-              F("sku", DataType::Of(TypeKind::kString), true)};
+              F("nearly_distinct", DataType::Of(TypeKind::kString), false),
+              F("sku", DataType::Of(TypeKind::kString), true),
+              F("repeats_4pct", DataType::Of(TypeKind::kString), false)};
   ColumnVector id = ColumnVector::Make(DataType::Of(TypeKind::kString));
   ColumnVector late = ColumnVector::Make(DataType::Of(TypeKind::kString));
+  ColumnVector nearly = ColumnVector::Make(DataType::Of(TypeKind::kString));
   ColumnVector sku = ColumnVector::Make(DataType::Of(TypeKind::kString));
+  ColumnVector repeats = ColumnVector::Make(DataType::Of(TypeKind::kString));
   for (int i = 0; i < 5000; ++i) {
     id.AppendBytes("order-" + std::to_string(i));
     // Distinct for 1,024 values, then one value over and over: a dictionary would have paid
     // off over the whole page, but the early look cannot know.
     late.AppendBytes(i < 1024 ? "x" + std::to_string(i) : "same");
+    // 1,004 distinct of the first 1,024 (98%), like e-mail addresses of many customers.
+    nearly.AppendBytes(i % 50 == 0 ? "user0" : "user" + std::to_string(i));
     if (i % 2 == 0) sku.AppendNull(); else sku.AppendBytes("SKU-" + std::to_string(i % 40));
+    // 983 distinct of the first 1,024 (96%), then 30 values over and over.
+    repeats.AppendBytes(i >= 1024 ? "r" + std::to_string(i % 30)
+                                  : i % 24 == 0 ? "r0" : "v" + std::to_string(i));
   }
-  RecordBatch b = Batch(s, {id, late, sku});
+  RecordBatch b = Batch(s, {id, late, nearly, sku, repeats});
   const std::string data = WriteFile(s, {b});
   ParquetFile f(data);
-  for (int c : {0, 1}) {
+  for (int c : {0, 1, 2}) {
     SCOPED_TRACE(c);
     const DecodedColumn col = f.Decode(0, c);
     ASSERT_EQ(col.pages.size(), 1u);
@@ -587,10 +596,17 @@ TEST(FileWriter, DistinctFirstValuesGiveUpTheDictionaryEarly) {
   EXPECT_EQ(f.Decode(0, 0).bytes[4321], "order-4321");
   EXPECT_EQ(f.Decode(0, 1).bytes[1023], "x1023");
   EXPECT_EQ(f.Decode(0, 1).bytes[1024], "same");
-  const DecodedColumn skus = f.Decode(0, 2);
-  ASSERT_EQ(skus.pages.size(), 2u);
-  EXPECT_EQ(skus.pages[0].type, PageType::kDictionaryPage);
-  EXPECT_EQ(skus.pages[1].encoding, Encoding::kRleDictionary);
+  EXPECT_EQ(f.Decode(0, 2).bytes[100], "user0");
+  EXPECT_EQ(f.Decode(0, 2).bytes[101], "user101");
+  for (int c : {3, 4}) {
+    SCOPED_TRACE(c);
+    const DecodedColumn col = f.Decode(0, c);
+    ASSERT_EQ(col.pages.size(), 2u);
+    EXPECT_EQ(col.pages[0].type, PageType::kDictionaryPage);
+    EXPECT_EQ(col.pages[1].encoding, Encoding::kRleDictionary);
+  }
+  EXPECT_EQ(f.Decode(0, 4).bytes[48], "r0");
+  EXPECT_EQ(f.Decode(0, 4).bytes[4999], "r19");
   if (!DuckDbAvailable()) GTEST_SKIP();
   EXPECT_EQ(CompareWithDuckDb("early_plain", data, {b}), "");
 }
