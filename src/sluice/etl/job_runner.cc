@@ -496,7 +496,7 @@ struct PlannedFile {
   int64_t first_ordinal = 0;   // spilled: the ordinals of its rows in the partition
   int64_t ordinal_end = 0;
   std::string rewrite_rel;  // spilled: where the file goes without its dropped rows
-  int64_t file_id = 0;      // assigned at commit
+  int64_t file_id = 0;      // reserved once the files are planned (ReserveFileIds)
 };
 
 class JobRun {
@@ -539,6 +539,14 @@ class JobRun {
   Status DedupeInBuckets();
   // The new key index from DedupeInBuckets()'s entries (in Commit, once files have ids).
   Status WriteBucketedIndex(const std::map<int64_t, int64_t>& remap);
+  // Gives every planned file its dataset_files id now (a range reserved in the catalog), so
+  // that the key index can be written while the files are, not inside the publish.
+  Status ReserveFileIds();
+  // Rewritten silver files' old ids → their rewrites' ids (planned_ has its ids).
+  std::map<int64_t, int64_t> RewriteRemap() const;
+  // Writes the new key index kept in memory (the run's winners, merged into the current
+  // index when there is one) once ids are reserved; the bucketed index is Commit's.
+  Status WriteIndexInMemory();
   // Plans the files, then per partition gathers its kept rows, feeds the dataset-level
   // rules and writes the file (on the worker threads); rewrites superseded silver files.
   Status WriteFiles();
@@ -627,7 +635,7 @@ class JobRun {
   std::unique_ptr<KeyBucketFiles> new_index_entries_;  // the new index, bucket by bucket
   uint64_t new_index_entries_count_ = 0;
   std::vector<PlannedFile> planned_;
-  std::vector<std::vector<const PlannedFile*>> files_by_partition_;  // new rows' files (Commit)
+  std::vector<std::vector<const PlannedFile*>> files_by_partition_;  // new rows' files (index)
   std::vector<std::string> pending_;
   std::optional<SchemaVersion> current_schema_;
   Schema write_schema_;  // the dataset schema after evolution
@@ -1591,6 +1599,7 @@ Status JobRun::WriteFiles() {
       plan_.key_cols.empty() ? "" : "_sluice/" + spec_.dataset + "/keys-" + run_id_ + ".idx";
   if (!new_index_rel_.empty()) pending_.push_back(new_index_rel_);
   SLUICE_RETURN_IF_ERROR(WritePending(lake_, run_id_, pending_));
+  SLUICE_RETURN_IF_ERROR(ReserveFileIds());
 
   std::vector<std::string> key_names;
   for (int c : plan_.key_cols)
@@ -1640,9 +1649,10 @@ Status JobRun::WriteFiles() {
   };
 
   // The main thread gathers partitions in order and feeds the dataset-level rules (a
-  // single-threaded evaluator); workers write. The queue bounds memory to a few partitions.
+  // single-threaded evaluator); workers write, the key index first (file == nullptr). The
+  // queue bounds memory to a few partitions.
   struct Job {
-    PlannedFile* file;
+    PlannedFile* file = nullptr;
     RecordBatch rows;
   };
   std::mutex mu;
@@ -1663,7 +1673,7 @@ Status JobRun::WriteFiles() {
         queue.pop_front();
       }
       cv.notify_all();
-      Status st = write_one(*job.file, std::move(job.rows));
+      Status st = job.file ? write_one(*job.file, std::move(job.rows)) : WriteIndexInMemory();
       if (!st.ok()) {
         std::lock_guard<std::mutex> lock(mu);
         if (first_error.ok()) first_error = st;
@@ -1684,6 +1694,13 @@ Status JobRun::WriteFiles() {
   std::vector<RowFailure> ignored;
   IndexChunksByPartition();
   Status produced = [&]() -> Status {
+    if (workers == 0) {
+      SLUICE_RETURN_IF_ERROR(WriteIndexInMemory());
+    } else {
+      std::lock_guard<std::mutex> lock(mu);
+      queue.push_back(Job{});
+      cv.notify_all();
+    }
     for (PlannedFile& f : planned_) {
       RecordBatch rows;
       if (f.replaces_file == 0 && !f.spilled) {
@@ -1781,6 +1798,75 @@ Status JobRun::WriteFiles() {
   return Status::OK();
 }
 
+Status JobRun::ReserveFileIds() {
+  files_by_partition_.assign(partitions_.size(), {});
+  if (planned_.empty()) return Status::OK();
+  // dataset_files ids come from AUTOINCREMENT: moving its counter past a range keeps every
+  // other insert out of it (SQLite allows updating sqlite_sequence). Ids of files that end
+  // up unpublished (every row lost to a duplicate, a failed run) are never used.
+  SLUICE_ASSIGN_OR_RETURN(auto tx, env_.catalog->Begin(catalog::TxMode::kWrite));
+  SLUICE_RETURN_IF_ERROR(tx->Execute(
+      "INSERT INTO sqlite_sequence (name, seq) SELECT 'dataset_files', "
+      "COALESCE((SELECT max(file_id) FROM dataset_files), 0) WHERE NOT EXISTS "
+      "(SELECT 1 FROM sqlite_sequence WHERE name = 'dataset_files')",
+      {}));
+  const auto n = static_cast<int64_t>(planned_.size());
+  SLUICE_ASSIGN_OR_RETURN(
+      auto rows, tx->Query("UPDATE sqlite_sequence SET seq = seq + $1 WHERE name = "
+                           "'dataset_files' RETURNING seq",
+                           {n}));
+  const int64_t first = rows.at(0).Int(0) - n + 1;
+  SLUICE_RETURN_IF_ERROR(tx->Commit());
+  for (int64_t i = 0; i < n; ++i) planned_[static_cast<size_t>(i)].file_id = first + i;
+  for (const PlannedFile& f : planned_) {
+    if (f.replaces_file == 0)
+      files_by_partition_[static_cast<size_t>(f.partition_index)].push_back(&f);
+  }
+  return Status::OK();
+}
+
+std::map<int64_t, int64_t> JobRun::RewriteRemap() const {
+  std::map<int64_t, int64_t> remap;
+  for (const PlannedFile& f : planned_) {
+    if (f.replaces_file != 0) remap[f.replaces_file] = f.file_id;
+  }
+  return remap;
+}
+
+Status JobRun::WriteIndexInMemory() {
+  if (new_index_rel_.empty() || bucketed_) return Status::OK();
+  // The new index: surviving old entries (remapped to rewritten files), then this run's
+  // winners, which replace the entries of their keys.
+  KeyTable fresh;
+  KeyTable* merged = &fresh;
+  if (!index_) {
+    // A dataset's first index is this run's winners as they are.
+    merged = &winners_;
+    for (KeyTable::Entry& w : winners_.mutable_entries()) w.a = WinnerFile(w);
+  } else {
+    const std::map<int64_t, int64_t> remap = RewriteRemap();
+    std::set<int64_t> replaced_ids;
+    for (const SilverFile& f : replaced_same_source_) replaced_ids.insert(f.file_id);
+    fresh.Reserve(index_->size() + winners_.size());
+    for (const KeyTable::Entry& e : index_->entries()) {
+      if (replaced_ids.count(e.a)) continue;
+      auto [m, inserted] = fresh.FindOrInsert(index_->key(e));
+      fresh.SetOrder(m, index_->order(e));
+      auto r = remap.find(e.a);
+      m->a = r != remap.end() ? r->second : e.a;
+    }
+    for (const KeyTable::Entry& w : winners_.entries()) {
+      if (w.a == -1) continue;  // lost to silver: silver's entry stays
+      auto [m, inserted] = fresh.FindOrInsert(winners_.key(w));
+      fresh.SetOrder(m, winners_.order(w));
+      m->a = WinnerFile(w);
+    }
+  }
+  SLUICE_RETURN_IF_ERROR(merged->Write(lake_.Abs(new_index_rel_)));
+  new_index_keys_ = static_cast<int64_t>(merged->size());
+  return Status::OK();
+}
+
 Status JobRun::Commit() {
   SLUICE_ASSIGN_OR_RETURN(auto tx, env_.catalog->Begin(catalog::TxMode::kWrite));
   std::string now = NowText(*env_.clock);
@@ -1796,15 +1882,12 @@ Status JobRun::Commit() {
     for (PlannedFile& f : planned_) {
       if (f.rows == 0 && f.replaces_file == 0) continue;  // every row lost to a duplicate
       int64_t version = f.schema_version != 0 ? f.schema_version : schema_version_;
-      SLUICE_ASSIGN_OR_RETURN(
-          auto rows, tx->Query("INSERT INTO dataset_files (dataset, layer, path, partition_path, "
-                               "run_id, source, rows, bytes, "
-                               "schema_version, state, created_at) VALUES ($1, 'silver', $2, $3, "
-                               "$4, $5, $6, $7, $8, 'live', $9) "
-                               "RETURNING file_id",
-                               {spec_.dataset, f.rel_path, f.partition, run_id_, f.source, f.rows,
-                                f.bytes, version, now}));
-      f.file_id = rows.at(0).Int(0);
+      SLUICE_RETURN_IF_ERROR(
+          tx->Execute("INSERT INTO dataset_files (file_id, dataset, layer, path, partition_path, "
+                      "run_id, source, rows, bytes, schema_version, state, created_at) VALUES "
+                      "($1, $2, 'silver', $3, $4, $5, $6, $7, $8, $9, 'live', $10)",
+                      {f.file_id, spec_.dataset, f.rel_path, f.partition, run_id_, f.source,
+                       f.rows, f.bytes, version, now}));
     }
     std::set<int64_t> gone;
     for (const SilverFile& f : replaced_same_source_) gone.insert(f.file_id);
@@ -1816,48 +1899,8 @@ Status JobRun::Commit() {
           {id, run_id_}));
     }
     if (!new_index_rel_.empty()) {
-      // The new index: surviving old entries (remapped to rewritten files), then this run's
-      // winners, which replace the entries of their keys.
-      std::map<int64_t, int64_t> remap;
-      std::set<int64_t> replaced_ids;
-      for (const SilverFile& f : replaced_same_source_) replaced_ids.insert(f.file_id);
-      for (const PlannedFile& f : planned_) {
-        if (f.replaces_file != 0) remap[f.replaces_file] = f.file_id;
-      }
-      files_by_partition_.assign(partitions_.size(), {});
-      for (const PlannedFile& f : planned_) {
-        if (f.replaces_file == 0)
-          files_by_partition_[static_cast<size_t>(f.partition_index)].push_back(&f);
-      }
-      KeyTable fresh;
-      KeyTable* merged = &fresh;
-      if (bucketed_) {
-        SLUICE_RETURN_IF_ERROR(WriteBucketedIndex(remap));
-        merged = nullptr;
-      } else if (!index_) {
-        // A dataset's first index is this run's winners as they are.
-        merged = &winners_;
-        for (KeyTable::Entry& w : winners_.mutable_entries()) w.a = WinnerFile(w);
-      } else {
-        fresh.Reserve(index_->size() + winners_.size());
-        for (const KeyTable::Entry& e : index_->entries()) {
-          if (replaced_ids.count(e.a)) continue;
-          auto [m, inserted] = fresh.FindOrInsert(index_->key(e));
-          fresh.SetOrder(m, index_->order(e));
-          auto r = remap.find(e.a);
-          m->a = r != remap.end() ? r->second : e.a;
-        }
-        for (const KeyTable::Entry& w : winners_.entries()) {
-          if (w.a == -1) continue;  // lost to silver: silver's entry stays
-          auto [m, inserted] = fresh.FindOrInsert(winners_.key(w));
-          fresh.SetOrder(m, winners_.order(w));
-          m->a = WinnerFile(w);
-        }
-      }
-      if (merged) {
-        SLUICE_RETURN_IF_ERROR(merged->Write(lake_.Abs(new_index_rel_)));
-        new_index_keys_ = static_cast<int64_t>(merged->size());
-      }
+      // The index kept in memory was written with the files (WriteIndexInMemory).
+      if (bucketed_) SLUICE_RETURN_IF_ERROR(WriteBucketedIndex(RewriteRemap()));
       SLUICE_RETURN_IF_ERROR(tx->Execute(
           "INSERT INTO dataset_key_indexes (dataset, path, keys, run_id) VALUES ($1, $2, $3, $4) "
           "ON CONFLICT (dataset) DO UPDATE SET path = excluded.path, keys = excluded.keys, run_id "

@@ -7,11 +7,13 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "sluice/catalog/sqlite_catalog.h"
 #include "sluice/common/file_util.h"
 #include "sluice/common/io.h"
 #include "sluice/common/test_temp_dir.h"
+#include "sluice/etl/batch_ops.h"
 #include "sluice/etl/decompress.h"
 #include "sluice/etl/key_index.h"
 #include "sluice/etl/schema_registry.h"
@@ -730,6 +732,52 @@ class DedupeModeTest : public JobRunnerTest {
     return common::SerializeJson(o);
   }
 
+  // The current key index of `dataset` holds exactly the non-NULL keys of its live silver
+  // files, each entry naming the file that holds the key.
+  void ExpectIndexNamesTheFilesOfItsKeys(const std::string& dataset) {
+    SCOPED_TRACE(dataset);
+    std::map<int64_t, std::set<std::string>> keys_of;
+    std::string index_path;
+    {
+      auto tx = catalog_->Begin(catalog::TxMode::kRead);  // (one connection: closed after)
+      auto files = (*tx)->Query(
+          "SELECT file_id, path FROM dataset_files WHERE dataset = $1 AND layer = 'silver' AND "
+          "state = 'live'",
+          {dataset});
+      ASSERT_TRUE(files.ok());
+      for (const auto& f : *files) {
+        auto reader = parquet::FileReader::OpenFile(env_.lake_dir + "/" + f.Text(1));
+        ASSERT_TRUE(reader.ok()) << f.Text(1);
+        for (int g = 0; g < (*reader)->num_row_groups(); ++g) {
+          auto batch = (*reader)->ReadRowGroup(g, {});
+          ASSERT_TRUE(batch.ok());
+          const parquet::ColumnVector& ids =
+              batch->columns[static_cast<size_t>(batch->schema.IndexOf("order_id"))];
+          for (int64_t r = 0; r < batch->num_rows; ++r) {
+            if (ids.IsNull(r)) continue;  // NULL keys are kept, never deduplicated or indexed
+            std::string key;
+            AppendOrderedKey(ids, r, &key);
+            keys_of[f.Int(0)].insert(key);
+          }
+        }
+      }
+      auto idx = (*tx)->QueryOne("SELECT path FROM dataset_key_indexes WHERE dataset = $1",
+                                 {dataset});
+      ASSERT_TRUE(idx.ok() && idx->has_value());
+      index_path = (*idx)->Text(0);
+    }
+    auto index = KeyTable::Load(env_.lake_dir + "/" + index_path);
+    ASSERT_TRUE(index.ok()) << index.status().ToString();
+    size_t with_key = 0;
+    for (const auto& [id, keys] : keys_of) with_key += keys.size();
+    EXPECT_EQ(index->size(), with_key);
+    for (const KeyTable::Entry& e : index->entries()) {
+      auto it = keys_of.find(e.a);
+      ASSERT_NE(it, keys_of.end()) << "entry names file " << e.a << ", not a live file";
+      EXPECT_EQ(it->second.count(std::string(index->key(e))), 1u) << "file " << e.a;
+    }
+  }
+
   std::string CurrentIndex() {
     auto tx = catalog_->Begin(catalog::TxMode::kRead);
     auto row = (*tx)->QueryOne("SELECT path, keys FROM dataset_key_indexes WHERE dataset = 'orders'");
@@ -814,6 +862,72 @@ TEST_F(DedupeModeTest, DedupeByBucketsGivesTheSameSilverReportsAndIndexAsInMemor
   Observed late = RunBoth("late", /*buckets=*/1000, int64_t{512} << 20);
   ExpectSame(late, memory);
   EXPECT_EQ(modes, std::vector<std::string>(3, "buckets"));
+}
+
+// File ids are reserved before the files are written, so that the key index can be
+// written alongside them: inserts by other writers in between take other ids, and every
+// index entry still names the live silver file holding its key (in memory, by buckets, with
+// one or two threads).
+TEST_F(DedupeModeTest, EveryIndexEntryNamesTheLiveFileHoldingItsKey) {
+  int round = 0;
+  for (int threads : {1, 2}) {
+    for (int buckets : {-1, 4}) {
+      SCOPED_TRACE(std::to_string(threads) + " threads, buckets " + std::to_string(buckets));
+      env_.threads = threads;
+      // Another writer's rows between the runs (the bronze rows of another dataset).
+      auto other_writer = [&] {
+        auto tx = catalog_->Begin(catalog::TxMode::kWrite);
+        ASSERT_TRUE(tx.ok());
+        for (int i = 0; i < 3; ++i) {
+          ASSERT_TRUE((*tx)->Execute("INSERT INTO dataset_files (dataset, layer, path, "
+                                     "partition_path, run_id, source, rows, bytes, state, "
+                                     "created_at) VALUES ('other', 'bronze', $1, '', 'r', 's', 1, "
+                                     "1, 'live', 'now')",
+                                     {"bronze/other/" + std::to_string(i)})
+                          .ok());
+        }
+        ASSERT_TRUE((*tx)->Commit().ok());
+      };
+      Observed seen = RunBoth("ids" + std::to_string(round++), buckets, int64_t{512} << 20,
+                              other_writer);
+      EXPECT_EQ(seen.index_magic, "SLKEYS04");
+      ExpectIndexNamesTheFilesOfItsKeys("orders");
+    }
+  }
+  env_.threads = 2;
+}
+
+// Runs of two datasets at once (as serve's ETL pool runs them) reserve disjoint ids.
+TEST_F(DedupeModeTest, ConcurrentRunsOfTwoDatasetsNeverShareFileIds) {
+  FreshLake("concurrent");
+  std::string yaml = kBucketJob;
+  auto job_a = Compile(yaml);
+  yaml.replace(yaml.find("name: orders"), 12, "name: orders2\ndataset: orders2");
+  auto job_b = Compile(yaml);
+  std::string first = WriteFile("first.csv", BucketTestFirstObject());
+  std::string second = WriteFile("second.csv", BucketTestSecondObject());
+  for (int round = 0; round < 4; ++round) {
+    std::string path = round % 2 == 0 ? first : second;
+    std::vector<std::string> statuses(2);
+    std::vector<std::thread> runs;
+    int k = 0;
+    for (const auto& job : {job_a, job_b}) {
+      runs.emplace_back([&, job, k] {
+        auto source = LocalSource(path, true);
+        ASSERT_TRUE(source.ok());
+        RunOptions options;
+        options.ignore_bookmark = true;
+        auto outcome = RunJob(*job, *source, env_, options);
+        ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+        statuses[static_cast<size_t>(k)] = outcome->status + " " + outcome->error;
+      });
+      ++k;
+    }
+    for (std::thread& t : runs) t.join();
+    EXPECT_EQ(statuses, std::vector<std::string>(2, "SUCCEEDED ")) << round;
+  }
+  ExpectIndexNamesTheFilesOfItsKeys("orders");
+  ExpectIndexNamesTheFilesOfItsKeys("orders2");
 }
 
 TEST_F(DedupeModeTest, DedupeByBucketsComparesWholeKeysWhenHashesCollide) {
