@@ -1511,7 +1511,8 @@ RecordBatch JobRun::GatherPartition(int partition, int64_t first_ordinal) {
   const auto p = static_cast<size_t>(partition);
   auto rows_of = [p](const Chunk& chunk) {
     const int64_t* begin = chunk.by_partition.data() + chunk.partition_start[p];
-    return std::pair{begin, static_cast<size_t>(chunk.partition_start[p + 1] - chunk.partition_start[p])};
+    const auto n = static_cast<size_t>(chunk.partition_start[p + 1] - chunk.partition_start[p]);
+    return std::pair{begin, n};
   };
   // Sized exactly first: growing by doubling copied every column again and touched new pages.
   RecordBatch out = RecordBatch::Make(plan_.schema);

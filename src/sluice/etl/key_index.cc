@@ -84,8 +84,12 @@ bool GetVarint(const char** p, const char* end, uint64_t* v) {
   return false;
 }
 
-uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
-int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+uint64_t ZigZag(int64_t v) {
+  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+}
+int64_t UnZigZag(uint64_t v) {
+  return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
+}
 
 size_t EntrySize4(size_t key_size, size_t order_size, int64_t file_id) {
   return VarintSize(key_size) + VarintSize(order_size) + VarintSize(ZigZag(file_id)) + key_size +
@@ -514,8 +518,8 @@ Status KeyIndexReader::ReadGroups(uint64_t first, uint64_t end, int filter_bits,
     buf.resize(bytes);
     SLUICE_RETURN_IF_ERROR(common::PReadExact(fd_.get(), buf.data(), bytes, begin, path_));
     for (uint64_t k = g; varint_ && k < g2; ++k) {
-      if (GroupChecksum(0, buf.data() + (directory_[k] - begin), directory_[k + 1] - directory_[k]) !=
-          checksums_[k]) {
+      const uint64_t group_bytes = directory_[k + 1] - directory_[k];
+      if (GroupChecksum(0, buf.data() + (directory_[k] - begin), group_bytes) != checksums_[k]) {
         return Corrupt("group " + std::to_string(k) + " does not match its checksum");
       }
     }
