@@ -1695,6 +1695,8 @@ Status JobRun::WriteFiles() {
   std::vector<RowFailure> ignored;
   IndexChunksByPartition();
   Status produced = [&]() -> Status {
+    // The index job reads the winners, the chunks' partitions and the planned files' ids (and
+    // rewrites the winners' `a` for a first index): the gathers below touch none of them.
     if (workers == 0) {
       SLUICE_RETURN_IF_ERROR(WriteIndexInMemory());
     } else {
