@@ -5,8 +5,10 @@
 
 Generates the orders data set once (tools/orders_gen.py, CSV and JSON lines, 2% defects),
 then alternates rounds of each engine with 1 and 2 threads (each measurement is a separate
-process, timed from outside, peak RSS from wait4) and prints a table of the best round per
-configuration: seconds, MB/s of input, rows/s of input and peak RSS. The sluice job is
+process, peak RSS from wait4) and prints a table of the best round per configuration:
+seconds, MB/s of input, rows/s of input and peak RSS. sluice's seconds are its whole process,
+timed from outside; DuckDB's are its COPY statement as the peer times it, because loading
+Node and the DuckDB module (~0.25 s, shown as "process s") is not DuckDB's work. The sluice job is
 bench/etl/orders_bench.yaml: the example orders job (types, rules, dedupe on order_id,
 partitions by day, zstd Parquet) without bookmarks, so every round processes the file.
 DuckDB (bench/etl/duckdb_peer.mjs) does less: casts and partitioned zstd Parquet only.
@@ -68,20 +70,23 @@ def main():
                 report = json.loads(out)
                 key = ("sluice", fmt, threads)
                 if key not in best or s < best[key][0]:
-                    best[key] = (s, rss, report["rows"]["read"], report["rows"]["written"])
+                    best[key] = (s, rss, report["rows"]["read"], report["rows"]["written"], s)
                 if have_node:
                     outdir = os.path.join(a.work, "duck")
-                    s, rss, out = timed(["node", os.path.join(ROOT, "bench/etl/duckdb_peer.mjs"), path, outdir,
-                                         "--threads", str(threads)])
-                    rows = json.loads(out.strip().splitlines()[-1])["rows"]
+                    process_s, rss, out = timed(["node", os.path.join(ROOT, "bench/etl/duckdb_peer.mjs"),
+                                                 path, outdir, "--threads", str(threads)])
+                    line = json.loads(out.strip().splitlines()[-1])
+                    s = line["seconds"]  # the COPY statement
                     key = ("duckdb", fmt, threads)
                     if key not in best or s < best[key][0]:
-                        best[key] = (s, rss, a.rows, rows)
-    print(f"| engine | input | threads | seconds | MB/s | rows/s | peak RSS MiB | rows out |")
-    print(f"|---|---|---|---|---|---|---|---|")
-    for (engine, fmt, threads), (s, rss, rows_in, rows_out) in sorted(best.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][0])):
+                        best[key] = (s, rss, a.rows, line["rows"], process_s)
+    print(f"| engine | input | threads | seconds | process s | MB/s | rows/s | peak RSS MiB | rows out |")
+    print(f"|---|---|---|---|---|---|---|---|---|")
+    for (engine, fmt, threads), (s, rss, rows_in, rows_out, process_s) in sorted(
+            best.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][0])):
         mb = os.path.getsize(inputs[fmt]) / 1e6
-        print(f"| {engine} | {fmt} | {threads} | {s:.2f} | {mb / s:.0f} | {rows_in / s:,.0f} | {rss:.0f} | {rows_out:,} |")
+        print(f"| {engine} | {fmt} | {threads} | {s:.2f} | {process_s:.2f} | {mb / s:.0f} | "
+              f"{rows_in / s:,.0f} | {rss:.0f} | {rows_out:,} |")
     for fmt in inputs:
         for threads in (1, 2):
             if ("duckdb", fmt, threads) in best:
