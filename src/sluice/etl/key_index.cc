@@ -292,6 +292,21 @@ Status CheckDirectory(const Layout& l, const std::vector<uint64_t>& directory, s
   return Status::OK();
 }
 
+// Checks SLKEYS04 groups [first, end) against their CRC-32s (`checksums`: 4 bytes per group,
+// from group 0); `data` holds the file's bytes from offset `data_offset` on.
+Status CheckGroups(const char* data, uint64_t data_offset, const std::vector<uint64_t>& directory,
+                   const char* checksums, uint64_t first, uint64_t end,
+                   const std::function<Status(const std::string&)>& corrupt) {
+  for (uint64_t g = first; g < end; ++g) {
+    const uint64_t bytes = directory[g + 1] - directory[g];
+    if (GroupChecksum(0, data + (directory[g] - data_offset), bytes) !=
+        Get<uint32_t>(checksums + g * 4)) {
+      return corrupt("group " + std::to_string(g) + " does not match its checksum");
+    }
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Status KeyTable::Write(const std::string& path) const {
@@ -346,15 +361,15 @@ Result<KeyTable> KeyTable::Load(const std::string& path) {
     std::memcpy(directory.data(), d.data() + l.entries_end, directory.size() * 8);
     SLUICE_RETURN_IF_ERROR(CheckDirectory(l, directory, head.size(), corrupt));
     if (l.varint) {
-      for (uint64_t g = 0; g < l.groups(); ++g) {
-        const uint32_t want = Get<uint32_t>(d.data() + l.checksums_offset() + g * 4);
-        if (GroupChecksum(0, d.data() + directory[g], directory[g + 1] - directory[g]) != want)
-          return corrupt("group " + std::to_string(g) + " does not match its checksum");
-      }
+      SLUICE_RETURN_IF_ERROR(CheckGroups(d.data(), 0, directory,
+                                         d.data() + l.checksums_offset(), 0, l.groups(), corrupt));
     }
     KeyTable table;
     table.Reserve(l.count);
-    table.arena_.reserve(l.entries_end - head.size());
+    // The arena holds keys and orders: the entries without their headers (SLKEYS04's varint
+    // headers take at least 3 bytes, SLKEYS03's are fixed).
+    table.arena_.reserve(l.entries_end - head.size() -
+                         l.count * (l.varint ? kMinEntry4 : kEntryHeader));
     uint64_t seen = 0;
     SLUICE_RETURN_IF_ERROR(ParseEntries(
         std::string_view(d).substr(head.size(), l.entries_end - head.size()), l.varint, l.bits, 0,
@@ -517,11 +532,10 @@ Status KeyIndexReader::ReadGroups(uint64_t first, uint64_t end, int filter_bits,
     const uint64_t begin = directory_[g], bytes = directory_[g2] - begin;
     buf.resize(bytes);
     SLUICE_RETURN_IF_ERROR(common::PReadExact(fd_.get(), buf.data(), bytes, begin, path_));
-    for (uint64_t k = g; varint_ && k < g2; ++k) {
-      const uint64_t group_bytes = directory_[k + 1] - directory_[k];
-      if (GroupChecksum(0, buf.data() + (directory_[k] - begin), group_bytes) != checksums_[k]) {
-        return Corrupt("group " + std::to_string(k) + " does not match its checksum");
-      }
+    if (varint_) {
+      SLUICE_RETURN_IF_ERROR(CheckGroups(buf.data(), begin, directory_,
+                                         reinterpret_cast<const char*>(checksums_.data()), g, g2,
+                                         corrupt));
     }
     SLUICE_RETURN_IF_ERROR(
         ParseEntries(buf, varint_, bits_, g, g2, corrupt, [&](const KeyRecord& r) {
