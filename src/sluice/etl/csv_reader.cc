@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "sluice/etl/read_buffer_internal.h"
 #include "sluice/etl/utf8.h"
 
@@ -23,6 +27,31 @@ std::string Printable(char c) {
 enum State { kFieldStart, kUnquoted, kQuoted, kQuotedEscape, kAfterQuote };
 
 }  // namespace
+
+void CsvReader::ByteSet::Add(char c) {
+  if (table[static_cast<unsigned char>(c)]) return;
+  table[static_cast<unsigned char>(c)] = true;
+  bytes[size++] = c;
+  for (int i = size; i < 4; ++i) bytes[i] = c;  // unused lanes repeat a member
+}
+
+inline size_t CsvReader::ByteSet::Find(const char* b, size_t q, size_t end) const {
+#if defined(__SSE2__)
+  // Sixteen bytes at a time while that many remain (the scan dominated reading a CSV file).
+  const __m128i c0 = _mm_set1_epi8(bytes[0]), c1 = _mm_set1_epi8(bytes[1]);
+  const __m128i c2 = _mm_set1_epi8(bytes[2]), c3 = _mm_set1_epi8(bytes[3]);
+  for (; q + 16 <= end; q += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + q));
+    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, c0), _mm_cmpeq_epi8(x, c1)),
+                                     _mm_or_si128(_mm_cmpeq_epi8(x, c2), _mm_cmpeq_epi8(x, c3)));
+    if (const int mask = _mm_movemask_epi8(hit); mask != 0) {
+      return q + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+    }
+  }
+#endif
+  while (q < end && !table[static_cast<unsigned char>(b[q])]) ++q;
+  return q;
+}
 
 Status CsvDialect::Validate() const {
   auto bad = [](char c) { return c == '\n' || c == '\r'; };
@@ -59,19 +88,10 @@ CsvReader::CsvReader(std::unique_ptr<common::InputStream> in, CsvDialect dialect
   latin1_ = dialect_.encoding == CsvDialect::Encoding::kLatin1;
   fast_append_ = !latin1_;
   if (dialect_.escape && *dialect_.escape == dialect_.quote) dialect_.escape.reset();
-  for (unsigned char c :
-       {static_cast<unsigned char>(dialect_.delimiter), (unsigned char)'\r', (unsigned char)'\n'}) {
-    special_[c] = true;
-  }
-  for (unsigned char c :
-       {static_cast<unsigned char>(dialect_.quote), (unsigned char)'\r', (unsigned char)'\n'}) {
-    quoted_special_[c] = true;
-  }
-  if (dialect_.escape) quoted_special_[static_cast<unsigned char>(*dialect_.escape)] = true;
-  for (unsigned char c :
-       {static_cast<unsigned char>(dialect_.quote), (unsigned char)'\r', (unsigned char)'\n'}) {
-    cut_special_[c] = true;
-  }
+  for (char c : {dialect_.delimiter, '\r', '\n'}) special_.Add(c);
+  for (char c : {dialect_.quote, '\r', '\n'}) quoted_special_.Add(c);
+  if (dialect_.escape) quoted_special_.Add(*dialect_.escape);
+  for (char c : {dialect_.quote, '\r', '\n'}) cut_special_.Add(c);
   cap_ = kInitialBuffer;
   buf_ = std::make_unique<char[]>(cap_);
 }
@@ -113,15 +133,11 @@ Status CsvReader::Start() {
     if (!dialect_.columns.empty()) {
       header_ = dialect_.columns;
     } else {
-      size_t begin = 0;
-      for (size_t end : field_ends_) {
-        header_.emplace_back(out_.data() + begin, end - begin);
-        begin = end;
-      }
+      for (size_t f = 0; f < fields_.size(); ++f) header_.emplace_back(FieldText(f));
     }
   } else {
     // No names anywhere: Glue's col0, col1, … with the first record's width.
-    size_t width = std::min(field_ends_.size() + skipped_fields_, dialect_.max_fields);
+    size_t width = std::min(fields_.size() + skipped_fields_, dialect_.max_fields);
     for (size_t i = 0; i < width; ++i) header_.push_back("col" + std::to_string(i));
     pending_ = true;
   }
@@ -217,9 +233,28 @@ void CsvReader::StartOversizedField() {
   EnterSkipMode();
 }
 
-void CsvReader::EndField() {
-  if (cutting_) return;
-  size_t number = field_ends_.size() + skipped_fields_ + 1;
+inline void CsvReader::EndField() {
+  if (!KeepField()) return;
+  fields_.push_back({field_start_, out_.size(), false, cur_quoted_});
+  field_start_ = out_.size();
+}
+
+inline void CsvReader::EndBufferField(size_t begin, size_t end) {
+  if (!KeepField()) return;
+  fields_.push_back({begin - rec_start_, end - rec_start_, true, cur_quoted_});
+}
+
+inline bool CsvReader::KeepField() {
+  if (!cutting_ && !counting_ && !skipping_ &&
+      fields_.size() + skipped_fields_ < dialect_.max_fields) [[likely]] {
+    return true;
+  }
+  return KeepFieldSlow();
+}
+
+bool CsvReader::KeepFieldSlow() {
+  if (cutting_) return false;
+  size_t number = fields_.size() + skipped_fields_ + 1;
   if (counting_) [[unlikely]] {
     SetError("field " + std::to_string(number) + " of " + std::to_string(oversized_len_) +
              " bytes exceeds the " + std::to_string(dialect_.max_field_bytes) + "-byte limit");
@@ -233,11 +268,15 @@ void CsvReader::EndField() {
   }
   if (skipping_) {
     ++skipped_fields_;  // nothing kept: memory stays bounded however many fields follow
-    return;
+    return false;
   }
-  field_ends_.push_back(out_.size());
-  quoted_.push_back(cur_quoted_);
-  field_start_ = out_.size();
+  return true;
+}
+
+std::string_view CsvReader::FieldText(size_t f) const {
+  const FieldSpan& s = fields_[f];
+  const char* base = s.in_buffer ? buf_.get() + rec_start_ : out_.data();
+  return std::string_view(base + s.begin, s.end - s.begin);
 }
 
 Status CsvReader::SkipLine() {
@@ -268,8 +307,7 @@ Status CsvReader::SkipLine() {
 
 Result<bool> CsvReader::ReadRecord() {
   out_.clear();
-  field_ends_.clear();
-  quoted_.clear();
+  fields_.clear();
   error_.reset();
   skipping_ = counting_ = false;
   skipped_fields_ = 0;
@@ -327,7 +365,7 @@ Result<bool> CsvReader::ReadRecord() {
       if (!skipping_ && p_ - rec_start_ > dialect_.max_record_bytes) EnterSkipMode();
       SLUICE_ASSIGN_OR_RETURN(bool more, Fill(skipping_ ? p_ : rec_start_));
       if (!more) {
-        size_t field = field_ends_.size() + skipped_fields_ + 1;
+        size_t field = fields_.size() + skipped_fields_ + 1;
         EndField();  // an oversized field, found first, is the error to report
         if (state == kQuoted || state == kQuotedEscape) {
           SetError("unterminated quoted field " + std::to_string(field));
@@ -357,7 +395,7 @@ Result<bool> CsvReader::ReadRecord() {
           // Only the record's end matters: a delimiter changes nothing unless a quote follows
           // it and starts a quoted field (a quote anywhere else in an unquoted field is data).
           for (;;) {
-            while (q < end_ && !cut_special_[static_cast<unsigned char>(b[q])]) ++q;
+            q = cut_special_.Find(b, q, end_);
             if (q == end_ || b[q] != quote) break;
             if (q > p_ ? b[q - 1] == delim : after_delimiter_) break;
             ++q;
@@ -378,12 +416,21 @@ Result<bool> CsvReader::ReadRecord() {
           skip_lf_ = c == '\r';
           return true;
         }
-        while (q < end_ && !special_[static_cast<unsigned char>(b[q])]) ++q;
-        Append(b + p_, q - p_);
+        q = special_.Find(b, q, end_);
+        if (q < end_ && fast_append_ && !skipping_ && out_.size() == field_start_ &&
+            q - p_ <= dialect_.max_field_bytes) {
+          // The whole field is in the buffer (nothing of it in out_): a view, not a copy.
+          EndBufferField(p_, q);
+        } else {
+          Append(b + p_, q - p_);
+          if (q == end_) {
+            p_ = q;
+            break;
+          }
+          EndField();
+        }
         p_ = q;
-        if (p_ == end_) break;
         char c = b[p_];
-        EndField();
         if (c == delim) {
           ++p_;
           state = kFieldStart;
@@ -396,7 +443,7 @@ Result<bool> CsvReader::ReadRecord() {
       }
       case kQuoted: {
         size_t q = p_;
-        while (q < end_ && !quoted_special_[static_cast<unsigned char>(b[q])]) ++q;
+        q = quoted_special_.Find(b, q, end_);
         if (q > p_) {
           Append(b + p_, q - p_);
           prev_cr_ = false;
@@ -442,7 +489,7 @@ Result<bool> CsvReader::ReadRecord() {
         } else {
           // Text after the closing quote: keep it as data, but the record is malformed.
           SetError("unexpected '" + Printable(c) + "' after the closing quote of field " +
-                   std::to_string(field_ends_.size() + skipped_fields_ + 1));
+                   std::to_string(fields_.size() + skipped_fields_ + 1));
           state = kUnquoted;
           after_delimiter_ = false;
         }
@@ -466,26 +513,30 @@ void CsvReader::FinishRecord(size_t end) {
 
 void CsvReader::CheckUtf8() {
   if (latin1_ || skipping_ || error_) return;
-  // Most data is ASCII: one pass over all values, field by field only when needed.
-  const char* d = out_.data();
-  size_t n = out_.size(), i = 0;
-  uint64_t any = 0;
-  for (; i + 32 <= n; i += 32) {
-    uint64_t w[4];
-    std::memcpy(w, d + i, 32);
-    any |= w[0] | w[1] | w[2] | w[3];
+  // Most data is ASCII: one pass over the record's bytes (the values read in place are among
+  // them) and the copied values, field by field only when needed.
+  auto any_high = [](const char* d, size_t n) {
+    uint64_t any = 0;
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+      uint64_t w[4];
+      std::memcpy(w, d + i, 32);
+      any |= w[0] | w[1] | w[2] | w[3];
+    }
+    for (; i < n; ++i) any |= static_cast<unsigned char>(d[i]);
+    return (any & 0x8080808080808080ULL) != 0;
+  };
+  if (!any_high(buf_.get() + rec_start_, rec_end_ - rec_start_) &&
+      !any_high(out_.data(), out_.size())) {
+    return;
   }
-  for (; i < n; ++i) any |= static_cast<unsigned char>(d[i]);
-  if ((any & 0x8080808080808080ULL) == 0) return;
-  size_t begin = 0;
-  for (size_t f = 0; f < field_ends_.size(); ++f) {
-    size_t bad = FindInvalidUtf8(std::string_view(d + begin, field_ends_[f] - begin));
+  for (size_t f = 0; f < fields_.size(); ++f) {
+    size_t bad = FindInvalidUtf8(FieldText(f));
     if (bad != std::string_view::npos) {
       SetError("invalid UTF-8 in field " + std::to_string(f + 1) + " at offset " +
                std::to_string(bad));
       return;
     }
-    begin = field_ends_[f];
   }
 }
 
@@ -493,18 +544,18 @@ void CsvReader::Emit(CsvRecord* record) {
   record->fields.clear();
   record->quoted.clear();
   if (!skipping_) {
-    size_t begin = 0;
-    for (size_t i = 0; i < field_ends_.size(); ++i) {
-      record->fields.emplace_back(out_.data() + begin, field_ends_[i] - begin);
-      record->quoted.push_back(quoted_[i]);
-      begin = field_ends_[i];
+    record->fields.resize(fields_.size());
+    record->quoted.resize(fields_.size());
+    for (size_t i = 0; i < fields_.size(); ++i) {
+      record->fields[i] = FieldText(i);
+      record->quoted[i] = fields_[i].quoted;
     }
   }
   record->line = rec_line_;
   if (skipping_) CaptureRaw(rec_end_);
   record->raw = skipping_ ? std::string_view(raw_prefix_)
                           : std::string_view(buf_.get() + rec_start_, rec_end_ - rec_start_);
-  size_t count = field_ends_.size() + skipped_fields_;
+  size_t count = fields_.size() + skipped_fields_;
   if (!error_ && !header_.empty() && count != header_.size()) {
     error_ = std::to_string(count) + " fields, expected " + std::to_string(header_.size());
   }

@@ -78,8 +78,8 @@ struct CsvRecord {
   // The field values, unquoted and unescaped (UTF-8 for Latin-1 input). Valid until the next
   // call to Next(). Empty when the record was skipped for an oversized field or record.
   std::vector<std::string_view> fields;
-  // quoted[i]: fields[i] was written in quotes.
-  std::vector<bool> quoted;
+  // quoted[i]: 1 when fields[i] was written in quotes.
+  std::vector<uint8_t> quoted;
   // The 1-based line the record starts on.
   int64_t line = 0;
   // The record's text as in the input, without its line terminator (for quarantine). For
@@ -134,7 +134,7 @@ class CsvReader {
   CsvReader(std::unique_ptr<common::InputStream> in, CsvDialect dialect, std::string source_name);
 
   Status Start();
-  // Parses the next record into out_/field_ends_/quoted_/error_; false at the end.
+  // Parses the next record into fields_/out_/error_; false at the end.
   Result<bool> ReadRecord();
   // Keeps the bytes from `keep_from` on, makes room and reads more; false at the end.
   Result<bool> Fill(size_t keep_from);
@@ -143,7 +143,16 @@ class CsvReader {
   void Append(const char* data, size_t n);
   void AppendSlow(const char* data, size_t n);
   void StartOversizedField();
+  // Ends the field being built in out_.
   void EndField();
+  // Ends an unquoted field read whole from buf_[begin, end) (within the current record).
+  void EndBufferField(size_t begin, size_t end);
+  // Applies the field count and oversized-field checks to the field being ended; false when
+  // it is not kept (cutting, or skipping the record).
+  bool KeepField();
+  bool KeepFieldSlow();  // KeepField's rare cases: limits, skipping, cutting
+  // Field f's value: in the record's bytes or in out_.
+  std::string_view FieldText(size_t f) const;
   void EnterSkipMode();
   // Appends the skipped record's bytes [captured_, upto) to raw_prefix_, up to its limit.
   void CaptureRaw(size_t upto);
@@ -158,9 +167,18 @@ class CsvReader {
   std::string source_name_;
   std::vector<std::string> header_;
   bool latin1_ = false;
-  bool special_[256] = {};         // ends an unquoted run: delimiter, CR, LF
-  bool quoted_special_[256] = {};  // ends a quoted run: quote, escape, CR, LF
-  bool cut_special_[256] = {};     // matters in an unquoted field when cutting: quote, CR, LF
+  // Up to four bytes that end a run of plain bytes, and the first of them in a range.
+  struct ByteSet {
+    bool table[256] = {};
+    char bytes[4] = {};
+    int size = 0;
+    void Add(char c);
+    // The first index in [q, end) of `b` holding one of the bytes, or `end`.
+    size_t Find(const char* b, size_t q, size_t end) const;
+  };
+  ByteSet special_;         // ends an unquoted run: delimiter, CR, LF
+  ByteSet quoted_special_;  // ends a quoted run: quote, escape, CR, LF
+  ByteSet cut_special_;     // matters in an unquoted field when cutting: quote, CR, LF
 
   // Input buffer: bytes [p_, end_) are unread; [rec_start_, p_) the current record.
   std::unique_ptr<char[]> buf_;
@@ -179,15 +197,22 @@ class CsvReader {
   uint64_t rec_abs_start_ = 0;
   size_t rec_end_ = 0;
   int64_t rec_line_ = 0;
-  std::string out_;                 // field values, back to back
-  std::vector<size_t> field_ends_;  // end offset of each field in out_
-  std::vector<uint8_t> quoted_;
+  // A field's value: [begin, end) of the record's bytes (from rec_start_, as read, for an
+  // unquoted field that was in the buffer whole) or of out_ (unquoted, unescaped, converted).
+  struct FieldSpan {
+    size_t begin;
+    size_t end;
+    bool in_buffer;
+    bool quoted;  // written in quotes
+  };
+  std::string out_;  // values that had to be copied, back to back
+  std::vector<FieldSpan> fields_;
   size_t field_start_ = 0;
   bool cur_quoted_ = false;
   std::optional<std::string> error_;
   bool skipping_ = false;      // over a limit: scanning to the record's end, keeping nothing
   bool counting_ = false;      // measuring the oversized field
-  size_t skipped_fields_ = 0;  // fields ended while skipping (not in field_ends_)
+  size_t skipped_fields_ = 0;  // fields ended while skipping (not in fields_)
   uint64_t oversized_len_ = 0;
   std::string raw_prefix_;  // the start of a skipped record
   size_t captured_ = 0;     // buffer index up to which raw_prefix_ has looked

@@ -282,6 +282,26 @@ TEST(CsvReader, HandsARecordOverTheLimitToTheBlockReaderWithoutItsBytes) {
             "5: [2]\n");
 }
 
+// Unquoted values are scanned sixteen bytes at a time and handed out in place: a delimiter,
+// quote, escape or line break at every position of a block (and in the tail shorter than a
+// block) ends the value exactly there, whether the input arrives whole or byte by byte.
+TEST(CsvReader, FindsEverySpecialByteWhereverItFallsInAScanBlock) {
+  CsvDialect d;
+  d.header = false;
+  d.escape = '\\';
+  for (size_t len = 0; len <= 40; ++len) {
+    const std::string v(len, 'x');
+    const std::string quoted = "\"" + v + "\\\"" + v + "\"";  // "xx\"xx": an escaped quote
+    const std::string input = v + "," + v + "\r\n" + quoted + "," + v + "\n" + v + "|" + v;
+    const std::string expected = "header: [col0] [col1]\n1: [" + v + "] [" + v + "]\n2: [\"" + v +
+                                 "\"" + v + "\"] [" + v + "]\n3: [" + v + "|" + v + "]" +
+                                 " !1 fields, expected 2\n";
+    for (size_t chunk : {size_t{1}, size_t{5}, size_t{1} << 20}) {
+      EXPECT_EQ(ReadAll(input, d, chunk), expected) << "length " << len << " chunk " << chunk;
+    }
+  }
+}
+
 TEST(CsvReader, ReportsRawTextAndNullsForQuarantine) {
   CsvDialect d;
   d.null_strings = {"", "NULL"};

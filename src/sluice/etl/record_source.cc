@@ -20,11 +20,12 @@ class CsvRecordSource final : public RecordSource {
     SLUICE_ASSIGN_OR_RETURN(bool more, reader_->Next(&record_));
     if (!more) return false;
     size_t n = record_.fields.size();
-    out->fields.assign(record_.fields.begin(), record_.fields.end());
     out->nulls.resize(n);
     for (size_t i = 0; i < n; ++i) {
-      out->nulls[i] = IsNull(record_.fields[i], record_.quoted[i], dialect_) ? 1 : 0;
+      out->nulls[i] = IsNull(record_.fields[i], record_.quoted[i] != 0, dialect_) ? 1 : 0;
     }
+    // Swapped, not copied: the reader refills its record from scratch on every call.
+    out->fields.swap(record_.fields);
     out->line = record_.line;
     if (record_.error) {
       out->error = *record_.error;
@@ -61,8 +62,9 @@ class JsonlRecordSource final : public RecordSource {
   Result<bool> Next(TextRecord* out) override {
     SLUICE_ASSIGN_OR_RETURN(bool more, reader_->Next(&record_));
     if (!more) return false;
-    out->fields.assign(record_.fields.begin(), record_.fields.end());
-    out->nulls.assign(record_.is_null.begin(), record_.is_null.end());
+    // Swapped, not copied: the reader refills its record from scratch on every call.
+    out->fields.swap(record_.fields);
+    out->nulls.swap(record_.is_null);
     out->line = record_.line;
     out->error = record_.error;
     return true;
