@@ -95,6 +95,10 @@ Status BronzeWriter::Submit() {
   SLUICE_RETURN_IF_ERROR(error_);
   queue_.push_back(std::move(pending_));
   pending_ = std::string();
+  if (!spare_.empty()) {
+    pending_ = std::move(spare_.back());
+    spare_.pop_back();
+  }
   pending_.reserve(kFrame);
   cv_.notify_all();
   return Status::OK();
@@ -112,11 +116,13 @@ void BronzeWriter::Work() {
     }
     cv_.notify_all();
     Status st = Write(buf);
+    std::lock_guard<std::mutex> lock(mu_);
     if (!st.ok()) {
-      std::lock_guard<std::mutex> lock(mu_);
       if (error_.ok()) error_ = st;
       cv_.notify_all();
     }
+    buf.clear();
+    spare_.push_back(std::move(buf));
   }
 }
 

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "sluice/common/hash.h"
 #include "sluice/common/io.h"
@@ -65,6 +66,9 @@ class BronzeWriter {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::string> queue_;
+  // Frames the thread has written, kept for the next ones (fresh 4 MiB buffers cost their
+  // pages' first touch on every frame).
+  std::vector<std::string> spare_;
   bool closing_ = false;
   Status error_;
 };

@@ -509,8 +509,6 @@ class JsonlReader::Impl {
  public:
   Impl(std::unique_ptr<common::InputStream> in, JsonlOptions options, std::string source_name)
       : source_name_(std::move(source_name)), in_(std::move(in)), options_(std::move(options)) {
-    cap_ = kInitialBuffer;
-    buf_ = std::make_unique<char[]>(cap_ + kPadding);
     nodes_.emplace_back();
   }
 
@@ -564,9 +562,9 @@ class JsonlReader::Impl {
   bool discover_ = false;
   od::parser parser_;
 
-  // Input buffer, allocated with kPadding bytes beyond cap_: bytes [p_, end_) are unread;
-  // no line break in [p_, scan_).
-  std::unique_ptr<char[]> buf_;
+  // Input buffer of cap_ + kPadding bytes (the padding is for simdjson): bytes [p_, end_) are
+  // unread; no line break in [p_, scan_). A block reader's buffer is the block's bytes.
+  std::string buf_;
   size_t cap_ = 0;
   size_t p_ = 0;
   size_t end_ = 0;
@@ -674,11 +672,13 @@ uint32_t JsonlReader::Impl::FindIndex(uint32_t node_id, size_t index) const {
 }
 
 Status JsonlReader::Impl::Start() {
+  cap_ = kInitialBuffer;
+  buf_.assign(cap_ + kPadding, '\0');
   while (end_ - p_ < 3 && !eof_) {
     SLUICE_ASSIGN_OR_RETURN(bool more, Fill());
     if (!more) break;
   }
-  if (end_ - p_ >= 3 && std::memcmp(buf_.get() + p_, "\xEF\xBB\xBF", 3) == 0) p_ += 3;
+  if (end_ - p_ >= 3 && std::memcmp(buf_.data() + p_, "\xEF\xBB\xBF", 3) == 0) p_ += 3;
   scan_ = p_;
   if (parser_.allocate(kInitialBuffer, kMaxDepth + 1) != simdjson::SUCCESS) {
     return Status::Internal(source_name_ + ": cannot allocate the JSON parser");
@@ -722,12 +722,12 @@ Status JsonlReader::Impl::Start() {
 Result<bool> JsonlReader::Impl::Fill() {
   if (eof_) return false;
   // The bytes about to go are whole lines: the block's.
-  if (cutting_ && !oversized_) block_.Take(buf_.get(), p_);
+  if (cutting_ && !oversized_) block_.Take(buf_.data(), p_);
   if (p_ > 0) {
     block_.Shift(p_);
     line_start_ = line_start_ >= p_ ? line_start_ - p_ : 0;
     size_t n = end_ - p_;
-    std::memmove(buf_.get(), buf_.get() + p_, n);
+    std::memmove(buf_.data(), buf_.data() + p_, n);
     scan_ -= p_;
     p_ = 0;
     end_ = n;
@@ -747,7 +747,7 @@ Result<bool> JsonlReader::Impl::ReadLine() {
   error_.clear();
   for (;;) {
     size_t from = std::max(scan_, p_);
-    const char* b = buf_.get();
+    const char* b = buf_.data();
     const void* nl = from < end_ ? std::memchr(b + from, '\n', end_ - from) : nullptr;
     size_t stop;
     if (nl != nullptr) {
@@ -756,7 +756,7 @@ Result<bool> JsonlReader::Impl::ReadLine() {
       if (p_ == end_) return false;
       stop = end_;
       // simdjson reads up to kPadding bytes past the line: make them defined.
-      std::memset(buf_.get() + end_, ' ', kPadding);
+      std::memset(buf_.data() + end_, ' ', kPadding);
     } else {
       scan_ = end_;
       if (end_ - p_ > options_.max_record_bytes + 1) {  // +1: a CR before the LF is no part
@@ -793,19 +793,19 @@ Status JsonlReader::Impl::SkipOversized() {
   // Bytes [p_, end_) begin the line; keep its start for JsonlRecord::raw, drop the rest.
   if (cutting_) {
     // The line's bytes will not be kept: the block takes everything before it now.
-    block_.Take(buf_.get(), p_);
+    block_.Take(buf_.data(), p_);
     line_start_ = p_;
   }
   oversized_ = true;
   rec_line_ = line_;
-  raw_prefix_.assign(buf_.get() + p_, std::min(end_ - p_, kRawPrefix));
+  raw_prefix_.assign(buf_.data() + p_, std::min(end_ - p_, kRawPrefix));
   uint64_t len = end_ - p_;
   bool last_cr = buf_[end_ - 1] == '\r';
   p_ = scan_ = end_;
   for (;;) {
     SLUICE_ASSIGN_OR_RETURN(bool more, Fill());
     if (!more) break;
-    const char* b = buf_.get();
+    const char* b = buf_.data();
     const void* nl = std::memchr(b + p_, '\n', end_ - p_);
     size_t stop = nl ? static_cast<size_t>(static_cast<const char*>(nl) - b) : end_;
     if (raw_prefix_.size() < kRawPrefix) {
@@ -1059,7 +1059,7 @@ Result<bool> JsonlReader::Impl::NextBlock(size_t target_bytes, RecordBlock* bloc
     block_.Start(p_, line_, false);
     if (pending_) {  // the first record, parsed by Start() to name the columns
       pending_ = false;
-      block_.Start(static_cast<size_t>(rec_ - buf_.get()), rec_line_, false);
+      block_.Start(static_cast<size_t>(rec_ - buf_.data()), rec_line_, false);
     }
   }
   if (cut_done_) return false;
@@ -1067,19 +1067,19 @@ Result<bool> JsonlReader::Impl::NextBlock(size_t target_bytes, RecordBlock* bloc
     SLUICE_ASSIGN_OR_RETURN(bool any, ReadLine());
     if (!any) {
       cut_done_ = true;
-      block_.Cut(buf_.get(), p_, target_bytes, block);
+      block_.Cut(buf_.data(), p_, target_bytes, block);
       return !block->bytes.empty();
     }
     if (oversized_) {
       // Over max_record_bytes: the line follows the block as read here (SkipOversized gave
       // the block the bytes before it when it dropped the line's).
-      block_.Cut(buf_.get(), line_start_, target_bytes, block);
+      block_.Cut(buf_.data(), line_start_, target_bytes, block);
       SetOversized(rec_line_, raw_prefix_, error_, block);
       block_.Start(p_, line_, false);
       return true;
     }
     if (block_.SizeUpTo(p_) >= target_bytes) {
-      block_.Cut(buf_.get(), p_, target_bytes, block);
+      block_.Cut(buf_.data(), p_, target_bytes, block);
       block_.Start(p_, line_, false);
       return true;
     }
@@ -1087,8 +1087,14 @@ Result<bool> JsonlReader::Impl::NextBlock(size_t target_bytes, RecordBlock* bloc
 }
 
 Result<std::unique_ptr<JsonlReader::Impl>> JsonlReader::Impl::OpenBlock(RecordBlock block) const {
-  auto impl = std::make_unique<Impl>(
-      std::make_unique<common::StringInputStream>(std::move(block.bytes)), options_, source_name_);
+  // The block's bytes become the reader's buffer as they are (no copy): its input is empty.
+  auto impl =
+      std::make_unique<Impl>(std::make_unique<common::StringInputStream>(std::string()), options_,
+                             source_name_);
+  impl->buf_ = std::move(block.bytes);
+  impl->end_ = impl->cap_ = impl->buf_.size();
+  impl->buf_.resize(impl->cap_ + kPadding);
+  impl->bytes_read_ = static_cast<int64_t>(impl->end_);
   impl->columns_ = columns_;
   impl->nodes_ = nodes_;
   for (Node& node : impl->nodes_) {

@@ -24,6 +24,10 @@ inline constexpr size_t kReadBufferMinRead = 64 << 10;
 // names `source_name`.
 Result<size_t> GrowAndRead(common::InputStream& in, std::unique_ptr<char[]>* buf, size_t* cap,
                            size_t end, size_t padding, std::string_view source_name);
+// The same for a buffer held in a string (its size is *cap + padding), which a block's bytes
+// can become without a copy.
+Result<size_t> GrowAndRead(common::InputStream& in, std::string* buf, size_t* cap, size_t end,
+                           size_t padding, std::string_view source_name);
 
 // The block a reader is cutting (NextBlock): the bytes of its buffer are taken into the block
 // as the reader goes past whole records, before the reader drops them or cuts. Positions are
