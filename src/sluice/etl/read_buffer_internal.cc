@@ -6,7 +6,8 @@
 
 namespace sluice::etl {
 
-void BlockBytes::Cut(const char* buf, size_t upto, size_t target_bytes, RecordBlock* block) {
+void BlockBytes::Cut(const char* buf, size_t upto, size_t target_bytes, RecordBlock* block,
+                     std::string spare) {
   Take(buf, upto);
   block->bytes = std::move(bytes_);
   block->first_line = line_;
@@ -14,7 +15,8 @@ void BlockBytes::Cut(const char* buf, size_t upto, size_t target_bytes, RecordBl
   block->has_oversized = false;
   block->oversized_raw.clear();
   block->oversized_error.clear();
-  bytes_ = std::string();
+  bytes_ = std::move(spare);
+  bytes_.clear();
   bytes_.reserve(target_bytes + target_bytes / 4);
 }
 

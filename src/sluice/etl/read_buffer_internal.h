@@ -52,8 +52,10 @@ class BlockBytes {
   // The block's size if it ended at buffer index `end`.
   size_t SizeUpTo(size_t end) const { return bytes_.size() + (end - copied_); }
   // Hands the block up to `upto` to `block` (without an oversized record); room for about
-  // `target_bytes` is reserved for the next one, which the caller then Start()s.
-  void Cut(const char* buf, size_t upto, size_t target_bytes, RecordBlock* block);
+  // `target_bytes` is reserved for the next one (in `spare`, a consumed block's buffer, when
+  // given), which the caller then Start()s.
+  void Cut(const char* buf, size_t upto, size_t target_bytes, RecordBlock* block,
+           std::string spare = {});
 
  private:
   std::string bytes_;
