@@ -757,7 +757,8 @@ Result<bool> JsonlReader::Impl::Fill() {
     p_ = 0;
     end_ = n;
   }
-  SLUICE_ASSIGN_OR_RETURN(size_t got, GrowAndRead(*in_, &buf_, &cap_, end_, kPadding, source_name_));
+  SLUICE_ASSIGN_OR_RETURN(size_t got,
+                          GrowAndRead(*in_, &buf_, &cap_, end_, kPadding, source_name_));
   if (got == 0) {
     eof_ = true;
     return false;
