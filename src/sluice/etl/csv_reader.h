@@ -197,8 +197,9 @@ class CsvReader {
   uint64_t rec_abs_start_ = 0;
   size_t rec_end_ = 0;
   int64_t rec_line_ = 0;
-  // A field's value: [begin, end) of the record's bytes (from rec_start_, as read, for an
-  // unquoted field that was in the buffer whole) or of out_ (unquoted, unescaped, converted).
+  // A field's value: [begin, end) of the record's bytes (counted from rec_start_: a field
+  // without quotes that was in the buffer whole, as read) or of out_ (the value copied, its
+  // quotes and escapes removed, Latin-1 converted).
   struct FieldSpan {
     size_t begin;
     size_t end;
