@@ -92,8 +92,6 @@ CsvReader::CsvReader(std::unique_ptr<common::InputStream> in, CsvDialect dialect
   for (char c : {dialect_.quote, '\r', '\n'}) quoted_special_.Add(c);
   if (dialect_.escape) quoted_special_.Add(*dialect_.escape);
   for (char c : {dialect_.quote, '\r', '\n'}) cut_special_.Add(c);
-  cap_ = kInitialBuffer;
-  buf_ = std::make_unique<char[]>(cap_);
 }
 
 CsvReader::~CsvReader() = default;
@@ -109,11 +107,13 @@ Result<std::unique_ptr<CsvReader>> CsvReader::Open(std::unique_ptr<common::Input
 }
 
 Status CsvReader::Start() {
+  cap_ = kInitialBuffer;
+  buf_.assign(cap_, '\0');
   while (end_ - p_ < 3 && !eof_) {
     SLUICE_ASSIGN_OR_RETURN(bool more, Fill(p_));
     if (!more) break;
   }
-  if (end_ - p_ >= 3 && std::memcmp(buf_.get() + p_, "\xEF\xBB\xBF", 3) == 0) p_ += 3;
+  if (end_ - p_ >= 3 && std::memcmp(buf_.data() + p_, "\xEF\xBB\xBF", 3) == 0) p_ += 3;
 
   if (!dialect_.header && !dialect_.columns.empty()) {
     header_ = dialect_.columns;
@@ -153,12 +153,12 @@ Result<bool> CsvReader::Fill(size_t keep_from) {
   }
   if (cutting_) {
     // The bytes about to go are whole records (or blank and comment lines): the block's.
-    if (!skipping_) block_->Take(buf_.get(), keep_from);
+    if (!skipping_) block_->Take(buf_.data(), keep_from);
     block_->Shift(keep_from);
   }
   if (keep_from > 0) {
     size_t n = end_ - keep_from;
-    std::memmove(buf_.get(), buf_.get() + keep_from, n);
+    std::memmove(buf_.data(), buf_.data() + keep_from, n);
     p_ -= keep_from;
     buf_base_ += keep_from;
     rec_start_ = rec_start_ >= keep_from ? rec_start_ - keep_from : 0;
@@ -180,7 +180,7 @@ void CsvReader::SetError(std::string message) {
 
 void CsvReader::EnterSkipMode() {
   // The record's bytes will not be kept: the block takes everything before it now.
-  if (cutting_) block_->Take(buf_.get(), rec_start_);
+  if (cutting_) block_->Take(buf_.data(), rec_start_);
   raw_prefix_.clear();
   captured_ = rec_start_;
   skipping_ = true;
@@ -188,7 +188,7 @@ void CsvReader::EnterSkipMode() {
 
 void CsvReader::CaptureRaw(size_t upto) {
   if (raw_prefix_.size() < kRawPrefix && upto > captured_) {
-    raw_prefix_.append(buf_.get() + captured_,
+    raw_prefix_.append(buf_.data() + captured_,
                        std::min(upto - captured_, kRawPrefix - raw_prefix_.size()));
   }
   captured_ = std::max(captured_, upto);
@@ -275,7 +275,7 @@ bool CsvReader::KeepFieldSlow() {
 
 std::string_view CsvReader::FieldText(size_t f) const {
   const FieldSpan& s = fields_[f];
-  const char* base = s.in_buffer ? buf_.get() + rec_start_ : out_.data();
+  const char* base = s.in_buffer ? buf_.data() + rec_start_ : out_.data();
   return std::string_view(base + s.begin, s.end - s.begin);
 }
 
@@ -286,7 +286,7 @@ Status CsvReader::SkipLine() {
       if (!more) return Status::OK();
       continue;
     }
-    const char* b = buf_.get();
+    const char* b = buf_.data();
     const void* nl = std::memchr(b + p_, '\n', end_ - p_);
     const void* cr = std::memchr(b + p_, '\r', end_ - p_);
     const char* stop = nullptr;
@@ -343,7 +343,7 @@ Result<bool> CsvReader::ReadRecord() {
         if (!more) break;
       }
       if (end_ - p_ >= comment.size() &&
-          std::memcmp(buf_.get() + p_, comment.data(), comment.size()) == 0) {
+          std::memcmp(buf_.data() + p_, comment.data(), comment.size()) == 0) {
         SLUICE_RETURN_IF_ERROR(SkipLine());
         continue;
       }
@@ -375,7 +375,7 @@ Result<bool> CsvReader::ReadRecord() {
       }
       continue;
     }
-    const char* b = buf_.get();
+    const char* b = buf_.data();
     switch (state) {
       case kFieldStart:
         if (b[p_] == quote) {
@@ -526,7 +526,7 @@ void CsvReader::CheckUtf8() {
     for (; i < n; ++i) any |= static_cast<unsigned char>(d[i]);
     return (any & 0x8080808080808080ULL) != 0;
   };
-  if (!any_high(buf_.get() + rec_start_, rec_end_ - rec_start_) &&
+  if (!any_high(buf_.data() + rec_start_, rec_end_ - rec_start_) &&
       !any_high(out_.data(), out_.size())) {
     return;
   }
@@ -554,7 +554,7 @@ void CsvReader::Emit(CsvRecord* record) {
   record->line = rec_line_;
   if (skipping_) CaptureRaw(rec_end_);
   record->raw = skipping_ ? std::string_view(raw_prefix_)
-                          : std::string_view(buf_.get() + rec_start_, rec_end_ - rec_start_);
+                          : std::string_view(buf_.data() + rec_start_, rec_end_ - rec_start_);
   size_t count = fields_.size() + skipped_fields_;
   if (!error_ && !header_.empty() && count != header_.size()) {
     error_ = std::to_string(count) + " fields, expected " + std::to_string(header_.size());
@@ -612,7 +612,7 @@ Result<bool> CsvReader::NextBlock(size_t target_bytes, RecordBlock* block) {
     SLUICE_ASSIGN_OR_RETURN(bool any, ReadRecord());
     if (!any) {
       cut_done_ = true;
-      block_->Cut(buf_.get(), p_, target_bytes, block);
+      block_->Cut(buf_.data(), p_, target_bytes, block);
       return !block->bytes.empty();
     }
     if (skipping_) {
@@ -620,13 +620,13 @@ Result<bool> CsvReader::NextBlock(size_t target_bytes, RecordBlock* block) {
       // those before it); it follows the block as read here.
       CsvRecord record;
       Emit(&record);
-      block_->Cut(buf_.get(), rec_start_, target_bytes, block);
+      block_->Cut(buf_.data(), rec_start_, target_bytes, block);
       SetOversized(record.line, record.raw, std::move(*record.error), block);
       block_->Start(p_, line_, skip_lf_);
       return true;
     }
     if (block_->SizeUpTo(p_) >= target_bytes) {
-      block_->Cut(buf_.get(), p_, target_bytes, block);
+      block_->Cut(buf_.data(), p_, target_bytes, block);
       block_->Start(p_, line_, skip_lf_);
       return true;
     }
@@ -634,8 +634,12 @@ Result<bool> CsvReader::NextBlock(size_t target_bytes, RecordBlock* block) {
 }
 
 std::unique_ptr<CsvReader> CsvReader::OpenBlock(RecordBlock block) const {
+  // The block's bytes become the reader's buffer as they are (no copy): its input is empty.
   std::unique_ptr<CsvReader> reader(new CsvReader(
-      std::make_unique<common::StringInputStream>(std::move(block.bytes)), dialect_, source_name_));
+      std::make_unique<common::StringInputStream>(std::string()), dialect_, source_name_));
+  reader->buf_ = std::move(block.bytes);
+  reader->end_ = reader->cap_ = reader->buf_.size();
+  reader->bytes_read_ = static_cast<int64_t>(reader->end_);
   reader->header_ = header_;
   reader->line_ = block.first_line;
   reader->skip_lf_ = block.after_cr;

@@ -181,7 +181,7 @@ class CsvReader {
   ByteSet cut_special_;     // matters in an unquoted field when cutting: quote, CR, LF
 
   // Input buffer: bytes [p_, end_) are unread; [rec_start_, p_) the current record.
-  std::unique_ptr<char[]> buf_;
+  std::string buf_;  // cap_ bytes; a block reader's is the block's bytes
   size_t cap_ = 0;
   size_t p_ = 0;
   size_t end_ = 0;

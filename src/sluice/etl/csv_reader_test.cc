@@ -283,8 +283,10 @@ TEST(CsvReader, HandsARecordOverTheLimitToTheBlockReaderWithoutItsBytes) {
 }
 
 // Unquoted values are scanned sixteen bytes at a time and handed out in place: a delimiter,
-// quote, escape or line break at every position of a block (and in the tail shorter than a
-// block) ends the value exactly there, whether the input arrives whole or byte by byte.
+// quote, escape or line break at every position of a scan block (and in the tail shorter than
+// one) ends the value exactly there, whether the input arrives whole or byte by byte, and
+// whether it is read as one stream or cut into blocks (the cut scans for quotes and line
+// breaks the same way; a block reader reads the block's bytes in place).
 TEST(CsvReader, FindsEverySpecialByteWhereverItFallsInAScanBlock) {
   CsvDialect d;
   d.header = false;
@@ -293,11 +295,16 @@ TEST(CsvReader, FindsEverySpecialByteWhereverItFallsInAScanBlock) {
     const std::string v(len, 'x');
     const std::string quoted = "\"" + v + "\\\"" + v + "\"";  // "xx\"xx": an escaped quote
     const std::string input = v + "," + v + "\r\n" + quoted + "," + v + "\n" + v + "|" + v;
-    const std::string expected = "header: [col0] [col1]\n1: [" + v + "] [" + v + "]\n2: [\"" + v +
-                                 "\"" + v + "\"] [" + v + "]\n3: [" + v + "|" + v + "]" +
-                                 " !1 fields, expected 2\n";
+    const std::string expected =
+        "header: [col0] [col1]\n"
+        "1: [" + v + "] [" + v + "] raw=" + v + "," + v + "\n"
+        "2: [\"" + v + "\"" + v + "\"] [" + v + "] raw=" + quoted + "," + v + "\n"
+        "3: [" + v + "|" + v + "] !1 fields, expected 2 raw=" + v + "|" + v + "\n";
     for (size_t chunk : {size_t{1}, size_t{5}, size_t{1} << 20}) {
-      EXPECT_EQ(ReadAll(input, d, chunk), expected) << "length " << len << " chunk " << chunk;
+      for (size_t block : {size_t{0}, size_t{1}, size_t{40}}) {
+        EXPECT_EQ(ReadAll(input, d, chunk, /*with_raw=*/true, block), expected)
+            << "length " << len << " chunk " << chunk << " block " << block;
+      }
     }
   }
 }

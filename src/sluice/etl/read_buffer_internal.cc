@@ -27,46 +27,23 @@ void SetOversized(int64_t line, std::string_view raw, std::string error, RecordB
   block->oversized_error = std::move(error);
 }
 
-namespace {
-
-// The capacity a buffer holding `end` bytes should have before the next read.
-size_t NextCapacity(size_t cap, size_t end) {
-  if (cap > 4 * kReadBufferInitial && end + kReadBufferMinRead <= kReadBufferInitial) {
-    return kReadBufferInitial;  // a long record has gone: give its memory back
-  }
-  if (cap - end < kReadBufferMinRead) return std::max(cap * 2, end + kReadBufferMinRead);
-  return cap;
-}
-
-Result<size_t> ReadInto(common::InputStream& in, char* at, size_t n,
-                        std::string_view source_name) {
-  Result<size_t> got = in.Read(at, n);
-  if (!got.ok()) return got.status().WithContext(std::string(source_name));
-  return *got;
-}
-
-}  // namespace
-
-Result<size_t> GrowAndRead(common::InputStream& in, std::unique_ptr<char[]>* buf, size_t* cap,
-                           size_t end, size_t padding, std::string_view source_name) {
-  if (const size_t new_cap = NextCapacity(*cap, end); new_cap != *cap) {
-    auto moved = std::make_unique<char[]>(new_cap + padding);
-    std::memcpy(moved.get(), buf->get(), end);
-    *buf = std::move(moved);
-    *cap = new_cap;
-  }
-  return ReadInto(in, buf->get() + end, *cap - end, source_name);
-}
-
 Result<size_t> GrowAndRead(common::InputStream& in, std::string* buf, size_t* cap, size_t end,
                            size_t padding, std::string_view source_name) {
-  if (const size_t new_cap = NextCapacity(*cap, end); new_cap != *cap) {
+  size_t new_cap = *cap;
+  if (*cap > 4 * kReadBufferInitial && end + kReadBufferMinRead <= kReadBufferInitial) {
+    new_cap = kReadBufferInitial;  // a long record has gone: give its memory back
+  } else if (*cap - end < kReadBufferMinRead) {
+    new_cap = std::max(*cap * 2, end + kReadBufferMinRead);
+  }
+  if (new_cap != *cap) {
     std::string moved(new_cap + padding, '\0');
     std::memcpy(moved.data(), buf->data(), end);
     buf->swap(moved);
     *cap = new_cap;
   }
-  return ReadInto(in, buf->data() + end, *cap - end, source_name);
+  Result<size_t> got = in.Read(buf->data() + end, *cap - end);
+  if (!got.ok()) return got.status().WithContext(std::string(source_name));
+  return *got;
 }
 
 }  // namespace sluice::etl

@@ -19,13 +19,9 @@ inline constexpr size_t kReadBufferInitial = 1 << 20;
 inline constexpr size_t kReadBufferMinRead = 64 << 10;
 
 // `*buf` holds `end` bytes and has room for `*cap` (+ `padding` bytes allocated beyond, which
-// simdjson needs). Reallocates as described above (keeping the held bytes), then reads more
+// simdjson needs). A string, so that a cut block's bytes become its reader's buffer as they are. Reallocates as described above (keeping the held bytes), then reads more
 // after them. Returns the bytes read, 0 at the end of the input; a failing read's status
 // names `source_name`.
-Result<size_t> GrowAndRead(common::InputStream& in, std::unique_ptr<char[]>* buf, size_t* cap,
-                           size_t end, size_t padding, std::string_view source_name);
-// The same for a buffer held in a string (its size is *cap + padding), which a block's bytes
-// can become without a copy.
 Result<size_t> GrowAndRead(common::InputStream& in, std::string* buf, size_t* cap, size_t end,
                            size_t padding, std::string_view source_name);
 
